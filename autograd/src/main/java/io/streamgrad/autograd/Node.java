@@ -1,0 +1,161 @@
+package io.streamgrad.autograd;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A backward function in the graph ({@code grad_fn} in PyTorch): it knows how to turn the gradient
+ * of its output into gradients of its inputs, micrograd-style, through a small closure.
+ *
+ * <p>The closure returns gradients in the shape of the (broadcast) output; the engine sums them
+ * back to each input's shape in one place, so no op repeats the broadcast reduction.
+ */
+public final class Node {
+
+  /** Computes input gradients from the output gradient; entries for unneeded inputs may be null. */
+  @FunctionalInterface
+  interface BackwardFn {
+    Tensor[] apply(Node node, Tensor gradOutput);
+  }
+
+  private static final String FREED_MESSAGE =
+      "Trying to backward through the graph a second time (or directly access saved tensors after"
+          + " they have already been freed). Saved intermediate values of the graph are freed when"
+          + " you call .backward() or autograd.grad(). Specify retain_graph=True if you need to"
+          + " backward through the graph a second time or if you need to access saved tensors after"
+          + " calling backward.";
+
+  private final String name;
+  private final BackwardFn fn;
+  // Edges, one per input: the input's own node, or the leaf that accumulates; both null when the
+  // input needs no gradient.
+  final Node[] next;
+  final Tensor[] leaves;
+  final int[][] inputShapes;
+
+  private Tensor[] saved;
+  private int[] savedVersions;
+  private Node[] savedOutputOf; // for PyTorch's "which is output 0 of XBackward0" hint
+  private boolean freed;
+
+  // Engine scratch, valid during one backward pass only.
+  Tensor pending;
+  int dependencies;
+  long visitMark;
+  /** The non-leaf tensor whose grad is kept after backward (retainGrad), if any. */
+  Tensor retained;
+
+  Node(String name, BackwardFn fn, Tensor... inputs) {
+    this.name = name;
+    this.fn = fn;
+    int n = inputs.length;
+    this.next = new Node[n];
+    this.leaves = new Tensor[n];
+    this.inputShapes = new int[n][];
+    for (int i = 0; i < n; i++) {
+      Tensor in = inputs[i];
+      inputShapes[i] = in.shape;
+      if (in.requiresGrad()) {
+        if (in.gradFn != null) {
+          next[i] = in.gradFn;
+        } else {
+          leaves[i] = in;
+        }
+      }
+    }
+  }
+
+  /** PyTorch's class name for this backward function, e.g. {@code MeanBackward0}. */
+  public String name() {
+    return name;
+  }
+
+  /** The backward functions of the inputs that are themselves results of operations. */
+  public List<Node> nextFunctions() {
+    List<Node> out = new ArrayList<>(next.length);
+    for (Node n : next) {
+      if (n != null) {
+        out.add(n);
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  @Override
+  public String toString() {
+    return "<" + name + ">";
+  }
+
+  /** Whether input {@code i} needs a gradient. */
+  boolean needs(int i) {
+    return next[i] != null || leaves[i] != null;
+  }
+
+  /** Saves tensors for backward, remembering their versions to detect later in-place writes. */
+  Node save(Tensor... tensors) {
+    saved = tensors;
+    savedVersions = new int[tensors.length];
+    for (int i = 0; i < tensors.length; i++) {
+      if (tensors[i] != null) {
+        savedVersions[i] = tensors[i].version.get();
+      }
+    }
+    return this;
+  }
+
+  /** Marks saved tensor {@code i} as this node's own output (it is saved after creation). */
+  Node saveOutput(int i, Tensor output) {
+    if (savedOutputOf == null) {
+      savedOutputOf = new Node[saved.length];
+    }
+    saved[i] = output;
+    savedVersions[i] = output.version.get();
+    savedOutputOf[i] = this;
+    return this;
+  }
+
+  /** A saved tensor, checked against the freed state and its version counter. */
+  Tensor saved(int i) {
+    if (freed) {
+      throw new IllegalStateException(FREED_MESSAGE);
+    }
+    Tensor t = saved[i];
+    int expected = savedVersions[i];
+    if (t.version.get() != expected) {
+      Node producer = savedOutputOf != null && savedOutputOf[i] != null ? savedOutputOf[i] : t.gradFn;
+      // PyTorch names the forward op here: "output 0 of Exp" for ExpBackward0.
+      String which =
+          producer == null ? "" : ", which is output 0 of " + producer.name.replaceFirst("Backward\\d*$", "") + ",";
+      throw new IllegalStateException(
+          "one of the variables needed for gradient computation has been modified by an inplace"
+              + " operation: [torch.FloatTensor "
+              + Shapes.toList(t.shape)
+              + "]"
+              + which
+              + " is at version "
+              + t.version.get()
+              + "; expected version "
+              + expected
+              + " instead. Hint: enable anomaly detection to find the operation that failed to"
+              + " compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).");
+    }
+    return t;
+  }
+
+  Tensor[] apply(Tensor gradOutput) {
+    if (freed) {
+      throw new IllegalStateException(FREED_MESSAGE);
+    }
+    return fn.apply(this, gradOutput);
+  }
+
+  /** Drops saved tensors after a backward without retainGraph; nodes that saved none stay usable. */
+  void release() {
+    if (saved != null) {
+      saved = null;
+      savedOutputOf = null;
+      freed = true;
+    }
+  }
+}

@@ -1,0 +1,221 @@
+package io.streamgrad.autograd.kernels;
+
+/**
+ * Plain Java loops: the reference implementation and the fallback when the Vector API is not
+ * available. Loops stay simple so the JIT can auto-vectorize the non-reducing ones.
+ */
+public final class ScalarKernels implements Kernels {
+
+  public static final ScalarKernels INSTANCE = new ScalarKernels();
+
+  private ScalarKernels() {}
+
+  @Override
+  public String name() {
+    return "scalar";
+  }
+
+  @Override
+  public float sum(float[] a, int aOff, int n) {
+    float s = 0f;
+    for (int i = 0; i < n; i++) {
+      s += a[aOff + i];
+    }
+    return s;
+  }
+
+  @Override
+  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    float s = 0f;
+    for (int i = 0; i < n; i++) {
+      s = Math.fma(a[aOff + i], b[bOff + i], s);
+    }
+    return s;
+  }
+
+  @Override
+  public float squaredDistance(float[] a, int aOff, float[] b, int bOff, int n) {
+    float s = 0f;
+    for (int i = 0; i < n; i++) {
+      float d = a[aOff + i] - b[bOff + i];
+      s = Math.fma(d, d, s);
+    }
+    return s;
+  }
+
+  @Override
+  public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
+    }
+  }
+
+  @Override
+  public void scale(float alpha, float[] x, int xOff, float[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) {
+      out[outOff + i] = alpha * x[xOff + i];
+    }
+  }
+
+  @Override
+  public void binary(
+      BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+    switch (op) {
+      case ADD:
+        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] + b[bOff + i];
+        break;
+      case SUB:
+        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] - b[bOff + i];
+        break;
+      case MUL:
+        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] * b[bOff + i];
+        break;
+      case DIV:
+        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] / b[bOff + i];
+        break;
+      default:
+        throw new AssertionError(op);
+    }
+  }
+
+  @Override
+  public void binaryScalarRight(
+      BinaryOp op, float[] a, int aOff, float s, float[] out, int outOff, int n) {
+    switch (op) {
+      case ADD:
+        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] + s;
+        break;
+      case SUB:
+        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] - s;
+        break;
+      case MUL:
+        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] * s;
+        break;
+      case DIV:
+        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] / s;
+        break;
+      default:
+        throw new AssertionError(op);
+    }
+  }
+
+  @Override
+  public void binaryScalarLeft(
+      BinaryOp op, float s, float[] b, int bOff, float[] out, int outOff, int n) {
+    switch (op) {
+      case ADD:
+        for (int i = 0; i < n; i++) out[outOff + i] = s + b[bOff + i];
+        break;
+      case SUB:
+        for (int i = 0; i < n; i++) out[outOff + i] = s - b[bOff + i];
+        break;
+      case MUL:
+        for (int i = 0; i < n; i++) out[outOff + i] = s * b[bOff + i];
+        break;
+      case DIV:
+        for (int i = 0; i < n; i++) out[outOff + i] = s / b[bOff + i];
+        break;
+      default:
+        throw new AssertionError(op);
+    }
+  }
+
+  @Override
+  public void unary(UnaryOp op, float[] a, int aOff, float[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) {
+      out[outOff + i] = op.apply(a[aOff + i]);
+    }
+  }
+
+  @Override
+  public void unaryBackward(UnaryOp op, float[] x, float[] y, float[] g, float[] out, int n) {
+    for (int i = 0; i < n; i++) {
+      out[i] = op.derivative(x[i], y[i], g[i]);
+    }
+  }
+
+  @Override
+  public void pow(float[] a, int aOff, float p, float[] out, int outOff, int n) {
+    if (p == 2f) {
+      for (int i = 0; i < n; i++) {
+        float v = a[aOff + i];
+        out[outOff + i] = v * v;
+      }
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      out[outOff + i] = (float) Math.pow(a[aOff + i], p);
+    }
+  }
+
+  @Override
+  public void gemv(float[] x, int rows, int cols, float[] w, float[] out) {
+    for (int r = 0; r < rows; r++) {
+      out[r] = dot(x, r * cols, w, 0, cols);
+    }
+  }
+
+  @Override
+  public void gemvTransposed(
+      float[] x, int rows, int cols, float[] g, float[] out, boolean accumulate) {
+    if (!accumulate) {
+      java.util.Arrays.fill(out, 0, cols, 0f);
+    }
+    for (int r = 0; r < rows; r++) {
+      axpy(g[r], x, r * cols, out, 0, cols);
+    }
+  }
+
+  @Override
+  public void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float[] a,
+      float[] b,
+      float[] c,
+      boolean accumulate) {
+    if (!accumulate) {
+      java.util.Arrays.fill(c, 0, m * n, 0f);
+    }
+    if (!transB) {
+      // C[i,:] += A(i,p) * B[p,:]: rows of B and C are contiguous.
+      for (int i = 0; i < m; i++) {
+        for (int p = 0; p < k; p++) {
+          float aip = transA ? a[p * m + i] : a[i * k + p];
+          axpy(aip, b, p * n, c, i * n, n);
+        }
+      }
+    } else if (!transA) {
+      // C[i,j] += A[i,:] . B[j,:]: both rows contiguous.
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          c[i * n + j] += dot(a, i * k, b, j * k, k);
+        }
+      }
+    } else {
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          float s = 0f;
+          for (int p = 0; p < k; p++) {
+            s = Math.fma(a[p * m + i], b[j * k + p], s);
+          }
+          c[i * n + j] += s;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void outer(float[] a, int m, float[] b, int n, float[] out, boolean accumulate) {
+    for (int i = 0; i < m; i++) {
+      if (accumulate) {
+        axpy(a[i], b, 0, out, i * n, n);
+      } else {
+        scale(a[i], b, 0, out, i * n, n);
+      }
+    }
+  }
+}

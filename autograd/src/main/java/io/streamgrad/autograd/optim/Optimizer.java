@@ -1,0 +1,154 @@
+package io.streamgrad.autograd.optim;
+
+import io.streamgrad.autograd.Grad;
+import io.streamgrad.autograd.Tensor;
+import java.util.List;
+
+/**
+ * Updates a fixed list of parameter tensors from their gradients, under no-grad, with PyTorch's
+ * update rules. The state that shapes future steps (step count and per-parameter buffers) can be
+ * read and restored as plain arrays, so it can live in a stream processor's checkpoints.
+ */
+public abstract class Optimizer {
+
+  protected final List<Tensor> params;
+  protected float lr;
+  protected long step;
+
+  protected Optimizer(List<Tensor> params, float lr) {
+    if (params.isEmpty()) {
+      throw new IllegalArgumentException("optimizer got an empty parameter list");
+    }
+    for (Tensor p : params) {
+      if (!p.isLeaf() || !p.requiresGrad()) {
+        throw new IllegalArgumentException("can't optimize a non-leaf Tensor or one that does not require grad");
+      }
+    }
+    checkNonNegative("learning rate", lr);
+    this.params = List.copyOf(params);
+    this.lr = lr;
+  }
+
+  /** Short name, e.g. {@code "sgd"}. */
+  public abstract String name();
+
+  /** Names of the per-parameter state buffers, in {@link OptimizerState#slots()} order. */
+  public abstract List<String> slotNames();
+
+  /** Applies one update from the current gradients; parameters without a grad are skipped. */
+  public final void step() {
+    try (Grad.Scope off = Grad.disabled()) {
+      step++;
+      for (int i = 0; i < params.size(); i++) {
+        Tensor p = params.get(i);
+        if (p.grad() != null) {
+          update(i, p, p.grad());
+        }
+      }
+    }
+  }
+
+  /** One parameter's update; runs under no-grad with {@link #step} already incremented. */
+  protected abstract void update(int index, Tensor param, Tensor grad);
+
+  /** Zeroes every gradient in place ({@code zero_grad(set_to_none=False)}: no reallocation). */
+  public void zeroGrad() {
+    try (Grad.Scope off = Grad.disabled()) {
+      for (Tensor p : params) {
+        if (p.grad() != null) {
+          p.grad().zero();
+        }
+      }
+    }
+  }
+
+  /** {@code zero_grad(set_to_none=True)}, PyTorch's default: the next backward allocates anew. */
+  public void zeroGrad(boolean setToNone) {
+    if (!setToNone) {
+      zeroGrad();
+      return;
+    }
+    for (Tensor p : params) {
+      p.setGrad(null);
+    }
+  }
+
+  public List<Tensor> parameters() {
+    return params;
+  }
+
+  public float learningRate() {
+    return lr;
+  }
+
+  public void setLearningRate(float lr) {
+    checkNonNegative("learning rate", lr);
+    this.lr = lr;
+  }
+
+  /** Number of steps taken. */
+  public long stepCount() {
+    return step;
+  }
+
+  /** A copy of the state: the step count and one buffer per slot name and parameter. */
+  public OptimizerState state() {
+    List<Tensor[]> buffers = buffers();
+    float[][] slots = new float[buffers.size() * params.size()][];
+    for (int s = 0; s < buffers.size(); s++) {
+      for (int i = 0; i < params.size(); i++) {
+        slots[s * params.size() + i] = buffers.get(s)[i].toArray();
+      }
+    }
+    return new OptimizerState(name(), step, slotNames(), slots);
+  }
+
+  /** Restores a state taken from an optimizer of the same kind over same-shaped parameters. */
+  public void loadState(OptimizerState state) {
+    if (!state.optimizer().equals(name())) {
+      throw new IllegalArgumentException(
+          "cannot load " + state.optimizer() + " state into a " + name() + " optimizer");
+    }
+    List<Tensor[]> buffers = buffers();
+    if (state.slots().length != buffers.size() * params.size()) {
+      throw new IllegalArgumentException(
+          "expected " + buffers.size() * params.size() + " state buffers, got " + state.slots().length);
+    }
+    for (int s = 0; s < buffers.size(); s++) {
+      for (int i = 0; i < params.size(); i++) {
+        float[] src = state.slots()[s * params.size() + i];
+        Tensor dst = buffers.get(s)[i];
+        if (src.length != dst.numel()) {
+          throw new IllegalArgumentException(
+              "state buffer " + slotNames().get(s) + "[" + i + "] has " + src.length
+                  + " values, the parameter has " + dst.numel());
+        }
+        try (Grad.Scope off = Grad.disabled()) {
+          dst.copyFrom(Tensor.wrap(src, dst.shape()));
+        }
+      }
+    }
+    if (state.step() < 0) {
+      throw new IllegalArgumentException("step count must be >= 0, got " + state.step());
+    }
+    this.step = state.step();
+  }
+
+  /** The state buffers, one array (over parameters) per slot name. */
+  protected abstract List<Tensor[]> buffers();
+
+  /** One zero buffer per parameter. */
+  protected final Tensor[] zerosLikeParams() {
+    Tensor[] out = new Tensor[params.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = params.get(i).zerosLike();
+    }
+    return out;
+  }
+
+  static void checkNonNegative(String what, float value) {
+    if (!(value >= 0f)) {
+      throw new IllegalArgumentException("Invalid " + what + ": " + value);
+    }
+  }
+}
