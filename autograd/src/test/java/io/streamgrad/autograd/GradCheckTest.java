@@ -3,6 +3,7 @@ package io.streamgrad.autograd;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -116,6 +117,23 @@ class GradCheckTest {
     // Only one side requiring grad exercises the skipped branches.
     Tensor constant = b.detach();
     assertTrue(GradCheck.check(in -> in[0].matmul(constant), a));
+  }
+
+  /** Shapes wide enough (over two 512-bit vectors) to run the Vector API paths through the engine. */
+  @Test
+  void wideShapesCrossTheVectorPaths() {
+    GradCheck loose = GradCheck.withTolerances(1e-3, 3e-3, 2e-2);
+    assertTrue(loose.verify(in -> in[0].matmul(in[1]), signed(37, 45), signed(45)));
+    assertTrue(loose.verify(in -> in[0].matmul(in[1]), signed(45), signed(45, 37)));
+    assertTrue(loose.verify(in -> in[0].matmul(in[1]), signed(9, 40), signed(40, 35)));
+    assertTrue(loose.verify(in -> in[0].add(in[1]).mul(in[1]), signed(6, 50), signed(50)));
+    assertTrue(loose.verify(in -> in[0].div(in[1]).sum(0, false), signed(5, 70), signed(5, 1)));
+    for (Function<Tensor, Tensor> op :
+        List.<Function<Tensor, Tensor>>of(Tensor::exp, Tensor::tanh, Tensor::sigmoid, Tensor::relu, Tensor::neg)) {
+      assertTrue(loose.verify(in -> op.apply(in[0]), signed(100)));
+    }
+    assertTrue(loose.verify(in -> in[0].abs().log().sqrt(), signed(70)));
+    assertTrue(loose.verify(in -> Losses.mse(in[0], in[1]), signed(100), signed(100)));
   }
 
   @Test

@@ -1,0 +1,515 @@
+package io.streamgrad.autograd.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Kernels on the JDK Vector API. Loaded only through {@link KernelProvider}, by name, when {@code
+ * jdk.incubator.vector} is in the boot layer: nothing else may refer to this class.
+ *
+ * <p>Reductions keep four accumulators and use FMA; GEMV and its transpose are blocked over four
+ * rows so each loaded vector feeds four FMAs; loops run to {@code loopBound} with scalar tails
+ * (no masks). Arrays shorter than two vectors take the scalar path.
+ */
+final class PanamaKernels implements Kernels {
+
+  static final PanamaKernels INSTANCE = new PanamaKernels();
+
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+  private static final int SMALL = 2 * L;
+  private static final ScalarKernels SCALAR = ScalarKernels.INSTANCE;
+
+  private PanamaKernels() {}
+
+  @Override
+  public String name() {
+    return "panama";
+  }
+
+  @Override
+  public String toString() {
+    return "panama, " + S.vectorBitSize() + "-bit vectors, " + L + " float lanes";
+  }
+
+  // ---- reductions -------------------------------------------------------------------------
+
+  @Override
+  public float sum(float[] a, int aOff, int n) {
+    if (n < SMALL) {
+      return SCALAR.sum(a, aOff, n);
+    }
+    FloatVector s0 = FloatVector.zero(S);
+    FloatVector s1 = FloatVector.zero(S);
+    FloatVector s2 = FloatVector.zero(S);
+    FloatVector s3 = FloatVector.zero(S);
+    int i = 0;
+    int bound4 = n - n % (4 * L);
+    for (; i < bound4; i += 4 * L) {
+      s0 = s0.add(FloatVector.fromArray(S, a, aOff + i));
+      s1 = s1.add(FloatVector.fromArray(S, a, aOff + i + L));
+      s2 = s2.add(FloatVector.fromArray(S, a, aOff + i + 2 * L));
+      s3 = s3.add(FloatVector.fromArray(S, a, aOff + i + 3 * L));
+    }
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      s0 = s0.add(FloatVector.fromArray(S, a, aOff + i));
+    }
+    float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      s += a[aOff + i];
+    }
+    return s;
+  }
+
+  @Override
+  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    if (n < SMALL) {
+      return SCALAR.dot(a, aOff, b, bOff, n);
+    }
+    FloatVector s0 = FloatVector.zero(S);
+    FloatVector s1 = FloatVector.zero(S);
+    FloatVector s2 = FloatVector.zero(S);
+    FloatVector s3 = FloatVector.zero(S);
+    int i = 0;
+    int bound4 = n - n % (4 * L);
+    for (; i < bound4; i += 4 * L) {
+      s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
+      s1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), s1);
+      s2 = FloatVector.fromArray(S, a, aOff + i + 2 * L).fma(FloatVector.fromArray(S, b, bOff + i + 2 * L), s2);
+      s3 = FloatVector.fromArray(S, a, aOff + i + 3 * L).fma(FloatVector.fromArray(S, b, bOff + i + 3 * L), s3);
+    }
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
+    }
+    float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      s = Math.fma(a[aOff + i], b[bOff + i], s);
+    }
+    return s;
+  }
+
+  @Override
+  public float squaredDistance(float[] a, int aOff, float[] b, int bOff, int n) {
+    if (n < SMALL) {
+      return SCALAR.squaredDistance(a, aOff, b, bOff, n);
+    }
+    FloatVector s0 = FloatVector.zero(S);
+    FloatVector s1 = FloatVector.zero(S);
+    int i = 0;
+    int bound2 = n - n % (2 * L);
+    for (; i < bound2; i += 2 * L) {
+      FloatVector d0 = FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i));
+      FloatVector d1 = FloatVector.fromArray(S, a, aOff + i + L).sub(FloatVector.fromArray(S, b, bOff + i + L));
+      s0 = d0.fma(d0, s0);
+      s1 = d1.fma(d1, s1);
+    }
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      FloatVector d = FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i));
+      s0 = d.fma(d, s0);
+    }
+    float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      float d = a[aOff + i] - b[bOff + i];
+      s = Math.fma(d, d, s);
+    }
+    return s;
+  }
+
+  // ---- BLAS level 1 -----------------------------------------------------------------------
+
+  @Override
+  public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+    if (n < SMALL) {
+      SCALAR.axpy(alpha, x, xOff, y, yOff, n);
+      return;
+    }
+    FloatVector av = FloatVector.broadcast(S, alpha);
+    int i = 0;
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      FloatVector.fromArray(S, x, xOff + i)
+          .fma(av, FloatVector.fromArray(S, y, yOff + i))
+          .intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
+    }
+  }
+
+  @Override
+  public void scale(float alpha, float[] x, int xOff, float[] out, int outOff, int n) {
+    if (n < SMALL) {
+      SCALAR.scale(alpha, x, xOff, out, outOff, n);
+      return;
+    }
+    int i = 0;
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      FloatVector.fromArray(S, x, xOff + i).mul(alpha).intoArray(out, outOff + i);
+    }
+    for (; i < n; i++) {
+      out[outOff + i] = alpha * x[xOff + i];
+    }
+  }
+
+  // ---- elementwise ------------------------------------------------------------------------
+
+  @Override
+  public void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+    if (n < SMALL) {
+      SCALAR.binary(op, a, aOff, b, bOff, out, outOff, n);
+      return;
+    }
+    VectorOperators.Binary vop = vectorOp(op);
+    int i = 0;
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      FloatVector.fromArray(S, a, aOff + i)
+          .lanewise(vop, FloatVector.fromArray(S, b, bOff + i))
+          .intoArray(out, outOff + i);
+    }
+    for (; i < n; i++) {
+      out[outOff + i] = op.apply(a[aOff + i], b[bOff + i]);
+    }
+  }
+
+  @Override
+  public void binaryScalarRight(BinaryOp op, float[] a, int aOff, float s, float[] out, int outOff, int n) {
+    if (n < SMALL) {
+      SCALAR.binaryScalarRight(op, a, aOff, s, out, outOff, n);
+      return;
+    }
+    VectorOperators.Binary vop = vectorOp(op);
+    FloatVector sv = FloatVector.broadcast(S, s);
+    int i = 0;
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      FloatVector.fromArray(S, a, aOff + i).lanewise(vop, sv).intoArray(out, outOff + i);
+    }
+    for (; i < n; i++) {
+      out[outOff + i] = op.apply(a[aOff + i], s);
+    }
+  }
+
+  @Override
+  public void binaryScalarLeft(BinaryOp op, float s, float[] b, int bOff, float[] out, int outOff, int n) {
+    if (n < SMALL) {
+      SCALAR.binaryScalarLeft(op, s, b, bOff, out, outOff, n);
+      return;
+    }
+    VectorOperators.Binary vop = vectorOp(op);
+    FloatVector sv = FloatVector.broadcast(S, s);
+    int i = 0;
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      sv.lanewise(vop, FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+    }
+    for (; i < n; i++) {
+      out[outOff + i] = op.apply(s, b[bOff + i]);
+    }
+  }
+
+  private static VectorOperators.Binary vectorOp(BinaryOp op) {
+    switch (op) {
+      case ADD:
+        return VectorOperators.ADD;
+      case SUB:
+        return VectorOperators.SUB;
+      case MUL:
+        return VectorOperators.MUL;
+      case DIV:
+        return VectorOperators.DIV;
+      default:
+        throw new AssertionError(op);
+    }
+  }
+
+  @Override
+  public void unary(UnaryOp op, float[] a, int aOff, float[] out, int outOff, int n) {
+    if (n < SMALL) {
+      SCALAR.unary(op, a, aOff, out, outOff, n);
+      return;
+    }
+    int i = 0;
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+      FloatVector y;
+      switch (op) {
+        case NEG:
+          y = x.neg();
+          break;
+        case EXP:
+          y = x.lanewise(VectorOperators.EXP);
+          break;
+        case LOG:
+          y = x.lanewise(VectorOperators.LOG);
+          break;
+        case SQRT:
+          y = x.sqrt();
+          break;
+        case ABS:
+          y = x.abs();
+          break;
+        case SIGMOID:
+          y = FloatVector.broadcast(S, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+          break;
+        case TANH:
+          y = x.lanewise(VectorOperators.TANH);
+          break;
+        case RELU:
+          y = x.max(0f);
+          break;
+        default:
+          throw new AssertionError(op);
+      }
+      y.intoArray(out, outOff + i);
+    }
+    for (; i < n; i++) {
+      out[outOff + i] = op.apply(a[aOff + i]);
+    }
+  }
+
+  @Override
+  public void unaryBackward(UnaryOp op, float[] x, float[] y, float[] g, float[] out, int n) {
+    if (n < SMALL || op == UnaryOp.ABS || op == UnaryOp.RELU) {
+      // abs and relu are branchy per element; they are cheap next to a matmul either way.
+      SCALAR.unaryBackward(op, x, y, g, out, n);
+      return;
+    }
+    int i = 0;
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      FloatVector gv = FloatVector.fromArray(S, g, i);
+      FloatVector r;
+      switch (op) {
+        case NEG:
+          r = gv.neg();
+          break;
+        case EXP:
+          r = gv.mul(FloatVector.fromArray(S, y, i));
+          break;
+        case LOG:
+          r = gv.div(FloatVector.fromArray(S, x, i));
+          break;
+        case SQRT:
+          r = gv.div(FloatVector.fromArray(S, y, i).mul(2f));
+          break;
+        case SIGMOID:
+          {
+            FloatVector yv = FloatVector.fromArray(S, y, i);
+            r = gv.mul(yv.mul(FloatVector.broadcast(S, 1f).sub(yv)));
+            break;
+          }
+        case TANH:
+          {
+            FloatVector yv = FloatVector.fromArray(S, y, i);
+            r = gv.mul(FloatVector.broadcast(S, 1f).sub(yv.mul(yv)));
+            break;
+          }
+        default:
+          throw new AssertionError(op);
+      }
+      r.intoArray(out, i);
+    }
+    for (; i < n; i++) {
+      out[i] = op.derivative(x[i], y[i], g[i]);
+    }
+  }
+
+  @Override
+  public void pow(float[] a, int aOff, float p, float[] out, int outOff, int n) {
+    if (p != 2f || n < SMALL) {
+      SCALAR.pow(a, aOff, p, out, outOff, n);
+      return;
+    }
+    int i = 0;
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      FloatVector v = FloatVector.fromArray(S, a, aOff + i);
+      v.mul(v).intoArray(out, outOff + i);
+    }
+    for (; i < n; i++) {
+      float v = a[aOff + i];
+      out[outOff + i] = v * v;
+    }
+  }
+
+  // ---- BLAS level 2 and 3 -----------------------------------------------------------------
+
+  @Override
+  public void gemv(float[] x, int rows, int cols, float[] w, float[] out) {
+    if (cols < SMALL) {
+      SCALAR.gemv(x, rows, cols, w, out);
+      return;
+    }
+    int bound = S.loopBound(cols);
+    int r = 0;
+    // Four rows at a time: each vector of w is loaded once and feeds four FMAs.
+    for (; r + 4 <= rows; r += 4) {
+      int o0 = r * cols;
+      int o1 = o0 + cols;
+      int o2 = o1 + cols;
+      int o3 = o2 + cols;
+      FloatVector s0 = FloatVector.zero(S);
+      FloatVector s1 = FloatVector.zero(S);
+      FloatVector s2 = FloatVector.zero(S);
+      FloatVector s3 = FloatVector.zero(S);
+      int c = 0;
+      for (; c < bound; c += L) {
+        FloatVector wv = FloatVector.fromArray(S, w, c);
+        s0 = FloatVector.fromArray(S, x, o0 + c).fma(wv, s0);
+        s1 = FloatVector.fromArray(S, x, o1 + c).fma(wv, s1);
+        s2 = FloatVector.fromArray(S, x, o2 + c).fma(wv, s2);
+        s3 = FloatVector.fromArray(S, x, o3 + c).fma(wv, s3);
+      }
+      float t0 = s0.reduceLanes(VectorOperators.ADD);
+      float t1 = s1.reduceLanes(VectorOperators.ADD);
+      float t2 = s2.reduceLanes(VectorOperators.ADD);
+      float t3 = s3.reduceLanes(VectorOperators.ADD);
+      for (; c < cols; c++) {
+        float wc = w[c];
+        t0 = Math.fma(x[o0 + c], wc, t0);
+        t1 = Math.fma(x[o1 + c], wc, t1);
+        t2 = Math.fma(x[o2 + c], wc, t2);
+        t3 = Math.fma(x[o3 + c], wc, t3);
+      }
+      out[r] = t0;
+      out[r + 1] = t1;
+      out[r + 2] = t2;
+      out[r + 3] = t3;
+    }
+    for (; r < rows; r++) {
+      out[r] = dot(x, r * cols, w, 0, cols);
+    }
+  }
+
+  @Override
+  public void gemvTransposed(float[] x, int rows, int cols, float[] g, float[] out, boolean accumulate) {
+    if (cols < SMALL) {
+      SCALAR.gemvTransposed(x, rows, cols, g, out, accumulate);
+      return;
+    }
+    if (!accumulate) {
+      java.util.Arrays.fill(out, 0, cols, 0f);
+    }
+    int bound = S.loopBound(cols);
+    int r = 0;
+    // Four rows at a time: each vector of out is loaded and stored once per four rows.
+    for (; r + 4 <= rows; r += 4) {
+      int o0 = r * cols;
+      int o1 = o0 + cols;
+      int o2 = o1 + cols;
+      int o3 = o2 + cols;
+      float g0 = g[r];
+      float g1 = g[r + 1];
+      float g2 = g[r + 2];
+      float g3 = g[r + 3];
+      FloatVector gv0 = FloatVector.broadcast(S, g0);
+      FloatVector gv1 = FloatVector.broadcast(S, g1);
+      FloatVector gv2 = FloatVector.broadcast(S, g2);
+      FloatVector gv3 = FloatVector.broadcast(S, g3);
+      int c = 0;
+      for (; c < bound; c += L) {
+        FloatVector acc = FloatVector.fromArray(S, out, c);
+        acc = FloatVector.fromArray(S, x, o0 + c).fma(gv0, acc);
+        acc = FloatVector.fromArray(S, x, o1 + c).fma(gv1, acc);
+        acc = FloatVector.fromArray(S, x, o2 + c).fma(gv2, acc);
+        acc = FloatVector.fromArray(S, x, o3 + c).fma(gv3, acc);
+        acc.intoArray(out, c);
+      }
+      for (; c < cols; c++) {
+        float acc = out[c];
+        acc = Math.fma(x[o0 + c], g0, acc);
+        acc = Math.fma(x[o1 + c], g1, acc);
+        acc = Math.fma(x[o2 + c], g2, acc);
+        acc = Math.fma(x[o3 + c], g3, acc);
+        out[c] = acc;
+      }
+    }
+    for (; r < rows; r++) {
+      axpy(g[r], x, r * cols, out, 0, cols);
+    }
+  }
+
+  @Override
+  public void gemm(
+      boolean transA, boolean transB, int m, int n, int k, float[] a, float[] b, float[] c, boolean accumulate) {
+    if (!accumulate) {
+      java.util.Arrays.fill(c, 0, m * n, 0f);
+    }
+    if (transB) {
+      // Rows of A (or columns, with transA) against rows of B: dot products.
+      if (transA) {
+        SCALAR.gemm(true, true, m, n, k, a, b, c, true);
+        return;
+      }
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          c[i * n + j] += dot(a, i * k, b, j * k, k);
+        }
+      }
+      return;
+    }
+    if (n < SMALL) {
+      SCALAR.gemm(transA, false, m, n, k, a, b, c, true);
+      return;
+    }
+    // C[i,:] += sum_p A(i,p) B[p,:], four p at a time so each C vector is loaded once per four.
+    int bound = S.loopBound(n);
+    for (int i = 0; i < m; i++) {
+      int ci = i * n;
+      int p = 0;
+      for (; p + 4 <= k; p += 4) {
+        float a0 = transA ? a[p * m + i] : a[i * k + p];
+        float a1 = transA ? a[(p + 1) * m + i] : a[i * k + p + 1];
+        float a2 = transA ? a[(p + 2) * m + i] : a[i * k + p + 2];
+        float a3 = transA ? a[(p + 3) * m + i] : a[i * k + p + 3];
+        int b0 = p * n;
+        int b1 = b0 + n;
+        int b2 = b1 + n;
+        int b3 = b2 + n;
+        FloatVector av0 = FloatVector.broadcast(S, a0);
+        FloatVector av1 = FloatVector.broadcast(S, a1);
+        FloatVector av2 = FloatVector.broadcast(S, a2);
+        FloatVector av3 = FloatVector.broadcast(S, a3);
+        int j = 0;
+        for (; j < bound; j += L) {
+          FloatVector acc = FloatVector.fromArray(S, c, ci + j);
+          acc = FloatVector.fromArray(S, b, b0 + j).fma(av0, acc);
+          acc = FloatVector.fromArray(S, b, b1 + j).fma(av1, acc);
+          acc = FloatVector.fromArray(S, b, b2 + j).fma(av2, acc);
+          acc = FloatVector.fromArray(S, b, b3 + j).fma(av3, acc);
+          acc.intoArray(c, ci + j);
+        }
+        for (; j < n; j++) {
+          float acc = c[ci + j];
+          acc = Math.fma(b[b0 + j], a0, acc);
+          acc = Math.fma(b[b1 + j], a1, acc);
+          acc = Math.fma(b[b2 + j], a2, acc);
+          acc = Math.fma(b[b3 + j], a3, acc);
+          c[ci + j] = acc;
+        }
+      }
+      for (; p < k; p++) {
+        float aip = transA ? a[p * m + i] : a[i * k + p];
+        axpy(aip, b, p * n, c, ci, n);
+      }
+    }
+  }
+
+  @Override
+  public void outer(float[] a, int m, float[] b, int n, float[] out, boolean accumulate) {
+    for (int i = 0; i < m; i++) {
+      if (accumulate) {
+        axpy(a[i], b, 0, out, i * n, n);
+      } else {
+        scale(a[i], b, 0, out, i * n, n);
+      }
+    }
+  }
+}

@@ -1,0 +1,227 @@
+package io.streamgrad.autograd.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The Vector API kernels agree with the scalar reference to float32 tolerance on lengths around
+ * every vector boundary (tails included) and on odd matrix shapes. Skipped in the surefire run
+ * that has no jdk.incubator.vector module.
+ */
+class KernelsAgreementTest {
+
+  private static Kernels panama;
+  private static final Kernels SCALAR = KernelProvider.scalar();
+  private static final SplittableRandom RNG = new SplittableRandom(5);
+
+  @BeforeAll
+  static void loadPanama() {
+    panama = KernelProvider.panamaOrNull();
+  }
+
+  static IntStream lengths() {
+    return IntStream.concat(IntStream.rangeClosed(0, 70), IntStream.of(127, 128, 129, 255, 256, 1000, 1023, 4099));
+  }
+
+  static float[] random(int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) (RNG.nextDouble() * 4 - 2);
+    }
+    return v;
+  }
+
+  static void assertClose(float[] expected, float[] actual, float tol, String what) {
+    assertEquals(expected.length, actual.length, what);
+    for (int i = 0; i < expected.length; i++) {
+      assertClose(expected[i], actual[i], tol, what + "[" + i + "]");
+    }
+  }
+
+  static void assertClose(float expected, float actual, float tol, String what) {
+    if (Float.isNaN(expected)) {
+      assertEquals(expected, actual, what);
+      return;
+    }
+    assertEquals(expected, actual, tol * Math.max(1f, Math.abs(expected)), what);
+  }
+
+  @ParameterizedTest
+  @MethodSource("lengths")
+  void reductionsAndLevelOne(int n) {
+    assumeTrue(panama != null, "no Vector API in this JVM");
+    float[] a = random(n);
+    float[] b = random(n);
+    float tol = 1e-5f * (float) Math.sqrt(n + 1);
+    assertClose(SCALAR.sum(a, 0, n), panama.sum(a, 0, n), tol, "sum");
+    assertClose(SCALAR.dot(a, 0, b, 0, n), panama.dot(a, 0, b, 0, n), tol, "dot");
+    assertClose(SCALAR.squaredDistance(a, 0, b, 0, n), panama.squaredDistance(a, 0, b, 0, n), tol, "sqdist");
+    float[] y1 = b.clone();
+    float[] y2 = b.clone();
+    SCALAR.axpy(0.37f, a, 0, y1, 0, n);
+    panama.axpy(0.37f, a, 0, y2, 0, n);
+    assertClose(y1, y2, 0f, "axpy"); // both single-rounded FMA: bit-identical
+    float[] o1 = new float[n];
+    float[] o2 = new float[n];
+    SCALAR.scale(-1.5f, a, 0, o1, 0, n);
+    panama.scale(-1.5f, a, 0, o2, 0, n);
+    assertClose(o1, o2, 0f, "scale");
+  }
+
+  @Test
+  void offsetsAreHonoured() {
+    assumeTrue(panama != null, "no Vector API in this JVM");
+    float[] a = random(300);
+    float[] b = random(300);
+    assertClose(SCALAR.dot(a, 7, b, 13, 211), panama.dot(a, 7, b, 13, 211), 1e-4f, "dot offsets");
+    assertClose(SCALAR.sum(a, 33, 101), panama.sum(a, 33, 101), 1e-4f, "sum offsets");
+  }
+
+  @ParameterizedTest
+  @EnumSource(BinaryOp.class)
+  void binaryOps(BinaryOp op) {
+    assumeTrue(panama != null, "no Vector API in this JVM");
+    for (int n : new int[] {1, 15, 16, 17, 33, 100, 257}) {
+      float[] a = random(n + 3);
+      float[] b = random(n + 5);
+      float[] o1 = new float[n + 2];
+      float[] o2 = new float[n + 2];
+      SCALAR.binary(op, a, 3, b, 5, o1, 2, n);
+      panama.binary(op, a, 3, b, 5, o2, 2, n);
+      assertClose(o1, o2, 0f, op + " vv n=" + n);
+      SCALAR.binaryScalarRight(op, a, 3, 0.7f, o1, 2, n);
+      panama.binaryScalarRight(op, a, 3, 0.7f, o2, 2, n);
+      assertClose(o1, o2, 0f, op + " vs n=" + n);
+      SCALAR.binaryScalarLeft(op, 0.7f, b, 5, o1, 2, n);
+      panama.binaryScalarLeft(op, 0.7f, b, 5, o2, 2, n);
+      assertClose(o1, o2, 0f, op + " sv n=" + n);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(UnaryOp.class)
+  void unaryOpsAndTheirDerivatives(UnaryOp op) {
+    assumeTrue(panama != null, "no Vector API in this JVM");
+    for (int n : new int[] {3, 31, 32, 33, 200}) {
+      float[] x = random(n);
+      if (op == UnaryOp.LOG || op == UnaryOp.SQRT) {
+        for (int i = 0; i < n; i++) {
+          x[i] = Math.abs(x[i]) + 0.1f;
+        }
+      }
+      float[] y1 = new float[n];
+      float[] y2 = new float[n];
+      SCALAR.unary(op, x, 0, y1, 0, n);
+      panama.unary(op, x, 0, y2, 0, n);
+      assertClose(y1, y2, 2e-6f, op + " n=" + n);
+      float[] g = random(n);
+      float[] d1 = new float[n];
+      float[] d2 = new float[n];
+      SCALAR.unaryBackward(op, x, y1, g, d1, n);
+      panama.unaryBackward(op, x, y1, g, d2, n);
+      assertClose(d1, d2, 2e-6f, op + "' n=" + n);
+    }
+  }
+
+  @Test
+  void pow() {
+    assumeTrue(panama != null, "no Vector API in this JVM");
+    float[] x = random(77);
+    for (float p : new float[] {2f, 3f, 0.5f}) {
+      float[] o1 = new float[77];
+      float[] o2 = new float[77];
+      float[] in = x.clone();
+      if (p == 0.5f) {
+        for (int i = 0; i < in.length; i++) in[i] = Math.abs(in[i]);
+      }
+      SCALAR.pow(in, 0, p, o1, 0, 77);
+      panama.pow(in, 0, p, o2, 0, 77);
+      assertClose(o1, o2, 0f, "pow " + p);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("matrixShapes")
+  void matrixKernels(int rows, int cols) {
+    assumeTrue(panama != null, "no Vector API in this JVM");
+    float[] x = random(rows * cols);
+    float[] w = random(cols);
+    float[] g = random(rows);
+    float tol = 1e-5f * (float) Math.sqrt(Math.max(rows, cols) + 1);
+    float[] o1 = new float[rows];
+    float[] o2 = new float[rows];
+    SCALAR.gemv(x, rows, cols, w, o1);
+    panama.gemv(x, rows, cols, w, o2);
+    assertClose(o1, o2, tol, "gemv " + rows + "x" + cols);
+    float[] t1 = random(cols);
+    float[] t2 = t1.clone();
+    SCALAR.gemvTransposed(x, rows, cols, g, t1, true);
+    panama.gemvTransposed(x, rows, cols, g, t2, true);
+    assertClose(t1, t2, tol, "gemvT accumulate " + rows + "x" + cols);
+    SCALAR.gemvTransposed(x, rows, cols, g, t1, false);
+    panama.gemvTransposed(x, rows, cols, g, t2, false);
+    assertClose(t1, t2, tol, "gemvT " + rows + "x" + cols);
+    float[] u1 = new float[rows * cols];
+    float[] u2 = new float[rows * cols];
+    SCALAR.outer(g, rows, w, cols, u1, false);
+    panama.outer(g, rows, w, cols, u2, false);
+    assertClose(u1, u2, 0f, "outer");
+  }
+
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> matrixShapes() {
+    int[][] shapes = {{1, 1}, {1, 8}, {3, 17}, {4, 32}, {5, 33}, {7, 64}, {64, 16}, {13, 100}, {33, 129}, {2, 300}};
+    return java.util.Arrays.stream(shapes).map(s -> org.junit.jupiter.params.provider.Arguments.of(s[0], s[1]));
+  }
+
+  @Test
+  void gemmInEveryTransposeCombination() {
+    assumeTrue(panama != null, "no Vector API in this JVM");
+    int[][] shapes = {{3, 5, 7}, {17, 33, 9}, {4, 64, 31}, {1, 40, 1}, {20, 3, 50}};
+    for (int[] s : shapes) {
+      int m = s[0];
+      int n = s[1];
+      int k = s[2];
+      float[] a = random(m * k);
+      float[] b = random(k * n);
+      for (boolean ta : new boolean[] {false, true}) {
+        for (boolean tb : new boolean[] {false, true}) {
+          for (boolean acc : new boolean[] {false, true}) {
+            float[] c1 = random(m * n);
+            float[] c2 = c1.clone();
+            SCALAR.gemm(ta, tb, m, n, k, a, b, c1, acc);
+            panama.gemm(ta, tb, m, n, k, a, b, c2, acc);
+            assertClose(c1, c2, 1e-4f, "gemm " + m + "x" + n + "x" + k + " tA=" + ta + " tB=" + tb + " acc=" + acc);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void scalarGemmMatchesTheDefinition() {
+    int m = 3;
+    int n = 4;
+    int k = 5;
+    float[] a = random(m * k);
+    float[] b = random(k * n);
+    float[] c = new float[m * n];
+    SCALAR.gemm(false, false, m, n, k, a, b, c, false);
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double s = 0;
+        for (int p = 0; p < k; p++) {
+          s += (double) a[i * k + p] * b[p * n + j];
+        }
+        assertClose((float) s, c[i * n + j], 1e-5f, "C[" + i + "," + j + "]");
+      }
+    }
+  }
+}
