@@ -92,7 +92,7 @@ final class LinearAlgebra {
                 }
                 if (nd.needs(1)) {
                   float[] o = new float[cols];
-                  K.gemvTransposed(nd.saved(0).data, rows, cols, g.data, o, false);
+                  K.gemvTransposed(nd.saved(0).data, rows, cols, g.data, o, true); // o is fresh: zeros
                   gv = new Tensor(o, new int[] {cols});
                 }
                 return new Tensor[] {gm, gv};
@@ -112,7 +112,7 @@ final class LinearAlgebra {
       throw mmMismatch(1, v.shape[0], rows, cols);
     }
     float[] out = new float[cols];
-    K.gemvTransposed(m.data, rows, cols, v.data, out, false);
+    K.gemvTransposed(m.data, rows, cols, v.data, out, true); // out is fresh: zeros
     Node node = null;
     if (Tensor.recording(v, m)) {
       node =
@@ -149,7 +149,7 @@ final class LinearAlgebra {
       throw mmMismatch(m, k, b.shape[0], n);
     }
     float[] out = new float[m * n];
-    K.gemm(false, false, m, n, k, a.data, b.data, out, false);
+    K.gemm(false, false, m, n, k, a.data, b.data, out, true); // out is fresh: zeros
     Node node = null;
     if (Tensor.recording(a, b)) {
       node =
@@ -160,12 +160,12 @@ final class LinearAlgebra {
                 Tensor gb = null;
                 if (nd.needs(0)) { // g [m, n] @ B^T [n, k]
                   float[] o = new float[m * k];
-                  K.gemm(false, true, m, k, n, g.data, nd.saved(1).data, o, false);
+                  K.gemm(false, true, m, k, n, g.data, nd.saved(1).data, o, true);
                   ga = new Tensor(o, new int[] {m, k});
                 }
                 if (nd.needs(1)) { // A^T [k, m] @ g [m, n]
                   float[] o = new float[k * n];
-                  K.gemm(true, false, k, n, m, nd.saved(0).data, g.data, o, false);
+                  K.gemm(true, false, k, n, m, nd.saved(0).data, g.data, o, true);
                   gb = new Tensor(o, new int[] {k, n});
                 }
                 return new Tensor[] {ga, gb};

@@ -158,19 +158,40 @@ final class PanamaKernels implements Kernels {
 
   // ---- elementwise ------------------------------------------------------------------------
 
+  // The operator of lanewise() must be a constant for C2 to intrinsify it; a variable one falls
+  // back to boxed Java code. Hence one loop per op below, switched on once per call.
+
   @Override
   public void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
     if (n < SMALL) {
       SCALAR.binary(op, a, aOff, b, bOff, out, outOff, n);
       return;
     }
-    VectorOperators.Binary vop = vectorOp(op);
-    int i = 0;
     int bound = S.loopBound(n);
-    for (; i < bound; i += L) {
-      FloatVector.fromArray(S, a, aOff + i)
-          .lanewise(vop, FloatVector.fromArray(S, b, bOff + i))
-          .intoArray(out, outOff + i);
+    int i = 0;
+    switch (op) {
+      case ADD:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+        }
+        break;
+      case SUB:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+        }
+        break;
+      case MUL:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).mul(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+        }
+        break;
+      case DIV:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).div(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+        }
+        break;
+      default:
+        throw new AssertionError(op);
     }
     for (; i < n; i++) {
       out[outOff + i] = op.apply(a[aOff + i], b[bOff + i]);
@@ -183,12 +204,32 @@ final class PanamaKernels implements Kernels {
       SCALAR.binaryScalarRight(op, a, aOff, s, out, outOff, n);
       return;
     }
-    VectorOperators.Binary vop = vectorOp(op);
     FloatVector sv = FloatVector.broadcast(S, s);
-    int i = 0;
     int bound = S.loopBound(n);
-    for (; i < bound; i += L) {
-      FloatVector.fromArray(S, a, aOff + i).lanewise(vop, sv).intoArray(out, outOff + i);
+    int i = 0;
+    switch (op) {
+      case ADD:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).add(sv).intoArray(out, outOff + i);
+        }
+        break;
+      case SUB:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).sub(sv).intoArray(out, outOff + i);
+        }
+        break;
+      case MUL:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).mul(sv).intoArray(out, outOff + i);
+        }
+        break;
+      case DIV:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).div(sv).intoArray(out, outOff + i);
+        }
+        break;
+      default:
+        throw new AssertionError(op);
     }
     for (; i < n; i++) {
       out[outOff + i] = op.apply(a[aOff + i], s);
@@ -201,30 +242,35 @@ final class PanamaKernels implements Kernels {
       SCALAR.binaryScalarLeft(op, s, b, bOff, out, outOff, n);
       return;
     }
-    VectorOperators.Binary vop = vectorOp(op);
     FloatVector sv = FloatVector.broadcast(S, s);
-    int i = 0;
     int bound = S.loopBound(n);
-    for (; i < bound; i += L) {
-      sv.lanewise(vop, FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+    int i = 0;
+    switch (op) {
+      case ADD:
+        for (; i < bound; i += L) {
+          sv.add(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+        }
+        break;
+      case SUB:
+        for (; i < bound; i += L) {
+          sv.sub(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+        }
+        break;
+      case MUL:
+        for (; i < bound; i += L) {
+          sv.mul(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+        }
+        break;
+      case DIV:
+        for (; i < bound; i += L) {
+          sv.div(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+        }
+        break;
+      default:
+        throw new AssertionError(op);
     }
     for (; i < n; i++) {
       out[outOff + i] = op.apply(s, b[bOff + i]);
-    }
-  }
-
-  private static VectorOperators.Binary vectorOp(BinaryOp op) {
-    switch (op) {
-      case ADD:
-        return VectorOperators.ADD;
-      case SUB:
-        return VectorOperators.SUB;
-      case MUL:
-        return VectorOperators.MUL;
-      case DIV:
-        return VectorOperators.DIV;
-      default:
-        throw new AssertionError(op);
     }
   }
 
@@ -234,40 +280,55 @@ final class PanamaKernels implements Kernels {
       SCALAR.unary(op, a, aOff, out, outOff, n);
       return;
     }
-    int i = 0;
     int bound = S.loopBound(n);
-    for (; i < bound; i += L) {
-      FloatVector x = FloatVector.fromArray(S, a, aOff + i);
-      FloatVector y;
-      switch (op) {
-        case NEG:
-          y = x.neg();
+    int i = 0;
+    switch (op) {
+      case NEG:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).neg().intoArray(out, outOff + i);
+        }
+        break;
+      case EXP:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
+        }
+        break;
+      case LOG:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).lanewise(VectorOperators.LOG).intoArray(out, outOff + i);
+        }
+        break;
+      case SQRT:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).sqrt().intoArray(out, outOff + i);
+        }
+        break;
+      case ABS:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).abs().intoArray(out, outOff + i);
+        }
+        break;
+      case SIGMOID:
+        {
+          FloatVector one = FloatVector.broadcast(S, 1f);
+          for (; i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(S, a, aOff + i).neg().lanewise(VectorOperators.EXP);
+            one.div(e.add(one)).intoArray(out, outOff + i);
+          }
           break;
-        case EXP:
-          y = x.lanewise(VectorOperators.EXP);
-          break;
-        case LOG:
-          y = x.lanewise(VectorOperators.LOG);
-          break;
-        case SQRT:
-          y = x.sqrt();
-          break;
-        case ABS:
-          y = x.abs();
-          break;
-        case SIGMOID:
-          y = FloatVector.broadcast(S, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
-          break;
-        case TANH:
-          y = x.lanewise(VectorOperators.TANH);
-          break;
-        case RELU:
-          y = x.max(0f);
-          break;
-        default:
-          throw new AssertionError(op);
-      }
-      y.intoArray(out, outOff + i);
+        }
+      case TANH:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).lanewise(VectorOperators.TANH).intoArray(out, outOff + i);
+        }
+        break;
+      case RELU:
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(S, a, aOff + i).max(0f).intoArray(out, outOff + i);
+        }
+        break;
+      default:
+        throw new AssertionError(op);
     }
     for (; i < n; i++) {
       out[outOff + i] = op.apply(a[aOff + i]);
@@ -343,6 +404,8 @@ final class PanamaKernels implements Kernels {
 
   @Override
   public void gemv(float[] x, int rows, int cols, float[] w, float[] out) {
+    // Rows under two vectors: a lane reduction per row costs more than the scalar kernel's four
+    // interleaved FMA chains.
     if (cols < SMALL) {
       SCALAR.gemv(x, rows, cols, w, out);
       return;
@@ -390,7 +453,8 @@ final class PanamaKernels implements Kernels {
 
   @Override
   public void gemvTransposed(float[] x, int rows, int cols, float[] g, float[] out, boolean accumulate) {
-    if (cols < SMALL) {
+    // No lane reduction here, so one full vector per row already pays.
+    if (cols < L) {
       SCALAR.gemvTransposed(x, rows, cols, g, out, accumulate);
       return;
     }

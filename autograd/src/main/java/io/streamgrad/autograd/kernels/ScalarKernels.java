@@ -150,7 +150,30 @@ public final class ScalarKernels implements Kernels {
 
   @Override
   public void gemv(float[] x, int rows, int cols, float[] w, float[] out) {
-    for (int r = 0; r < rows; r++) {
+    int r = 0;
+    // Four rows at a time: four independent FMA chains instead of one.
+    for (; r + 4 <= rows; r += 4) {
+      int o0 = r * cols;
+      int o1 = o0 + cols;
+      int o2 = o1 + cols;
+      int o3 = o2 + cols;
+      float t0 = 0f;
+      float t1 = 0f;
+      float t2 = 0f;
+      float t3 = 0f;
+      for (int c = 0; c < cols; c++) {
+        float wc = w[c];
+        t0 = Math.fma(x[o0 + c], wc, t0);
+        t1 = Math.fma(x[o1 + c], wc, t1);
+        t2 = Math.fma(x[o2 + c], wc, t2);
+        t3 = Math.fma(x[o3 + c], wc, t3);
+      }
+      out[r] = t0;
+      out[r + 1] = t1;
+      out[r + 2] = t2;
+      out[r + 3] = t3;
+    }
+    for (; r < rows; r++) {
       out[r] = dot(x, r * cols, w, 0, cols);
     }
   }
