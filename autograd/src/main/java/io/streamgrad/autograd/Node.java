@@ -87,9 +87,9 @@ public final class Node {
     return "<" + name + ">";
   }
 
-  /** Whether input {@code i} needs a gradient. */
+  /** Whether input {@code i} needs a gradient (false past the last input: optional inputs). */
   boolean needs(int i) {
-    return next[i] != null || leaves[i] != null;
+    return i < next.length && (next[i] != null || leaves[i] != null);
   }
 
   /** Saves tensors for backward, remembering their versions to detect later in-place writes. */

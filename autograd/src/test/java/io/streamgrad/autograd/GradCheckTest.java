@@ -150,6 +150,10 @@ class GradCheckTest {
     assertTrue(GradCheck.check(in -> Losses.huber(in[0], in[1], 0.7f), pred, target));
     Tensor labels = Tensor.rand(RNG, 4, 3).detach().requiresGrad(true);
     assertTrue(GradCheck.check(in -> Losses.bceWithLogits(in[0], in[1]), signed(4, 3), labels));
+    Tensor weights = input(0.1f, 2f, 4, 3);
+    assertTrue(GradCheck.check(in -> Losses.mse(in[0], in[1], in[2]), signed(4, 3), signed(4, 3), weights));
+    assertTrue(GradCheck.check(in -> Losses.huber(in[0], in[1], 0.7f, in[2]), signed(4, 3), signed(4, 3), weights));
+    assertTrue(GradCheck.check(in -> Losses.bceWithLogits(in[0], in[1], in[2]), signed(4, 3), labels, weights));
   }
 
   @Test

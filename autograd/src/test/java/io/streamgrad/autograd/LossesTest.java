@@ -50,4 +50,21 @@ class LossesTest {
     assertEquals("HuberLossBackward0", Losses.huber(p, TARGET, 1f).gradFn().name());
     assertEquals("BinaryCrossEntropyWithLogitsBackward0", Losses.bceWithLogits(p, TARGET).gradFn().name());
   }
+
+  @Test
+  void weightsScaleEachSampleAndOnesChangeNothing() {
+    Tensor ones = Tensor.ones(2, 3);
+    assertEquals(Losses.mse(PRED, TARGET).item(), Losses.mse(PRED, TARGET, ones).item(), 0f);
+    assertEquals(Losses.huber(PRED, TARGET, 1f).item(), Losses.huber(PRED, TARGET, 1f, ones).item(), 0f);
+    assertEquals(Losses.bceWithLogits(PRED, TARGET.sigmoid()).item(),
+        Losses.bceWithLogits(PRED, TARGET.sigmoid(), ones).item(), 0f);
+    // mean(w * l): a zero weight removes a sample's term but keeps it in the count.
+    Tensor p = Tensor.of(1f, 3f);
+    Tensor t = Tensor.of(0f, 0f);
+    assertEquals(4.5f, Losses.mse(p, t, Tensor.of(0f, 1f)).item(), 0f);
+    assertEquals(9.5f, Losses.mse(p, t, Tensor.of(1f, 2f)).item(), 0f);
+    Tensor q = p.detach().requiresGrad(true);
+    Losses.mse(q, t, Tensor.of(0f, 1f)).backward();
+    assertEquals("tensor([0., 3.])", q.grad().toString());
+  }
 }
