@@ -16,12 +16,33 @@ final class PanamaKernels implements Kernels {
 
   static final PanamaKernels INSTANCE = new PanamaKernels();
 
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  /** System property for the vector width in bits (128, 256 or 512); default: min(preferred, 256). */
+  static final String BITS_PROPERTY = "streamgrad.vectorBits";
+
+  private static final VectorSpecies<Float> S = species();
   private static final int L = S.length();
   private static final int SMALL = 2 * L;
   private static final ScalarKernels SCALAR = ScalarKernels.INSTANCE;
 
   private PanamaKernels() {}
+
+  /**
+   * 256-bit vectors by default even where 512-bit ones exist: on the AVX-512 machine measured for
+   * BENCHMARKS.md they were faster at every benchmarked shape (cheaper lane reductions, no
+   * AVX-512 frequency licence), as Lucene also found for its vector kernels.
+   */
+  private static VectorSpecies<Float> species() {
+    int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    int bits = Integer.getInteger(BITS_PROPERTY, Math.min(256, preferred));
+    if (bits != 128 && bits != 256 && bits != 512) {
+      throw new IllegalArgumentException("-D" + BITS_PROPERTY + " must be 128, 256 or 512, not " + bits);
+    }
+    if (bits > preferred) {
+      throw new IllegalArgumentException(
+          "-D" + BITS_PROPERTY + "=" + bits + " exceeds this CPU's preferred vector size of " + preferred + " bits");
+    }
+    return VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
+  }
 
   @Override
   public String name() {
@@ -30,7 +51,8 @@ final class PanamaKernels implements Kernels {
 
   @Override
   public String toString() {
-    return "panama, " + S.vectorBitSize() + "-bit vectors, " + L + " float lanes";
+    return "panama, " + S.vectorBitSize() + "-bit vectors, " + L + " float lanes (CPU preferred: "
+        + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits; -D" + BITS_PROPERTY + " overrides)";
   }
 
   // ---- reductions -------------------------------------------------------------------------
@@ -462,9 +484,14 @@ final class PanamaKernels implements Kernels {
       java.util.Arrays.fill(out, 0, cols, 0f);
     }
     int bound = S.loopBound(cols);
-    int r = 0;
-    // Four rows at a time: each vector of out is loaded and stored once per four rows.
-    for (; r + 4 <= rows; r += 4) {
+    // Leftover rows first, then blocks of four from the last row back to the first: the transposed
+    // product usually follows a forward GEMV over the same X, whose last rows are still in cache.
+    int blocked = rows - rows % 4;
+    for (int r = rows - 1; r >= blocked; r--) {
+      axpy(g[r], x, r * cols, out, 0, cols);
+    }
+    for (int r = blocked - 4; r >= 0; r -= 4) {
+      // Each vector of out is loaded and stored once per four rows.
       int o0 = r * cols;
       int o1 = o0 + cols;
       int o2 = o1 + cols;
@@ -480,23 +507,20 @@ final class PanamaKernels implements Kernels {
       int c = 0;
       for (; c < bound; c += L) {
         FloatVector acc = FloatVector.fromArray(S, out, c);
-        acc = FloatVector.fromArray(S, x, o0 + c).fma(gv0, acc);
-        acc = FloatVector.fromArray(S, x, o1 + c).fma(gv1, acc);
-        acc = FloatVector.fromArray(S, x, o2 + c).fma(gv2, acc);
         acc = FloatVector.fromArray(S, x, o3 + c).fma(gv3, acc);
+        acc = FloatVector.fromArray(S, x, o2 + c).fma(gv2, acc);
+        acc = FloatVector.fromArray(S, x, o1 + c).fma(gv1, acc);
+        acc = FloatVector.fromArray(S, x, o0 + c).fma(gv0, acc);
         acc.intoArray(out, c);
       }
       for (; c < cols; c++) {
         float acc = out[c];
-        acc = Math.fma(x[o0 + c], g0, acc);
-        acc = Math.fma(x[o1 + c], g1, acc);
-        acc = Math.fma(x[o2 + c], g2, acc);
         acc = Math.fma(x[o3 + c], g3, acc);
+        acc = Math.fma(x[o2 + c], g2, acc);
+        acc = Math.fma(x[o1 + c], g1, acc);
+        acc = Math.fma(x[o0 + c], g0, acc);
         out[c] = acc;
       }
-    }
-    for (; r < rows; r++) {
-      axpy(g[r], x, r * cols, out, 0, cols);
     }
   }
 
