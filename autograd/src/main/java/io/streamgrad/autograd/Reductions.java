@@ -34,6 +34,28 @@ final class Reductions {
     return Tensor.result(out, Shapes.SCALAR, node);
   }
 
+  static Tensor norm(Tensor a) {
+    float[] out = {(float) Math.sqrt(K.dot(a.data, 0, a.data, 0, a.data.length))};
+    Node node = null;
+    if (Tensor.recording(a)) {
+      // d|x|/dx = x / |x|; PyTorch masks the 0/0 at the origin to 0.
+      node =
+          new Node(
+              "LinalgVectorNormBackward0",
+              (n, g) -> {
+                float norm = n.saved(1).item();
+                float scale = norm == 0f ? 0f : g.item() / norm;
+                return new Tensor[] {n.saved(0).mul(scale)};
+              },
+              a);
+    }
+    Tensor result = Tensor.result(out, Shapes.SCALAR, node);
+    if (node != null) {
+      node.save(a, null).saveOutput(1, result);
+    }
+    return result;
+  }
+
   /** Sum (or mean) over {@code dim}. */
   static Tensor sum(Tensor a, int dim, boolean keepDim, boolean mean) {
     int d = Shapes.normalizeDim(dim, a.shape.length);

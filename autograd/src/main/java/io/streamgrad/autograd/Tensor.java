@@ -426,6 +426,11 @@ public final class Tensor {
     return Reductions.sum(this, dim, keepDim, true);
   }
 
+  /** The L2 norm of all elements ({@code t.norm()}), as a 0-d tensor. */
+  public Tensor norm() {
+    return Reductions.norm(this);
+  }
+
   // ===== linear algebra and shape ============================================================
 
   /** {@code torch.matmul} for 1-D and 2-D operands. */

@@ -63,7 +63,8 @@ class GradCheckTest {
         Arguments.of("mean1", (Function<Tensor, Tensor>) t -> t.mean(1, false), signed(3, 4)),
         Arguments.of("transpose", (Function<Tensor, Tensor>) t -> t.transpose().mul(t.transpose()), signed(3, 4)),
         Arguments.of("reshape", (Function<Tensor, Tensor>) t -> t.reshape(4, -1).exp(), signed(2, 6)),
-        Arguments.of("copy", (Function<Tensor, Tensor>) t -> t.copy().mul(t), signed(5)));
+        Arguments.of("copy", (Function<Tensor, Tensor>) t -> t.copy().mul(t), signed(5)),
+        Arguments.of("norm", (Function<Tensor, Tensor>) Tensor::norm, signed(3, 4)));
   }
 
   @ParameterizedTest(name = "{0}")

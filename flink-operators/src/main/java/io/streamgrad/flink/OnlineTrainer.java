@@ -1,0 +1,184 @@
+package io.streamgrad.flink;
+
+import io.streamgrad.flink.model.ModelFactory;
+import io.streamgrad.flink.model.Models;
+import io.streamgrad.flink.operator.OnlineTrainerOperator;
+import io.streamgrad.flink.train.Loss;
+import io.streamgrad.flink.train.OptimizerSpec;
+import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.flink.train.TrainerConfig;
+import io.streamgrad.schemas.AvroTrust;
+import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WeightSnapshot;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Online training of one model per {@code modelId} on a stream of {@link Sample}s, emitting {@link
+ * WeightSnapshot}s:
+ *
+ * <pre>{@code
+ * OnlineTrainer trainer = OnlineTrainer.builder()
+ *     .features(16)
+ *     .model(Models.linear())
+ *     .loss(Losses::mse)
+ *     .optimizer(Optimizers.sgd(0.01))
+ *     .batchSize(64)
+ *     .maxBatchDelay(Duration.ofMillis(200))
+ *     .snapshotEvery(10)
+ *     .build();
+ * SingleOutputStreamOperator<WeightSnapshot> snapshots = trainer.train(samples);
+ * DataStream<DeadLetter> rejected = snapshots.getSideOutput(OnlineTrainer.REJECTED);
+ * }</pre>
+ */
+public final class OnlineTrainer implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Samples the trainer refuses (e.g. a wrong feature count), with the reason. */
+  public static final OutputTag<DeadLetter> REJECTED =
+      new OutputTag<>("streamgrad-rejected", new AvroTypeInfo<>(DeadLetter.class));
+
+  /** The operator's uid: keep it stable so savepoints map back to it. */
+  public static final String UID = "streamgrad-online-trainer";
+
+  static {
+    AvroTrust.install();
+  }
+
+  private final TrainerConfig config;
+
+  private OnlineTrainer(TrainerConfig config) {
+    this.config = config;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public TrainerConfig config() {
+    return config;
+  }
+
+  /** Keys {@code samples} by model id and trains; rejected samples go to {@link #REJECTED}. */
+  public SingleOutputStreamOperator<WeightSnapshot> train(DataStream<Sample> samples) {
+    return samples
+        .keyBy(Sample::getModelId, Types.STRING)
+        .transform("OnlineTrainer(" + config.model.name() + ", " + config.optimizer + ")", snapshotType(), operator())
+        .uid(UID);
+  }
+
+  /** A new operator instance, for custom topologies and test harnesses. */
+  public OnlineTrainerOperator operator() {
+    return new OnlineTrainerOperator(config, REJECTED);
+  }
+
+  public static TypeInformation<Sample> sampleType() {
+    return new AvroTypeInfo<>(Sample.class);
+  }
+
+  public static TypeInformation<WeightSnapshot> snapshotType() {
+    return new AvroTypeInfo<>(WeightSnapshot.class);
+  }
+
+  /** Fluent configuration, validated by {@link #build()}. */
+  public static final class Builder {
+    private int features;
+    private ModelFactory model = Models.linear();
+    private Loss loss;
+    private OptimizerSpec optimizer = Optimizers.sgd(0.01);
+    private int batchSize = 64;
+    private Duration maxBatchDelay = Duration.ZERO;
+    private int snapshotEvery = 1;
+    private long seed = 42L;
+
+    private Builder() {}
+
+    /** Number of input features d of every sample (required). */
+    public Builder features(int features) {
+      this.features = features;
+      return this;
+    }
+
+    /** The model; {@link Models#linear()} by default. */
+    public Builder model(ModelFactory model) {
+      this.model = Objects.requireNonNull(model, "model");
+      return this;
+    }
+
+    /** The loss; by default the model's own ({@code mse} for linear, BCE for logistic). */
+    public Builder loss(Loss loss) {
+      this.loss = Objects.requireNonNull(loss, "loss");
+      return this;
+    }
+
+    /** The optimizer; {@code sgd(0.01)} by default. */
+    public Builder optimizer(OptimizerSpec optimizer) {
+      this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+      return this;
+    }
+
+    /** Samples per update (default 64). */
+    public Builder batchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /**
+     * Trains on a partial batch once its first sample has waited this long (processing time).
+     * {@link Duration#ZERO} (the default) disables it: batches are then formed by count only, which
+     * keeps replays after a failure bit-identical.
+     */
+    public Builder maxBatchDelay(Duration delay) {
+      this.maxBatchDelay = Objects.requireNonNull(delay, "maxBatchDelay");
+      return this;
+    }
+
+    /** Emit a snapshot every this many updates (default 1: every update). */
+    public Builder snapshotEvery(int updates) {
+      this.snapshotEvery = updates;
+      return this;
+    }
+
+    /** Seed of parameter initialisation (models with random init, e.g. MLPs). */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public OnlineTrainer build() {
+      if (features <= 0) {
+        throw new IllegalArgumentException("features must be set to a positive count, got " + features);
+      }
+      if (batchSize <= 0) {
+        throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
+      }
+      if (snapshotEvery <= 0) {
+        throw new IllegalArgumentException("snapshotEvery must be positive, got " + snapshotEvery);
+      }
+      if (maxBatchDelay.isNegative()) {
+        throw new IllegalArgumentException("maxBatchDelay must not be negative, got " + maxBatchDelay);
+      }
+      // Fail at build time, not on a task manager: the optimizer's hyper-parameters and the model.
+      TrainerConfig cfg =
+          new TrainerConfig(
+              features,
+              model,
+              loss != null ? loss : model.defaultLoss(),
+              optimizer,
+              batchSize,
+              maxBatchDelay.toMillis(),
+              snapshotEvery,
+              seed);
+      new io.streamgrad.flink.train.ModelTrainer(cfg, "build-check");
+      return new OnlineTrainer(cfg);
+    }
+  }
+}

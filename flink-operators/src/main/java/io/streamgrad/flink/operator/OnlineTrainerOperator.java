@@ -1,0 +1,251 @@
+package io.streamgrad.flink.operator;
+
+import io.streamgrad.autograd.Tensor;
+import io.streamgrad.flink.model.Model;
+import io.streamgrad.flink.train.ModelTrainer;
+import io.streamgrad.flink.train.TrainerConfig;
+import io.streamgrad.flink.train.TrainerState;
+import io.streamgrad.schemas.AvroTrust;
+import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.NamedTensor;
+import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WeightSnapshot;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The keyed training operator: per model id, buffers samples into a mini-batch and runs one
+ * autograd step per batch, emitting a {@link WeightSnapshot} every {@code snapshotEvery} updates and
+ * a final one at end of input.
+ *
+ * <p>Live models sit in a per-subtask cache so that a sample costs a hash lookup and a copy into
+ * the batch buffer; every model touched since the last checkpoint is written to keyed state in
+ * {@link #prepareSnapshotPreBarrier} (the pattern of Flink's mini-batch operators), so keyed state
+ * is exact at every checkpoint barrier and rescaling redistributes models like any keyed state.
+ */
+public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSnapshot>
+    implements OneInputStreamOperator<Sample, WeightSnapshot>, Triggerable<String, VoidNamespace>, BoundedOneInput {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Name of the keyed state holding each model's {@link TrainerState}. */
+  public static final String STATE_NAME = "streamgrad-trainer";
+
+  private final TrainerConfig config;
+  private final OutputTag<DeadLetter> rejectedTag;
+
+  private transient ValueState<TrainerState> state;
+  private transient InternalTimerService<VoidNamespace> timers;
+  private transient Map<String, ModelTrainer> live;
+  private transient Set<String> dirty;
+
+  public OnlineTrainerOperator(TrainerConfig config, OutputTag<DeadLetter> rejectedTag) {
+    this.config = config;
+    this.rejectedTag = rejectedTag;
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    AvroTrust.install(); // on the task manager, before any Sample is decoded
+    super.initializeState(context);
+    state =
+        context
+            .getKeyedStateStore()
+            .getState(new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(TrainerState.class)));
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    live = new HashMap<>();
+    dirty = new HashSet<>();
+    timers = getInternalTimerService("streamgrad-batch-delay", VoidNamespaceSerializer.INSTANCE, this);
+  }
+
+  @Override
+  public void processElement(StreamRecord<Sample> element) throws Exception {
+    Sample sample = element.getValue();
+    List<Float> x = sample.getFeatures();
+    if (x.size() != config.features) {
+      reject(sample, "wrong feature count: expected " + config.features + ", got " + x.size());
+      return;
+    }
+    String key = (String) getCurrentKey();
+    ModelTrainer trainer = trainer(key);
+    Features.copyInto(x, trainer.featureBuffer(), trainer.nextOffset());
+    boolean wasEmpty = trainer.pending() == 0;
+    dirty.add(key);
+    if (trainer.commit(sample.getLabel(), sample.getWeight())) {
+      trainAndMaybeEmit(key, trainer);
+    } else if (wasEmpty && config.maxBatchDelayMillis > 0) {
+      long deadline = getProcessingTimeService().getCurrentProcessingTime() + config.maxBatchDelayMillis;
+      trainer.setBatchDeadline(deadline);
+      timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, deadline);
+    }
+  }
+
+  @Override
+  public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+    String key = timer.getKey();
+    ModelTrainer trainer = trainer(key);
+    // A batch that filled up before its deadline leaves a stale timer behind: ignore it.
+    if (trainer.pending() > 0 && trainer.batchDeadline() != 0 && trainer.batchDeadline() <= timer.getTimestamp()) {
+      dirty.add(key);
+      trainAndMaybeEmit(key, trainer);
+    }
+  }
+
+  @Override
+  public void onEventTime(InternalTimer<String, VoidNamespace> timer) {}
+
+  @Override
+  public void endInput() throws Exception {
+    // Every model of this subtask: live ones and those only in restored state.
+    Set<String> keys = new HashSet<>(live.keySet());
+    try (Stream<String> stored = this.<String>getKeyedStateBackend().getKeys(STATE_NAME, VoidNamespace.INSTANCE)) {
+      keys.addAll(stored.collect(Collectors.toList()));
+    }
+    List<String> ordered = new ArrayList<>(keys);
+    ordered.sort(null); // deterministic emission order
+    for (String key : ordered) {
+      setCurrentKey(key);
+      ModelTrainer trainer = trainer(key);
+      if (trainer.pending() > 0) {
+        trainer.step();
+        dirty.add(key);
+      }
+      if (trainer.version() > trainer.lastEmittedVersion()) {
+        emit(key, trainer);
+        dirty.add(key);
+      }
+    }
+    flushToState();
+  }
+
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    super.prepareSnapshotPreBarrier(checkpointId);
+    flushToState();
+  }
+
+  /** Also flushed here (before Flink snapshots the keyed backend), whatever path took the snapshot. */
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    flushToState();
+    super.snapshotState(context);
+  }
+
+  private void flushToState() throws Exception {
+    Object current = getCurrentKey();
+    for (String key : dirty) {
+      setCurrentKey(key);
+      state.update(live.get(key).toState());
+    }
+    dirty.clear();
+    if (current != null) {
+      setCurrentKey(current);
+    }
+  }
+
+  /** The live trainer for the current key, restored from keyed state on first use. */
+  private ModelTrainer trainer(String key) throws Exception {
+    ModelTrainer trainer = live.get(key);
+    if (trainer == null) {
+      trainer = new ModelTrainer(config, key);
+      TrainerState stored = state.value();
+      if (stored != null) {
+        trainer.restore(stored);
+      }
+      live.put(key, trainer);
+    }
+    return trainer;
+  }
+
+  private void trainAndMaybeEmit(String key, ModelTrainer trainer) {
+    trainer.step();
+    if (trainer.version() % config.snapshotEvery == 0) {
+      emit(key, trainer);
+    }
+  }
+
+  private void emit(String key, ModelTrainer trainer) {
+    output.collect(new StreamRecord<>(snapshot(key, trainer)));
+    trainer.markEmitted();
+  }
+
+  private WeightSnapshot snapshot(String key, ModelTrainer trainer) {
+    Model model = trainer.model();
+    List<Tensor> params = model.parameters();
+    List<String> names = model.parameterNames();
+    List<NamedTensor> named = new ArrayList<>(params.size());
+    for (int i = 0; i < params.size(); i++) {
+      named.add(namedTensor(names.get(i), params.get(i)));
+    }
+    Tensor first = params.get(0);
+    float bias = params.size() > 1 && params.get(1).numel() == 1 ? params.get(1).item() : 0f;
+    return WeightSnapshot.newBuilder()
+        .setModelId(key)
+        .setVersion(trainer.version())
+        .setWeights(toList(first.toArray()))
+        .setBias(bias)
+        .setParameters(named)
+        .setSamplesSeen(trainer.samplesSeen())
+        .setBatchLoss(trainer.lastBatchLoss())
+        .setPrequentialLoss(trainer.prequentialLoss())
+        .setGradNorm(trainer.lastGradNorm())
+        .setLearningRate(trainer.optimizer().learningRate())
+        .setOptimizer(trainer.optimizer().name())
+        .setTimestamp(java.time.Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime()))
+        .build();
+  }
+
+  static NamedTensor namedTensor(String name, Tensor t) {
+    List<Integer> shape = new ArrayList<>();
+    for (int d : t.shape()) {
+      shape.add(d);
+    }
+    return NamedTensor.newBuilder().setName(name).setShape(shape).setValues(toList(t.toArray())).build();
+  }
+
+  static List<Float> toList(float[] v) {
+    List<Float> out = new ArrayList<>(v.length);
+    for (float f : v) {
+      out.add(f);
+    }
+    return out;
+  }
+
+  private void reject(Sample sample, String reason) throws Exception {
+    if (rejectedTag == null) {
+      throw new IllegalArgumentException(reason + " (model " + sample.getModelId() + ")");
+    }
+    DeadLetter dl =
+        DeadLetter.newBuilder()
+            .setReason(reason)
+            .setPayload(sample.toByteBuffer())
+            .setTimestamp(java.time.Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime()))
+            .build();
+    output.collect(rejectedTag, new StreamRecord<>(dl));
+  }
+}

@@ -1,0 +1,288 @@
+package io.streamgrad.flink.train;
+
+import io.streamgrad.autograd.Grad;
+import io.streamgrad.autograd.Tensor;
+import io.streamgrad.autograd.optim.Optimizer;
+import io.streamgrad.autograd.optim.OptimizerState;
+import io.streamgrad.flink.model.Model;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One model's live training state: the model, its optimizer, and a reusable batch buffer. Samples
+ * are copied straight into the buffer; when it is full (or flushed) one step runs, exactly the
+ * tutorial's loop: forward, loss, {@code backward()}, optimizer step under no-grad, zero grads.
+ *
+ * <p>Not thread-safe; one instance per model id inside one operator subtask.
+ */
+public final class ModelTrainer {
+
+  private final TrainerConfig config;
+  private final Model model;
+  private final List<Tensor> params;
+  private final Optimizer optimizer;
+  private final int features;
+  private final int batchSize;
+
+  // Full-batch buffers and the tensors that wrap them (no copy per step).
+  private final float[] xBuf;
+  private final float[] yBuf;
+  private final float[] wBuf;
+  private final Tensor xFull;
+  private final Tensor yFull;
+  private final Tensor wFull;
+
+  private int count;
+  private long version;
+  private long samplesSeen;
+  private long lastEmittedVersion;
+  private double prequentialLossSum;
+  private float lastBatchLoss = Float.NaN;
+  private float lastGradNorm = Float.NaN;
+  private long batchDeadline;
+
+  /** A fresh model for {@code modelId}, initialised deterministically from the seed and the id. */
+  public ModelTrainer(TrainerConfig config, String modelId) {
+    this.config = config;
+    this.features = config.features;
+    this.batchSize = config.batchSize;
+    this.model = config.model.create(features, new SplittableRandom(initSeed(config.seed, modelId)));
+    this.params = model.parameters();
+    this.optimizer = config.optimizer.create(params);
+    this.xBuf = new float[batchSize * features];
+    this.yBuf = new float[batchSize];
+    this.wBuf = new float[batchSize];
+    this.xFull = Tensor.wrap(xBuf, batchSize, features);
+    this.yFull = Tensor.wrap(yBuf, batchSize);
+    this.wFull = Tensor.wrap(wBuf, batchSize);
+  }
+
+  static long initSeed(long seed, String modelId) {
+    return seed ^ (modelId.hashCode() * 0x9E3779B97F4A7C15L);
+  }
+
+  // ---- feeding --------------------------------------------------------------------------------
+
+  /** Row of the batch buffer the next sample's features go to; write them with {@link #features()}. */
+  public float[] featureBuffer() {
+    return xBuf;
+  }
+
+  /** Offset in {@link #featureBuffer()} of the next sample's features. */
+  public int nextOffset() {
+    return count * features;
+  }
+
+  /** Completes the sample whose features were written at {@link #nextOffset()}; true when the batch is full. */
+  public boolean commit(float label, float weight) {
+    yBuf[count] = label;
+    wBuf[count] = weight;
+    count++;
+    return count == batchSize;
+  }
+
+  /** Copies one sample into the batch; true when the batch is full. */
+  public boolean add(float[] x, float label, float weight) {
+    System.arraycopy(x, 0, xBuf, count * features, features);
+    return commit(label, weight);
+  }
+
+  public int pending() {
+    return count;
+  }
+
+  // ---- training -------------------------------------------------------------------------------
+
+  /** Trains on the buffered samples (a full or partial batch); a no-op when none are pending. */
+  public void step() {
+    int n = count;
+    if (n == 0) {
+      return;
+    }
+    Tensor x = xFull;
+    Tensor y = yFull;
+    Tensor w = wFull;
+    if (n < batchSize) { // partial batch: rare, so a copy is fine
+      x = Tensor.wrap(java.util.Arrays.copyOf(xBuf, n * features), n, features);
+      y = Tensor.wrap(java.util.Arrays.copyOf(yBuf, n), n);
+      w = Tensor.wrap(java.util.Arrays.copyOf(wBuf, n), n);
+    }
+    Tensor loss = config.loss.compute(model.forward(x), y, w);
+    float batchLoss = loss.item();
+    loss.backward();
+    double sq = 0;
+    try (Grad.Scope noGrad = Grad.disabled()) {
+      for (Tensor p : params) {
+        Tensor g = p.grad();
+        if (g != null) {
+          double norm = g.norm().item();
+          sq += norm * norm;
+        }
+      }
+    }
+    optimizer.step(); // under Grad.disabled(), inside the optimizer
+    optimizer.zeroGrad();
+    version++;
+    samplesSeen += n;
+    prequentialLossSum += (double) batchLoss * n;
+    lastBatchLoss = batchLoss;
+    lastGradNorm = (float) Math.sqrt(sq);
+    count = 0;
+    batchDeadline = 0;
+  }
+
+  // ---- progress -------------------------------------------------------------------------------
+
+  public long version() {
+    return version;
+  }
+
+  public long samplesSeen() {
+    return samplesSeen;
+  }
+
+  /** Mean over all samples trained on of their batch's loss before its update. */
+  public double prequentialLoss() {
+    return samplesSeen == 0 ? Double.NaN : prequentialLossSum / samplesSeen;
+  }
+
+  public float lastBatchLoss() {
+    return lastBatchLoss;
+  }
+
+  public float lastGradNorm() {
+    return lastGradNorm;
+  }
+
+  public long lastEmittedVersion() {
+    return lastEmittedVersion;
+  }
+
+  public void markEmitted() {
+    lastEmittedVersion = version;
+  }
+
+  public long batchDeadline() {
+    return batchDeadline;
+  }
+
+  public void setBatchDeadline(long deadline) {
+    this.batchDeadline = deadline;
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  public Optimizer optimizer() {
+    return optimizer;
+  }
+
+  public TrainerConfig config() {
+    return config;
+  }
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  /** A self-contained copy of the state, for Flink's keyed state. */
+  public TrainerState toState() {
+    TrainerState s = new TrainerState();
+    s.version = version;
+    s.samplesSeen = samplesSeen;
+    s.lastEmittedVersion = lastEmittedVersion;
+    s.prequentialLossSum = prequentialLossSum;
+    s.lastBatchLoss = lastBatchLoss;
+    s.lastGradNorm = lastGradNorm;
+    s.parameters = concat(params);
+    OptimizerState os = optimizer.state();
+    s.optimizerStep = os.step();
+    s.optimizerSlots = concat(os.slots());
+    s.batchCount = count;
+    s.batchFeatures = java.util.Arrays.copyOf(xBuf, count * features);
+    s.batchLabels = java.util.Arrays.copyOf(yBuf, count);
+    s.batchWeights = java.util.Arrays.copyOf(wBuf, count);
+    s.batchDeadline = batchDeadline;
+    return s;
+  }
+
+  /** Restores a state taken by {@link #toState()} from a trainer with the same configuration. */
+  public void restore(TrainerState s) {
+    int total = 0;
+    for (Tensor p : params) {
+      total += p.numel();
+    }
+    if (s.parameters.length != total) {
+      throw new IllegalStateException(
+          "restored state has " + s.parameters.length + " parameter values, the model has " + total
+              + ": was the feature count or the model changed?");
+    }
+    if (s.batchCount > batchSize) {
+      throw new IllegalStateException(
+          "restored partial batch of " + s.batchCount + " samples exceeds batch size " + batchSize);
+    }
+    try (Grad.Scope noGrad = Grad.disabled()) {
+      int off = 0;
+      for (Tensor p : params) {
+        float[] v = java.util.Arrays.copyOfRange(s.parameters, off, off + p.numel());
+        p.copyFrom(Tensor.wrap(v, p.shape()));
+        off += p.numel();
+      }
+    }
+    OptimizerState template = optimizer.state();
+    float[][] slots = split(s.optimizerSlots, template.slots());
+    optimizer.loadState(new OptimizerState(template.optimizer(), s.optimizerStep, template.slotNames(), slots));
+    version = s.version;
+    samplesSeen = s.samplesSeen;
+    lastEmittedVersion = s.lastEmittedVersion;
+    prequentialLossSum = s.prequentialLossSum;
+    lastBatchLoss = s.lastBatchLoss;
+    lastGradNorm = s.lastGradNorm;
+    count = s.batchCount;
+    System.arraycopy(s.batchFeatures, 0, xBuf, 0, count * features);
+    System.arraycopy(s.batchLabels, 0, yBuf, 0, count);
+    System.arraycopy(s.batchWeights, 0, wBuf, 0, count);
+    batchDeadline = s.batchDeadline;
+  }
+
+  private static float[] concat(List<Tensor> tensors) {
+    int total = 0;
+    for (Tensor t : tensors) {
+      total += t.numel();
+    }
+    float[] out = new float[total];
+    int off = 0;
+    for (Tensor t : tensors) {
+      t.copyTo(out, off);
+      off += t.numel();
+    }
+    return out;
+  }
+
+  private static float[] concat(float[][] arrays) {
+    int total = 0;
+    for (float[] a : arrays) {
+      total += a.length;
+    }
+    float[] out = new float[total];
+    int off = 0;
+    for (float[] a : arrays) {
+      System.arraycopy(a, 0, out, off, a.length);
+      off += a.length;
+    }
+    return out;
+  }
+
+  private static float[][] split(float[] flat, float[][] like) {
+    float[][] out = new float[like.length][];
+    int off = 0;
+    for (int i = 0; i < like.length; i++) {
+      out[i] = java.util.Arrays.copyOfRange(flat, off, off + like[i].length);
+      off += like[i].length;
+    }
+    if (off != flat.length) {
+      throw new IllegalStateException(
+          "restored optimizer state has " + flat.length + " values, expected " + off);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,35 @@
+package io.streamgrad.flink.train;
+
+/**
+ * Everything that defines one model's future, as a Flink POJO of primitives and primitive arrays
+ * (Flink's own serializers, no Kryo; fields can be added later with POJO schema evolution).
+ *
+ * <p>Arrays are copies owned by this record: a checkpoint may serialize it asynchronously while
+ * training goes on.
+ */
+public class TrainerState {
+  /** Updates applied so far. */
+  public long version;
+  /** Samples trained on so far. */
+  public long samplesSeen;
+  /** Version of the last snapshot emitted downstream. */
+  public long lastEmittedVersion;
+  /** Sum over batches of batch loss x batch size, for the prequential (progressive) loss. */
+  public double prequentialLossSum;
+  public float lastBatchLoss;
+  public float lastGradNorm;
+  /** All parameters, concatenated in the model's parameter order. */
+  public float[] parameters;
+  public long optimizerStep;
+  /** All optimizer buffers, slot-major then parameter order, concatenated. */
+  public float[] optimizerSlots;
+  /** The partly filled batch: {@code batchCount} rows of X, Y and sample weights. */
+  public int batchCount;
+  public float[] batchFeatures;
+  public float[] batchLabels;
+  public float[] batchWeights;
+  /** Processing time at which a partial batch is flushed (0: none pending). */
+  public long batchDeadline;
+
+  public TrainerState() {}
+}
