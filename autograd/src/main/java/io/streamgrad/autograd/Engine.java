@@ -1,6 +1,5 @@
 package io.streamgrad.autograd;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,6 +13,18 @@ final class Engine {
 
   private static final AtomicLong PASSES = new AtomicLong();
 
+  /** d(loss)/d(loss) for the usual 0-d root; never written to (nothing adds in place into a seed). */
+  private static final Tensor SCALAR_ONE = Tensor.scalar(1f);
+
+  /** Per-thread lists reused across passes: a training step allocates no engine bookkeeping. */
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private static final class Scratch {
+    final ArrayList<Node> nodes = new ArrayList<>();
+    final ArrayList<Node> stack = new ArrayList<>();
+    boolean inUse;
+  }
+
   private Engine() {}
 
   static void backward(Tensor root, Tensor gradient, boolean retainGraph) {
@@ -26,7 +37,7 @@ final class Engine {
       if (root.numel() != 1) {
         throw new IllegalStateException("grad can be implicitly created only for scalar outputs");
       }
-      seed = Tensor.full(1f, root.shape);
+      seed = root.shape.length == 0 ? SCALAR_ONE : Tensor.full(1f, root.shape);
     } else {
       if (!Arrays.equals(gradient.shape, root.shape)) {
         throw new IllegalArgumentException(
@@ -48,13 +59,19 @@ final class Engine {
   }
 
   private static void run(Node rootNode, Tensor seed, boolean retainGraph) {
-    ArrayList<Node> nodes = discover(rootNode);
+    Scratch scratch = SCRATCH.get();
+    if (scratch.inUse) {
+      scratch = new Scratch(); // a backward started from inside a backward closure
+    }
+    scratch.inUse = true;
+    ArrayList<Node> nodes = scratch.nodes;
+    ArrayList<Node> ready = scratch.stack;
     try {
-      ArrayDeque<Node> ready = new ArrayDeque<>();
+      discover(rootNode, nodes, ready);
       rootNode.pending = seed;
-      ready.push(rootNode);
+      ready.add(rootNode);
       while (!ready.isEmpty()) {
-        Node node = ready.pop();
+        Node node = ready.remove(ready.size() - 1);
         Tensor g = node.pending;
         node.pending = null;
         Tensor[] grads = null;
@@ -69,7 +86,7 @@ final class Engine {
         }
         for (int i = 0; i < node.next.length; i++) {
           Tensor gi = grads == null ? null : grads[i];
-          if (gi != null && !Arrays.equals(gi.shape, node.inputShapes[i])) {
+          if (gi != null && gi.shape != node.inputShapes[i] && !Arrays.equals(gi.shape, node.inputShapes[i])) {
             gi = reduceTo(gi, node.inputShapes[i]);
           }
           Tensor leaf = node.leaves[i];
@@ -88,29 +105,31 @@ final class Engine {
             next.pending = next.pending == null ? gi : next.pending.add(gi);
           }
           if (--next.dependencies == 0) {
-            ready.push(next);
+            ready.add(next);
           }
         }
       }
     } finally {
-      for (Node n : nodes) {
+      for (int i = 0; i < nodes.size(); i++) {
+        Node n = nodes.get(i);
         n.pending = null;
         n.dependencies = 0;
       }
+      nodes.clear();
+      ready.clear();
+      scratch.inUse = false;
     }
   }
 
   /** Visits every node reachable from the root once, counting the edges into each. */
-  private static ArrayList<Node> discover(Node rootNode) {
+  private static void discover(Node rootNode, ArrayList<Node> nodes, ArrayList<Node> stack) {
     long mark = PASSES.incrementAndGet();
-    ArrayList<Node> nodes = new ArrayList<>();
-    ArrayDeque<Node> stack = new ArrayDeque<>();
     rootNode.visitMark = mark;
     rootNode.dependencies = 0;
     nodes.add(rootNode);
-    stack.push(rootNode);
+    stack.add(rootNode);
     while (!stack.isEmpty()) {
-      Node node = stack.pop();
+      Node node = stack.remove(stack.size() - 1);
       for (Node next : node.next) {
         if (next == null) {
           continue;
@@ -119,12 +138,11 @@ final class Engine {
           next.visitMark = mark;
           next.dependencies = 0;
           nodes.add(next);
-          stack.push(next);
+          stack.add(next);
         }
         next.dependencies++;
       }
     }
-    return nodes;
   }
 
   /** The central broadcast reduction: sums a gradient down to the input's shape. */

@@ -120,7 +120,7 @@ final class InPlace {
     }
     self.checkInPlace();
     K.axpy(alpha, other.data, 0, self.data, 0, self.data.length);
-    self.version.bump();
+    self.bumpVersion();
     return self;
   }
 
@@ -147,7 +147,7 @@ final class InPlace {
         s[i] += value * (x[i] * y[i]);
       }
     }
-    self.version.bump();
+    self.bumpVersion();
     return self;
   }
 
@@ -158,7 +158,7 @@ final class InPlace {
     }
     self.checkInPlace();
     K.unary(io.streamgrad.autograd.kernels.UnaryOp.SQRT, self.data, 0, self.data, 0, self.data.length);
-    self.version.bump();
+    self.bumpVersion();
     return self;
   }
 }

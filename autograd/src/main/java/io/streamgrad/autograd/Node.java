@@ -98,7 +98,7 @@ public final class Node {
     savedVersions = new int[tensors.length];
     for (int i = 0; i < tensors.length; i++) {
       if (tensors[i] != null) {
-        savedVersions[i] = tensors[i].version.get();
+        savedVersions[i] = tensors[i].version();
       }
     }
     return this;
@@ -110,7 +110,7 @@ public final class Node {
       savedOutputOf = new Node[saved.length];
     }
     saved[i] = output;
-    savedVersions[i] = output.version.get();
+    savedVersions[i] = output.version();
     savedOutputOf[i] = this;
     return this;
   }
@@ -122,7 +122,7 @@ public final class Node {
     }
     Tensor t = saved[i];
     int expected = savedVersions[i];
-    if (t.version.get() != expected) {
+    if (t.version() != expected) {
       Node producer = savedOutputOf != null && savedOutputOf[i] != null ? savedOutputOf[i] : t.gradFn;
       // PyTorch names the forward op here: "output 0 of Exp" for ExpBackward0.
       String which =
@@ -134,7 +134,7 @@ public final class Node {
               + "]"
               + which
               + " is at version "
-              + t.version.get()
+              + t.version()
               + "; expected version "
               + expected
               + " instead. Hint: enable anomaly detection to find the operation that failed to"

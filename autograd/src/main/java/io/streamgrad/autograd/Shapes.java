@@ -36,6 +36,12 @@ final class Shapes {
     if (Arrays.equals(a, b)) {
       return a;
     }
+    if (b.length == 0) {
+      return a; // a 0-d operand broadcasts to anything
+    }
+    if (a.length == 0) {
+      return b;
+    }
     int ndim = Math.max(a.length, b.length);
     int[] out = new int[ndim];
     for (int i = ndim - 1; i >= 0; i--) {

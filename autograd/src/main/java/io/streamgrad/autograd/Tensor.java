@@ -33,7 +33,8 @@ public final class Tensor {
 
   final float[] data;
   final int[] shape;
-  final VersionCounter version;
+  /** Shared with views; created on the first view or in-place write (most tensors never need one). */
+  private VersionCounter version;
   private boolean requiresGrad;
   Node gradFn;
   Tensor grad;
@@ -42,7 +43,7 @@ public final class Tensor {
   private final Tensor viewBase;
 
   Tensor(float[] data, int[] shape) {
-    this(data, shape, new VersionCounter(), null);
+    this(data, shape, null, null);
   }
 
   private Tensor(float[] data, int[] shape, VersionCounter version, Tensor viewBase) {
@@ -221,7 +222,20 @@ public final class Tensor {
 
   /** The number of in-place writes this tensor's storage has seen ({@code t._version}). */
   public int version() {
-    return version.get();
+    return version == null ? 0 : version.get();
+  }
+
+  /** Records an in-place write to this tensor's storage. */
+  void bumpVersion() {
+    sharedVersion().bump();
+  }
+
+  /** The counter this tensor's views share, created on demand. */
+  private VersionCounter sharedVersion() {
+    if (version == null) {
+      version = new VersionCounter();
+    }
+    return version;
   }
 
   @Override
@@ -319,7 +333,7 @@ public final class Tensor {
 
   /** A view of the same storage, out of the graph. */
   public Tensor detach() {
-    return new Tensor(data, shape, version, null);
+    return new Tensor(data, shape, sharedVersion(), null);
   }
 
   /** An independent copy with the same graph connection ({@code clone}: CloneBackward0). */
@@ -334,7 +348,7 @@ public final class Tensor {
       grad = new Tensor(g.data.clone(), shape);
     } else {
       K.binary(BinaryOp.ADD, grad.data, 0, g.data, 0, grad.data, 0, data.length);
-      grad.version.bump();
+      grad.bumpVersion();
     }
   }
 
@@ -456,7 +470,7 @@ public final class Tensor {
         recording(this)
             ? new Node("ViewBackward0", (n, g) -> new Tensor[] {g.reshape(from)}, this)
             : null;
-    Tensor view = new Tensor(data, s, version, isLeaf() && requiresGrad ? this : viewBase);
+    Tensor view = new Tensor(data, s, sharedVersion(), isLeaf() && requiresGrad ? this : viewBase);
     if (node != null) {
       view.gradFn = node;
       view.requiresGrad = true;
@@ -553,7 +567,7 @@ public final class Tensor {
    * {@code node} (whose first input is the tensor's previous state).
    */
   void rebase(Node node) {
-    version.bump();
+    bumpVersion();
     if (node == null) {
       return;
     }
@@ -567,7 +581,7 @@ public final class Tensor {
 
   /** This tensor's pre-in-place state as a graph input: same shape and grad_fn, no data. */
   Tensor historyHandle() {
-    Tensor h = new Tensor(data, shape, version, null);
+    Tensor h = new Tensor(data, shape, sharedVersion(), null);
     h.gradFn = gradFn;
     h.requiresGrad = requiresGrad;
     return h;
