@@ -549,14 +549,16 @@ public final class Tensor {
 
   /** Refuses in-place writes that would corrupt a graph, with PyTorch's texts. */
   void checkInPlace() {
-    if (!Grad.isEnabled()) {
-      return;
+    boolean leafRequiringGrad = requiresGrad && gradFn == null;
+    boolean viewOfOne = viewBase != null && viewBase.requiresGrad;
+    if (!(leafRequiringGrad || viewOfOne) || !Grad.isEnabled()) {
+      return; // only those two can break a graph; skip the thread-local lookup otherwise
     }
-    if (requiresGrad && gradFn == null) {
+    if (leafRequiringGrad) {
       throw new IllegalStateException(
           "a leaf Variable that requires grad is being used in an in-place operation.");
     }
-    if (viewBase != null && viewBase.requiresGrad) {
+    if (viewOfOne) {
       throw new IllegalStateException(
           "a view of a leaf Variable that requires grad is being used in an in-place operation.");
     }
