@@ -20,6 +20,14 @@ final class Elementwise {
 
   /** The backward of {@code a op b}; gradients come out in the broadcast shape. */
   static Node binaryNode(BinaryOp op, Tensor a, Tensor b) {
+    return binaryNode(op, a, b, a);
+  }
+
+  /**
+   * The backward of {@code a op b} where {@code aValue} holds a's values (an in-place op passes a
+   * private copy of the values it is about to overwrite; null when b needs no gradient).
+   */
+  static Node binaryNode(BinaryOp op, Tensor a, Tensor b, Tensor aValue) {
     switch (op) {
       case ADD:
         return new Node("AddBackward0", (n, g) -> new Tensor[] {g, g}, a, b);
@@ -37,7 +45,7 @@ final class Elementwise {
                       },
                   a,
                   b);
-          return node.save(node.needs(1) ? a : null, node.needs(0) ? b : null);
+          return node.save(node.needs(1) ? aValue : null, node.needs(0) ? b : null);
         }
       case DIV:
         {
@@ -53,7 +61,7 @@ final class Elementwise {
                   },
                   a,
                   b);
-          return node.save(node.needs(1) ? a : null, b);
+          return node.save(node.needs(1) ? aValue : null, b);
         }
       default:
         throw new AssertionError(op);

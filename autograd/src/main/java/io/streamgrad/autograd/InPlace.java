@@ -14,6 +14,22 @@ final class InPlace {
   private InPlace() {}
 
   static Tensor binary(BinaryOp op, Tensor self, Tensor other) {
+    requireBroadcastsTo(other, self);
+    self.checkInPlace();
+    Node node = null;
+    if (Tensor.recording(self, other)) {
+      // MUL and DIV need self's old values for other's gradient: keep a private copy of them.
+      boolean needsOldSelf = other.requiresGrad() && (op == BinaryOp.MUL || op == BinaryOp.DIV);
+      Tensor oldSelf = needsOldSelf ? new Tensor(self.data.clone(), self.shape) : null;
+      node = Elementwise.binaryNode(op, self.historyHandle(), other, oldSelf);
+    }
+    Broadcast.binary(K, op, self.data, self.shape, other.data, other.shape, self.data, self.shape);
+    self.rebase(node);
+    return self;
+  }
+
+  /** PyTorch's check that an in-place op's other operand broadcasts to self's shape. */
+  private static void requireBroadcastsTo(Tensor other, Tensor self) {
     int[] outShape = Shapes.broadcast(self.shape, other.shape);
     if (!Arrays.equals(outShape, self.shape)) {
       throw new IllegalArgumentException(
@@ -22,55 +38,6 @@ final class InPlace {
               + " doesn't match the broadcast shape "
               + Shapes.toList(outShape));
     }
-    self.checkInPlace();
-    Node node = null;
-    if (Tensor.recording(self, other)) {
-      Tensor prev = self.historyHandle();
-      switch (op) {
-        case ADD:
-          node = new Node("AddBackward0", (n, g) -> new Tensor[] {g, g}, prev, other);
-          break;
-        case SUB:
-          node =
-              new Node(
-                  "SubBackward0", (n, g) -> new Tensor[] {g, n.needs(1) ? g.neg() : null}, prev, other);
-          break;
-        case MUL:
-          node =
-              new Node(
-                  "MulBackward0",
-                  (n, g) ->
-                      new Tensor[] {
-                        n.needs(0) ? g.mul(n.saved(1)) : null, n.needs(1) ? g.mul(n.saved(0)) : null
-                      },
-                  prev,
-                  other);
-          // The old values of self are about to be overwritten: keep a private copy.
-          node.save(
-              node.needs(1) ? new Tensor(self.data.clone(), self.shape) : null,
-              node.needs(0) ? other : null);
-          break;
-        case DIV:
-          node =
-              new Node(
-                  "DivBackward0",
-                  (n, g) -> {
-                    Tensor b = n.saved(1);
-                    Tensor ga = n.needs(0) ? g.div(b) : null;
-                    Tensor gb = n.needs(1) ? g.neg().mul(n.saved(0)).div(b.mul(b)) : null;
-                    return new Tensor[] {ga, gb};
-                  },
-                  prev,
-                  other);
-          node.save(node.needs(1) ? new Tensor(self.data.clone(), self.shape) : null, other);
-          break;
-        default:
-          throw new AssertionError(op);
-      }
-    }
-    Broadcast.binary(K, op, self.data, self.shape, other.data, other.shape, self.data, self.shape);
-    self.rebase(node);
-    return self;
   }
 
   static Tensor fill(Tensor self, float value, String backwardName) {
@@ -85,14 +52,7 @@ final class InPlace {
   }
 
   static Tensor copy(Tensor self, Tensor src) {
-    int[] outShape = Shapes.broadcast(self.shape, src.shape);
-    if (!Arrays.equals(outShape, self.shape)) {
-      throw new IllegalArgumentException(
-          "output with shape "
-              + Shapes.toList(self.shape)
-              + " doesn't match the broadcast shape "
-              + Shapes.toList(outShape));
-    }
+    requireBroadcastsTo(src, self);
     self.checkInPlace();
     Node node = null;
     if (Tensor.recording(self, src)) {
