@@ -1,0 +1,117 @@
+package io.streamgrad.jobs;
+
+import io.streamgrad.schemas.AvroTrust;
+import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.Sample;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Decodes Kafka records of single-object-encoded {@link Sample}s and validates them: a good
+ * sample comes out as {@code Left}, anything else as {@code Right} — a {@link DeadLetter} with a
+ * specific reason and the record's origin (topic, partition, offset, payload). Nothing throws,
+ * nothing is dropped.
+ */
+public final class SampleDecoder implements KafkaRecordDeserializationSchema<Either<Sample, DeadLetter>> {
+  private static final long serialVersionUID = 1L;
+
+  /** Longest accepted model id, in characters. */
+  public static final int MAX_MODEL_ID_LENGTH = 256;
+
+  private final int features;
+
+  public SampleDecoder(int features) {
+    this.features = features;
+  }
+
+  @Override
+  public void open(DeserializationSchema.InitializationContext context) {
+    AvroTrust.install();
+  }
+
+  @Override
+  public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Either<Sample, DeadLetter>> out) {
+    byte[] payload = record.value();
+    String reason;
+    if (payload == null || payload.length == 0) {
+      reason = "empty record";
+    } else {
+      try {
+        Sample sample = Sample.fromByteBuffer(ByteBuffer.wrap(payload));
+        reason = validate(sample);
+        if (reason == null) {
+          out.collect(Either.Left(sample));
+          return;
+        }
+      } catch (BadHeaderException e) {
+        reason = "not Avro single-object encoding";
+      } catch (MissingSchemaException e) {
+        reason = "unknown schema fingerprint";
+      } catch (Exception e) {
+        reason = "malformed Avro body: " + e.getClass().getSimpleName();
+      }
+    }
+    out.collect(Either.Right(deadLetter(reason, record)));
+  }
+
+  /** The reason a decoded sample cannot be trained on, or null when it can. */
+  String validate(Sample s) {
+    String id = s.getModelId();
+    if (id == null || id.isEmpty()) {
+      return "empty model id";
+    }
+    if (id.length() > MAX_MODEL_ID_LENGTH) {
+      return "model id longer than " + MAX_MODEL_ID_LENGTH + " characters";
+    }
+    List<Float> x = s.getFeatures();
+    if (x.isEmpty()) {
+      return "empty features";
+    }
+    if (x.size() != features) {
+      return "wrong feature count: expected " + features + ", got " + x.size();
+    }
+    for (Float v : x) {
+      if (!Float.isFinite(v)) {
+        return "non-finite feature";
+      }
+    }
+    if (!Float.isFinite(s.getLabel())) {
+      return "non-finite label";
+    }
+    if (!Float.isFinite(s.getWeight())) {
+      return "non-finite weight";
+    }
+    if (s.getWeight() < 0f) {
+      return "negative weight";
+    }
+    return null;
+  }
+
+  static DeadLetter deadLetter(String reason, ConsumerRecord<byte[], byte[]> record) {
+    byte[] payload = record.value() == null ? new byte[0] : record.value();
+    return DeadLetter.newBuilder()
+        .setReason(reason)
+        .setSourceTopic(record.topic())
+        .setPartition(record.partition())
+        .setOffset(record.offset())
+        .setPayload(ByteBuffer.wrap(payload))
+        .setTimestamp(Instant.ofEpochMilli(record.timestamp() >= 0 ? record.timestamp() : System.currentTimeMillis()))
+        .build();
+  }
+
+  @Override
+  public TypeInformation<Either<Sample, DeadLetter>> getProducedType() {
+    return new EitherTypeInfo<>(new AvroTypeInfo<>(Sample.class), new AvroTypeInfo<>(DeadLetter.class));
+  }
+}

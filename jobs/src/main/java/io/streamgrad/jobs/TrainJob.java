@@ -1,0 +1,184 @@
+package io.streamgrad.jobs;
+
+import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WeightSnapshot;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The training job graph: Kafka samples (single-object Avro) → decode and validate → {@link
+ * OnlineTrainer} → Kafka snapshots; every record that cannot be trained on goes to the
+ * dead-letter topic with its reason.
+ */
+public final class TrainJob {
+
+  /** Records the decoder or validator refused. */
+  static final OutputTag<DeadLetter> UNDECODABLE =
+      new OutputTag<>("streamgrad-undecodable", new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(DeadLetter.class));
+
+  private TrainJob() {}
+
+  /** Kafka settings of the job. */
+  public static final class KafkaSettings {
+    public String bootstrapServers;
+    public String samplesTopic = "samples";
+    public String snapshotsTopic = "snapshots";
+    public String deadLettersTopic = "dead-letters";
+    public String groupId = "streamgrad-train";
+    public boolean bounded;
+    public Properties clientProperties = new Properties();
+  }
+
+  /** Adds the job to {@code env}; returns the snapshot stream (already written to Kafka). */
+  public static DataStream<WeightSnapshot> build(StreamExecutionEnvironment env, KafkaSettings kafka, OnlineTrainer trainer) {
+    KafkaSource<Either<Sample, DeadLetter>> source = sourceBuilder(kafka, trainer.config().features).build();
+    SingleOutputStreamOperator<Sample> samples =
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka samples")
+            .uid("streamgrad-samples-source")
+            .process(new Split())
+            .returns(OnlineTrainer.sampleType())
+            .name("Decode and validate")
+            .uid("streamgrad-decode");
+    SingleOutputStreamOperator<WeightSnapshot> snapshots = trainer.train(samples);
+    snapshots
+        .sinkTo(sink(kafka, kafka.snapshotsTopic, new SnapshotKey(), new SnapshotValue()))
+        .name("Kafka snapshots")
+        .uid("streamgrad-snapshots-sink");
+    samples
+        .getSideOutput(UNDECODABLE)
+        .union(snapshots.getSideOutput(OnlineTrainer.REJECTED))
+        .sinkTo(sink(kafka, kafka.deadLettersTopic, new DeadLetterKey(), new DeadLetterValue()))
+        .name("Kafka dead letters")
+        .uid("streamgrad-dead-letters-sink");
+    return snapshots;
+  }
+
+  static org.apache.flink.connector.kafka.source.KafkaSourceBuilder<Either<Sample, DeadLetter>> sourceBuilder(
+      KafkaSettings kafka, int features) {
+    var b =
+        KafkaSource.<Either<Sample, DeadLetter>>builder()
+            .setBootstrapServers(kafka.bootstrapServers)
+            .setTopics(kafka.samplesTopic)
+            .setGroupId(kafka.groupId)
+            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setDeserializer(new SampleDecoder(features))
+            .setProperties(kafka.clientProperties);
+    if (kafka.bounded) {
+      b.setBounded(OffsetsInitializer.latest());
+    }
+    return b;
+  }
+
+  static <T> KafkaSink<T> sink(
+      KafkaSettings kafka, String topic, SerializationSchema<T> key, SerializationSchema<T> value) {
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(kafka.bootstrapServers)
+        .setKafkaProducerConfig(kafka.clientProperties)
+        .setRecordSerializer(
+            KafkaRecordSerializationSchema.<T>builder()
+                .setTopic(topic)
+                .setKeySerializationSchema(key)
+                .setValueSerializationSchema(value)
+                .build())
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .build();
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Single-object encoding, with the generated class's shared encoder. */
+  static byte[] encode(WeightSnapshot s) {
+    try {
+      return toArray(s.toByteBuffer());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot encode a WeightSnapshot", e);
+    }
+  }
+
+  static byte[] encode(DeadLetter d) {
+    try {
+      return toArray(d.toByteBuffer());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot encode a DeadLetter", e);
+    }
+  }
+
+  private static byte[] toArray(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  // Named classes, not lambdas: the Kafka sink's builder extracts their types.
+
+  /** Snapshots are keyed by model id, like samples: one model's snapshots stay in order. */
+  static final class SnapshotKey implements SerializationSchema<WeightSnapshot> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public byte[] serialize(WeightSnapshot s) {
+      return utf8(s.getModelId());
+    }
+  }
+
+  static final class SnapshotValue implements SerializationSchema<WeightSnapshot> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public byte[] serialize(WeightSnapshot s) {
+      return encode(s);
+    }
+  }
+
+  /** Dead letters are keyed by reason, so one reason's records can be read together. */
+  static final class DeadLetterKey implements SerializationSchema<DeadLetter> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public byte[] serialize(DeadLetter d) {
+      return utf8(d.getReason());
+    }
+  }
+
+  static final class DeadLetterValue implements SerializationSchema<DeadLetter> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public byte[] serialize(DeadLetter d) {
+      return encode(d);
+    }
+  }
+
+  /** Good samples downstream; refused records to {@link #UNDECODABLE}. */
+  static final class Split extends ProcessFunction<Either<Sample, DeadLetter>, Sample> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void processElement(Either<Sample, DeadLetter> value, Context ctx, Collector<Sample> out) {
+      if (value.isLeft()) {
+        out.collect(value.left());
+      } else {
+        ctx.output(UNDECODABLE, value.right());
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package io.streamgrad.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.streamgrad.schemas.AvroTrust;
+import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.SingleObjectEncodingTestSchemas;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** Every way a record can be refused, each with its own reason and origin. */
+class SampleDecoderTest {
+
+  static {
+    AvroTrust.install();
+  }
+
+  private final SampleDecoder decoder = new SampleDecoder(3);
+
+  private Either<Sample, DeadLetter> decode(byte[] value) throws Exception {
+    List<Either<Sample, DeadLetter>> out = new ArrayList<>();
+    decoder.deserialize(
+        new ConsumerRecord<>("samples", 1, 42L, "k".getBytes(), value),
+        new Collector<>() {
+          @Override
+          public void collect(Either<Sample, DeadLetter> record) {
+            out.add(record);
+          }
+
+          @Override
+          public void close() {}
+        });
+    assertEquals(1, out.size(), "exactly one output per record");
+    return out.get(0);
+  }
+
+  private static byte[] bytes(Sample s) throws Exception {
+    ByteBuffer b = s.toByteBuffer();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  private static Sample.Builder good() {
+    return Sample.newBuilder().setModelId("m").setFeatures(List.of(1f, 2f, 3f)).setLabel(0.5f);
+  }
+
+  private String reason(byte[] value) throws Exception {
+    Either<Sample, DeadLetter> r = decode(value);
+    assertTrue(r.isRight(), "refused");
+    DeadLetter d = r.right();
+    assertEquals("samples", d.getSourceTopic());
+    assertEquals(1, d.getPartition());
+    assertEquals(42L, d.getOffset());
+    byte[] payload = new byte[d.getPayload().remaining()];
+    d.getPayload().duplicate().get(payload);
+    assertArrayEquals(value == null ? new byte[0] : value, payload, "the original bytes travel with the reason");
+    return d.getReason();
+  }
+
+  @Test
+  void acceptsAValidSample() throws Exception {
+    Either<Sample, DeadLetter> r = decode(bytes(good().build()));
+    assertTrue(r.isLeft());
+    assertEquals("m", r.left().getModelId());
+  }
+
+  @Test
+  void refusesEachKindOfBadRecordWithItsReason() throws Exception {
+    assertEquals("empty record", reason(new byte[0]));
+    assertEquals("not Avro single-object encoding", reason(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+    assertEquals("unknown schema fingerprint", reason(SingleObjectEncodingTestSchemas.sampleV2Bytes()));
+    byte[] truncated = bytes(good().build());
+    assertTrue(reason(java.util.Arrays.copyOf(truncated, 12)).startsWith("malformed Avro body: "));
+    assertEquals("wrong feature count: expected 3, got 2", reason(bytes(good().setFeatures(List.of(1f, 2f)).build())));
+    assertEquals("empty features", reason(bytes(good().setFeatures(List.of()).build())));
+    assertEquals("non-finite feature", reason(bytes(good().setFeatures(List.of(1f, Float.NaN, 3f)).build())));
+    assertEquals("non-finite feature", reason(bytes(good().setFeatures(List.of(1f, Float.POSITIVE_INFINITY, 3f)).build())));
+    assertEquals("non-finite label", reason(bytes(good().setLabel(Float.NEGATIVE_INFINITY).build())));
+    assertEquals("non-finite weight", reason(bytes(good().setWeight(Float.NaN).build())));
+    assertEquals("negative weight", reason(bytes(good().setWeight(-0.5f).build())));
+    assertEquals("empty model id", reason(bytes(good().setModelId("").build())));
+    assertEquals("model id longer than 256 characters", reason(bytes(good().setModelId("x".repeat(257)).build())));
+  }
+}

@@ -1,0 +1,177 @@
+package io.streamgrad.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.schemas.AvroTrust;
+import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WeightSnapshot;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Samples through a real in-JVM KRaft broker and a Flink MiniCluster, snapshots and dead letters back. */
+class TrainJobEndToEndTest {
+
+  @RegisterExtension
+  static final MiniClusterExtension MINI_CLUSTER =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+  private static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startKafka() throws Exception {
+    AvroTrust.install();
+    kafka = new EmbeddedKafka();
+  }
+
+  @AfterAll
+  static void stopKafka() throws Exception {
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  @Test
+  void trainsEveryModelAndReportsBadRecords() throws Exception {
+    kafka.createTopics(2, "samples", "snapshots", "dead-letters");
+    int features = 4;
+    int perModel = 3000;
+    String[] models = {"alpha", "beta"};
+    float[][] wTrue = new float[models.length][features];
+    SplittableRandom rng = new SplittableRandom(17);
+    for (float[] w : wTrue) {
+      for (int j = 0; j < features; j++) {
+        w[j] = (float) rng.nextGaussian();
+      }
+    }
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (int i = 0; i < perModel; i++) {
+        for (int m = 0; m < models.length; m++) {
+          List<Float> x = new ArrayList<>();
+          double y = 0;
+          for (int j = 0; j < features; j++) {
+            float v = (rng.nextFloat() - 0.5f) * 5f;
+            x.add(v);
+            y += v * wTrue[m][j];
+          }
+          y += rng.nextGaussian() / 2;
+          Sample s = Sample.newBuilder().setModelId(models[m]).setFeatures(x).setLabel((float) y).build();
+          send(producer, models[m], toArray(s.toByteBuffer()));
+        }
+      }
+      // Three malformed records, each with its own reason.
+      send(producer, "alpha", new byte[] {1, 2, 3, 4});
+      send(producer, "alpha", toArray(Sample.newBuilder().setModelId("alpha").setFeatures(List.of(1f, 2f)).setLabel(1f).build().toByteBuffer()));
+      send(producer, "beta", toArray(Sample.newBuilder().setModelId("beta").setFeatures(List.of(1f, 2f, 3f, 4f)).setLabel(Float.NaN).build().toByteBuffer()));
+      producer.flush();
+    }
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Configuration conf = new Configuration();
+    conf.set(PipelineOptions.GENERIC_TYPES, false);
+    env.configure(conf, getClass().getClassLoader());
+    env.setParallelism(2);
+    TrainJob.KafkaSettings settings = new TrainJob.KafkaSettings();
+    settings.bootstrapServers = kafka.bootstrapServers();
+    settings.bounded = true;
+    OnlineTrainer trainer =
+        OnlineTrainer.builder().features(features).optimizer(Optimizers.sgd(0.02)).batchSize(32).snapshotEvery(5).build();
+    TrainJob.build(env, settings, trainer);
+    env.execute("streamgrad e2e");
+
+    Map<String, WeightSnapshot> last = new HashMap<>();
+    for (byte[] value : readAll("snapshots")) {
+      WeightSnapshot s = WeightSnapshot.fromByteBuffer(ByteBuffer.wrap(value));
+      WeightSnapshot prev = last.get(s.getModelId());
+      assertTrue(prev == null || s.getVersion() > prev.getVersion(), "versions strictly increase per model");
+      last.put(s.getModelId(), s);
+    }
+    assertEquals(models.length, last.size());
+    for (int m = 0; m < models.length; m++) {
+      WeightSnapshot s = last.get(models[m]);
+      assertEquals(perModel, s.getSamplesSeen(), "samplesSeen of " + models[m]);
+      for (int j = 0; j < features; j++) {
+        assertEquals(wTrue[m][j], s.getWeights().get(j), 0.05, models[m] + " weight " + j);
+      }
+    }
+    List<String> reasons = new ArrayList<>();
+    for (byte[] value : readAll("dead-letters")) {
+      DeadLetter d = DeadLetter.fromByteBuffer(ByteBuffer.wrap(value));
+      assertEquals("samples", d.getSourceTopic());
+      assertTrue(d.getOffset() >= 0);
+      reasons.add(d.getReason());
+    }
+    reasons.sort(null);
+    assertEquals(List.of("non-finite label", "not Avro single-object encoding", "wrong feature count: expected 4, got 2"), reasons);
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer() {
+    Properties p = new Properties();
+    p.putAll(kafka.clientConfig());
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return new KafkaProducer<>(p);
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) {
+    producer.send(new ProducerRecord<>("samples", key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value));
+  }
+
+  /** Everything in the topic now (the job has finished and flushed). */
+  private static List<byte[]> readAll(String topic) {
+    Properties p = new Properties();
+    p.putAll(kafka.clientConfig());
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + topic);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    List<byte[]> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+      consumer.subscribe(List.of(topic));
+      int emptyPolls = 0;
+      while (emptyPolls < 3) {
+        var records = consumer.poll(Duration.ofMillis(1000));
+        if (records.isEmpty() && !consumer.assignment().isEmpty()) {
+          emptyPolls++;
+        }
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          out.add(r.value());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static byte[] toArray(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+}
