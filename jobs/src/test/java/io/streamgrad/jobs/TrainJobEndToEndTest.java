@@ -60,7 +60,7 @@ class TrainJobEndToEndTest {
 
   @Test
   void trainsEveryModelAndReportsBadRecords() throws Exception {
-    kafka.createTopics(2, "samples", "snapshots", "dead-letters");
+    EmbeddedKafka.createTopics(kafka.bootstrapServers(), 2, "samples", "snapshots", "dead-letters");
     int features = 4;
     int perModel = 3000;
     String[] models = {"alpha", "beta"};

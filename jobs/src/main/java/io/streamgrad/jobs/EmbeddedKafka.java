@@ -9,11 +9,14 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
-/** A real Kafka 4.2 broker in this JVM: one combined KRaft broker+controller on loopback. */
-final class EmbeddedKafka implements AutoCloseable {
+/**
+ * A real Kafka 4.2 broker in this JVM: one combined KRaft broker+controller on ephemeral loopback
+ * ports, with the single-node settings offsets and transactions need. For `local` runs and tests.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
   private final KafkaClusterTestKit cluster;
 
-  EmbeddedKafka() throws Exception {
+  public EmbeddedKafka() throws Exception {
     cluster =
         new KafkaClusterTestKit.Builder(
                 new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
@@ -27,21 +30,23 @@ final class EmbeddedKafka implements AutoCloseable {
     cluster.waitForReadyBrokers();
   }
 
-  String bootstrapServers() {
+  public String bootstrapServers() {
     return cluster.bootstrapServers();
   }
 
-  void createTopics(int partitions, String... names) throws Exception {
+  public static void createTopics(String bootstrapServers, int partitions, String... names) throws Exception {
     Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     try (Admin admin = Admin.create(p)) {
       List<NewTopic> topics =
           java.util.Arrays.stream(names).map(n -> new NewTopic(n, partitions, (short) 1)).toList();
+      var existing = admin.listTopics().names().get();
+      topics = topics.stream().filter(t -> !existing.contains(t.name())).toList();
       admin.createTopics(topics).all().get();
     }
   }
 
-  Map<String, Object> clientConfig() {
+  public Map<String, Object> clientConfig() {
     return Map.of("bootstrap.servers", bootstrapServers());
   }
 

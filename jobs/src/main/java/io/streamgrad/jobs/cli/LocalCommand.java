@@ -1,0 +1,144 @@
+package io.streamgrad.jobs.cli;
+
+import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.WeightSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Everything on one machine with no external service: a real Kafka broker in this JVM (KRaft),
+ * the topics, {@code produce}, {@code train} on a Flink MiniCluster until the input is consumed,
+ * then the snapshot table and the learned vs true weights.
+ */
+@Command(name = "local", mixinStandardHelpOptions = true,
+    description = "Run produce, train and watch end to end on an embedded Kafka broker and a Flink MiniCluster.")
+public final class LocalCommand implements Callable<Integer> {
+
+  @Mixin KafkaOptions kafka = new KafkaOptions();
+  @Mixin TrainerOptions trainer = new TrainerOptions();
+  @Mixin ProduceCommand.DataOptions data = new ProduceCommand.DataOptions();
+
+  @Option(names = "--partitions", defaultValue = "2", description = "Partitions of the samples topic (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--parallelism", defaultValue = "2", description = "Parallelism of the training job (default: ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  @Option(names = "--summary-json", description = "Write a JSON summary of the run to this file.")
+  Path summaryJson;
+
+  @Override
+  public Integer call() {
+    long start = System.nanoTime();
+    EmbeddedKafka broker = null;
+    try {
+      if (kafka.bootstrapServers == null) {
+        broker = new EmbeddedKafka();
+        kafka.bootstrapServers = broker.bootstrapServers();
+        System.err.println("started an embedded Kafka 4.2 broker (KRaft) at " + kafka.bootstrapServers);
+      }
+      EmbeddedKafka.createTopics(kafka.bootstrapServers, partitions, kafka.samplesTopic, kafka.snapshotsTopic, kafka.deadLettersTopic);
+      ProduceCommand.Result produced =
+          ProduceCommand.produce(kafka, data, trainer.features, null, null, 0, System.err);
+      System.err.println("produced " + produced.produced() + " samples for " + data.models + " models");
+
+      OnlineTrainer t = trainer.build();
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
+      TrainCommand.configure(env, parallelism, 0);
+      TrainJob.KafkaSettings settings = kafka.settings();
+      settings.groupId = "streamgrad-local-" + UUID.randomUUID();
+      settings.bounded = true; // stop once everything produced above is consumed
+      TrainJob.build(env, settings, t);
+      System.err.println("training " + t.config().model.name() + " with " + t.config().optimizer + " on a Flink MiniCluster…");
+      env.execute("streamgrad-local");
+
+      WatchCommand.Table table = new WatchCommand.Table(System.out, produced.trueWeights());
+      WatchCommand.read(kafka, kafka.snapshotsTopic, 1500, bytes -> table.row(WatchCommand.decodeSnapshot(bytes)));
+      Map<String, Long> deadLetters = new TreeMap<>();
+      WatchCommand.read(kafka, kafka.deadLettersTopic, 1000,
+          bytes -> deadLetters.merge(WatchCommand.decodeDeadLetter(bytes).getReason(), 1L, Long::sum));
+
+      System.out.println();
+      for (Map.Entry<String, WeightSnapshot> e : table.latest.entrySet()) {
+        float[] truth = produced.trueWeights().get(e.getKey());
+        System.out.println(e.getKey() + "  learned: " + Json.array(toArray(e.getValue().getWeights())));
+        if (truth != null) {
+          System.out.println(" ".repeat(e.getKey().length()) + "  true:    " + Json.array(truth)
+              + "  (max |w - w*| = " + String.format("%.4f", WatchCommand.maxAbsError(e.getValue().getWeights(), truth)) + ")");
+        }
+      }
+      long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf("%d samples, %d dead letters %s, %.1f s%n", produced.produced(), dead, deadLetters, seconds);
+      if (summaryJson != null) {
+        Files.writeString(summaryJson, summary(produced, dead, deadLetters, seconds, table.latest), StandardCharsets.UTF_8);
+      }
+      if (table.latest.isEmpty()) {
+        System.err.println("local: no snapshot arrived; is the snapshots topic readable?");
+        return 1;
+      }
+      return 0;
+    } catch (Exception e) {
+      System.err.println("local failed: " + e);
+      e.printStackTrace();
+      return 1;
+    } finally {
+      if (broker != null) {
+        try {
+          broker.close();
+        } catch (Exception e) {
+          System.err.println("stopping the embedded broker failed: " + e);
+        }
+      }
+    }
+  }
+
+  static String summary(
+      ProduceCommand.Result produced, long dead, Map<String, Long> byReason, double seconds, Map<String, WeightSnapshot> latest) {
+    StringBuilder b = new StringBuilder("{\n");
+    b.append("  \"samples\": ").append(produced.produced()).append(",\n");
+    b.append("  \"deadLetters\": ").append(dead).append(",\n");
+    b.append("  \"deadLettersByReason\": {");
+    int i = 0;
+    for (Map.Entry<String, Long> e : byReason.entrySet()) {
+      b.append(i++ == 0 ? "" : ", ").append(Json.string(e.getKey())).append(": ").append(e.getValue());
+    }
+    b.append("},\n");
+    b.append("  \"seconds\": ").append(Json.number(seconds)).append(",\n");
+    b.append("  \"models\": [");
+    i = 0;
+    for (Map.Entry<String, WeightSnapshot> e : latest.entrySet()) {
+      WeightSnapshot s = e.getValue();
+      float[] truth = produced.trueWeights().get(e.getKey());
+      b.append(i++ == 0 ? "\n" : ",\n").append("    {\"modelId\": ").append(Json.string(e.getKey()))
+          .append(", \"samplesSeen\": ").append(s.getSamplesSeen())
+          .append(", \"version\": ").append(s.getVersion())
+          .append(", \"finalLoss\": ").append(Json.number(s.getBatchLoss()))
+          .append(", \"maxAbsWeightError\": ").append(truth == null ? "null" : Json.number(WatchCommand.maxAbsError(s.getWeights(), truth)))
+          .append(", \"weights\": ").append(Json.array(toArray(s.getWeights())))
+          .append(", \"trueWeights\": ").append(truth == null ? "null" : Json.array(truth))
+          .append('}');
+    }
+    return b.append("\n  ]\n}\n").toString();
+  }
+
+  static float[] toArray(java.util.List<Float> v) {
+    float[] out = new float[v.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = v.get(i);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,168 @@
+package io.streamgrad.jobs.cli;
+
+import io.streamgrad.jobs.SyntheticData;
+import io.streamgrad.schemas.Sample;
+import java.io.BufferedReader;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Feeds samples to Kafka, keyed by model id: synthetic (the tutorial's) or from a CSV file. */
+@Command(name = "produce", mixinStandardHelpOptions = true, description = "Produce samples to Kafka, keyed by model id.")
+public final class ProduceCommand implements Callable<Integer> {
+
+  @Mixin KafkaOptions kafka = new KafkaOptions();
+  @Mixin DataOptions data = new DataOptions();
+
+  @Option(names = "--features", defaultValue = "16", description = "Features per synthetic sample (default: ${DEFAULT-VALUE}).")
+  int features;
+
+  @Option(names = "--csv", description = "Read samples from this CSV file (numbers, last column the label) instead of generating them.")
+  Path csv;
+
+  @Option(names = "--model-id", defaultValue = "default", description = "Model id of CSV samples (default: ${DEFAULT-VALUE}).")
+  String csvModelId;
+
+  @Option(names = "--rate", defaultValue = "0", description = "Samples per second at most; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Show a progress bar on stderr.")
+  boolean progress;
+
+  /** Options of the synthetic data, shared with {@code local}. */
+  public static final class DataOptions {
+    @Option(names = "--samples", defaultValue = "20000", description = "Samples in total (default: ${DEFAULT-VALUE}).")
+    long samples;
+
+    @Option(names = "--models", defaultValue = "2", description = "Model ids model-0..model-N-1 (default: ${DEFAULT-VALUE}).")
+    int models;
+
+    @Option(names = "--noise", defaultValue = "0.5", description = "Std of the label noise (default: ${DEFAULT-VALUE}).")
+    float noise;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed: same seed, same weights and samples (default: ${DEFAULT-VALUE}).")
+    long seed;
+  }
+
+  /** What a run produced: the record count and, for synthetic data, the true weights. */
+  public record Result(long produced, Map<String, float[]> trueWeights) {}
+
+  @Override
+  public Integer call() throws Exception {
+    if (kafka.bootstrapServers == null) {
+      System.err.println("produce: --bootstrap-servers is required");
+      return 2;
+    }
+    Result r = produce(kafka, data, features, csv, csvModelId, rate, progress ? System.err : null);
+    System.out.println("produced " + r.produced() + " samples to " + kafka.samplesTopic);
+    if (!r.trueWeights().isEmpty()) {
+      System.out.println("true weights: " + Json.weights(r.trueWeights()));
+    }
+    return 0;
+  }
+
+  static Result produce(
+      KafkaOptions kafka, DataOptions data, int features, Path csv, String csvModelId, double rate, PrintStream progressOut)
+      throws Exception {
+    Properties p = kafka.clientProperties();
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    long sent = 0;
+    long start = System.nanoTime();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+      if (csv != null) {
+        try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+          String line;
+          while ((line = in.readLine()) != null) {
+            if (line.isBlank() || !Character.isDigit(line.trim().charAt(line.trim().charAt(0) == '-' ? 1 : 0))) {
+              continue; // header or blank
+            }
+            String[] cells = line.split(",");
+            List<Float> x = new ArrayList<>(cells.length - 1);
+            for (int i = 0; i < cells.length - 1; i++) {
+              x.add(Float.parseFloat(cells[i].trim()));
+            }
+            float y = Float.parseFloat(cells[cells.length - 1].trim());
+            send(producer, kafka.samplesTopic, Sample.newBuilder().setModelId(csvModelId).setFeatures(x).setLabel(y).build());
+            pace(++sent, start, rate);
+          }
+        }
+        return new Result(sent, Map.of());
+      }
+      SyntheticData gen = new SyntheticData(features, data.models, data.noise, data.seed);
+      Progress bar = new Progress(progressOut, data.samples);
+      for (; sent < data.samples; sent++) {
+        send(producer, kafka.samplesTopic, gen.next());
+        pace(sent + 1, start, rate);
+        bar.update(sent + 1);
+      }
+      producer.flush();
+      bar.done();
+      return new Result(sent, gen.trueWeights());
+    }
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s) throws Exception {
+    ByteBuffer b = s.toByteBuffer();
+    byte[] value = new byte[b.remaining()];
+    b.get(value);
+    producer.send(new ProducerRecord<>(topic, s.getModelId().getBytes(StandardCharsets.UTF_8), value));
+  }
+
+  private static void pace(long sent, long startNanos, double rate) throws InterruptedException {
+    if (rate <= 0) {
+      return;
+    }
+    long due = startNanos + (long) (sent * 1e9 / rate);
+    long wait = due - System.nanoTime();
+    if (wait > 0) {
+      Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+    }
+  }
+
+  /** A one-line progress bar, redrawn at most every 2%. */
+  static final class Progress {
+    private final PrintStream out;
+    private final long total;
+    private int shown = -1;
+
+    Progress(PrintStream out, long total) {
+      this.out = out;
+      this.total = Math.max(1, total);
+    }
+
+    void update(long done) {
+      if (out == null) {
+        return;
+      }
+      int pct = (int) (100 * done / total);
+      if (pct / 2 != shown / 2) {
+        shown = pct;
+        int filled = pct / 4;
+        out.print("\rproducing [" + "#".repeat(filled) + " ".repeat(25 - filled) + "] " + pct + "% (" + done + "/" + total + ")");
+        out.flush();
+      }
+    }
+
+    void done() {
+      if (out != null) {
+        out.println();
+      }
+    }
+  }
+}

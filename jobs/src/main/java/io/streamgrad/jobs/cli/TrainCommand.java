@@ -1,0 +1,66 @@
+package io.streamgrad.jobs.cli;
+
+import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.jobs.TrainJob;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The Flink training job: Kafka samples → OnlineTrainer → Kafka snapshots (+ dead letters). */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Run the training job (on the cluster `flink run` submits to, or locally).")
+public final class TrainCommand implements Callable<Integer> {
+
+  @Mixin KafkaOptions kafka = new KafkaOptions();
+  @Mixin TrainerOptions trainer = new TrainerOptions();
+
+  @Option(names = "--group-id", defaultValue = "streamgrad-train", description = "Kafka consumer group (default: ${DEFAULT-VALUE}).")
+  String groupId;
+
+  @Option(names = "--parallelism", defaultValue = "0", description = "Job parallelism; 0 = the environment's default (default: ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE}).")
+  long checkpointIntervalMs;
+
+  @Option(names = "--bounded", description = "Stop at the offsets that are the latest when the job starts (tests, backfills).")
+  boolean bounded;
+
+  @Override
+  public Integer call() throws Exception {
+    if (kafka.bootstrapServers == null) {
+      System.err.println("train: --bootstrap-servers is required");
+      return 2;
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    configure(env, parallelism, checkpointIntervalMs);
+    TrainJob.KafkaSettings settings = kafka.settings();
+    settings.groupId = groupId;
+    settings.bounded = bounded;
+    OnlineTrainer t = trainer.build();
+    TrainJob.build(env, settings, t);
+    System.err.println("streamgrad train: " + kafka + ", " + t.config().model.name() + ", " + t.config().optimizer);
+    env.execute("streamgrad-train");
+    return 0;
+  }
+
+  static void configure(StreamExecutionEnvironment env, int parallelism, long checkpointIntervalMs) {
+    Configuration conf = new Configuration();
+    conf.set(PipelineOptions.GENERIC_TYPES, false); // everything has a Flink serializer: no Kryo
+    env.configure(conf, TrainCommand.class.getClassLoader());
+    if (parallelism > 0) {
+      env.setParallelism(parallelism);
+    }
+    if (checkpointIntervalMs > 0) {
+      env.enableCheckpointing(checkpointIntervalMs);
+    }
+  }
+
+  public static void main(String[] args) {
+    io.streamgrad.schemas.AvroTrust.install();
+    System.exit(new picocli.CommandLine(new TrainCommand()).execute(args));
+  }
+}

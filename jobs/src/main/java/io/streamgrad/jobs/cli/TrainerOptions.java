@@ -1,0 +1,113 @@
+package io.streamgrad.jobs.cli;
+
+import io.streamgrad.autograd.Losses;
+import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.flink.model.ModelFactory;
+import io.streamgrad.flink.model.Models;
+import io.streamgrad.flink.train.Loss;
+import io.streamgrad.flink.train.OptimizerSpec;
+import io.streamgrad.flink.train.Optimizers;
+import java.time.Duration;
+import java.util.Arrays;
+import picocli.CommandLine.Option;
+
+/** The trainer's options, shared by {@code train} and {@code local}. */
+public final class TrainerOptions {
+  @Option(names = "--features", defaultValue = "16", description = "Features per sample (default: ${DEFAULT-VALUE}).")
+  int features;
+
+  @Option(names = "--model", defaultValue = "linear",
+      description = "linear, logistic, mlp:H1[,H2...] (tanh) or mlp-relu:H1[,H2...] (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Option(names = "--loss", description = "mse, huber[:DELTA] or bce (default: the model's: mse, or bce for logistic).")
+  String loss;
+
+  @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adam or adagrad (default: ${DEFAULT-VALUE}).")
+  String optimizer;
+
+  @Option(names = "--lr", defaultValue = "0.02", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+  double momentum;
+
+  @Option(names = "--nesterov", description = "Nesterov momentum (SGD).")
+  boolean nesterov;
+
+  @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+  double weightDecay;
+
+  @Option(names = "--batch-size", defaultValue = "32", description = "Samples per update (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--max-batch-delay-ms", defaultValue = "0",
+      description = "Flush a partial batch after this long (processing time); 0 = count-only batches, exact replays (default: ${DEFAULT-VALUE}).")
+  long maxBatchDelayMs;
+
+  @Option(names = "--snapshot-every", defaultValue = "10", description = "Emit a snapshot every N updates (default: ${DEFAULT-VALUE}).")
+  int snapshotEvery;
+
+  @Option(names = "--init-seed", defaultValue = "42", description = "Seed of parameter initialisation (default: ${DEFAULT-VALUE}).")
+  long initSeed;
+
+  OnlineTrainer build() {
+    OnlineTrainer.Builder b =
+        OnlineTrainer.builder()
+            .features(features)
+            .model(model())
+            .optimizer(optimizerSpec())
+            .batchSize(batchSize)
+            .maxBatchDelay(Duration.ofMillis(maxBatchDelayMs))
+            .snapshotEvery(snapshotEvery)
+            .seed(initSeed);
+    if (loss != null) {
+      b.loss(loss());
+    }
+    return b.build();
+  }
+
+  private ModelFactory model() {
+    String m = model.trim();
+    if (m.equals("linear")) {
+      return Models.linear();
+    }
+    if (m.equals("logistic")) {
+      return Models.logistic();
+    }
+    if (m.startsWith("mlp:") || m.startsWith("mlp-relu:")) {
+      int[] hidden = Arrays.stream(m.substring(m.indexOf(':') + 1).split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+      Models.MlpFactory f = Models.mlp(hidden);
+      return m.startsWith("mlp-relu:") ? f.activation(Models.Activation.RELU) : f;
+    }
+    throw new IllegalArgumentException("--model must be linear, logistic, mlp:H1[,H2...] or mlp-relu:H1[,H2...], not '" + model + "'");
+  }
+
+  private Loss loss() {
+    String l = loss.trim();
+    if (l.equals("mse")) {
+      return Losses::mse;
+    }
+    if (l.equals("bce")) {
+      return Losses::bceWithLogits;
+    }
+    if (l.equals("huber") || l.startsWith("huber:")) {
+      float delta = l.equals("huber") ? 1f : Float.parseFloat(l.substring(6));
+      return (p, t, w) -> Losses.huber(p, t, delta, w);
+    }
+    throw new IllegalArgumentException("--loss must be mse, huber[:DELTA] or bce, not '" + loss + "'");
+  }
+
+  private OptimizerSpec optimizerSpec() {
+    switch (optimizer.trim()) {
+      case "sgd":
+        return Optimizers.sgd(lr).momentum(momentum).nesterov(nesterov).weightDecay(weightDecay);
+      case "adam":
+        return Optimizers.adam(lr).weightDecay(weightDecay);
+      case "adagrad":
+        return Optimizers.adagrad(lr).weightDecay(weightDecay);
+      default:
+        throw new IllegalArgumentException("--optimizer must be sgd, adam or adagrad, not '" + optimizer + "'");
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.streamgrad.jobs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The README's main command, run in-process: embedded broker, produce, train, watch, summary. */
+class LocalCommandTest {
+
+  @Test
+  void localRunExitsZeroAndTheSummaryChecksOut(@TempDir Path dir) throws Exception {
+    io.streamgrad.schemas.AvroTrust.install();
+    Path summary = dir.resolve("summary.json");
+    int exit =
+        new CommandLine(new StreamgradCli())
+            .execute("local", "--samples", "8000", "--models", "2", "--features", "4", "--seed", "7",
+                "--summary-json", summary.toString());
+    assertEquals(0, exit);
+    JsonNode s = new ObjectMapper().readTree(Files.readString(summary));
+    assertEquals(8000, s.get("samples").asLong());
+    assertEquals(0, s.get("deadLetters").asLong());
+    assertEquals(2, s.get("models").size());
+    for (JsonNode m : s.get("models")) {
+      assertEquals(4000, m.get("samplesSeen").asLong(), m.get("modelId").asText());
+      assertEquals(125, m.get("version").asLong(), "4000 samples in batches of 32");
+      assertTrue(m.get("maxAbsWeightError").asDouble() < 0.05, m.toString());
+      assertEquals(4, m.get("weights").size());
+      assertEquals(4, m.get("trueWeights").size());
+    }
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String command : new String[] {"train", "produce", "watch", "local"}) {
+      java.io.StringWriter out = new java.io.StringWriter();
+      CommandLine cli = new CommandLine(new StreamgradCli());
+      cli.setOut(new java.io.PrintWriter(out));
+      assertEquals(0, cli.execute(command, "--help"));
+      assertTrue(out.toString().contains("Usage: streamgrad " + command), out.toString());
+    }
+  }
+
+  @Test
+  void kafkaPropertyValuesAreNeverPrinted() {
+    KafkaOptions k = new KafkaOptions();
+    new CommandLine(k).parseArgs("--kafka-property", "sasl.jaas.config=secret-password", "--bootstrap-servers", "h:1");
+    assertTrue(k.toString().contains("sasl.jaas.config"));
+    assertTrue(!k.toString().contains("secret-password"), k.toString());
+  }
+}
