@@ -141,6 +141,8 @@ public final class ProduceCommand implements Callable<Integer> {
     private final long total;
     private int shown = -1;
 
+    private final boolean terminal = System.console() != null;
+
     Progress(PrintStream out, long total) {
       this.out = out;
       this.total = Math.max(1, total);
@@ -151,16 +153,18 @@ public final class ProduceCommand implements Callable<Integer> {
         return;
       }
       int pct = (int) (100 * done / total);
-      if (pct / 2 != shown / 2) {
+      int step = terminal ? 2 : 25; // redraw in place on a terminal; a few lines into a log
+      if (pct / step != shown / step) {
         shown = pct;
         int filled = pct / 4;
-        out.print("\rproducing [" + "#".repeat(filled) + " ".repeat(25 - filled) + "] " + pct + "% (" + done + "/" + total + ")");
+        out.print((terminal ? "\r" : "") + "producing [" + "#".repeat(filled) + " ".repeat(25 - filled) + "] " + pct + "% ("
+            + done + "/" + total + ")" + (terminal ? "" : "\n"));
         out.flush();
       }
     }
 
     void done() {
-      if (out != null) {
+      if (out != null && terminal) {
         out.println();
       }
     }

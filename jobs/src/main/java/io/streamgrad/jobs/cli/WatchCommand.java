@@ -30,13 +30,17 @@ public final class WatchCommand implements Callable<Integer> {
       description = "Stop after this long without a new snapshot; 0 = run until interrupted (default: ${DEFAULT-VALUE}).")
   long idleTimeoutMs;
 
+  @Option(names = "--true-weights",
+      description = "JSON file of the true weights, {\"model-0\": [..], ...} as `produce` prints them: adds the distance column.")
+  java.nio.file.Path trueWeights;
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     if (kafka.bootstrapServers == null) {
       System.err.println("watch: --bootstrap-servers is required");
       return 2;
     }
-    Table table = new Table(System.out, Map.of());
+    Table table = new Table(System.out, trueWeights == null ? Map.of() : readWeights(trueWeights));
     read(kafka, kafka.snapshotsTopic, idleTimeoutMs <= 0 ? Long.MAX_VALUE : idleTimeoutMs,
         bytes -> table.row(decodeSnapshot(bytes)));
     return 0;
@@ -69,6 +73,19 @@ public final class WatchCommand implements Callable<Integer> {
       out.printf("%-12s %8d %10d %12.5f %12.5f  %-40s %s%n", s.getModelId(), s.getVersion(), s.getSamplesSeen(),
           s.getBatchLoss(), s.getPrequentialLoss(), head, dist);
     }
+  }
+
+  static Map<String, float[]> readWeights(java.nio.file.Path file) throws java.io.IOException {
+    var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+    Map<String, float[]> out = new TreeMap<>();
+    tree.fields().forEachRemaining(e -> {
+      float[] w = new float[e.getValue().size()];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = (float) e.getValue().get(i).asDouble();
+      }
+      out.put(e.getKey(), w);
+    });
+    return out;
   }
 
   static double maxAbsError(List<Float> w, float[] t) {

@@ -1,0 +1,95 @@
+package io.streamgrad.jobs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.schemas.AvroTrust;
+import io.streamgrad.schemas.Sample;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** produce → train → watch as separate commands, as a user runs them against an existing Kafka. */
+class CommandsTest {
+
+  private static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void start() throws Exception {
+    AvroTrust.install();
+    kafka = new EmbeddedKafka();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    kafka.close();
+  }
+
+  private static String run(String... args) {
+    PrintStream saved = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true));
+    try {
+      assertEquals(0, new CommandLine(new StreamgradCli()).execute(args), String.join(" ", args));
+    } finally {
+      System.setOut(saved);
+    }
+    return out.toString();
+  }
+
+  @Test
+  void produceTrainWatch(@TempDir Path dir) throws Exception {
+    String bs = kafka.bootstrapServers();
+    EmbeddedKafka.createTopics(bs, 2, "s1", "w1", "d1");
+    String topics = "--samples-topic=s1 --snapshots-topic=w1 --dead-letters-topic=d1";
+    String produced = run(("produce --bootstrap-servers " + bs + " " + topics
+        + " --samples 3000 --models 1 --features 3 --seed 3 --no-progress").split(" "));
+    String weightsLine = produced.lines().filter(l -> l.startsWith("true weights: ")).findFirst().orElseThrow();
+    Path weights = dir.resolve("w.json");
+    Files.writeString(weights, weightsLine.substring("true weights: ".length()));
+
+    run(("train --bootstrap-servers " + bs + " " + topics
+        + " --features 3 --bounded --parallelism 1 --checkpoint-interval-ms 0 --snapshot-every 20").split(" "));
+
+    String table = run(("watch --bootstrap-servers " + bs + " " + topics
+        + " --idle-timeout-ms 2000 --true-weights " + weights).split(" "));
+    List<String> rows = new ArrayList<>(table.lines().filter(l -> l.startsWith("model-0")).toList());
+    assertTrue(rows.size() >= 2, table);
+    String[] last = rows.get(rows.size() - 1).trim().split("\\s+");
+    assertEquals("3000", last[2], "samples seen: " + rows.get(rows.size() - 1));
+    assertTrue(Double.parseDouble(last[last.length - 1]) < 0.05, "distance to the true weights: " + rows.get(rows.size() - 1));
+  }
+
+  @Test
+  void produceReadsCsvWithTheLabelLast(@TempDir Path dir) throws Exception {
+    String bs = kafka.bootstrapServers();
+    EmbeddedKafka.createTopics(bs, 1, "csv-samples");
+    Path csv = dir.resolve("data.csv");
+    Files.writeString(csv, "x1,x2,y\n1.5,-2,0.25\n-0.5,3,1\n");
+    run("produce", "--bootstrap-servers", bs, "--samples-topic", "csv-samples", "--csv", csv.toString(), "--model-id", "csv-model");
+    List<Sample> read = new ArrayList<>();
+    KafkaOptions k = new KafkaOptions();
+    k.bootstrapServers = bs;
+    WatchCommand.read(k, "csv-samples", 1500, bytes -> {
+      try {
+        read.add(Sample.fromByteBuffer(ByteBuffer.wrap(bytes)));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    assertEquals(2, read.size());
+    assertEquals("csv-model", read.get(0).getModelId());
+    assertEquals(List.of(1.5f, -2f), read.get(0).getFeatures());
+    assertEquals(0.25f, read.get(0).getLabel());
+  }
+}
