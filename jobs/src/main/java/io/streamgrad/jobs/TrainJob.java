@@ -42,6 +42,8 @@ public final class TrainJob {
     public String snapshotsTopic = "snapshots";
     public String deadLettersTopic = "dead-letters";
     public String groupId = "streamgrad-train";
+    /** earliest, latest, committed (falling back to earliest), or a timestamp in epoch millis. */
+    public String startingOffsets = "committed";
     public boolean bounded;
     public Properties clientProperties = new Properties();
   }
@@ -77,13 +79,32 @@ public final class TrainJob {
             .setBootstrapServers(kafka.bootstrapServers)
             .setTopics(kafka.samplesTopic)
             .setGroupId(kafka.groupId)
-            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setStartingOffsets(startingOffsets(kafka.startingOffsets))
             .setDeserializer(new SampleDecoder(features))
             .setProperties(kafka.clientProperties);
     if (kafka.bounded) {
       b.setBounded(OffsetsInitializer.latest());
     }
     return b;
+  }
+
+  /** Parses {@code --starting-offsets}; a restored job always resumes from its checkpoint instead. */
+  static OffsetsInitializer startingOffsets(String spec) {
+    switch (spec) {
+      case "earliest":
+        return OffsetsInitializer.earliest();
+      case "latest":
+        return OffsetsInitializer.latest();
+      case "committed":
+        return OffsetsInitializer.committedOffsets(org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST);
+      default:
+        try {
+          return OffsetsInitializer.timestamp(Long.parseLong(spec));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(
+              "starting offsets must be earliest, latest, committed or an epoch-millis timestamp, not '" + spec + "'");
+        }
+    }
   }
 
   static <T> KafkaSink<T> sink(

@@ -101,6 +101,7 @@ class TrainJobEndToEndTest {
     TrainJob.KafkaSettings settings = new TrainJob.KafkaSettings();
     settings.bootstrapServers = kafka.bootstrapServers();
     settings.bounded = true;
+    settings.startingOffsets = "earliest";
     OnlineTrainer trainer =
         OnlineTrainer.builder().features(features).optimizer(Optimizers.sgd(0.02)).batchSize(32).snapshotEvery(5).build();
     TrainJob.build(env, settings, trainer);

@@ -59,6 +59,7 @@ public final class LocalCommand implements Callable<Integer> {
       TrainCommand.configure(env, parallelism, 0);
       TrainJob.KafkaSettings settings = kafka.settings();
       settings.groupId = "streamgrad-local-" + UUID.randomUUID();
+      settings.startingOffsets = "earliest";
       settings.bounded = true; // stop once everything produced above is consumed
       TrainJob.build(env, settings, t);
       System.err.println("training " + t.config().model.name() + " with " + t.config().optimizer + " on a Flink MiniCluster…");

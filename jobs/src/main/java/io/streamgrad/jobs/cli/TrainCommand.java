@@ -20,6 +20,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--group-id", defaultValue = "streamgrad-train", description = "Kafka consumer group (default: ${DEFAULT-VALUE}).")
   String groupId;
 
+  @Option(names = "--starting-offsets", defaultValue = "committed",
+      description = "Where a new job starts reading: earliest, latest, committed (the group's offsets, else earliest) or an epoch-millis timestamp (default: ${DEFAULT-VALUE}).")
+  String startingOffsets;
+
   @Option(names = "--parallelism", defaultValue = "0", description = "Job parallelism; 0 = the environment's default (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
@@ -39,6 +43,7 @@ public final class TrainCommand implements Callable<Integer> {
     configure(env, parallelism, checkpointIntervalMs);
     TrainJob.KafkaSettings settings = kafka.settings();
     settings.groupId = groupId;
+    settings.startingOffsets = startingOffsets;
     settings.bounded = bounded;
     OnlineTrainer t = trainer.build();
     TrainJob.build(env, settings, t);

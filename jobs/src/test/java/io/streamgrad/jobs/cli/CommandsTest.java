@@ -71,6 +71,24 @@ class CommandsTest {
   }
 
   @Test
+  void localAgainstAnExistingKafka(@TempDir Path dir) throws Exception {
+    Path summary = dir.resolve("s.json");
+    run("local", "--bootstrap-servers", kafka.bootstrapServers(), "--samples-topic=s2", "--snapshots-topic=w2",
+        "--dead-letters-topic=d2", "--samples", "2000", "--models", "1", "--features", "3", "--summary-json", summary.toString());
+    String json = Files.readString(summary);
+    assertTrue(json.contains("\"samples\": 2000"), json);
+    assertTrue(json.contains("\"samplesSeen\": 2000"), json);
+  }
+
+  @Test
+  void startingOffsetsAreValidated() {
+    assertEquals(
+        "starting offsets must be earliest, latest, committed or an epoch-millis timestamp, not 'yesterday'",
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> io.streamgrad.jobs.TrainJobTestAccess.startingOffsets("yesterday")).getMessage());
+  }
+
+  @Test
   void produceReadsCsvWithTheLabelLast(@TempDir Path dir) throws Exception {
     String bs = kafka.bootstrapServers();
     EmbeddedKafka.createTopics(bs, 1, "csv-samples");
