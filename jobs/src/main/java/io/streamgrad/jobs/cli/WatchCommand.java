@@ -112,7 +112,12 @@ public final class WatchCommand implements Callable<Integer> {
     }
   }
 
-  /** Reads {@code topic} from the beginning until nothing new arrives for {@code idleMillis}. */
+  private static final long ASSIGNMENT_TIMEOUT_MS = 60_000;
+
+  /**
+   * Reads {@code topic} from the beginning until nothing new arrives for {@code idleMillis} after
+   * the consumer got its partitions.
+   */
   static long read(KafkaOptions kafka, String topic, long idleMillis, Consumer<byte[]> each) {
     Properties p = kafka.clientProperties();
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -123,9 +128,18 @@ public final class WatchCommand implements Callable<Integer> {
     long count = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
       consumer.subscribe(List.of(topic));
-      long lastNews = System.currentTimeMillis();
-      while (System.currentTimeMillis() - lastNews < idleMillis) {
+      // The idle window starts once partitions are assigned: joining the group can take seconds.
+      long deadlineForAssignment = System.currentTimeMillis() + ASSIGNMENT_TIMEOUT_MS;
+      long lastNews = Long.MAX_VALUE;
+      while (lastNews == Long.MAX_VALUE || System.currentTimeMillis() - lastNews < idleMillis) {
         var records = consumer.poll(Duration.ofMillis(200));
+        if (lastNews == Long.MAX_VALUE) {
+          if (!consumer.assignment().isEmpty()) {
+            lastNews = System.currentTimeMillis();
+          } else if (System.currentTimeMillis() > deadlineForAssignment) {
+            throw new IllegalStateException("no partition of " + topic + " was assigned within " + ASSIGNMENT_TIMEOUT_MS + " ms");
+          }
+        }
         if (!records.isEmpty()) {
           lastNews = System.currentTimeMillis();
         }
