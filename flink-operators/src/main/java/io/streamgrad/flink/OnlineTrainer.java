@@ -98,6 +98,7 @@ public final class OnlineTrainer implements Serializable {
     private Duration maxBatchDelay = Duration.ZERO;
     private int snapshotEvery = 1;
     private long seed = 42L;
+    private double gradClipNorm;
 
     private Builder() {}
 
@@ -153,6 +154,15 @@ public final class OnlineTrainer implements Serializable {
       return this;
     }
 
+    /**
+     * Rescales each batch's gradients so their global L2 norm is at most {@code maxNorm}
+     * ({@code clip_grad_norm_}); 0 (the default) disables clipping.
+     */
+    public Builder gradClipNorm(double maxNorm) {
+      this.gradClipNorm = maxNorm;
+      return this;
+    }
+
     public OnlineTrainer build() {
       if (features <= 0) {
         throw new IllegalArgumentException("features must be set to a positive count, got " + features);
@@ -162,6 +172,9 @@ public final class OnlineTrainer implements Serializable {
       }
       if (snapshotEvery <= 0) {
         throw new IllegalArgumentException("snapshotEvery must be positive, got " + snapshotEvery);
+      }
+      if (!(gradClipNorm >= 0)) {
+        throw new IllegalArgumentException("gradClipNorm must be >= 0 (0 disables), got " + gradClipNorm);
       }
       if (maxBatchDelay.isNegative()) {
         throw new IllegalArgumentException("maxBatchDelay must not be negative, got " + maxBatchDelay);
@@ -176,7 +189,8 @@ public final class OnlineTrainer implements Serializable {
               batchSize,
               maxBatchDelay.toMillis(),
               snapshotEvery,
-              seed);
+              seed,
+              (float) gradClipNorm);
       new io.streamgrad.flink.train.ModelTrainer(cfg, "build-check");
       return new OnlineTrainer(cfg);
     }

@@ -49,6 +49,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
 
   private static final long serialVersionUID = 1L;
 
+  /** Dead-letter reason of the samples of a step the divergence guard refused. */
+  public static final String NON_FINITE_UPDATE = "non-finite update";
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OnlineTrainerOperator.class);
+
   /** Name of the keyed state holding each model's {@link TrainerState}. */
   public static final String STATE_NAME = "streamgrad-trainer";
 
@@ -59,6 +64,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   private transient InternalTimerService<VoidNamespace> timers;
   private transient Map<String, ModelTrainer> live;
   private transient Set<String> dirty;
+  private transient org.apache.flink.metrics.Counter divergenceRejections;
 
   public OnlineTrainerOperator(TrainerConfig config, OutputTag<DeadLetter> rejectedTag) {
     this.config = config;
@@ -81,6 +87,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     live = new HashMap<>();
     dirty = new HashSet<>();
     timers = getInternalTimerService("streamgrad-batch-delay", VoidNamespaceSerializer.INSTANCE, this);
+    divergenceRejections = getMetricGroup().counter("divergenceGuardRejections");
   }
 
   @Override
@@ -132,7 +139,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
       setCurrentKey(key);
       ModelTrainer trainer = trainer(key);
       if (trainer.pending() > 0) {
-        trainer.step();
+        step(key, trainer);
         dirty.add(key);
       }
       if (trainer.version() > trainer.lastEmittedVersion()) {
@@ -182,11 +189,38 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     return trainer;
   }
 
-  private void trainAndMaybeEmit(String key, ModelTrainer trainer) {
-    trainer.step();
-    if (trainer.version() % config.snapshotEvery == 0) {
+  private void trainAndMaybeEmit(String key, ModelTrainer trainer) throws Exception {
+    if (step(key, trainer) && trainer.version() % config.snapshotEvery == 0) {
       emit(key, trainer);
     }
+  }
+
+  /** One step; a batch the divergence guard refuses goes, sample by sample, to the dead letters. */
+  private boolean step(String key, ModelTrainer trainer) throws Exception {
+    ModelTrainer.StepResult result = trainer.step();
+    if (result != ModelTrainer.StepResult.REJECTED_NON_FINITE) {
+      return result == ModelTrainer.StepResult.TRAINED;
+    }
+    int n = trainer.pending();
+    LOG.warn(
+        "divergence guard: model {} kept its last good state (version {}); {} samples go to dead letters as '{}'",
+        key, trainer.version(), n, NON_FINITE_UPDATE);
+    divergenceRejections.inc();
+    float[] x = new float[config.features];
+    float[] labelAndWeight = new float[2];
+    for (int i = 0; i < n; i++) {
+      trainer.pendingSample(i, x, labelAndWeight);
+      Sample s =
+          Sample.newBuilder()
+              .setModelId(key)
+              .setFeatures(toList(x))
+              .setLabel(labelAndWeight[0])
+              .setWeight(labelAndWeight[1])
+              .build();
+      reject(s, NON_FINITE_UPDATE);
+    }
+    trainer.discardPending();
+    return false;
   }
 
   private void emit(String key, ModelTrainer trainer) {

@@ -40,6 +40,9 @@ public final class ModelTrainer {
   private float lastBatchLoss = Float.NaN;
   private float lastGradNorm = Float.NaN;
   private long batchDeadline;
+  private long rejectedBatches;
+  private final float[] paramBackup;
+  private OptimizerState optimizerBackup;
 
   /** A fresh model for {@code modelId}, initialised deterministically from the seed and the id. */
   public ModelTrainer(TrainerConfig config, String modelId) {
@@ -55,6 +58,11 @@ public final class ModelTrainer {
     this.xFull = Tensor.wrap(xBuf, batchSize, features);
     this.yFull = Tensor.wrap(yBuf, batchSize);
     this.wFull = Tensor.wrap(wBuf, batchSize);
+    int total = 0;
+    for (Tensor p : params) {
+      total += p.numel();
+    }
+    this.paramBackup = new float[total];
   }
 
   static long initSeed(long seed, String modelId) {
@@ -93,11 +101,28 @@ public final class ModelTrainer {
 
   // ---- training -------------------------------------------------------------------------------
 
-  /** Trains on the buffered samples (a full or partial batch); a no-op when none are pending. */
-  public void step() {
+  /** What {@link #step()} did with the pending batch. */
+  public enum StepResult {
+    /** Nothing was pending. */
+    EMPTY,
+    /** One update was applied. */
+    TRAINED,
+    /**
+     * The loss, a gradient or an updated parameter was not finite: the model keeps its last good
+     * state and the batch stays pending, for {@link #pendingSample} and {@link #discardPending}.
+     */
+    REJECTED_NON_FINITE
+  }
+
+  /**
+   * Trains on the buffered samples (a full or partial batch). A step that would make the model
+   * non-finite is rolled back instead (the divergence guard): parameters and optimizer state are
+   * restored, nothing counts as trained.
+   */
+  public StepResult step() {
     int n = count;
     if (n == 0) {
-      return;
+      return StepResult.EMPTY;
     }
     Tensor x = xFull;
     Tensor y = yFull;
@@ -109,7 +134,42 @@ public final class ModelTrainer {
     }
     Tensor loss = config.loss.compute(model.forward(x), y, w);
     float batchLoss = loss.item();
+    if (!Float.isFinite(batchLoss)) {
+      return reject();
+    }
     loss.backward();
+    double norm = gradNorm();
+    if (!Double.isFinite(norm)) {
+      return reject();
+    }
+    if (config.gradClipNorm > 0 && norm > config.gradClipNorm) {
+      scaleGrads((float) (config.gradClipNorm / norm)); // clip_grad_norm_
+    }
+    backUp();
+    optimizer.step(); // under Grad.disabled(), inside the optimizer
+    optimizer.zeroGrad();
+    if (!parametersFinite()) {
+      restoreBackup();
+      rejectedBatches++;
+      return StepResult.REJECTED_NON_FINITE;
+    }
+    version++;
+    samplesSeen += n;
+    prequentialLossSum += (double) batchLoss * n;
+    lastBatchLoss = batchLoss;
+    lastGradNorm = (float) norm;
+    count = 0;
+    batchDeadline = 0;
+    return StepResult.TRAINED;
+  }
+
+  private StepResult reject() {
+    optimizer.zeroGrad();
+    rejectedBatches++;
+    return StepResult.REJECTED_NON_FINITE;
+  }
+
+  private double gradNorm() {
     double sq = 0;
     try (Grad.Scope noGrad = Grad.disabled()) {
       for (Tensor p : params) {
@@ -120,15 +180,67 @@ public final class ModelTrainer {
         }
       }
     }
-    optimizer.step(); // under Grad.disabled(), inside the optimizer
-    optimizer.zeroGrad();
-    version++;
-    samplesSeen += n;
-    prequentialLossSum += (double) batchLoss * n;
-    lastBatchLoss = batchLoss;
-    lastGradNorm = (float) Math.sqrt(sq);
+    return Math.sqrt(sq);
+  }
+
+  private void scaleGrads(float factor) {
+    try (Grad.Scope noGrad = Grad.disabled()) {
+      for (Tensor p : params) {
+        if (p.grad() != null) {
+          p.grad().mulInPlace(factor);
+        }
+      }
+    }
+  }
+
+  private boolean parametersFinite() {
+    try (Grad.Scope noGrad = Grad.disabled()) {
+      for (Tensor p : params) {
+        if (!Float.isFinite(p.norm().item())) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Parameters and optimizer state before a step, for the divergence guard's rollback. */
+  private void backUp() {
+    int off = 0;
+    for (Tensor p : params) {
+      p.copyTo(paramBackup, off);
+      off += p.numel();
+    }
+    optimizerBackup = optimizer.state();
+  }
+
+  private void restoreBackup() {
+    try (Grad.Scope noGrad = Grad.disabled()) {
+      int off = 0;
+      for (Tensor p : params) {
+        p.copyFrom(Tensor.wrap(java.util.Arrays.copyOfRange(paramBackup, off, off + p.numel()), p.shape()));
+        off += p.numel();
+      }
+    }
+    optimizer.loadState(optimizerBackup);
+  }
+
+  /** Copies pending sample {@code i}'s features into {@code x}; returns its label, weight in {@code lw}. */
+  public void pendingSample(int i, float[] x, float[] labelAndWeight) {
+    System.arraycopy(xBuf, i * features, x, 0, features);
+    labelAndWeight[0] = yBuf[i];
+    labelAndWeight[1] = wBuf[i];
+  }
+
+  /** Drops the pending batch (after a rejection has been reported). */
+  public void discardPending() {
     count = 0;
     batchDeadline = 0;
+  }
+
+  /** Steps the divergence guard refused since this model started. */
+  public long rejectedBatches() {
+    return rejectedBatches;
   }
 
   // ---- progress -------------------------------------------------------------------------------
@@ -202,6 +314,7 @@ public final class ModelTrainer {
     s.batchLabels = java.util.Arrays.copyOf(yBuf, count);
     s.batchWeights = java.util.Arrays.copyOf(wBuf, count);
     s.batchDeadline = batchDeadline;
+    s.rejectedBatches = rejectedBatches;
     return s;
   }
 
@@ -242,6 +355,7 @@ public final class ModelTrainer {
     System.arraycopy(s.batchLabels, 0, yBuf, 0, count);
     System.arraycopy(s.batchWeights, 0, wBuf, 0, count);
     batchDeadline = s.batchDeadline;
+    rejectedBatches = s.rejectedBatches;
   }
 
   private static float[] concat(List<Tensor> tensors) {

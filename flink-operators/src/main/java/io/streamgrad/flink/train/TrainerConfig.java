@@ -16,6 +16,8 @@ public final class TrainerConfig implements Serializable {
   public final long maxBatchDelayMillis;
   public final int snapshotEvery;
   public final long seed;
+  /** Rescale gradients whose global L2 norm exceeds this; 0 disables clipping. */
+  public final float gradClipNorm;
 
   public TrainerConfig(
       int features,
@@ -25,7 +27,8 @@ public final class TrainerConfig implements Serializable {
       int batchSize,
       long maxBatchDelayMillis,
       int snapshotEvery,
-      long seed) {
+      long seed,
+      float gradClipNorm) {
     this.features = features;
     this.model = model;
     this.loss = loss;
@@ -34,5 +37,6 @@ public final class TrainerConfig implements Serializable {
     this.maxBatchDelayMillis = maxBatchDelayMillis;
     this.snapshotEvery = snapshotEvery;
     this.seed = seed;
+    this.gradClipNorm = gradClipNorm;
   }
 }

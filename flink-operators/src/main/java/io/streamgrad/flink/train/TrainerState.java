@@ -30,6 +30,8 @@ public class TrainerState {
   public float[] batchWeights;
   /** Processing time at which a partial batch is flushed (0: none pending). */
   public long batchDeadline;
+  /** Steps the divergence guard rolled back. */
+  public long rejectedBatches;
 
   public TrainerState() {}
 }

@@ -48,6 +48,10 @@ public final class TrainerOptions {
   @Option(names = "--snapshot-every", defaultValue = "10", description = "Emit a snapshot every N updates (default: ${DEFAULT-VALUE}).")
   int snapshotEvery;
 
+  @Option(names = "--grad-clip-norm", defaultValue = "0",
+      description = "Clip each batch's gradient to this global L2 norm; 0 = off (default: ${DEFAULT-VALUE}).")
+  double gradClipNorm;
+
   @Option(names = "--init-seed", defaultValue = "42", description = "Seed of parameter initialisation (default: ${DEFAULT-VALUE}).")
   long initSeed;
 
@@ -60,7 +64,8 @@ public final class TrainerOptions {
             .batchSize(batchSize)
             .maxBatchDelay(Duration.ofMillis(maxBatchDelayMs))
             .snapshotEvery(snapshotEvery)
-            .seed(initSeed);
+            .seed(initSeed)
+            .gradClipNorm(gradClipNorm);
     if (loss != null) {
       b.loss(loss());
     }
