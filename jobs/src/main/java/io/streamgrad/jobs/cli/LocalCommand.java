@@ -52,7 +52,8 @@ public final class LocalCommand implements Callable<Integer> {
       EmbeddedKafka.createTopics(kafka.bootstrapServers, partitions, kafka.samplesTopic, kafka.snapshotsTopic, kafka.deadLettersTopic);
       ProduceCommand.Result produced =
           ProduceCommand.produce(kafka, data, trainer.features, null, null, 0, System.err);
-      System.err.println("produced " + produced.produced() + " samples for " + data.models + " models");
+      System.err.println("produced " + produced.produced() + " records for " + data.models + " models"
+          + (produced.corrupted() > 0 ? " (" + produced.corrupted() + " bad on purpose)" : ""));
 
       OnlineTrainer t = trainer.build();
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.cli;
 
+import io.streamgrad.jobs.CorruptRecords;
 import io.streamgrad.jobs.SyntheticData;
 import io.streamgrad.schemas.Sample;
 import java.io.BufferedReader;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -56,10 +58,14 @@ public final class ProduceCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed: same seed, same weights and samples (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--corrupt-fraction", defaultValue = "0",
+        description = "Replace this fraction of the records by bad ones, every kind in turn (tests, demos) (default: ${DEFAULT-VALUE}).")
+    double corruptFraction;
   }
 
-  /** What a run produced: the record count and, for synthetic data, the true weights. */
-  public record Result(long produced, Map<String, float[]> trueWeights) {}
+  /** What a run produced: records in total, how many were made bad, and the true weights (synthetic data). */
+  public record Result(long produced, long corrupted, Map<String, float[]> trueWeights) {}
 
   @Override
   public Integer call() throws Exception {
@@ -68,7 +74,8 @@ public final class ProduceCommand implements Callable<Integer> {
       return 2;
     }
     Result r = produce(kafka, data, features, csv, csvModelId, rate, progress ? System.err : null);
-    System.out.println("produced " + r.produced() + " samples to " + kafka.samplesTopic);
+    System.out.println("produced " + r.produced() + " records to " + kafka.samplesTopic
+        + (r.corrupted() > 0 ? " (" + r.corrupted() + " of them bad on purpose)" : ""));
     if (!r.trueWeights().isEmpty()) {
       System.out.println("true weights: " + Json.weights(r.trueWeights()));
     }
@@ -102,18 +109,31 @@ public final class ProduceCommand implements Callable<Integer> {
             pace(++sent, start, rate);
           }
         }
-        return new Result(sent, Map.of());
+        return new Result(sent, 0, Map.of());
+      }
+      if (!(data.corruptFraction >= 0 && data.corruptFraction <= 1)) {
+        throw new IllegalArgumentException("--corrupt-fraction must be in [0, 1], got " + data.corruptFraction);
       }
       SyntheticData gen = new SyntheticData(features, data.models, data.noise, data.seed);
+      CorruptRecords corrupt = new CorruptRecords(data.seed + 1);
+      SplittableRandom pick = new SplittableRandom(data.seed + 2);
+      long corrupted = 0;
       Progress bar = new Progress(progressOut, data.samples);
       for (; sent < data.samples; sent++) {
-        send(producer, kafka.samplesTopic, gen.next());
+        Sample s = gen.next();
+        if (data.corruptFraction > 0 && pick.nextDouble() < data.corruptFraction) {
+          CorruptRecords.Bad bad = corrupt.next(s);
+          producer.send(new ProducerRecord<>(kafka.samplesTopic, bad.key().getBytes(StandardCharsets.UTF_8), bad.value()));
+          corrupted++;
+        } else {
+          send(producer, kafka.samplesTopic, s);
+        }
         pace(sent + 1, start, rate);
         bar.update(sent + 1);
       }
       producer.flush();
       bar.done();
-      return new Result(sent, gen.trueWeights());
+      return new Result(sent, corrupted, gen.trueWeights());
     }
   }
 

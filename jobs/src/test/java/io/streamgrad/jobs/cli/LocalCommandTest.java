@@ -37,6 +37,34 @@ class LocalCommandTest {
   }
 
   @Test
+  void everyBadRecordIsAccountedForAndTheModelsStillConverge(@TempDir Path dir) throws Exception {
+    io.streamgrad.schemas.AvroTrust.install();
+    Path summary = dir.resolve("summary.json");
+    int exit =
+        new CommandLine(new StreamgradCli())
+            .execute("local", "--samples", "8000", "--models", "2", "--features", "4", "--seed", "9",
+                "--corrupt-fraction", "0.01", "--summary-json", summary.toString());
+    assertEquals(0, exit);
+    JsonNode s = new ObjectMapper().readTree(Files.readString(summary));
+    long seen = 0;
+    for (JsonNode m : s.get("models")) {
+      seen += m.get("samplesSeen").asLong();
+      assertTrue(m.get("maxAbsWeightError").asDouble() < 0.05, m.toString());
+      for (JsonNode w : m.get("weights")) {
+        assertTrue(w.isNumber() && Double.isFinite(w.asDouble()), "finite weights: " + m);
+      }
+    }
+    long dead = s.get("deadLetters").asLong();
+    assertTrue(dead > 40, "about 1% of 8000: " + dead);
+    assertEquals(8000, seen + dead, "samplesSeen + deadLetters == produced, exactly");
+    JsonNode byReason = s.get("deadLettersByReason");
+    for (io.streamgrad.jobs.CorruptRecords.Kind kind : io.streamgrad.jobs.CorruptRecords.Kind.values()) {
+      String reason = kind.reason != null ? kind.reason : "wrong feature count: expected 4, got 3";
+      assertTrue(byReason.has(reason) && byReason.get(reason).asLong() > 0, reason + " in " + byReason);
+    }
+  }
+
+  @Test
   void everyCommandHasHelp() {
     for (String command : new String[] {"train", "produce", "watch", "local"}) {
       java.io.StringWriter out = new java.io.StringWriter();
