@@ -33,6 +33,9 @@ public final class TrainJob {
   static final OutputTag<DeadLetter> UNDECODABLE =
       new OutputTag<>("streamgrad-undecodable", new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(DeadLetter.class));
 
+  /** A broker's default {@code transaction.max.timeout.ms}. */
+  static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000;
+
   private TrainJob() {}
 
   /** Kafka settings of the job. */
@@ -45,6 +48,10 @@ public final class TrainJob {
     /** earliest, latest, committed (falling back to earliest), or a timestamp in epoch millis. */
     public String startingOffsets = "committed";
     public boolean bounded;
+    /** AT_LEAST_ONCE, or EXACTLY_ONCE: Kafka transactions committed with Flink's checkpoints. */
+    public DeliveryGuarantee delivery = DeliveryGuarantee.AT_LEAST_ONCE;
+    /** Prefix of the sinks' transactional ids: unique per job writing to a cluster. */
+    public String transactionalIdPrefix = "streamgrad-train";
     public Properties clientProperties = new Properties();
   }
 
@@ -60,13 +67,13 @@ public final class TrainJob {
             .uid("streamgrad-decode");
     SingleOutputStreamOperator<WeightSnapshot> snapshots = trainer.train(samples);
     snapshots
-        .sinkTo(sink(kafka, kafka.snapshotsTopic, new SnapshotKey(), new SnapshotValue()))
+        .sinkTo(sink(kafka, kafka.snapshotsTopic, "snapshots", new SnapshotKey(), new SnapshotValue()))
         .name("Kafka snapshots")
         .uid("streamgrad-snapshots-sink");
     samples
         .getSideOutput(UNDECODABLE)
         .union(snapshots.getSideOutput(OnlineTrainer.REJECTED))
-        .sinkTo(sink(kafka, kafka.deadLettersTopic, new DeadLetterKey(), new DeadLetterValue()))
+        .sinkTo(sink(kafka, kafka.deadLettersTopic, "dead-letters", new DeadLetterKey(), new DeadLetterValue()))
         .name("Kafka dead letters")
         .uid("streamgrad-dead-letters-sink");
     return snapshots;
@@ -108,18 +115,26 @@ public final class TrainJob {
   }
 
   static <T> KafkaSink<T> sink(
-      KafkaSettings kafka, String topic, SerializationSchema<T> key, SerializationSchema<T> value) {
-    return KafkaSink.<T>builder()
-        .setBootstrapServers(kafka.bootstrapServers)
-        .setKafkaProducerConfig(kafka.clientProperties)
-        .setRecordSerializer(
-            KafkaRecordSerializationSchema.<T>builder()
-                .setTopic(topic)
-                .setKeySerializationSchema(key)
-                .setValueSerializationSchema(value)
-                .build())
-        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-        .build();
+      KafkaSettings kafka, String topic, String role, SerializationSchema<T> key, SerializationSchema<T> value) {
+    var b =
+        KafkaSink.<T>builder()
+            .setBootstrapServers(kafka.bootstrapServers)
+            .setKafkaProducerConfig(kafka.clientProperties)
+            .setRecordSerializer(
+                KafkaRecordSerializationSchema.<T>builder()
+                    .setTopic(topic)
+                    .setKeySerializationSchema(key)
+                    .setValueSerializationSchema(value)
+                    .build())
+            .setDeliveryGuarantee(kafka.delivery);
+    if (kafka.delivery == DeliveryGuarantee.EXACTLY_ONCE) {
+      b.setTransactionalIdPrefix(kafka.transactionalIdPrefix + "-" + role);
+      if (!kafka.clientProperties.containsKey("transaction.timeout.ms")) {
+        // The sink asks for 1 hour by default; brokers allow 15 minutes unless configured otherwise.
+        b.setProperty("transaction.timeout.ms", String.valueOf(BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS));
+      }
+    }
+    return b.build();
   }
 
   static byte[] utf8(String s) {

@@ -20,6 +20,14 @@ public final class KafkaOptions {
   @Option(names = "--dead-letters-topic", defaultValue = "dead-letters", description = "Topic of dead letters (default: ${DEFAULT-VALUE}).")
   String deadLettersTopic;
 
+  @Option(names = "--delivery", defaultValue = "at-least-once",
+      description = "Snapshot and dead-letter delivery: at-least-once, or exactly-once (Kafka transactions committed with each checkpoint; read with isolation.level=read_committed) (default: ${DEFAULT-VALUE}).")
+  String delivery;
+
+  @Option(names = "--transactional-id-prefix", defaultValue = "streamgrad-train",
+      description = "Prefix of the transactional ids with exactly-once; unique per job on a cluster (default: ${DEFAULT-VALUE}).")
+  String transactionalIdPrefix;
+
   @Option(
       names = "--kafka-property",
       paramLabel = "KEY=VALUE",
@@ -41,6 +49,17 @@ public final class KafkaOptions {
     s.samplesTopic = samplesTopic;
     s.snapshotsTopic = snapshotsTopic;
     s.deadLettersTopic = deadLettersTopic;
+    switch (delivery) {
+      case "at-least-once":
+        s.delivery = org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE;
+        break;
+      case "exactly-once":
+        s.delivery = org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE;
+        break;
+      default:
+        throw new IllegalArgumentException("--delivery must be at-least-once or exactly-once, not '" + delivery + "'");
+    }
+    s.transactionalIdPrefix = transactionalIdPrefix;
     Properties p = new Properties();
     p.putAll(properties);
     s.clientProperties = p;

@@ -56,11 +56,22 @@ public final class LocalCommand implements Callable<Integer> {
           + (produced.corrupted() > 0 ? " (" + produced.corrupted() + " bad on purpose)" : ""));
 
       OnlineTrainer t = trainer.build();
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
-      TrainCommand.configure(env, parallelism, 0);
       TrainJob.KafkaSettings settings = kafka.settings();
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
+      // Exactly-once commits with checkpoints (the last one after the input ends).
+      boolean transactional = settings.delivery == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE;
+      TrainCommand.configure(env, parallelism, transactional ? 500 : 0);
+      // A local run that keeps failing should end with an error, not restart forever.
+      env.configure(
+          org.apache.flink.configuration.Configuration.fromMap(
+              Map.of(
+                  "restart-strategy.type", "fixed-delay",
+                  "restart-strategy.fixed-delay.attempts", "3",
+                  "restart-strategy.fixed-delay.delay", "1 s")),
+          LocalCommand.class.getClassLoader());
       settings.groupId = "streamgrad-local-" + UUID.randomUUID();
       settings.startingOffsets = "earliest";
+      settings.transactionalIdPrefix = settings.transactionalIdPrefix + "-" + UUID.randomUUID();
       settings.bounded = true; // stop once everything produced above is consumed
       TrainJob.build(env, settings, t);
       System.err.println("training " + t.config().model.name() + " with " + t.config().optimizer + " on a Flink MiniCluster…");

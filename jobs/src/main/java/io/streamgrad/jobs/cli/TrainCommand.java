@@ -39,9 +39,13 @@ public final class TrainCommand implements Callable<Integer> {
       System.err.println("train: --bootstrap-servers is required");
       return 2;
     }
+    TrainJob.KafkaSettings settings = kafka.settings();
+    if (settings.delivery == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs <= 0) {
+      System.err.println("train: --delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
+      return 2;
+    }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     configure(env, parallelism, checkpointIntervalMs);
-    TrainJob.KafkaSettings settings = kafka.settings();
     settings.groupId = groupId;
     settings.startingOffsets = startingOffsets;
     settings.bounded = bounded;

@@ -65,6 +65,24 @@ class LocalCommandTest {
   }
 
   @Test
+  void exactlyOnceDeliveryCommitsEverything(@TempDir Path dir) throws Exception {
+    io.streamgrad.schemas.AvroTrust.install();
+    Path summary = dir.resolve("summary.json");
+    int exit =
+        new CommandLine(new StreamgradCli())
+            .execute("local", "--samples", "4000", "--models", "2", "--features", "4", "--seed", "5",
+                "--delivery", "exactly-once", "--corrupt-fraction", "0.01", "--summary-json", summary.toString());
+    assertEquals(0, exit);
+    JsonNode s = new ObjectMapper().readTree(Files.readString(summary));
+    long seen = 0;
+    for (JsonNode m : s.get("models")) {
+      seen += m.get("samplesSeen").asLong();
+      assertEquals((m.get("samplesSeen").asLong() + 31) / 32, m.get("version").asLong(), "no lost or repeated update");
+    }
+    assertEquals(4000, seen + s.get("deadLetters").asLong(), "read_committed sees every snapshot and dead letter");
+  }
+
+  @Test
   void everyCommandHasHelp() {
     for (String command : new String[] {"train", "produce", "watch", "local"}) {
       java.io.StringWriter out = new java.io.StringWriter();
