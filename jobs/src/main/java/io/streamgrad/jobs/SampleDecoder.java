@@ -43,17 +43,16 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Either<Sample, DeadLetter>> out) {
     byte[] payload = record.value();
+    Sample sample = null;
     String reason;
     if (payload == null || payload.length == 0) {
       reason = "empty record";
     } else {
+      // Only decoding is guarded: collect() runs the chained operators downstream, and their
+      // failures must fail the job, not be filed as bad input.
       try {
-        Sample sample = Sample.fromByteBuffer(ByteBuffer.wrap(payload));
+        sample = Sample.fromByteBuffer(ByteBuffer.wrap(payload));
         reason = validate(sample);
-        if (reason == null) {
-          out.collect(Either.Left(sample));
-          return;
-        }
       } catch (BadHeaderException e) {
         reason = "not Avro single-object encoding";
       } catch (MissingSchemaException e) {
@@ -62,7 +61,11 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
         reason = "malformed Avro body: " + e.getClass().getSimpleName();
       }
     }
-    out.collect(Either.Right(deadLetter(reason, record)));
+    if (reason == null) {
+      out.collect(Either.Left(sample));
+    } else {
+      out.collect(Either.Right(deadLetter(reason, record)));
+    }
   }
 
   /** The reason a decoded sample cannot be trained on, or null when it can. */

@@ -53,6 +53,10 @@ public final class TrainJob {
     /** Prefix of the sinks' transactional ids: unique per job writing to a cluster. */
     public String transactionalIdPrefix = "streamgrad-train";
     public Properties clientProperties = new Properties();
+    /** Chaos for tests and demos: fail the job after these many processed samples (see {@link FailureInjection}). */
+    public long[] failAfter = new long[0];
+    /** Identifies this run's failure counters. */
+    public String runId = "train";
   }
 
   /** Adds the job to {@code env}; returns the snapshot stream (already written to Kafka). */
@@ -65,7 +69,16 @@ public final class TrainJob {
             .returns(OnlineTrainer.sampleType())
             .name("Decode and validate")
             .uid("streamgrad-decode");
-    SingleOutputStreamOperator<WeightSnapshot> snapshots = trainer.train(samples);
+    DataStream<Sample> toTrain = samples;
+    if (kafka.failAfter.length > 0) {
+      toTrain =
+          samples
+              .map(new FailureInjection(kafka.runId, kafka.failAfter))
+              .returns(OnlineTrainer.sampleType())
+              .name("Failure injection")
+              .uid("streamgrad-failure-injection");
+    }
+    SingleOutputStreamOperator<WeightSnapshot> snapshots = trainer.train(toTrain);
     snapshots
         .sinkTo(sink(kafka, kafka.snapshotsTopic, "snapshots", new SnapshotKey(), new SnapshotValue()))
         .name("Kafka snapshots")

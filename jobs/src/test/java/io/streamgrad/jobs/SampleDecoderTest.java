@@ -74,6 +74,28 @@ class SampleDecoderTest {
   }
 
   @Test
+  void aFailureDownstreamIsNotMistakenForBadInput() throws Exception {
+    byte[] good = bytes(good().build());
+    RuntimeException downstream = new RuntimeException("a chained operator failed");
+    RuntimeException thrown =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            RuntimeException.class,
+            () ->
+                decoder.deserialize(
+                    new ConsumerRecord<>("samples", 0, 1L, "k".getBytes(), good),
+                    new Collector<>() {
+                      @Override
+                      public void collect(Either<Sample, DeadLetter> record) {
+                        throw downstream;
+                      }
+
+                      @Override
+                      public void close() {}
+                    }));
+    assertEquals(downstream, thrown, "propagated as is, so the job fails and restarts");
+  }
+
+  @Test
   void refusesEachKindOfBadRecordWithItsReason() throws Exception {
     assertEquals("empty record", reason(new byte[0]));
     assertEquals("not Avro single-object encoding", reason(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));

@@ -2,6 +2,7 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.FailureInjection;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -39,6 +40,14 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--summary-json", description = "Write a JSON summary of the run to this file.")
   Path summaryJson;
 
+  @Option(names = "--fail-after", split = ",", paramLabel = "N",
+      description = "Chaos: make the training job fail after N (then M, ...) processed samples; it restarts from its last checkpoint.")
+  long[] failAfter = new long[0];
+
+  @Option(names = "--checkpoint-interval-ms", defaultValue = "200",
+      description = "Checkpoint interval when checkpoints are needed (--fail-after, exactly-once) (default: ${DEFAULT-VALUE}).")
+  long checkpointIntervalMs;
+
   @Override
   public Integer call() {
     long start = System.nanoTime();
@@ -60,15 +69,19 @@ public final class LocalCommand implements Callable<Integer> {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
       // Exactly-once commits with checkpoints (the last one after the input ends).
       boolean transactional = settings.delivery == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE;
-      TrainCommand.configure(env, parallelism, transactional ? 500 : 0);
+      boolean checkpoints = transactional || failAfter.length > 0;
+      TrainCommand.configure(env, parallelism, checkpoints ? checkpointIntervalMs : 0);
       // A local run that keeps failing should end with an error, not restart forever.
       env.configure(
           org.apache.flink.configuration.Configuration.fromMap(
               Map.of(
                   "restart-strategy.type", "fixed-delay",
-                  "restart-strategy.fixed-delay.attempts", "3",
-                  "restart-strategy.fixed-delay.delay", "1 s")),
+                  "restart-strategy.fixed-delay.attempts", String.valueOf(failAfter.length + 3),
+                  "restart-strategy.fixed-delay.delay", "200 ms")),
           LocalCommand.class.getClassLoader());
+      String runId = "local-" + UUID.randomUUID();
+      settings.failAfter = failAfter;
+      settings.runId = runId;
       settings.groupId = "streamgrad-local-" + UUID.randomUUID();
       settings.startingOffsets = "earliest";
       settings.transactionalIdPrefix = settings.transactionalIdPrefix + "-" + UUID.randomUUID();
@@ -77,8 +90,15 @@ public final class LocalCommand implements Callable<Integer> {
       System.err.println("training " + t.config().model.name() + " with " + t.config().optimizer + " on a Flink MiniCluster…");
       env.execute("streamgrad-local");
 
+      int restarts = FailureInjection.failures(runId);
+      FailureInjection.forget(runId);
       WatchCommand.Table table = new WatchCommand.Table(System.out, produced.trueWeights());
-      WatchCommand.read(kafka, kafka.snapshotsTopic, 1500, bytes -> table.row(WatchCommand.decodeSnapshot(bytes)));
+      Map<String, java.util.List<Long>> versions = new TreeMap<>();
+      WatchCommand.read(kafka, kafka.snapshotsTopic, 1500, bytes -> {
+        WeightSnapshot s = WatchCommand.decodeSnapshot(bytes);
+        versions.computeIfAbsent(s.getModelId(), k -> new java.util.ArrayList<>()).add(s.getVersion());
+        table.row(s);
+      });
       Map<String, Long> deadLetters = new TreeMap<>();
       WatchCommand.read(kafka, kafka.deadLettersTopic, 1000,
           bytes -> deadLetters.merge(WatchCommand.decodeDeadLetter(bytes).getReason(), 1L, Long::sum));
@@ -94,9 +114,9 @@ public final class LocalCommand implements Callable<Integer> {
       }
       long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("%d samples, %d dead letters %s, %.1f s%n", produced.produced(), dead, deadLetters, seconds);
+      System.out.printf("%d samples, %d dead letters %s, %d restarts, %.1f s%n", produced.produced(), dead, deadLetters, restarts, seconds);
       if (summaryJson != null) {
-        Files.writeString(summaryJson, summary(produced, dead, deadLetters, seconds, table.latest), StandardCharsets.UTF_8);
+        Files.writeString(summaryJson, summary(produced, dead, deadLetters, restarts, seconds, table.latest, versions), StandardCharsets.UTF_8);
       }
       if (table.latest.isEmpty()) {
         System.err.println("local: no snapshot arrived; is the snapshots topic readable?");
@@ -119,7 +139,13 @@ public final class LocalCommand implements Callable<Integer> {
   }
 
   static String summary(
-      ProduceCommand.Result produced, long dead, Map<String, Long> byReason, double seconds, Map<String, WeightSnapshot> latest) {
+      ProduceCommand.Result produced,
+      long dead,
+      Map<String, Long> byReason,
+      int restarts,
+      double seconds,
+      Map<String, WeightSnapshot> latest,
+      Map<String, java.util.List<Long>> versions) {
     StringBuilder b = new StringBuilder("{\n");
     b.append("  \"samples\": ").append(produced.produced()).append(",\n");
     b.append("  \"deadLetters\": ").append(dead).append(",\n");
@@ -129,6 +155,7 @@ public final class LocalCommand implements Callable<Integer> {
       b.append(i++ == 0 ? "" : ", ").append(Json.string(e.getKey())).append(": ").append(e.getValue());
     }
     b.append("},\n");
+    b.append("  \"restarts\": ").append(restarts).append(",\n");
     b.append("  \"seconds\": ").append(Json.number(seconds)).append(",\n");
     b.append("  \"models\": [");
     i = 0;
@@ -139,12 +166,18 @@ public final class LocalCommand implements Callable<Integer> {
           .append(", \"samplesSeen\": ").append(s.getSamplesSeen())
           .append(", \"version\": ").append(s.getVersion())
           .append(", \"finalLoss\": ").append(Json.number(s.getBatchLoss()))
+          .append(", \"snapshots\": ").append(versions.getOrDefault(e.getKey(), java.util.List.of()).size())
+          .append(", \"duplicateSnapshots\": ").append(duplicates(versions.getOrDefault(e.getKey(), java.util.List.of())))
           .append(", \"maxAbsWeightError\": ").append(truth == null ? "null" : Json.number(WatchCommand.maxAbsError(s.getWeights(), truth)))
           .append(", \"weights\": ").append(Json.array(toArray(s.getWeights())))
           .append(", \"trueWeights\": ").append(truth == null ? "null" : Json.array(truth))
           .append('}');
     }
     return b.append("\n  ]\n}\n").toString();
+  }
+
+  static long duplicates(java.util.List<Long> versions) {
+    return versions.size() - versions.stream().distinct().count();
   }
 
   static float[] toArray(java.util.List<Float> v) {

@@ -82,6 +82,36 @@ class LocalCommandTest {
     assertEquals(4000, seen + s.get("deadLetters").asLong(), "read_committed sees every snapshot and dead letter");
   }
 
+  private static JsonNode runLocal(Path summary, String... extra) throws Exception {
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+        "local", "--samples", "6000", "--models", "2", "--features", "4", "--seed", "21", "--summary-json", summary.toString()));
+    args.addAll(java.util.List.of(extra));
+    assertEquals(0, new CommandLine(new StreamgradCli()).execute(args.toArray(new String[0])));
+    return new ObjectMapper().readTree(Files.readString(summary));
+  }
+
+  @Test
+  void threeInjectedFailuresEndBitIdenticalToAFailureFreeRun(@TempDir Path dir) throws Exception {
+    io.streamgrad.schemas.AvroTrust.install();
+    JsonNode clean = runLocal(dir.resolve("clean.json"));
+    JsonNode chaos = runLocal(dir.resolve("chaos.json"), "--fail-after", "1000,2500,4000", "--delivery", "exactly-once");
+    assertEquals(0, clean.get("restarts").asInt());
+    assertEquals(3, chaos.get("restarts").asInt());
+    assertEquals(clean.get("models").size(), chaos.get("models").size());
+    for (int i = 0; i < clean.get("models").size(); i++) {
+      JsonNode a = clean.get("models").get(i);
+      JsonNode b = chaos.get("models").get(i);
+      assertEquals(a.get("modelId"), b.get("modelId"));
+      assertEquals(a.get("samplesSeen"), b.get("samplesSeen"), "samplesSeen exact");
+      assertEquals(a.get("version"), b.get("version"), "version exact");
+      // Each float printed in full: equal text means equal bits.
+      assertEquals(a.get("weights").toString(), b.get("weights").toString(), "weights bit-identical");
+      assertEquals(0, b.get("duplicateSnapshots").asInt(), "exactly-once: no version seen twice");
+      long v = b.get("version").asLong();
+      assertEquals(v / 10 + (v % 10 == 0 ? 0 : 1), b.get("snapshots").asLong(), "every 10th version and the final one, none missing");
+    }
+  }
+
   @Test
   void everyCommandHasHelp() {
     for (String command : new String[] {"train", "produce", "watch", "local"}) {
