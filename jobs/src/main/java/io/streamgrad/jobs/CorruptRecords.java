@@ -1,7 +1,6 @@
 package io.streamgrad.jobs;
 
 import io.streamgrad.schemas.Sample;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -74,7 +73,7 @@ public final class CorruptRecords {
         r.put("label", good.getLabel());
         r.put("weight", good.getWeight());
         r.put("source", "a newer producer");
-        return new Bad(kind, good.getModelId(), bytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_NEXT_VERSION).encode(r)));
+        return new Bad(kind, good.getModelId(), WireFormat.bytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_NEXT_VERSION).encode(r)));
       case WRONG_FEATURE_COUNT:
         x.remove(x.size() - 1);
         b.setFeatures(x);
@@ -105,13 +104,7 @@ public final class CorruptRecords {
         throw new AssertionError(kind);
     }
     Sample bad = b.build();
-    return new Bad(kind, bad.getModelId(), bytes(bad.toByteBuffer()));
-  }
-
-  private static byte[] bytes(ByteBuffer buf) {
-    byte[] out = new byte[buf.remaining()];
-    buf.get(out);
-    return out;
+    return new Bad(kind, bad.getModelId(), WireFormat.encode(bad));
   }
 
   /** One bad record: its kind, its Kafka key and its value. */

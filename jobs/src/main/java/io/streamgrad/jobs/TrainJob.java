@@ -4,7 +4,6 @@ import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -154,29 +153,6 @@ public final class TrainJob {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Single-object encoding, with the generated class's shared encoder. */
-  static byte[] encode(WeightSnapshot s) {
-    try {
-      return toArray(s.toByteBuffer());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot encode a WeightSnapshot", e);
-    }
-  }
-
-  static byte[] encode(DeadLetter d) {
-    try {
-      return toArray(d.toByteBuffer());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot encode a DeadLetter", e);
-    }
-  }
-
-  private static byte[] toArray(ByteBuffer b) {
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
-    return out;
-  }
-
   // Named classes, not lambdas: the Kafka sink's builder extracts their types.
 
   /** Snapshots are keyed by model id, like samples: one model's snapshots stay in order. */
@@ -194,7 +170,7 @@ public final class TrainJob {
 
     @Override
     public byte[] serialize(WeightSnapshot s) {
-      return encode(s);
+      return WireFormat.encode(s);
     }
   }
 
@@ -213,7 +189,7 @@ public final class TrainJob {
 
     @Override
     public byte[] serialize(DeadLetter d) {
-      return encode(d);
+      return WireFormat.encode(d);
     }
   }
 

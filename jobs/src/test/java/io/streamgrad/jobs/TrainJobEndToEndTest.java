@@ -9,7 +9,6 @@ import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -83,13 +82,13 @@ class TrainJobEndToEndTest {
           }
           y += rng.nextGaussian() / 2;
           Sample s = Sample.newBuilder().setModelId(models[m]).setFeatures(x).setLabel((float) y).build();
-          send(producer, models[m], toArray(s.toByteBuffer()));
+          send(producer, models[m], WireFormat.encode(s));
         }
       }
       // Three malformed records, each with its own reason.
       send(producer, "alpha", new byte[] {1, 2, 3, 4});
-      send(producer, "alpha", toArray(Sample.newBuilder().setModelId("alpha").setFeatures(List.of(1f, 2f)).setLabel(1f).build().toByteBuffer()));
-      send(producer, "beta", toArray(Sample.newBuilder().setModelId("beta").setFeatures(List.of(1f, 2f, 3f, 4f)).setLabel(Float.NaN).build().toByteBuffer()));
+      send(producer, "alpha", WireFormat.encode(Sample.newBuilder().setModelId("alpha").setFeatures(List.of(1f, 2f)).setLabel(1f).build()));
+      send(producer, "beta", WireFormat.encode(Sample.newBuilder().setModelId("beta").setFeatures(List.of(1f, 2f, 3f, 4f)).setLabel(Float.NaN).build()));
       producer.flush();
     }
 
@@ -109,7 +108,7 @@ class TrainJobEndToEndTest {
 
     Map<String, WeightSnapshot> last = new HashMap<>();
     for (byte[] value : readAll("snapshots")) {
-      WeightSnapshot s = WeightSnapshot.fromByteBuffer(ByteBuffer.wrap(value));
+      WeightSnapshot s = WireFormat.snapshot(value);
       WeightSnapshot prev = last.get(s.getModelId());
       assertTrue(prev == null || s.getVersion() > prev.getVersion(), "versions strictly increase per model");
       last.put(s.getModelId(), s);
@@ -124,7 +123,7 @@ class TrainJobEndToEndTest {
     }
     List<String> reasons = new ArrayList<>();
     for (byte[] value : readAll("dead-letters")) {
-      DeadLetter d = DeadLetter.fromByteBuffer(ByteBuffer.wrap(value));
+      DeadLetter d = WireFormat.deadLetter(value);
       assertEquals("samples", d.getSourceTopic());
       assertTrue(d.getOffset() >= 0);
       reasons.add(d.getReason());
@@ -167,12 +166,6 @@ class TrainJobEndToEndTest {
         }
       }
     }
-    return out;
-  }
-
-  private static byte[] toArray(ByteBuffer b) {
-    byte[] out = new byte[b.remaining()];
-    b.get(out);
     return out;
   }
 }

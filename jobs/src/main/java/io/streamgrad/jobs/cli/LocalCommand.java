@@ -4,7 +4,7 @@ import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.jobs.EmbeddedKafka;
 import io.streamgrad.jobs.FailureInjection;
 import io.streamgrad.jobs.TrainJob;
-import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,13 +95,13 @@ public final class LocalCommand implements Callable<Integer> {
       WatchCommand.Table table = new WatchCommand.Table(System.out, produced.trueWeights());
       Map<String, java.util.List<Long>> versions = new TreeMap<>();
       WatchCommand.read(kafka, kafka.snapshotsTopic, 1500, bytes -> {
-        WeightSnapshot s = WatchCommand.decodeSnapshot(bytes);
+        WeightSnapshot s = WireFormat.snapshot(bytes);
         versions.computeIfAbsent(s.getModelId(), k -> new java.util.ArrayList<>()).add(s.getVersion());
         table.row(s);
       });
       Map<String, Long> deadLetters = new TreeMap<>();
       WatchCommand.read(kafka, kafka.deadLettersTopic, 1000,
-          bytes -> deadLetters.merge(WatchCommand.decodeDeadLetter(bytes).getReason(), 1L, Long::sum));
+          bytes -> deadLetters.merge(WireFormat.deadLetter(bytes).getReason(), 1L, Long::sum));
 
       System.out.println();
       for (Map.Entry<String, WeightSnapshot> e : table.latest.entrySet()) {

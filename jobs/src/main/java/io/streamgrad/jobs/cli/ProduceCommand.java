@@ -2,10 +2,10 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.CorruptRecords;
 import io.streamgrad.jobs.SyntheticData;
+import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.Sample;
 import java.io.BufferedReader;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,11 +137,8 @@ public final class ProduceCommand implements Callable<Integer> {
     }
   }
 
-  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s) throws Exception {
-    ByteBuffer b = s.toByteBuffer();
-    byte[] value = new byte[b.remaining()];
-    b.get(value);
-    producer.send(new ProducerRecord<>(topic, s.getModelId().getBytes(StandardCharsets.UTF_8), value));
+  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s) {
+    producer.send(new ProducerRecord<>(topic, s.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(s)));
   }
 
   private static void pace(long sent, long startNanos, double rate) throws InterruptedException {

@@ -1,9 +1,8 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +41,7 @@ public final class WatchCommand implements Callable<Integer> {
     }
     Table table = new Table(System.out, trueWeights == null ? Map.of() : readWeights(trueWeights));
     read(kafka, kafka.snapshotsTopic, idleTimeoutMs <= 0 ? Long.MAX_VALUE : idleTimeoutMs,
-        bytes -> table.row(decodeSnapshot(bytes)));
+        bytes -> table.row(WireFormat.snapshot(bytes)));
     return 0;
   }
 
@@ -94,22 +93,6 @@ public final class WatchCommand implements Callable<Integer> {
       m = Math.max(m, Math.abs(w.get(i) - t[i]));
     }
     return m;
-  }
-
-  static WeightSnapshot decodeSnapshot(byte[] bytes) {
-    try {
-      return WeightSnapshot.fromByteBuffer(ByteBuffer.wrap(bytes));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  static DeadLetter decodeDeadLetter(byte[] bytes) {
-    try {
-      return DeadLetter.fromByteBuffer(ByteBuffer.wrap(bytes));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 
   private static final long ASSIGNMENT_TIMEOUT_MS = 60_000;

@@ -1,0 +1,71 @@
+package io.streamgrad.jobs;
+
+import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WeightSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The Kafka record values: Avro single-object encoding, with the generated classes' shared
+ * encoders and decoders. The one place that turns records into bytes and back.
+ */
+public final class WireFormat {
+
+  private WireFormat() {}
+
+  @FunctionalInterface
+  private interface Encoding {
+    ByteBuffer encode() throws IOException;
+  }
+
+  @FunctionalInterface
+  private interface Decoding<T> {
+    T decode(ByteBuffer bytes) throws IOException;
+  }
+
+  public static byte[] encode(Sample s) {
+    return bytes(s::toByteBuffer, "Sample");
+  }
+
+  public static byte[] encode(WeightSnapshot s) {
+    return bytes(s::toByteBuffer, "WeightSnapshot");
+  }
+
+  public static byte[] encode(DeadLetter d) {
+    return bytes(d::toByteBuffer, "DeadLetter");
+  }
+
+  /** Decodes a snapshot written by the job; fails loudly, since the job wrote it. */
+  public static WeightSnapshot snapshot(byte[] bytes) {
+    return decode(WeightSnapshot::fromByteBuffer, bytes, "WeightSnapshot");
+  }
+
+  /** Decodes a dead letter written by the job. */
+  public static DeadLetter deadLetter(byte[] bytes) {
+    return decode(DeadLetter::fromByteBuffer, bytes, "DeadLetter");
+  }
+
+  static byte[] bytes(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  private static byte[] bytes(Encoding encoding, String what) {
+    try {
+      return bytes(encoding.encode());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode a " + what, e);
+    }
+  }
+
+  private static <T> T decode(Decoding<T> decoding, byte[] bytes, String what) {
+    try {
+      return decoding.decode(ByteBuffer.wrap(bytes));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot decode a " + what, e);
+    }
+  }
+}
