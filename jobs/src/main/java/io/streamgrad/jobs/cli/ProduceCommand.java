@@ -95,16 +95,26 @@ public final class ProduceCommand implements Callable<Integer> {
       if (csv != null) {
         try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
           String line;
+          int lineNumber = 0;
           while ((line = in.readLine()) != null) {
-            if (line.isBlank() || !Character.isDigit(line.trim().charAt(line.trim().charAt(0) == '-' ? 1 : 0))) {
-              continue; // header or blank
+            lineNumber++;
+            if (line.isBlank()) {
+              continue;
             }
             String[] cells = line.split(",");
-            List<Float> x = new ArrayList<>(cells.length - 1);
-            for (int i = 0; i < cells.length - 1; i++) {
-              x.add(Float.parseFloat(cells[i].trim()));
+            List<Float> x = new ArrayList<>(cells.length);
+            try {
+              for (String cell : cells) {
+                x.add(Float.parseFloat(cell.trim()));
+              }
+            } catch (NumberFormatException e) {
+              if (lineNumber == 1) {
+                continue; // a header
+              }
+              // A row that is not numbers is an error, never skipped silently.
+              throw new IllegalArgumentException(csv + " line " + lineNumber + " is not a row of numbers: " + line, e);
             }
-            float y = Float.parseFloat(cells[cells.length - 1].trim());
+            float y = x.remove(x.size() - 1);
             send(producer, kafka.samplesTopic, Sample.newBuilder().setModelId(csvModelId).setFeatures(x).setLabel(y).build());
             pace(++sent, start, rate);
           }

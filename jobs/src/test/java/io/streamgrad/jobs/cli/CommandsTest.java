@@ -93,7 +93,7 @@ class CommandsTest {
     String bs = kafka.bootstrapServers();
     EmbeddedKafka.createTopics(bs, 1, "csv-samples");
     Path csv = dir.resolve("data.csv");
-    Files.writeString(csv, "x1,x2,y\n1.5,-2,0.25\n-0.5,3,1\n");
+    Files.writeString(csv, "x1,x2,y\n1.5,-2,0.25\n.5,+3,1\n");
     run("produce", "--bootstrap-servers", bs, "--samples-topic", "csv-samples", "--csv", csv.toString(), "--model-id", "csv-model");
     List<Sample> read = new ArrayList<>();
     KafkaOptions k = new KafkaOptions();
@@ -109,5 +109,15 @@ class CommandsTest {
     assertEquals("csv-model", read.get(0).getModelId());
     assertEquals(List.of(1.5f, -2f), read.get(0).getFeatures());
     assertEquals(0.25f, read.get(0).getLabel());
+    assertEquals(List.of(0.5f, 3f), read.get(1).getFeatures(), "'.5' and '+3' are numbers, not a header");
+  }
+
+  @Test
+  void aRowThatIsNotNumbersFailsInsteadOfBeingSkipped(@TempDir Path dir) throws Exception {
+    Path csv = dir.resolve("bad.csv");
+    Files.writeString(csv, "x1,y\n1,2\nthree,4\n");
+    int exit = new CommandLine(new StreamgradCli())
+        .execute("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--samples-topic", "bad-csv", "--csv", csv.toString());
+    assertTrue(exit != 0, "a malformed row must not be dropped silently");
   }
 }
