@@ -3,12 +3,14 @@ package io.streamgrad.flink;
 import io.streamgrad.flink.model.ModelFactory;
 import io.streamgrad.flink.model.Models;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
+import io.streamgrad.flink.operator.Snapshots;
 import io.streamgrad.flink.train.Loss;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.io.Serializable;
@@ -69,8 +71,16 @@ public final class OnlineTrainer implements Serializable {
 
   /** Keys {@code samples} by model id and trains; rejected samples go to {@link #REJECTED}. */
   public SingleOutputStreamOperator<WeightSnapshot> train(DataStream<Sample> samples) {
+    return trainDense(samples.map(new ToDense()).returns(denseSampleType()).name("To dense samples"));
+  }
+
+  /**
+   * The same on {@link DenseSample}s, which is what the Kafka job decodes into: no boxed
+   * features anywhere between the source and the batch buffer.
+   */
+  public SingleOutputStreamOperator<WeightSnapshot> trainDense(DataStream<DenseSample> samples) {
     return samples
-        .keyBy(Sample::getModelId, Types.STRING)
+        .keyBy(DenseSample::getModelId, Types.STRING)
         .transform("OnlineTrainer(" + config.model.name() + ", " + config.optimizer + ")", snapshotType(), operator())
         .uid(UID);
   }
@@ -78,6 +88,20 @@ public final class OnlineTrainer implements Serializable {
   /** A new operator instance, for custom topologies and test harnesses. */
   public OnlineTrainerOperator operator() {
     return new OnlineTrainerOperator(config, REJECTED);
+  }
+
+  /** Flink's POJO type of {@link DenseSample} (field-wise serialization, no Kryo). */
+  public static TypeInformation<DenseSample> denseSampleType() {
+    return TypeInformation.of(DenseSample.class);
+  }
+
+  private static final class ToDense implements org.apache.flink.api.common.functions.MapFunction<Sample, DenseSample> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public DenseSample map(Sample s) {
+      return DenseSample.of(s);
+    }
   }
 
   public static TypeInformation<Sample> sampleType() {
@@ -99,6 +123,8 @@ public final class OnlineTrainer implements Serializable {
     private int snapshotEvery = 1;
     private long seed = 42L;
     private double gradClipNorm;
+    private boolean snapshotOptimizerState;
+    private java.util.Map<String, WeightSnapshot> initialModels = java.util.Map.of();
 
     private Builder() {}
 
@@ -163,6 +189,22 @@ public final class OnlineTrainer implements Serializable {
       return this;
     }
 
+    /** Snapshots also carry the optimizer's state, so a warm start from them is exact. */
+    public Builder snapshotOptimizerState(boolean enabled) {
+      this.snapshotOptimizerState = enabled;
+      return this;
+    }
+
+    /**
+     * Warm start: a model with no state of its own (a new job, not one restored from a checkpoint
+     * or savepoint) starts from its snapshot here — its parameters, version, samplesSeen and,
+     * when the snapshot carries it, its optimizer state.
+     */
+    public Builder initialModels(java.util.Map<String, WeightSnapshot> snapshots) {
+      this.initialModels = Objects.requireNonNull(snapshots, "initialModels");
+      return this;
+    }
+
     public OnlineTrainer build() {
       if (features <= 0) {
         throw new IllegalArgumentException("features must be set to a positive count, got " + features);
@@ -190,9 +232,22 @@ public final class OnlineTrainer implements Serializable {
               maxBatchDelay.toMillis(),
               snapshotEvery,
               seed,
-              (float) gradClipNorm);
+              (float) gradClipNorm,
+              snapshotOptimizerState,
+              java.util.Map.of());
       new io.streamgrad.flink.train.ModelTrainer(cfg, "build-check");
-      return new OnlineTrainer(cfg);
+      if (initialModels.isEmpty()) {
+        return new OnlineTrainer(cfg);
+      }
+      // Checked here, against this model and optimizer: a snapshot that does not fit fails the build.
+      java.util.Map<String, io.streamgrad.flink.train.TrainerState> initial = new java.util.HashMap<>();
+      for (java.util.Map.Entry<String, WeightSnapshot> e : initialModels.entrySet()) {
+        initial.put(e.getKey(), Snapshots.toState(cfg, e.getValue()));
+      }
+      return new OnlineTrainer(
+          new TrainerConfig(
+              cfg.features, cfg.model, cfg.loss, cfg.optimizer, cfg.batchSize, cfg.maxBatchDelayMillis,
+              cfg.snapshotEvery, cfg.seed, cfg.gradClipNorm, cfg.snapshotOptimizerState, initial));
     }
   }
 }

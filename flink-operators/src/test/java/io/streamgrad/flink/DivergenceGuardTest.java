@@ -9,6 +9,7 @@ import io.streamgrad.flink.operator.OnlineTrainerOperator;
 import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.util.List;
@@ -22,15 +23,15 @@ import org.junit.jupiter.api.Test;
 /** A step that would make a model non-finite is rolled back and its samples are reported, not lost. */
 class DivergenceGuardTest {
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, Sample, WeightSnapshot> harness(OnlineTrainer t)
+  private static KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> harness(OnlineTrainer t)
       throws Exception {
-    var h = new KeyedOneInputStreamOperatorTestHarness<>(t.operator(), Sample::getModelId, Types.STRING);
+    var h = new KeyedOneInputStreamOperatorTestHarness<>(t.operator(), DenseSample::getModelId, Types.STRING);
     ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
     h.open();
     return h;
   }
 
-  private static List<DeadLetter> deadLetters(KeyedOneInputStreamOperatorTestHarness<String, Sample, WeightSnapshot> h) {
+  private static List<DeadLetter> deadLetters(KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h) {
     return h.getSideOutput(OnlineTrainer.REJECTED) == null
         ? List.of()
         : h.getSideOutput(OnlineTrainer.REJECTED).stream().map(StreamRecord::getValue).collect(Collectors.toList());
@@ -42,7 +43,7 @@ class DivergenceGuardTest {
     OnlineTrainer t = OnlineTrainer.builder().features(4).optimizer(Optimizers.sgd(10.0)).batchSize(8).build();
     var h = harness(t);
     for (Sample s : data.samples) {
-      h.processElement(s, 0L);
+      h.processElement(DenseSample.of(s), 0L);
     }
     h.endInput();
     List<WeightSnapshot> snapshots = h.extractOutputValues();
@@ -72,7 +73,7 @@ class DivergenceGuardTest {
       if (i == 10) { // second batch: the operator alone does no input validation, the guard catches it
         s = Sample.newBuilder(s).setLabel(Float.NaN).build();
       }
-      h.processElement(s, 0L);
+      h.processElement(DenseSample.of(s), 0L);
     }
     h.endInput();
     List<DeadLetter> dead = deadLetters(h);

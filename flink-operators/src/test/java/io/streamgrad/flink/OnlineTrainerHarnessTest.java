@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.streamgrad.flink.model.Models;
 import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.time.Duration;
@@ -43,11 +44,11 @@ class OnlineTrainerHarnessTest {
         .build();
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, Sample, WeightSnapshot> harness(
+  private static KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> harness(
       OnlineTrainer trainer, int parallelism, int subtask) throws Exception {
-    KeyedOneInputStreamOperatorTestHarness<String, Sample, WeightSnapshot> h =
+    KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            trainer.operator(), Sample::getModelId, Types.STRING, MAX_PARALLELISM, parallelism, subtask);
+            trainer.operator(), DenseSample::getModelId, Types.STRING, MAX_PARALLELISM, parallelism, subtask);
     ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
     return h;
   }
@@ -59,10 +60,10 @@ class OnlineTrainerHarnessTest {
         .collect(Collectors.toList());
   }
 
-  private static void feed(KeyedOneInputStreamOperatorTestHarness<String, Sample, WeightSnapshot> h, List<Sample> samples)
+  private static void feed(KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h, List<Sample> samples)
       throws Exception {
     for (Sample s : samples) {
-      h.processElement(s, 0L);
+      h.processElement(DenseSample.of(s), 0L);
     }
   }
 
@@ -134,7 +135,7 @@ class OnlineTrainerHarnessTest {
       h.open();
       for (Sample s : data.samples.subList(cut, data.samples.size())) {
         if (KeyGroupRangeAssignment.assignKeyToParallelOperator(s.getModelId(), MAX_PARALLELISM, newParallelism) == subtask) {
-          h.processElement(s, 0L);
+          h.processElement(DenseSample.of(s), 0L);
         }
       }
       h.endInput();
@@ -181,8 +182,8 @@ class OnlineTrainerHarnessTest {
   void wrongFeatureCountIsRejectedNotPadded() throws Exception {
     var h = harness(trainer(2, Duration.ZERO), 1, 0);
     h.open();
-    h.processElement(TutorialData.sample("a", new float[] {1f, 2f, 3f}, 1f), 0L);
-    h.processElement(TutorialData.sample("a", new float[] {1f, 2f, 3f, 4f, 5f}, 1f), 0L);
+    h.processElement(DenseSample.of(TutorialData.sample("a", new float[] {1f, 2f, 3f}, 1f)), 0L);
+    h.processElement(DenseSample.of(TutorialData.sample("a", new float[] {1f, 2f, 3f, 4f, 5f}, 1f)), 0L);
     h.endInput();
     assertTrue(h.extractOutputValues().isEmpty(), "a model with zero valid samples emits nothing");
     ConcurrentLinkedQueue<StreamRecord<DeadLetter>> rejected = h.getSideOutput(OnlineTrainer.REJECTED);

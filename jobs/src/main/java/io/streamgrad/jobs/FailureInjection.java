@@ -1,6 +1,6 @@
 package io.streamgrad.jobs;
 
-import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.DenseSample;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,7 +13,7 @@ import org.apache.flink.api.common.functions.MapFunction;
  * checkpoint. Each threshold fires once per run. The counters live in this JVM, which is where a
  * MiniCluster's tasks run.
  */
-public final class FailureInjection implements MapFunction<Sample, Sample> {
+public final class FailureInjection implements MapFunction<DenseSample, DenseSample> {
   private static final long serialVersionUID = 1L;
 
   /** Thrown on purpose; its message says so. */
@@ -42,7 +42,7 @@ public final class FailureInjection implements MapFunction<Sample, Sample> {
   }
 
   @Override
-  public Sample map(Sample sample) {
+  public DenseSample map(DenseSample sample) {
     Run run = RUNS.computeIfAbsent(runId, k -> new Run());
     long n = run.processed.incrementAndGet();
     for (long t : thresholds) {

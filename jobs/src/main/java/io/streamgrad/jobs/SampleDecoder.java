@@ -2,10 +2,10 @@ package io.streamgrad.jobs;
 
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
-import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.SampleReader;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.List;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
@@ -18,18 +18,19 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Decodes Kafka records of single-object-encoded {@link Sample}s and validates them: a good
- * sample comes out as {@code Left}, anything else as {@code Right} — a {@link DeadLetter} with a
- * specific reason and the record's origin (topic, partition, offset, payload). Nothing throws,
- * nothing is dropped.
+ * Decodes Kafka records of single-object-encoded {@link io.streamgrad.schemas.Sample}s (straight
+ * into {@link DenseSample}s) and validates them: a good sample comes out as {@code Left}, anything
+ * else as {@code Right} — a {@link DeadLetter} with a specific reason and the record's origin
+ * (topic, partition, offset, payload). Nothing throws, nothing is dropped.
  */
-public final class SampleDecoder implements KafkaRecordDeserializationSchema<Either<Sample, DeadLetter>> {
+public final class SampleDecoder implements KafkaRecordDeserializationSchema<Either<DenseSample, DeadLetter>> {
   private static final long serialVersionUID = 1L;
 
   /** Longest accepted model id, in characters. */
   public static final int MAX_MODEL_ID_LENGTH = 256;
 
   private final int features;
+  private transient SampleReader reader;
 
   public SampleDecoder(int features) {
     this.features = features;
@@ -38,12 +39,16 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
   @Override
   public void open(DeserializationSchema.InitializationContext context) {
     AvroTrust.install();
+    reader = new SampleReader();
   }
 
   @Override
-  public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Either<Sample, DeadLetter>> out) {
+  public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Either<DenseSample, DeadLetter>> out) {
+    if (reader == null) {
+      reader = new SampleReader();
+    }
     byte[] payload = record.value();
-    Sample sample = null;
+    DenseSample sample = null;
     String reason;
     if (payload == null || payload.length == 0) {
       reason = "empty record";
@@ -51,7 +56,7 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
       // Only decoding is guarded: collect() runs the chained operators downstream, and their
       // failures must fail the job, not be filed as bad input.
       try {
-        sample = Sample.fromByteBuffer(ByteBuffer.wrap(payload));
+        sample = reader.read(payload);
         reason = validate(sample);
       } catch (BadHeaderException e) {
         reason = "not Avro single-object encoding";
@@ -69,33 +74,33 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
   }
 
   /** The reason a decoded sample cannot be trained on, or null when it can. */
-  String validate(Sample s) {
-    String id = s.getModelId();
+  String validate(DenseSample s) {
+    String id = s.modelId;
     if (id == null || id.isEmpty()) {
       return "empty model id";
     }
     if (id.length() > MAX_MODEL_ID_LENGTH) {
       return "model id longer than " + MAX_MODEL_ID_LENGTH + " characters";
     }
-    List<Float> x = s.getFeatures();
-    if (x.isEmpty()) {
+    float[] x = s.features;
+    if (x.length == 0) {
       return "empty features";
     }
-    if (x.size() != features) {
-      return "wrong feature count: expected " + features + ", got " + x.size();
+    if (x.length != features) {
+      return "wrong feature count: expected " + features + ", got " + x.length;
     }
-    for (Float v : x) {
+    for (float v : x) {
       if (!Float.isFinite(v)) {
         return "non-finite feature";
       }
     }
-    if (!Float.isFinite(s.getLabel())) {
+    if (!Float.isFinite(s.label)) {
       return "non-finite label";
     }
-    if (!Float.isFinite(s.getWeight())) {
+    if (!Float.isFinite(s.weight)) {
       return "non-finite weight";
     }
-    if (s.getWeight() < 0f) {
+    if (s.weight < 0f) {
       return "negative weight";
     }
     return null;
@@ -114,7 +119,7 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
   }
 
   @Override
-  public TypeInformation<Either<Sample, DeadLetter>> getProducedType() {
-    return new EitherTypeInfo<>(new AvroTypeInfo<>(Sample.class), new AvroTypeInfo<>(DeadLetter.class));
+  public TypeInformation<Either<DenseSample, DeadLetter>> getProducedType() {
+    return new EitherTypeInfo<>(io.streamgrad.flink.OnlineTrainer.denseSampleType(), new AvroTypeInfo<>(DeadLetter.class));
   }
 }

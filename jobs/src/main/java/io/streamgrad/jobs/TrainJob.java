@@ -1,8 +1,9 @@
 package io.streamgrad.jobs;
 
 import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.flink.operator.DeadLetterMetrics;
 import io.streamgrad.schemas.DeadLetter;
-import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
@@ -60,24 +61,39 @@ public final class TrainJob {
 
   /** Adds the job to {@code env}; returns the snapshot stream (already written to Kafka). */
   public static DataStream<WeightSnapshot> build(StreamExecutionEnvironment env, KafkaSettings kafka, OnlineTrainer trainer) {
-    KafkaSource<Either<Sample, DeadLetter>> source = sourceBuilder(kafka, trainer.config().features).build();
-    SingleOutputStreamOperator<Sample> samples =
+    return build(env, kafka, trainer.config().features, trainer::trainDense);
+  }
+
+  /**
+   * What turns validated samples into snapshots: the trainer, or (for the {@code bench} command's
+   * reference job) anything else with the same input and output; dead letters it emits go to
+   * {@link OnlineTrainer#REJECTED}.
+   */
+  @FunctionalInterface
+  public interface Stage {
+    SingleOutputStreamOperator<WeightSnapshot> apply(DataStream<DenseSample> samples);
+  }
+
+  /** The job around any {@link Stage}: same source, decoding, validation and sinks. */
+  public static DataStream<WeightSnapshot> build(StreamExecutionEnvironment env, KafkaSettings kafka, int features, Stage stage) {
+    KafkaSource<Either<DenseSample, DeadLetter>> source = sourceBuilder(kafka, features).build();
+    SingleOutputStreamOperator<DenseSample> samples =
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka samples")
             .uid("streamgrad-samples-source")
             .process(new Split())
-            .returns(OnlineTrainer.sampleType())
+            .returns(OnlineTrainer.denseSampleType())
             .name("Decode and validate")
             .uid("streamgrad-decode");
-    DataStream<Sample> toTrain = samples;
+    DataStream<DenseSample> toTrain = samples;
     if (kafka.failAfter.length > 0) {
       toTrain =
           samples
               .map(new FailureInjection(kafka.runId, kafka.failAfter))
-              .returns(OnlineTrainer.sampleType())
+              .returns(OnlineTrainer.denseSampleType())
               .name("Failure injection")
               .uid("streamgrad-failure-injection");
     }
-    SingleOutputStreamOperator<WeightSnapshot> snapshots = trainer.train(toTrain);
+    SingleOutputStreamOperator<WeightSnapshot> snapshots = stage.apply(toTrain);
     snapshots
         .sinkTo(sink(kafka, kafka.snapshotsTopic, "snapshots", new SnapshotKey(), new SnapshotValue()))
         .name("Kafka snapshots")
@@ -91,10 +107,10 @@ public final class TrainJob {
     return snapshots;
   }
 
-  static org.apache.flink.connector.kafka.source.KafkaSourceBuilder<Either<Sample, DeadLetter>> sourceBuilder(
+  static org.apache.flink.connector.kafka.source.KafkaSourceBuilder<Either<DenseSample, DeadLetter>> sourceBuilder(
       KafkaSettings kafka, int features) {
     var b =
-        KafkaSource.<Either<Sample, DeadLetter>>builder()
+        KafkaSource.<Either<DenseSample, DeadLetter>>builder()
             .setBootstrapServers(kafka.bootstrapServers)
             .setTopics(kafka.samplesTopic)
             .setGroupId(kafka.groupId)
@@ -193,15 +209,22 @@ public final class TrainJob {
     }
   }
 
-  /** Good samples downstream; refused records to {@link #UNDECODABLE}. */
-  static final class Split extends ProcessFunction<Either<Sample, DeadLetter>, Sample> {
+  /** Good samples downstream; refused records to {@link #UNDECODABLE}, counted by reason. */
+  static final class Split extends ProcessFunction<Either<DenseSample, DeadLetter>, DenseSample> {
     private static final long serialVersionUID = 1L;
+    private transient DeadLetterMetrics deadLetters;
 
     @Override
-    public void processElement(Either<Sample, DeadLetter> value, Context ctx, Collector<Sample> out) {
+    public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
+      deadLetters = new DeadLetterMetrics(getRuntimeContext().getMetricGroup());
+    }
+
+    @Override
+    public void processElement(Either<DenseSample, DeadLetter> value, Context ctx, Collector<DenseSample> out) {
       if (value.isLeft()) {
         out.collect(value.left());
       } else {
+        deadLetters.count(value.right().getReason());
         ctx.output(UNDECODABLE, value.right());
       }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +24,13 @@ class SampleDecoderTest {
 
   private final SampleDecoder decoder = new SampleDecoder(3);
 
-  private Either<Sample, DeadLetter> decode(byte[] value) throws Exception {
-    List<Either<Sample, DeadLetter>> out = new ArrayList<>();
+  private Either<DenseSample, DeadLetter> decode(byte[] value) throws Exception {
+    List<Either<DenseSample, DeadLetter>> out = new ArrayList<>();
     decoder.deserialize(
         new ConsumerRecord<>("samples", 1, 42L, "k".getBytes(), value),
         new Collector<>() {
           @Override
-          public void collect(Either<Sample, DeadLetter> record) {
+          public void collect(Either<DenseSample, DeadLetter> record) {
             out.add(record);
           }
 
@@ -49,7 +50,7 @@ class SampleDecoderTest {
   }
 
   private String reason(byte[] value) throws Exception {
-    Either<Sample, DeadLetter> r = decode(value);
+    Either<DenseSample, DeadLetter> r = decode(value);
     assertTrue(r.isRight(), "refused");
     DeadLetter d = r.right();
     assertEquals("samples", d.getSourceTopic());
@@ -63,9 +64,12 @@ class SampleDecoderTest {
 
   @Test
   void acceptsAValidSample() throws Exception {
-    Either<Sample, DeadLetter> r = decode(bytes(good().build()));
+    Sample sample = good().setWeight(0.25f).setEventTime(java.time.Instant.ofEpochMilli(1_700_000_000_123L)).build();
+    Either<DenseSample, DeadLetter> r = decode(bytes(sample));
     assertTrue(r.isLeft());
-    assertEquals("m", r.left().getModelId());
+    assertEquals(DenseSample.of(sample), r.left());
+    assertArrayEquals(new float[] {1f, 2f, 3f}, r.left().features);
+    assertEquals(1_700_000_000_123L, r.left().eventTime);
   }
 
   @Test
@@ -80,7 +84,7 @@ class SampleDecoderTest {
                     new ConsumerRecord<>("samples", 0, 1L, "k".getBytes(), good),
                     new Collector<>() {
                       @Override
-                      public void collect(Either<Sample, DeadLetter> record) {
+                      public void collect(Either<DenseSample, DeadLetter> record) {
                         throw downstream;
                       }
 
@@ -101,6 +105,15 @@ class SampleDecoderTest {
     assertEquals("unknown schema fingerprint", reason(newer.value()));
     byte[] truncated = bytes(good().build());
     assertTrue(reason(java.util.Arrays.copyOf(truncated, 12)).startsWith("malformed Avro body: "));
+    // A corrupt array length must not allocate what it claims: 2^30 floats in a 20-byte record.
+    byte[] hugeCount = bytes(good().build());
+    int countAt = 10 + 2; // header, then modelId "m" (length varint + 1 byte)
+    byte[] patched = new byte[hugeCount.length + 4];
+    System.arraycopy(hugeCount, 0, patched, 0, countAt);
+    byte[] varint = {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08}; // zig-zag 2^31 -> 2^30
+    System.arraycopy(varint, 0, patched, countAt, varint.length);
+    System.arraycopy(hugeCount, countAt + 1, patched, countAt + varint.length, hugeCount.length - countAt - 1);
+    assertTrue(reason(patched).startsWith("malformed Avro body: "), "a corrupt length is a malformed body");
     assertEquals("wrong feature count: expected 3, got 2", reason(bytes(good().setFeatures(List.of(1f, 2f)).build())));
     assertEquals("empty features", reason(bytes(good().setFeatures(List.of()).build())));
     assertEquals("non-finite feature", reason(bytes(good().setFeatures(List.of(1f, Float.NaN, 3f)).build())));

@@ -18,6 +18,7 @@ import java.util.Properties;
 import java.util.SplittableRandom;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -37,10 +38,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Samples through a real in-JVM KRaft broker and a Flink MiniCluster, snapshots and dead letters back. */
 class TrainJobEndToEndTest {
 
+  private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
   @RegisterExtension
   static final MiniClusterExtension MINI_CLUSTER =
       new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(2)
+              .setConfiguration(METRICS.addToConfiguration(new Configuration()))
+              .build());
 
   private static EmbeddedKafka kafka;
 
@@ -104,7 +111,7 @@ class TrainJobEndToEndTest {
     OnlineTrainer trainer =
         OnlineTrainer.builder().features(features).optimizer(Optimizers.sgd(0.02)).batchSize(32).snapshotEvery(5).build();
     TrainJob.build(env, settings, trainer);
-    env.execute("streamgrad e2e");
+    org.apache.flink.api.common.JobID job = env.execute("streamgrad e2e").getJobID();
 
     Map<String, WeightSnapshot> last = new HashMap<>();
     for (byte[] value : readAll("snapshots")) {
@@ -130,6 +137,37 @@ class TrainJobEndToEndTest {
     }
     reasons.sort(null);
     assertEquals(List.of("non-finite label", "not Avro single-object encoding", "wrong feature count: expected 4, got 2"), reasons);
+
+    // The same account in the metrics: dead letters by reason, and each model's progress.
+    Map<String, org.apache.flink.metrics.Metric> metrics = METRICS.getMetricsByIdentifiers(job);
+    assertEquals(3, sum(metrics, ".deadLetters", m -> !m.contains(".reason.")), metrics.keySet().toString());
+    assertEquals(1, sum(metrics, ".reason.wrong feature count.deadLetters", m -> true));
+    assertEquals(1, sum(metrics, ".reason.non-finite label.deadLetters", m -> true));
+    assertEquals(1, sum(metrics, ".reason.not Avro single-object encoding.deadLetters", m -> true));
+    for (String model : models) {
+      assertEquals((long) perModel, gauge(metrics, ".model." + model + ".samplesSeen"), model);
+      assertEquals((perModel + 31L) / 32L, gauge(metrics, ".model." + model + ".version"), "full batches and the partial one flushed at the end: " + model);
+      assertEquals(0L, gauge(metrics, ".model." + model + ".divergenceGuardRejections"), model);
+      double loss = ((Number) gauge(metrics, ".model." + model + ".prequentialLoss")).doubleValue();
+      assertEquals(last.get(model).getPrequentialLoss(), loss, 1e-12, "the gauge reads the trainer the snapshot came from");
+      assertTrue(metrics.keySet().stream().anyMatch(k -> k.endsWith(".model." + model + ".updatesPerSecond")));
+    }
+  }
+
+  private static long sum(Map<String, org.apache.flink.metrics.Metric> metrics, String suffix, java.util.function.Predicate<String> filter) {
+    return metrics.entrySet().stream()
+        .filter(e -> e.getKey().endsWith(suffix) && filter.test(e.getKey()))
+        .mapToLong(e -> ((org.apache.flink.metrics.Counter) e.getValue()).getCount())
+        .sum();
+  }
+
+  private static Object gauge(Map<String, org.apache.flink.metrics.Metric> metrics, String suffix) {
+    List<Object> values = metrics.entrySet().stream()
+        .filter(e -> e.getKey().endsWith(suffix))
+        .map(e -> (Object) ((org.apache.flink.metrics.Gauge<?>) e.getValue()).getValue())
+        .toList();
+    assertEquals(1, values.size(), suffix + " in " + metrics.keySet());
+    return values.get(0);
   }
 
   private static KafkaProducer<byte[], byte[]> producer() {

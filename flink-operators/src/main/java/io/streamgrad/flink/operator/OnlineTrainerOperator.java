@@ -1,13 +1,11 @@
 package io.streamgrad.flink.operator;
 
-import io.streamgrad.autograd.Tensor;
-import io.streamgrad.flink.model.Model;
 import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
-import io.streamgrad.schemas.NamedTensor;
+import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.util.ArrayList;
@@ -45,7 +43,7 @@ import org.apache.flink.util.OutputTag;
  * is exact at every checkpoint barrier and rescaling redistributes models like any keyed state.
  */
 public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSnapshot>
-    implements OneInputStreamOperator<Sample, WeightSnapshot>, Triggerable<String, VoidNamespace>, BoundedOneInput {
+    implements OneInputStreamOperator<DenseSample, WeightSnapshot>, Triggerable<String, VoidNamespace>, BoundedOneInput {
 
   private static final long serialVersionUID = 1L;
 
@@ -65,6 +63,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   private transient Map<String, ModelTrainer> live;
   private transient Set<String> dirty;
   private transient org.apache.flink.metrics.Counter divergenceRejections;
+  private transient DeadLetterMetrics deadLetters;
+  private transient Map<String, ModelMetrics> modelMetrics;
 
   public OnlineTrainerOperator(TrainerConfig config, OutputTag<DeadLetter> rejectedTag) {
     this.config = config;
@@ -88,22 +88,23 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     dirty = new HashSet<>();
     timers = getInternalTimerService("streamgrad-batch-delay", VoidNamespaceSerializer.INSTANCE, this);
     divergenceRejections = getMetricGroup().counter("divergenceGuardRejections");
+    deadLetters = new DeadLetterMetrics(getMetricGroup());
+    modelMetrics = new HashMap<>();
   }
 
   @Override
-  public void processElement(StreamRecord<Sample> element) throws Exception {
-    Sample sample = element.getValue();
-    List<Float> x = sample.getFeatures();
-    if (x.size() != config.features) {
-      reject(sample, "wrong feature count: expected " + config.features + ", got " + x.size());
+  public void processElement(StreamRecord<DenseSample> element) throws Exception {
+    DenseSample sample = element.getValue();
+    float[] x = sample.features;
+    if (x.length != config.features) {
+      reject(sample.toSample(), "wrong feature count: expected " + config.features + ", got " + x.length);
       return;
     }
     String key = (String) getCurrentKey();
     ModelTrainer trainer = trainer(key);
-    Features.copyInto(x, trainer.featureBuffer(), trainer.nextOffset());
     boolean wasEmpty = trainer.pending() == 0;
     dirty.add(key);
-    if (trainer.commit(sample.getLabel(), sample.getWeight())) {
+    if (trainer.add(x, sample.label, sample.weight)) {
       trainAndMaybeEmit(key, trainer);
     } else if (wasEmpty && config.maxBatchDelayMillis > 0) {
       long deadline = getProcessingTimeService().getCurrentProcessingTime() + config.maxBatchDelayMillis;
@@ -181,10 +182,14 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     if (trainer == null) {
       trainer = new ModelTrainer(config, key);
       TrainerState stored = state.value();
+      if (stored == null) {
+        stored = config.initialModels.get(key); // warm start, only for a model without state
+      }
       if (stored != null) {
         trainer.restore(stored);
       }
       live.put(key, trainer);
+      modelMetrics.put(key, new ModelMetrics(getMetricGroup(), key, trainer));
     }
     return trainer;
   }
@@ -213,7 +218,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
       Sample s =
           Sample.newBuilder()
               .setModelId(key)
-              .setFeatures(toList(x))
+              .setFeatures(Snapshots.toList(x))
               .setLabel(labelAndWeight[0])
               .setWeight(labelAndWeight[1])
               .build();
@@ -224,55 +229,20 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   }
 
   private void emit(String key, ModelTrainer trainer) {
-    output.collect(new StreamRecord<>(snapshot(key, trainer)));
+    output.collect(
+        new StreamRecord<>(
+            Snapshots.of(key, trainer, config.snapshotOptimizerState, getProcessingTimeService().getCurrentProcessingTime())));
     trainer.markEmitted();
-  }
-
-  private WeightSnapshot snapshot(String key, ModelTrainer trainer) {
-    Model model = trainer.model();
-    List<Tensor> params = model.parameters();
-    List<String> names = model.parameterNames();
-    List<NamedTensor> named = new ArrayList<>(params.size());
-    for (int i = 0; i < params.size(); i++) {
-      named.add(namedTensor(names.get(i), params.get(i)));
-    }
-    Tensor first = params.get(0);
-    float bias = params.size() > 1 && params.get(1).numel() == 1 ? params.get(1).item() : 0f;
-    return WeightSnapshot.newBuilder()
-        .setModelId(key)
-        .setVersion(trainer.version())
-        .setWeights(toList(first.toArray()))
-        .setBias(bias)
-        .setParameters(named)
-        .setSamplesSeen(trainer.samplesSeen())
-        .setBatchLoss(trainer.lastBatchLoss())
-        .setPrequentialLoss(trainer.prequentialLoss())
-        .setGradNorm(trainer.lastGradNorm())
-        .setLearningRate(trainer.optimizer().learningRate())
-        .setOptimizer(trainer.optimizer().name())
-        .setTimestamp(java.time.Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime()))
-        .build();
-  }
-
-  static NamedTensor namedTensor(String name, Tensor t) {
-    List<Integer> shape = new ArrayList<>();
-    for (int d : t.shape()) {
-      shape.add(d);
-    }
-    return NamedTensor.newBuilder().setName(name).setShape(shape).setValues(toList(t.toArray())).build();
-  }
-
-  static List<Float> toList(float[] v) {
-    List<Float> out = new ArrayList<>(v.length);
-    for (float f : v) {
-      out.add(f);
-    }
-    return out;
   }
 
   private void reject(Sample sample, String reason) throws Exception {
     if (rejectedTag == null) {
       throw new IllegalArgumentException(reason + " (model " + sample.getModelId() + ")");
+    }
+    deadLetters.count(reason);
+    ModelMetrics model = modelMetrics.get(sample.getModelId());
+    if (model != null) {
+      model.deadLetters.count(reason);
     }
     DeadLetter dl =
         DeadLetter.newBuilder()

@@ -71,18 +71,7 @@ public final class ModelTrainer {
 
   // ---- feeding --------------------------------------------------------------------------------
 
-  /** Row of the batch buffer the next sample's features go to; write them with {@link #features()}. */
-  public float[] featureBuffer() {
-    return xBuf;
-  }
-
-  /** Offset in {@link #featureBuffer()} of the next sample's features. */
-  public int nextOffset() {
-    return count * features;
-  }
-
-  /** Completes the sample whose features were written at {@link #nextOffset()}; true when the batch is full. */
-  public boolean commit(float label, float weight) {
+  private boolean commit(float label, float weight) {
     yBuf[count] = label;
     wBuf[count] = weight;
     count++;

@@ -2,6 +2,9 @@ package io.streamgrad.flink.train;
 
 import io.streamgrad.flink.model.ModelFactory;
 import java.io.Serializable;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
 
 /** The validated, immutable configuration of an online trainer. */
 public final class TrainerConfig implements Serializable {
@@ -18,6 +21,10 @@ public final class TrainerConfig implements Serializable {
   public final long seed;
   /** Rescale gradients whose global L2 norm exceeds this; 0 disables clipping. */
   public final float gradClipNorm;
+  /** Snapshots carry the optimizer's state (exact warm starts). */
+  public final boolean snapshotOptimizerState;
+  /** Warm start: the state a model starts from when it has none in Flink's state, by model id. */
+  public final Map<String, TrainerState> initialModels;
 
   public TrainerConfig(
       int features,
@@ -28,7 +35,9 @@ public final class TrainerConfig implements Serializable {
       long maxBatchDelayMillis,
       int snapshotEvery,
       long seed,
-      float gradClipNorm) {
+      float gradClipNorm,
+      boolean snapshotOptimizerState,
+      Map<String, TrainerState> initialModels) {
     this.features = features;
     this.model = model;
     this.loss = loss;
@@ -38,5 +47,7 @@ public final class TrainerConfig implements Serializable {
     this.snapshotEvery = snapshotEvery;
     this.seed = seed;
     this.gradClipNorm = gradClipNorm;
+    this.snapshotOptimizerState = snapshotOptimizerState;
+    this.initialModels = Collections.unmodifiableMap(new HashMap<>(initialModels));
   }
 }

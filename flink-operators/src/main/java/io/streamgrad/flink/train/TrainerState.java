@@ -4,10 +4,14 @@ package io.streamgrad.flink.train;
  * Everything that defines one model's future, as a Flink POJO of primitives and primitive arrays
  * (Flink's own serializers, no Kryo; fields can be added later with POJO schema evolution).
  *
+ * <p>Also Java-serializable: warm-start states travel inside the job's configuration.
+ *
  * <p>Arrays are copies owned by this record: a checkpoint may serialize it asynchronously while
  * training goes on.
  */
-public class TrainerState {
+public class TrainerState implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** Updates applied so far. */
   public long version;
   /** Samples trained on so far. */

@@ -30,6 +30,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE}).")
   long checkpointIntervalMs;
 
+  @Option(names = "--initial-model", paramLabel = "SOURCE",
+      description = "Warm start: models without state start from their latest snapshot in SOURCE: topic:NAME (committed snapshots), file:PATH (an Avro container file of WeightSnapshot), or a bare file path or topic name.")
+  String initialModel;
+
   @Option(names = "--bounded", description = "Stop at the offsets that are the latest when the job starts (tests, backfills).")
   boolean bounded;
 
@@ -49,7 +53,12 @@ public final class TrainCommand implements Callable<Integer> {
     settings.groupId = groupId;
     settings.startingOffsets = startingOffsets;
     settings.bounded = bounded;
-    OnlineTrainer t = trainer.build();
+    java.util.Map<String, io.streamgrad.schemas.WeightSnapshot> initial = java.util.Map.of();
+    if (initialModel != null) {
+      initial = io.streamgrad.jobs.InitialModels.load(initialModel, settings);
+      System.err.println("streamgrad train: warm start of " + initial.size() + " models from " + initialModel);
+    }
+    OnlineTrainer t = trainer.build(initial);
     TrainJob.build(env, settings, t);
     System.err.println("streamgrad train: " + kafka + ", " + t.config().model.name() + ", " + t.config().optimizer);
     env.execute("streamgrad-train");

@@ -55,7 +55,15 @@ public final class TrainerOptions {
   @Option(names = "--init-seed", defaultValue = "42", description = "Seed of parameter initialisation (default: ${DEFAULT-VALUE}).")
   long initSeed;
 
+  @Option(names = "--snapshot-optimizer-state",
+      description = "Snapshots also carry the optimizer's state (momentum, Adam moments), so a warm start from them is exact.")
+  boolean snapshotOptimizerState;
+
   OnlineTrainer build() {
+    return build(java.util.Map.of());
+  }
+
+  OnlineTrainer build(java.util.Map<String, io.streamgrad.schemas.WeightSnapshot> initialModels) {
     OnlineTrainer.Builder b =
         OnlineTrainer.builder()
             .features(features)
@@ -65,7 +73,9 @@ public final class TrainerOptions {
             .maxBatchDelay(Duration.ofMillis(maxBatchDelayMs))
             .snapshotEvery(snapshotEvery)
             .seed(initSeed)
-            .gradClipNorm(gradClipNorm);
+            .gradClipNorm(gradClipNorm)
+            .snapshotOptimizerState(snapshotOptimizerState)
+            .initialModels(initialModels);
     if (loss != null) {
       b.loss(loss());
     }

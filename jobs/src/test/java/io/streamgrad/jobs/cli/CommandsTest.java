@@ -120,4 +120,33 @@ class CommandsTest {
         .execute("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--samples-topic", "bad-csv", "--csv", csv.toString());
     assertTrue(exit != 0, "a malformed row must not be dropped silently");
   }
+
+  @Test
+  void benchTimesTrainingAgainstPassthroughOnTheSameRecords(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("bench.json");
+    String out = run(("bench --bootstrap-servers " + kafka.bootstrapServers()
+        + " --samples 6400 --configs 4x1,3x5 --rounds 1 --warmup-rounds 0 --latency-rate 3000 --latency-seconds 1"
+        + " --summary-json " + json).split(" "));
+    assertTrue(out.contains("4 features, 1 model"), out);
+    assertTrue(out.contains("sample → snapshot latency"), out);
+    com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+    assertEquals(2, summary.size(), "one object per configuration");
+    assertEquals(4, summary.get(0).get("features").asInt(), "the first configuration first");
+    assertEquals(5, summary.get(1).get("models").asInt());
+    for (com.fasterxml.jackson.databind.JsonNode config : summary) {
+      // 6400 samples = 100 full batches of 64, for 1 model or 5 (1280 samples each): one output each.
+      assertEquals(100, config.get("train").get("outputs").asLong(), config.toString());
+      assertEquals(100, config.get("passthrough").get("outputs").asLong(), config.toString());
+      double train = config.get("train").get("samplesPerSecond").asDouble();
+      double pass = config.get("passthrough").get("samplesPerSecond").asDouble();
+      assertTrue(train > 0 && pass > 0, config.toString());
+      assertEquals(train / pass, config.get("ratio").asDouble(), 1e-9);
+      assertTrue(config.get("train").get("cpuMicrosPerSample").asDouble() > 0, config.toString());
+    }
+    com.fasterxml.jackson.databind.JsonNode latency = summary.get(0).get("latency");
+    assertTrue(latency.get("p50Ms").asDouble() > 0, latency.toString());
+    assertTrue(latency.get("p50Ms").asDouble() <= latency.get("p99Ms").asDouble(), latency.toString());
+    assertEquals(2944, latency.get("samples").asLong(), "3000 samples/s for 1 s, in whole batches of 64");
+    assertTrue(summary.get(1).get("latency") == null, "latency is measured on the first configuration only");
+  }
 }

@@ -1,0 +1,149 @@
+package io.streamgrad.flink.operator;
+
+import io.streamgrad.autograd.Tensor;
+import io.streamgrad.autograd.optim.OptimizerState;
+import io.streamgrad.flink.model.Model;
+import io.streamgrad.flink.train.ModelTrainer;
+import io.streamgrad.flink.train.TrainerConfig;
+import io.streamgrad.flink.train.TrainerState;
+import io.streamgrad.schemas.NamedTensor;
+import io.streamgrad.schemas.OptimizerSnapshot;
+import io.streamgrad.schemas.WeightSnapshot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trainer to a {@link WeightSnapshot} and back: what goes downstream, and what a warm start
+ * restores. Parameters travel by name and shape; optimizer buffers as {@code slot/parameter}.
+ */
+public final class Snapshots {
+
+  private Snapshots() {}
+
+  /** The snapshot of {@code trainer} now; with its optimizer state when {@code withOptimizer}. */
+  public static WeightSnapshot of(String modelId, ModelTrainer trainer, boolean withOptimizer, long timestampMillis) {
+    Model model = trainer.model();
+    List<Tensor> params = model.parameters();
+    List<String> names = model.parameterNames();
+    List<NamedTensor> named = new ArrayList<>(params.size());
+    for (int i = 0; i < params.size(); i++) {
+      named.add(namedTensor(names.get(i), params.get(i).shape(), params.get(i).toArray()));
+    }
+    Tensor first = params.get(0);
+    float bias = params.size() > 1 && params.get(1).numel() == 1 ? params.get(1).item() : 0f;
+    WeightSnapshot.Builder b =
+        WeightSnapshot.newBuilder()
+            .setModelId(modelId)
+            .setVersion(trainer.version())
+            .setWeights(toList(first.toArray()))
+            .setBias(bias)
+            .setParameters(named)
+            .setSamplesSeen(trainer.samplesSeen())
+            .setBatchLoss(trainer.lastBatchLoss())
+            .setPrequentialLoss(trainer.prequentialLoss())
+            .setGradNorm(trainer.lastGradNorm())
+            .setLearningRate(trainer.optimizer().learningRate())
+            .setOptimizer(trainer.optimizer().name())
+            .setTimestamp(Instant.ofEpochMilli(timestampMillis));
+    if (withOptimizer) {
+      OptimizerState os = trainer.optimizer().state();
+      List<NamedTensor> slots = new ArrayList<>();
+      for (int s = 0; s < os.slotNames().size(); s++) {
+        for (int i = 0; i < params.size(); i++) {
+          slots.add(namedTensor(os.slotNames().get(s) + "/" + names.get(i), params.get(i).shape(), os.slots()[s * params.size() + i]));
+        }
+      }
+      b.setOptimizerState(OptimizerSnapshot.newBuilder().setOptimizer(os.optimizer()).setStep(os.step()).setSlots(slots).build());
+    }
+    return b.build();
+  }
+
+  /**
+   * The trainer state a warm start from {@code snapshot} begins with, for a trainer of {@code
+   * config}. Optimizer state is restored when the snapshot carries it for the same optimizer;
+   * otherwise the optimizer starts fresh (the parameters, version and counts still continue).
+   *
+   * @throws IllegalArgumentException if the snapshot's parameters do not fit the model
+   */
+  public static TrainerState toState(TrainerConfig config, WeightSnapshot snapshot) {
+    String id = snapshot.getModelId();
+    ModelTrainer fresh = new ModelTrainer(config, id);
+    TrainerState s = fresh.toState();
+    List<Tensor> params = fresh.model().parameters();
+    List<String> names = fresh.model().parameterNames();
+    Map<String, NamedTensor> byName = byName(snapshot.getParameters());
+    int off = 0;
+    for (int i = 0; i < params.size(); i++) {
+      float[] values = values(id, "parameter", byName.get(names.get(i)), names.get(i), params.get(i).shape());
+      System.arraycopy(values, 0, s.parameters, off, values.length);
+      off += values.length;
+    }
+    s.version = snapshot.getVersion();
+    s.samplesSeen = snapshot.getSamplesSeen();
+    s.lastEmittedVersion = snapshot.getVersion(); // this very snapshot was emitted
+    s.prequentialLossSum = s.samplesSeen == 0 ? 0 : snapshot.getPrequentialLoss() * s.samplesSeen;
+    s.lastBatchLoss = snapshot.getBatchLoss();
+    s.lastGradNorm = snapshot.getGradNorm();
+    OptimizerSnapshot os = snapshot.getOptimizerState();
+    OptimizerState template = fresh.optimizer().state();
+    if (os != null && os.getOptimizer().equals(template.optimizer())) {
+      Map<String, NamedTensor> slots = byName(os.getSlots());
+      off = 0;
+      for (String slot : template.slotNames()) {
+        for (int i = 0; i < params.size(); i++) {
+          String name = slot + "/" + names.get(i);
+          float[] values = values(id, "optimizer slot", slots.get(name), name, params.get(i).shape());
+          System.arraycopy(values, 0, s.optimizerSlots, off, values.length);
+          off += values.length;
+        }
+      }
+      s.optimizerStep = os.getStep();
+    }
+    return s;
+  }
+
+  private static Map<String, NamedTensor> byName(List<NamedTensor> tensors) {
+    Map<String, NamedTensor> out = new HashMap<>();
+    for (NamedTensor t : tensors) {
+      out.put(t.getName(), t);
+    }
+    return out;
+  }
+
+  private static float[] values(String modelId, String what, NamedTensor t, String name, int[] shape) {
+    if (t == null) {
+      throw new IllegalArgumentException("snapshot of model " + modelId + " has no " + what + " '" + name + "'");
+    }
+    int[] got = t.getShape().stream().mapToInt(Integer::intValue).toArray();
+    if (!java.util.Arrays.equals(got, shape)) {
+      throw new IllegalArgumentException(
+          "snapshot of model " + modelId + ": " + what + " '" + name + "' has shape " + java.util.Arrays.toString(got)
+              + ", the model's is " + java.util.Arrays.toString(shape));
+    }
+    float[] v = new float[t.getValues().size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = t.getValues().get(i);
+    }
+    return v;
+  }
+
+  static NamedTensor namedTensor(String name, int[] shape, float[] values) {
+    List<Integer> s = new ArrayList<>(shape.length);
+    for (int d : shape) {
+      s.add(d);
+    }
+    return NamedTensor.newBuilder().setName(name).setShape(s).setValues(toList(values)).build();
+  }
+
+  /** Boxed, for Avro records; once per snapshot, never per sample. */
+  public static List<Float> toList(float[] v) {
+    List<Float> out = new ArrayList<>(v.length);
+    for (float f : v) {
+      out.add(f);
+    }
+    return out;
+  }
+}

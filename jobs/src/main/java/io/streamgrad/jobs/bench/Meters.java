@@ -1,0 +1,90 @@
+package io.streamgrad.jobs.bench;
+
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.accumulators.LongMaximum;
+import org.apache.flink.api.common.accumulators.LongMinimum;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+
+/**
+ * Accumulators that time a job from the inside, so that job start-up and tear-down do not count:
+ * {@link First} marks when the first sample passed (and counts samples), {@link Last} when the
+ * last snapshot did. Each mark also reads this JVM's CPU and GC counters: {@code bench} runs the
+ * broker and the MiniCluster in its own JVM, so the difference is the pipeline's cost.
+ */
+public final class Meters {
+  public static final String FIRST_SAMPLE_MILLIS = "bench.firstSampleMillis";
+  public static final String SAMPLES = "bench.samples";
+  public static final String LAST_OUTPUT_MILLIS = "bench.lastOutputMillis";
+  public static final String OUTPUTS = "bench.outputs";
+  public static final String FIRST_CPU_NANOS = "bench.firstCpuNanos";
+  public static final String LAST_CPU_NANOS = "bench.lastCpuNanos";
+  public static final String FIRST_GC_MILLIS = "bench.firstGcMillis";
+  public static final String LAST_GC_MILLIS = "bench.lastGcMillis";
+
+  private Meters() {}
+
+  /** Identity map on the sample stream. */
+  public static final class First<T> extends RichMapFunction<T, T> {
+    private static final long serialVersionUID = 1L;
+    private transient LongMinimum first;
+    private transient LongMinimum cpu;
+    private transient LongMinimum gc;
+    private transient LongCounter samples;
+    private transient boolean seen;
+
+    @Override
+    public void open(OpenContext openContext) {
+      first = new LongMinimum();
+      cpu = new LongMinimum();
+      gc = new LongMinimum();
+      samples = new LongCounter();
+      getRuntimeContext().addAccumulator(FIRST_SAMPLE_MILLIS, first);
+      getRuntimeContext().addAccumulator(FIRST_CPU_NANOS, cpu);
+      getRuntimeContext().addAccumulator(FIRST_GC_MILLIS, gc);
+      getRuntimeContext().addAccumulator(SAMPLES, samples);
+    }
+
+    @Override
+    public T map(T value) {
+      if (!seen) {
+        seen = true;
+        first.add(System.currentTimeMillis());
+        cpu.add(PipelineBench.processCpuNanos());
+        gc.add(PipelineBench.gcMillis());
+      }
+      samples.add(1L);
+      return value;
+    }
+  }
+
+  /** Identity map on the output stream (one record per batch: the clock read is cheap). */
+  public static final class Last<T> extends RichMapFunction<T, T> {
+    private static final long serialVersionUID = 1L;
+    private transient LongMaximum last;
+    private transient LongMaximum cpu;
+    private transient LongMaximum gc;
+    private transient LongCounter outputs;
+
+    @Override
+    public void open(OpenContext openContext) {
+      last = new LongMaximum();
+      cpu = new LongMaximum();
+      gc = new LongMaximum();
+      outputs = new LongCounter();
+      getRuntimeContext().addAccumulator(LAST_OUTPUT_MILLIS, last);
+      getRuntimeContext().addAccumulator(LAST_CPU_NANOS, cpu);
+      getRuntimeContext().addAccumulator(LAST_GC_MILLIS, gc);
+      getRuntimeContext().addAccumulator(OUTPUTS, outputs);
+    }
+
+    @Override
+    public T map(T value) {
+      last.add(System.currentTimeMillis());
+      cpu.add(PipelineBench.processCpuNanos());
+      gc.add(PipelineBench.gcMillis());
+      outputs.add(1L);
+      return value;
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package io.streamgrad.jobs.bench;
+
+import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.SyntheticData;
+import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.jobs.WireFormat;
+import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.Sample;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Times the training job against a passthrough job over the same pre-loaded topic: same Kafka
+ * source, decoding, validation, keyBy and Kafka sink, and one output record per batch in both;
+ * only the training differs.
+ */
+public final class PipelineBench {
+
+  /** One configuration: features per sample, models, samples. */
+  public record Config(int features, int models, long samples) {
+    public String name() {
+      return features + " features, " + models + (models == 1 ? " model" : " models");
+    }
+  }
+
+  /** One timed job. */
+  public record Run(String job, long samples, long outputs, double seconds, double cpuSeconds, double gcSeconds) {
+    public double samplesPerSecond() {
+      return samples / seconds;
+    }
+
+    public double cpuMicrosPerSample() {
+      return cpuSeconds * 1e6 / samples;
+    }
+  }
+
+  private final String bootstrapServers;
+  private final int parallelism;
+  private final int batchSize;
+
+  public PipelineBench(String bootstrapServers, int parallelism, int batchSize) {
+    this.bootstrapServers = bootstrapServers;
+    this.parallelism = parallelism;
+    this.batchSize = batchSize;
+  }
+
+  /** Writes {@code config.samples()} synthetic samples, keyed by model id, to a new topic. */
+  public void preload(String topic, Config config, long seed) throws Exception {
+    EmbeddedKafka.createTopics(bootstrapServers, parallelism, topic);
+    Properties p = producerProperties("20");
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
+    p.put(ProducerConfig.ACKS_CONFIG, "1");
+    SyntheticData data = new SyntheticData(config.features(), config.models(), 0.1f, seed);
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+      for (long i = 0; i < config.samples(); i++) {
+        send(producer, topic, data.next());
+      }
+      producer.flush();
+    }
+  }
+
+  /**
+   * Runs training steps of {@code config}'s shape for {@code millis} outside Flink, so the kernels
+   * are compiled by C2 before the first timed job: in a short job the JIT's queue is busy with
+   * Flink and Kafka, and a step can stay interpreted (the Vector API is only fast once C2 has
+   * intrinsified it) for most of the run. A production job runs for hours; the bench reports that
+   * steady state.
+   */
+  public void warmUpEngine(Config config, long millis) {
+    OnlineTrainer trainer = OnlineTrainer.builder().features(config.features()).batchSize(batchSize).build();
+    io.streamgrad.flink.train.ModelTrainer t = new io.streamgrad.flink.train.ModelTrainer(trainer.config(), "warm-up");
+    SyntheticData data = new SyntheticData(config.features(), 1, 0.1f, 1);
+    float[][] xs = new float[batchSize][];
+    float[] ys = new float[batchSize];
+    for (int i = 0; i < batchSize; i++) {
+      xs[i] = io.streamgrad.schemas.DenseSample.of(data.next()).features;
+      ys[i] = i;
+    }
+    long end = System.nanoTime() + millis * 1_000_000;
+    while (System.nanoTime() < end) {
+      for (int i = 0; i < batchSize; i++) {
+        t.add(xs[i], ys[i] * 1e-3f, 1f);
+      }
+      t.step();
+    }
+  }
+
+  /** Runs the training job (batches of {@code batchSize}, one snapshot per update) over {@code topic}. */
+  public Run train(String topic, Config config) throws Exception {
+    OnlineTrainer trainer =
+        OnlineTrainer.builder().features(config.features()).batchSize(batchSize).snapshotEvery(1).build();
+    return time("train", topic, config, samples -> trainer.trainDense(samples.map(new Meters.First<>()).returns(OnlineTrainer.denseSampleType())));
+  }
+
+  /** Runs the passthrough job over {@code topic}. */
+  public Run passthrough(String topic, Config config) throws Exception {
+    return time("passthrough", topic, config, samples ->
+        samples
+            .map(new Meters.First<>())
+            .returns(OnlineTrainer.denseSampleType())
+            .keyBy(DenseSample::getModelId, Types.STRING)
+            .transform("Passthrough", OnlineTrainer.snapshotType(), new PassthroughOperator(batchSize))
+            .uid("streamgrad-passthrough"));
+  }
+
+  private Run time(String job, String topic, Config config, TrainJob.Stage stage) throws Exception {
+    TrainJob.KafkaSettings kafka = new TrainJob.KafkaSettings();
+    kafka.bootstrapServers = bootstrapServers;
+    kafka.samplesTopic = topic;
+    kafka.snapshotsTopic = topic + "-out-" + job;
+    kafka.deadLettersTopic = topic + "-dead-letters";
+    kafka.groupId = "streamgrad-bench-" + UUID.randomUUID();
+    kafka.startingOffsets = "earliest";
+    kafka.bounded = true;
+    EmbeddedKafka.createTopics(bootstrapServers, parallelism, kafka.snapshotsTopic, kafka.deadLettersTopic);
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
+    Configuration conf = new Configuration();
+    conf.set(PipelineOptions.GENERIC_TYPES, false);
+    env.configure(conf, PipelineBench.class.getClassLoader());
+    TrainJob.build(env, kafka, config.features(), samples -> stage.apply(samples).map(new Meters.Last<>()).returns(OnlineTrainer.snapshotType()));
+
+    JobExecutionResult result = env.execute("streamgrad-bench-" + job);
+    long cpu = result.<Long>getAccumulatorResult(Meters.LAST_CPU_NANOS) - result.<Long>getAccumulatorResult(Meters.FIRST_CPU_NANOS);
+    long gc = result.<Long>getAccumulatorResult(Meters.LAST_GC_MILLIS) - result.<Long>getAccumulatorResult(Meters.FIRST_GC_MILLIS);
+
+    long samples = result.<Long>getAccumulatorResult(Meters.SAMPLES);
+    long outputs = result.<Long>getAccumulatorResult(Meters.OUTPUTS);
+    long first = result.<Long>getAccumulatorResult(Meters.FIRST_SAMPLE_MILLIS);
+    long last = result.<Long>getAccumulatorResult(Meters.LAST_OUTPUT_MILLIS);
+    if (samples != config.samples()) {
+      throw new IllegalStateException(job + " saw " + samples + " samples, expected " + config.samples());
+    }
+    return new Run(job, samples, outputs, Math.max(1, last - first) / 1e3, cpu / 1e9, gc / 1e3);
+  }
+
+  /** Sample-to-snapshot latency percentiles, in milliseconds. */
+  public record Latency(double ratePerSecond, long samples, double p50, double p99, double max, long bufferTimeoutMillis) {}
+
+  /**
+   * Latency from a sample's send to the arrival, at a consumer, of the first snapshot that covers
+   * it (one model, so {@code samplesSeen} says which samples a snapshot covers), with samples sent
+   * at a steady {@code rate} into a running training job. The samples of the last, never completed
+   * batch are not counted (no {@code maxBatchDelay} here).
+   */
+  public Latency latency(String topic, int features, double rate, double seconds, long bufferTimeoutMillis) throws Exception {
+    TrainJob.KafkaSettings kafka = new TrainJob.KafkaSettings();
+    kafka.bootstrapServers = bootstrapServers;
+    kafka.samplesTopic = topic;
+    kafka.snapshotsTopic = topic + "-out";
+    kafka.deadLettersTopic = topic + "-dead-letters";
+    kafka.groupId = "streamgrad-bench-" + UUID.randomUUID();
+    kafka.startingOffsets = "earliest";
+    EmbeddedKafka.createTopics(bootstrapServers, 1, topic, kafka.snapshotsTopic, kafka.deadLettersTopic);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
+    Configuration conf = new Configuration();
+    conf.set(PipelineOptions.GENERIC_TYPES, false);
+    env.configure(conf, PipelineBench.class.getClassLoader());
+    env.setBufferTimeout(bufferTimeoutMillis);
+    OnlineTrainer trainer = OnlineTrainer.builder().features(features).batchSize(batchSize).snapshotEvery(1).build();
+    TrainJob.build(env, kafka, trainer);
+    org.apache.flink.core.execution.JobClient job = env.executeAsync("streamgrad-bench-latency");
+    try (SnapshotClock clock = new SnapshotClock(bootstrapServers, kafka.snapshotsTopic);
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties("1"))) {
+      SyntheticData data = new SyntheticData(features, 1, 0.1f, 7);
+      // Warm-up: the job is live once its first snapshots arrive.
+      int warmup = batchSize * 20;
+      for (int i = 0; i < warmup; i++) {
+        send(producer, topic, data.next());
+      }
+      producer.flush();
+      clock.awaitSamplesSeen(warmup, 60_000);
+      int n = (int) (rate * seconds);
+      long[] sent = new long[n];
+      long start = System.nanoTime();
+      double intervalNanos = 1e9 / rate;
+      for (int i = 0; i < n; i++) {
+        long due = start + (long) (i * intervalNanos);
+        while (System.nanoTime() < due) {
+          Thread.onSpinWait();
+        }
+        sent[i] = System.nanoTime();
+        send(producer, topic, data.next());
+      }
+      producer.flush();
+      int covered = (n / batchSize) * batchSize;
+      clock.awaitSamplesSeen(warmup + covered, 60_000);
+      long[] latencies = new long[covered];
+      for (int i = 0; i < covered; i++) {
+        latencies[i] = clock.arrivalCovering(warmup + i + 1) - sent[i];
+      }
+      java.util.Arrays.sort(latencies);
+      return new Latency(rate, covered, percentile(latencies, 0.50), percentile(latencies, 0.99), latencies[covered - 1] / 1e6, bufferTimeoutMillis);
+    } finally {
+      job.cancel().get();
+    }
+  }
+
+  static double percentile(long[] sortedNanos, double q) {
+    int i = (int) Math.min(sortedNanos.length - 1, Math.ceil(q * sortedNanos.length) - 1);
+    return sortedNanos[Math.max(0, i)] / 1e6;
+  }
+
+  private Properties producerProperties(String lingerMs) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+    return p;
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s) {
+    producer.send(new ProducerRecord<>(topic, s.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(s)));
+  }
+
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  static long gcMillis() {
+    long total = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      total += Math.max(0, gc.getCollectionTime());
+    }
+    return total;
+  }
+}

@@ -1,0 +1,80 @@
+package io.streamgrad.schemas;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A {@link Sample} with its features in a {@code float[]}: what the training pipeline carries
+ * between operators (a Flink POJO, so Flink serializes it field by field with its primitive-array
+ * serializer: no boxing, no Kryo). {@link SampleReader} decodes Kafka bytes straight into it.
+ */
+public class DenseSample {
+  public String modelId;
+  public float[] features;
+  public float label;
+  public float weight = 1f;
+  /** Event time in epoch millis, or null. */
+  public Long eventTime;
+
+  public DenseSample() {}
+
+  public DenseSample(String modelId, float[] features, float label, float weight) {
+    this.modelId = modelId;
+    this.features = features;
+    this.label = label;
+    this.weight = weight;
+  }
+
+  public String getModelId() {
+    return modelId;
+  }
+
+  /** Copies an Avro {@link Sample}. */
+  public static DenseSample of(Sample s) {
+    List<Float> x = s.getFeatures();
+    float[] features = new float[x.size()];
+    for (int i = 0; i < features.length; i++) {
+      features[i] = x.get(i);
+    }
+    DenseSample d = new DenseSample(s.getModelId(), features, s.getLabel(), s.getWeight());
+    d.eventTime = s.getEventTime() == null ? null : s.getEventTime().toEpochMilli();
+    return d;
+  }
+
+  /** Back to the Avro record (for dead letters, which carry the sample's encoding). */
+  public Sample toSample() {
+    Float[] boxed = new Float[features.length];
+    for (int i = 0; i < boxed.length; i++) {
+      boxed[i] = features[i];
+    }
+    return Sample.newBuilder()
+        .setModelId(modelId)
+        .setFeatures(Arrays.asList(boxed))
+        .setLabel(label)
+        .setWeight(weight)
+        .setEventTime(eventTime == null ? null : java.time.Instant.ofEpochMilli(eventTime))
+        .build();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof DenseSample d
+        && Objects.equals(modelId, d.modelId)
+        && Arrays.equals(features, d.features)
+        && Float.compare(label, d.label) == 0
+        && Float.compare(weight, d.weight) == 0
+        && Objects.equals(eventTime, d.eventTime);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(modelId, Arrays.hashCode(features), label, weight, eventTime);
+  }
+
+  @Override
+  public String toString() {
+    return "DenseSample{modelId=" + modelId + ", features=" + Arrays.toString(features) + ", label=" + label
+        + ", weight=" + weight + ", eventTime=" + eventTime + "}";
+  }
+}
