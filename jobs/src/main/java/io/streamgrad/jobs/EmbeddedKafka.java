@@ -43,6 +43,29 @@ public final class EmbeddedKafka implements AutoCloseable {
       var existing = admin.listTopics().names().get();
       topics = topics.stream().filter(t -> !existing.contains(t.name())).toList();
       admin.createTopics(topics).all().get();
+      awaitLeaders(admin, java.util.Arrays.asList(names));
+    }
+  }
+
+  /**
+   * Waits until every partition has a leader: producing to a topic created a moment ago gets
+   * NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retry after it has been seen to reset
+   * its sequence numbers and stall on OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout.
+   */
+  static void awaitLeaders(Admin admin, List<String> names) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      boolean ready =
+          admin.describeTopics(names).allTopicNames().get().values().stream()
+              .flatMap(d -> d.partitions().stream())
+              .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+      if (ready) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("topics " + names + " have partitions without a leader after 30 s");
+      }
+      Thread.sleep(50);
     }
   }
 

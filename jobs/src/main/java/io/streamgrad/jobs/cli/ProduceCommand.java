@@ -91,6 +91,7 @@ public final class ProduceCommand implements Callable<Integer> {
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     long sent = 0;
     long start = System.nanoTime();
+    SendErrors errors = new SendErrors();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
       if (csv != null) {
         try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
@@ -115,10 +116,12 @@ public final class ProduceCommand implements Callable<Integer> {
               throw new IllegalArgumentException(csv + " line " + lineNumber + " is not a row of numbers: " + line, e);
             }
             float y = x.remove(x.size() - 1);
-            send(producer, kafka.samplesTopic, Sample.newBuilder().setModelId(csvModelId).setFeatures(x).setLabel(y).build());
+            send(producer, kafka.samplesTopic, Sample.newBuilder().setModelId(csvModelId).setFeatures(x).setLabel(y).build(), errors);
             pace(++sent, start, rate);
           }
         }
+        producer.flush();
+        errors.check(sent);
         return new Result(sent, 0, Map.of());
       }
       if (!(data.corruptFraction >= 0 && data.corruptFraction <= 1)) {
@@ -133,22 +136,42 @@ public final class ProduceCommand implements Callable<Integer> {
         Sample s = gen.next();
         if (data.corruptFraction > 0 && pick.nextDouble() < data.corruptFraction) {
           CorruptRecords.Bad bad = corrupt.next(s);
-          producer.send(new ProducerRecord<>(kafka.samplesTopic, bad.key().getBytes(StandardCharsets.UTF_8), bad.value()));
+          producer.send(new ProducerRecord<>(kafka.samplesTopic, bad.key().getBytes(StandardCharsets.UTF_8), bad.value()), errors);
           corrupted++;
         } else {
-          send(producer, kafka.samplesTopic, s);
+          send(producer, kafka.samplesTopic, s, errors);
         }
         pace(sent + 1, start, rate);
         bar.update(sent + 1);
       }
       producer.flush();
       bar.done();
+      errors.check(sent);
       return new Result(sent, corrupted, gen.trueWeights());
     }
   }
 
-  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s) {
-    producer.send(new ProducerRecord<>(topic, s.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(s)));
+  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s, SendErrors errors) {
+    producer.send(new ProducerRecord<>(topic, s.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(s)), errors);
+  }
+
+  /** Counts records Kafka did not accept, so that produce fails instead of losing them quietly. */
+  static final class SendErrors implements org.apache.kafka.clients.producer.Callback {
+    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Exception first;
+
+    @Override
+    public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
+      if (e != null && failed.getAndIncrement() == 0) {
+        first = e;
+      }
+    }
+
+    void check(long sent) {
+      if (failed.get() > 0) {
+        throw new IllegalStateException(failed.get() + " of " + sent + " records were not written to Kafka; first error: " + first, first);
+      }
+    }
   }
 
   private static void pace(long sent, long startNanos, double rate) throws InterruptedException {

@@ -77,8 +77,15 @@ public final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The job jar's entry point. It never calls {@code System.exit}: a cluster that runs main()
+   * itself (REST {@code /jars/:id/run}, application mode) would exit with it. A failure is thrown.
+   */
   public static void main(String[] args) {
     io.streamgrad.schemas.AvroTrust.install();
-    System.exit(new picocli.CommandLine(new TrainCommand()).execute(args));
+    int code = new picocli.CommandLine(new TrainCommand()).execute(args);
+    if (code != 0) {
+      throw new IllegalStateException("streamgrad train failed with exit code " + code + " (see the messages above)");
+    }
   }
 }
