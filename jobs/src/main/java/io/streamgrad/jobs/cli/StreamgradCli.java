@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "streamgrad 0.1.0",
     description = "Online gradient descent on Kafka streams with Flink.",
-    subcommands = {TrainCommand.class, ProduceCommand.class, WatchCommand.class, LocalCommand.class, BenchCommand.class})
+    subcommands = {TrainCommand.class, ProduceCommand.class, WatchCommand.class, LocalCommand.class, BenchCommand.class, ClusterCommand.class})
 public final class StreamgradCli implements Runnable {
 
   @Override
