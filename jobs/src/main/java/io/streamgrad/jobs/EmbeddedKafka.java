@@ -55,10 +55,18 @@ public final class EmbeddedKafka implements AutoCloseable {
   static void awaitLeaders(Admin admin, List<String> names) throws Exception {
     long deadline = System.currentTimeMillis() + 30_000;
     while (true) {
-      boolean ready =
-          admin.describeTopics(names).allTopicNames().get().values().stream()
-              .flatMap(d -> d.partitions().stream())
-              .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+      boolean ready;
+      try {
+        ready =
+            admin.describeTopics(names).allTopicNames().get().values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+        ready = false; // the broker's metadata does not know the new topic yet
+      }
       if (ready) {
         return;
       }
