@@ -1,7 +1,6 @@
 package io.streamgrad.autograd;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -39,7 +38,7 @@ final class Engine {
       }
       seed = root.shape.length == 0 ? SCALAR_ONE : Tensor.full(1f, root.shape);
     } else {
-      if (!Arrays.equals(gradient.shape, root.shape)) {
+      if (!Shapes.equal(gradient.shape, root.shape)) {
         throw new IllegalArgumentException(
             "Mismatch in shape: grad_output[0] has a shape of "
                 + Shapes.torchSize(gradient.shape)
@@ -86,7 +85,7 @@ final class Engine {
         }
         for (int i = 0; i < node.next.length; i++) {
           Tensor gi = grads == null ? null : grads[i];
-          if (gi != null && gi.shape != node.inputShapes[i] && !Arrays.equals(gi.shape, node.inputShapes[i])) {
+          if (gi != null && !Shapes.equal(gi.shape, node.inputShapes[i])) {
             gi = reduceTo(gi, node.inputShapes[i]);
           }
           Tensor leaf = node.leaves[i];

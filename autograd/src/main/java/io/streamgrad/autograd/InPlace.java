@@ -31,7 +31,7 @@ final class InPlace {
   /** PyTorch's check that an in-place op's other operand broadcasts to self's shape. */
   private static void requireBroadcastsTo(Tensor other, Tensor self) {
     int[] outShape = Shapes.broadcast(self.shape, other.shape);
-    if (!Arrays.equals(outShape, self.shape)) {
+    if (!Shapes.equal(outShape, self.shape)) {
       throw new IllegalArgumentException(
           "output with shape "
               + Shapes.toList(self.shape)
@@ -75,7 +75,7 @@ final class InPlace {
 
   /** {@code self += alpha * other} ({@code add_(other, alpha=)}): one axpy when not recording. */
   static Tensor addScaled(Tensor self, float alpha, Tensor other) {
-    if (Tensor.recording(self, other) || !Arrays.equals(self.shape, other.shape)) {
+    if (Tensor.recording(self, other) || !Shapes.equal(self.shape, other.shape)) {
       return binary(BinaryOp.ADD, self, alpha == 1f ? other : other.mul(alpha));
     }
     self.checkInPlace();
@@ -88,8 +88,8 @@ final class InPlace {
   static Tensor addProduct(Tensor self, float value, Tensor a, Tensor b, boolean divide) {
     boolean fast =
         !(Grad.isEnabled() && (self.requiresGrad() || a.requiresGrad() || b.requiresGrad()))
-            && Arrays.equals(self.shape, a.shape)
-            && Arrays.equals(self.shape, b.shape);
+            && Shapes.equal(self.shape, a.shape)
+            && Shapes.equal(self.shape, b.shape);
     if (!fast) {
       Tensor term = divide ? a.div(b) : a.mul(b);
       return binary(BinaryOp.ADD, self, term.mul(value));

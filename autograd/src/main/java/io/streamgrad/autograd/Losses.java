@@ -3,7 +3,6 @@ package io.streamgrad.autograd;
 import static io.streamgrad.autograd.Tensor.K;
 
 import io.streamgrad.autograd.kernels.BinaryOp;
-import java.util.Arrays;
 
 /**
  * Loss functions ({@code torch.nn.functional}), each a single fused node with mean reduction:
@@ -19,36 +18,64 @@ public final class Losses {
 
   /** Mean squared error, {@code mean((pred - target)^2)} ({@code F.mse_loss}). */
   public static Tensor mse(Tensor pred, Tensor target) {
-    if (!Arrays.equals(pred.shape, target.shape)) {
+    if (!Shapes.equal(pred.shape, target.shape)) {
       // PyTorch broadcasts here (with a warning); the composed form does the same.
       return pred.sub(target).pow(2f).mean();
     }
     return mse(pred, target, null);
   }
 
-  /** Weighted mean squared error, {@code mean(w * (pred - target)^2)}; null weights mean all ones. */
+  /**
+   * Weighted mean squared error, {@code mean(w * (pred - target)^2)}; null weights mean all ones.
+   * Like PyTorch's, the unweighted form keeps nothing but its inputs: the forward pass is one
+   * fused squared-distance reduction, and backward recomputes {@code pred - target} straight into
+   * the gradient it returns.
+   */
   public static Tensor mse(Tensor pred, Tensor target, Tensor weights) {
     requireSameShape(pred, target);
     if (weights != null) {
       requireSameShape(pred, weights);
+      return weightedMse(pred, target, weights);
     }
+    int n = pred.data.length;
+    float[] out = {K.squaredDistance(pred.data, 0, target.data, 0, n) / n};
+    Node node = null;
+    if (Tensor.recording(pred, target)) {
+      // d/dpred = 2 (pred - target) / n * g; d/dtarget is its negation.
+      node =
+          new Node(
+              "MseLossBackward0",
+              (nd, g) -> {
+                float[] p = nd.saved(0).data;
+                float[] t = nd.saved(1).data;
+                float[] gp = new float[n];
+                K.binary(BinaryOp.SUB, p, 0, t, 0, gp, 0, n);
+                K.scale(2f * g.item() / n, gp, 0, gp, 0, n);
+                Tensor grad = new Tensor(gp, pred.shape);
+                return new Tensor[] {grad, nd.needs(1) ? grad.neg() : null};
+              },
+              pred,
+              target);
+      node.save(pred, target);
+    }
+    return Tensor.result(out, Shapes.SCALAR, node);
+  }
+
+  private static Tensor weightedMse(Tensor pred, Tensor target, Tensor weights) {
     int n = pred.data.length;
     float[] diff = new float[n];
     K.binary(BinaryOp.SUB, pred.data, 0, target.data, 0, diff, 0, n);
-    float[] weighted = diff;
-    if (weights != null) {
-      weighted = new float[n];
-      K.binary(BinaryOp.MUL, weights.data, 0, diff, 0, weighted, 0, n);
-    }
+    float[] weighted = new float[n];
+    K.binary(BinaryOp.MUL, weights.data, 0, diff, 0, weighted, 0, n);
     float[] out = {K.dot(weighted, 0, diff, 0, n) / n};
     Node node = null;
-    if (weights == null ? Tensor.recording(pred, target) : recording(pred, target, weights)) {
+    if (recording(pred, target, weights)) {
       // d/dpred = 2 w (pred - target) / n * g; d/dtarget is its negation; d/dw = (pred - target)^2 / n * g.
       Tensor diffT = new Tensor(diff, pred.shape);
-      Tensor weightedT = weights == null ? diffT : new Tensor(weighted, pred.shape);
+      Tensor weightedT = new Tensor(weighted, pred.shape);
       node =
           new Node(
-              weights == null ? "MseLossBackward0" : "WeightedMseLossBackward0",
+              "WeightedMseLossBackward0",
               (nd, g) -> {
                 nd.saved(0); // PyTorch's freed-graph and in-place checks apply to the inputs
                 nd.saved(1);
@@ -57,7 +84,9 @@ public final class Losses {
                 Tensor gw = nd.needs(2) ? diffT.mul(diffT).mul(g.item() / n) : null;
                 return new Tensor[] {gp, nd.needs(1) ? gp.neg() : null, gw};
               },
-              weights == null ? new Tensor[] {pred, target} : new Tensor[] {pred, target, weights});
+              pred,
+              target,
+              weights);
       node.save(pred, target);
     }
     return Tensor.result(out, Shapes.SCALAR, node);
@@ -184,7 +213,7 @@ public final class Losses {
   }
 
   private static void requireSameShape(Tensor a, Tensor b) {
-    if (!Arrays.equals(a.shape, b.shape)) {
+    if (!Shapes.equal(a.shape, b.shape)) {
       throw new IllegalArgumentException(
           "Target size ("
               + Shapes.torchSize(b.shape)

@@ -286,7 +286,7 @@ public final class Tensor {
 
   /** Replaces the gradient ({@code t.grad = g}); null clears it. */
   public void setGrad(Tensor g) {
-    if (g != null && !java.util.Arrays.equals(g.shape, shape)) {
+    if (g != null && !Shapes.equal(g.shape, shape)) {
       throw new IllegalArgumentException(
           "assigned grad has data of a different size: "
               + Shapes.torchSize(g.shape)
