@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Engine {
 
-  private static final AtomicLong PASSES = new AtomicLong();
+  /** Gives each thread's scratch a distinct range of visit marks. */
+  private static final AtomicLong THREAD_SLOTS = new AtomicLong();
 
   /** d(loss)/d(loss) for the usual 0-d root; never written to (nothing adds in place into a seed). */
   private static final Tensor SCALAR_ONE = Tensor.scalar(1f);
@@ -22,6 +23,13 @@ final class Engine {
     final ArrayList<Node> nodes = new ArrayList<>();
     final ArrayList<Node> stack = new ArrayList<>();
     boolean inUse;
+    // Visit marks unique across threads without an atomic per pass: a slot in the high bits.
+    private final long slot = THREAD_SLOTS.incrementAndGet() << 40;
+    private long passes;
+
+    long nextMark() {
+      return slot | (++passes & ((1L << 40) - 1));
+    }
   }
 
   private Engine() {}
@@ -66,7 +74,7 @@ final class Engine {
     ArrayList<Node> nodes = scratch.nodes;
     ArrayList<Node> ready = scratch.stack;
     try {
-      discover(rootNode, nodes, ready);
+      discover(rootNode, nodes, ready, scratch.nextMark());
       rootNode.pending = seed;
       ready.add(rootNode);
       while (!ready.isEmpty()) {
@@ -85,10 +93,10 @@ final class Engine {
         }
         for (int i = 0; i < node.next.length; i++) {
           Tensor gi = grads == null ? null : grads[i];
-          if (gi != null && !Shapes.equal(gi.shape, node.inputShapes[i])) {
-            gi = reduceTo(gi, node.inputShapes[i]);
+          if (gi != null && !Shapes.equal(gi.shape, node.inputShape(i))) {
+            gi = reduceTo(gi, node.inputShape(i));
           }
-          Tensor leaf = node.leaves[i];
+          Tensor leaf = node.leaf(i);
           if (leaf != null) {
             if (gi != null) {
               leaf.accumulateGrad(gi);
@@ -121,8 +129,7 @@ final class Engine {
   }
 
   /** Visits every node reachable from the root once, counting the edges into each. */
-  private static void discover(Node rootNode, ArrayList<Node> nodes, ArrayList<Node> stack) {
-    long mark = PASSES.incrementAndGet();
+  private static void discover(Node rootNode, ArrayList<Node> nodes, ArrayList<Node> stack, long mark) {
     rootNode.visitMark = mark;
     rootNode.dependencies = 0;
     nodes.add(rootNode);

@@ -7,13 +7,20 @@ package io.streamgrad.autograd;
  */
 public final class Grad {
 
-  private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
+  private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
+
+  /** One thread's grad mode, with the two scopes that can restore it (allocated once per thread). */
+  private static final class State {
+    boolean enabled = true;
+    final Scope restoresEnabled = new Scope(this, true);
+    final Scope restoresDisabled = new Scope(this, false);
+  }
 
   private Grad() {}
 
   /** Whether operations on this thread record a graph for backward. */
   public static boolean isEnabled() {
-    return ENABLED.get()[0];
+    return STATE.get().enabled;
   }
 
   /** Turns graph recording off on this thread until the returned scope is closed. */
@@ -27,20 +34,23 @@ public final class Grad {
   }
 
   private static Scope set(boolean on) {
-    boolean[] cell = ENABLED.get();
-    Scope scope = new Scope(cell, cell[0]);
-    cell[0] = on;
+    State state = STATE.get();
+    Scope scope = state.enabled ? state.restoresEnabled : state.restoresDisabled;
+    state.enabled = on;
     return scope;
   }
 
-  /** A grad-mode scope; closing restores the previous mode. Close it on the thread that opened it. */
+  /**
+   * A grad-mode scope; closing restores the mode in force when it was opened. Close it once, on
+   * the thread that opened it (try-with-resources does both). A scope holds only the mode to
+   * restore, so each thread has two, made once: opening one allocates nothing.
+   */
   public static final class Scope implements AutoCloseable {
-    private final boolean[] cell;
+    private final State state;
     private final boolean previous;
-    private boolean closed;
 
-    private Scope(boolean[] cell, boolean previous) {
-      this.cell = cell;
+    private Scope(State state, boolean previous) {
+      this.state = state;
       this.previous = previous;
     }
 
@@ -51,10 +61,7 @@ public final class Grad {
 
     @Override
     public void close() {
-      if (!closed) {
-        closed = true;
-        cell[0] = previous;
-      }
+      state.enabled = previous;
     }
   }
 }

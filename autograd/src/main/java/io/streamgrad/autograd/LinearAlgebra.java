@@ -88,12 +88,12 @@ final class LinearAlgebra {
                 if (nd.needs(0)) {
                   float[] o = new float[rows * cols];
                   K.outer(g.data, rows, nd.saved(1).data, cols, o, false);
-                  gm = new Tensor(o, new int[] {rows, cols});
+                  gm = new Tensor(o, nd.inputShape(0));
                 }
                 if (nd.needs(1)) {
                   float[] o = new float[cols];
                   K.gemvTransposed(nd.saved(0).data, rows, cols, g.data, o, true); // o is fresh: zeros
-                  gv = new Tensor(o, new int[] {cols});
+                  gv = new Tensor(o, nd.inputShape(1));
                 }
                 return new Tensor[] {gm, gv};
               },

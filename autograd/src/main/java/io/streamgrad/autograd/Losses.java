@@ -56,7 +56,7 @@ public final class Losses {
               },
               pred,
               target);
-      node.save(pred, target);
+      node.save(node.inputs()); // the inputs are what it saves: no second array
     }
     return Tensor.result(out, Shapes.SCALAR, node);
   }

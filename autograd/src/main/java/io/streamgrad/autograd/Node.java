@@ -28,11 +28,13 @@ public final class Node {
 
   private final String name;
   private final BackwardFn fn;
-  // Edges, one per input: the input's own node, or the leaf that accumulates; both null when the
-  // input needs no gradient.
+  // Edges, one per input: the input's own node (next), or the input itself when it is a leaf that
+  // accumulates (bit i of leafMask); neither when the input needs no gradient. The inputs array is
+  // the op's own argument array, kept rather than copied: a step allocates less, and the engine
+  // reads each input's shape from it for the broadcast reduction.
   final Node[] next;
-  final Tensor[] leaves;
-  final int[][] inputShapes;
+  private final Tensor[] inputs;
+  private final long leafMask;
 
   private Tensor[] saved;
   private int[] savedVersions;
@@ -50,20 +52,38 @@ public final class Node {
     this.name = name;
     this.fn = fn;
     int n = inputs.length;
+    if (n > Long.SIZE) {
+      throw new IllegalArgumentException("a node takes at most " + Long.SIZE + " inputs, got " + n);
+    }
     this.next = new Node[n];
-    this.leaves = new Tensor[n];
-    this.inputShapes = new int[n][];
+    this.inputs = inputs;
+    long leafs = 0;
     for (int i = 0; i < n; i++) {
       Tensor in = inputs[i];
-      inputShapes[i] = in.shape;
       if (in.requiresGrad()) {
         if (in.gradFn != null) {
           next[i] = in.gradFn;
         } else {
-          leaves[i] = in;
+          leafs |= 1L << i;
         }
       }
     }
+    this.leafMask = leafs;
+  }
+
+  /** The leaf tensor that accumulates input {@code i}'s gradient, or null. */
+  Tensor leaf(int i) {
+    return (leafMask & (1L << i)) != 0 ? inputs[i] : null;
+  }
+
+  /** The shape of input {@code i}, the shape its gradient is reduced to. */
+  int[] inputShape(int i) {
+    return inputs[i].shape;
+  }
+
+  /** The inputs, for saving them all (no extra array). */
+  Tensor[] inputs() {
+    return inputs;
   }
 
   /** PyTorch's class name for this backward function, e.g. {@code MeanBackward0}. */
@@ -89,19 +109,28 @@ public final class Node {
 
   /** Whether input {@code i} needs a gradient (false past the last input: optional inputs). */
   boolean needs(int i) {
-    return i < next.length && (next[i] != null || leaves[i] != null);
+    return i < next.length && (next[i] != null || (leafMask & (1L << i)) != 0);
   }
 
   /** Saves tensors for backward, remembering their versions to detect later in-place writes. */
   Node save(Tensor... tensors) {
     saved = tensors;
-    savedVersions = new int[tensors.length];
+    // Most saved tensors were never written in place (version 0): then no array is needed.
+    savedVersions = null;
     for (int i = 0; i < tensors.length; i++) {
-      if (tensors[i] != null) {
-        savedVersions[i] = tensors[i].version();
+      int v = tensors[i] == null ? 0 : tensors[i].version();
+      if (v != 0) {
+        if (savedVersions == null) {
+          savedVersions = new int[tensors.length];
+        }
+        savedVersions[i] = v;
       }
     }
     return this;
+  }
+
+  private int savedVersion(int i) {
+    return savedVersions == null ? 0 : savedVersions[i];
   }
 
   /** Marks saved tensor {@code i} as this node's own output (it is saved after creation). */
@@ -110,7 +139,13 @@ public final class Node {
       savedOutputOf = new Node[saved.length];
     }
     saved[i] = output;
-    savedVersions[i] = output.version();
+    int v = output.version();
+    if (savedVersions == null && v != 0) {
+      savedVersions = new int[saved.length];
+    }
+    if (savedVersions != null) {
+      savedVersions[i] = v;
+    }
     savedOutputOf[i] = this;
     return this;
   }
@@ -121,7 +156,7 @@ public final class Node {
       throw new IllegalStateException(FREED_MESSAGE);
     }
     Tensor t = saved[i];
-    int expected = savedVersions[i];
+    int expected = savedVersion(i);
     if (t.version() != expected) {
       Node producer = savedOutputOf != null && savedOutputOf[i] != null ? savedOutputOf[i] : t.gradFn;
       // PyTorch names the forward op here: "output 0 of Exp" for ExpBackward0.
