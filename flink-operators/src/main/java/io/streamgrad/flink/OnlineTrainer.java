@@ -71,7 +71,7 @@ public final class OnlineTrainer implements Serializable {
 
   /** Keys {@code samples} by model id and trains; rejected samples go to {@link #REJECTED}. */
   public SingleOutputStreamOperator<WeightSnapshot> train(DataStream<Sample> samples) {
-    return trainDense(samples.map(new ToDense()).returns(denseSampleType()).name("To dense samples"));
+    return trainDense(samples.map(new ToDense()).returns(denseSampleType()).name("To dense samples").uid(UID + "-to-dense"));
   }
 
   /**
