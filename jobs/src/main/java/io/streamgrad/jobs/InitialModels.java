@@ -12,11 +12,9 @@ import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Where a warm start's models come from: the latest snapshot per model (highest version) of a
@@ -55,15 +53,11 @@ public final class InitialModels {
 
   public static Map<String, WeightSnapshot> fromTopic(TrainJob.KafkaSettings kafka, String topic) {
     AvroTrust.install();
-    Properties p = new Properties();
+    Properties p = KafkaClients.settings(kafka.bootstrapServers);
     p.putAll(kafka.clientProperties);
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers);
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // never a rolled-back attempt's snapshot
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     Map<String, WeightSnapshot> latest = new TreeMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+    // read_committed: never a snapshot of a rolled-back attempt
+    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(p, true)) {
       var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
       if (infos == null || infos.isEmpty()) {
         throw new IllegalArgumentException("snapshot topic '" + topic + "' does not exist");

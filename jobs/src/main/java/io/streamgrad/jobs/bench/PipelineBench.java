@@ -2,6 +2,7 @@ package io.streamgrad.jobs.bench;
 
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.SyntheticData;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.WireFormat;
@@ -20,7 +21,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Times the training job against a passthrough job over the same pre-loaded topic: same Kafka
@@ -64,7 +64,7 @@ public final class PipelineBench {
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
     p.put(ProducerConfig.ACKS_CONFIG, "1");
     SyntheticData data = new SyntheticData(config.features(), config.models(), 0.1f, seed);
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+    try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(p)) {
       for (long i = 0; i < config.samples(); i++) {
         send(producer, topic, data.next());
       }
@@ -174,7 +174,7 @@ public final class PipelineBench {
     TrainJob.build(env, kafka, trainer);
     org.apache.flink.core.execution.JobClient job = env.executeAsync("streamgrad-bench-latency");
     try (SnapshotClock clock = new SnapshotClock(bootstrapServers, kafka.snapshotsTopic);
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties("1"))) {
+        KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(producerProperties("1"))) {
       SyntheticData data = new SyntheticData(features, 1, 0.1f, 7);
       // Warm-up: the job is live once its first snapshots arrive.
       int warmup = batchSize * 20;
@@ -215,10 +215,7 @@ public final class PipelineBench {
   }
 
   private Properties producerProperties(String lingerMs) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    Properties p = KafkaClients.settings(bootstrapServers);
     p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
     return p;
   }

@@ -1,15 +1,13 @@
 package io.streamgrad.jobs.bench;
 
+import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.WireFormat;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A consumer thread that notes when each snapshot of one model arrives, so that a sample's
@@ -25,12 +23,7 @@ final class SnapshotClock implements AutoCloseable {
   private int count;
 
   SnapshotClock(String bootstrapServers, String topic) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    consumer = new KafkaConsumer<>(p);
+    consumer = KafkaClients.consumer(bootstrapServers, false);
     List<TopicPartition> partitions =
         consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
     consumer.assign(partitions);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.streamgrad.jobs.EmbeddedKafka;
 import io.streamgrad.jobs.InitialModels;
+import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.AvroTrust;
@@ -17,14 +18,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SplittableRandom;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,11 +46,7 @@ class WarmStartTest {
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), 1, "ws-all", "ws-first", "ws-second");
     SplittableRandom rng = new SplittableRandom(11);
     float[] w = {0.5f, -1.5f, 2f};
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+    try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka.bootstrapServers())) {
       for (int i = 0; i < SAMPLES; i++) {
         List<Float> x = new ArrayList<>();
         double y = 0;

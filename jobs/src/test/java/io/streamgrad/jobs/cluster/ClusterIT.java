@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.SyntheticData;
 import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.AvroTrust;
@@ -17,17 +18,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -152,12 +148,8 @@ class ClusterIT {
 
   /** Samples keyed by model id at about {@code rate} per second. */
   private static void produce(String bootstrapServers, SyntheticData data, int n, int rate) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     long start = System.nanoTime();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+    try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrapServers)) {
       for (int i = 0; i < n; i++) {
         Sample s = data.next();
         producer.send(new ProducerRecord<>("samples", s.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(s)));
@@ -181,12 +173,7 @@ class ClusterIT {
     private final Map<String, WeightSnapshot> latest = new HashMap<>();
 
     SnapshotReader(String bootstrapServers) {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-      p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      consumer = new KafkaConsumer<>(p);
+      consumer = KafkaClients.consumer(bootstrapServers, true);
       List<TopicPartition> parts =
           consumer.partitionsFor("snapshots").stream().map(i -> new TopicPartition("snapshots", i.partition())).toList();
       consumer.assign(parts);

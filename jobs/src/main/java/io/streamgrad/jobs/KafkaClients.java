@@ -1,0 +1,58 @@
+package io.streamgrad.jobs;
+
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Kafka clients of raw bytes, as every streamgrad tool uses them (values are single-object Avro
+ * from {@link WireFormat}; keys are model ids or reasons in UTF-8).
+ */
+public final class KafkaClients {
+
+  private KafkaClients() {}
+
+  /** Settings with just the bootstrap servers, to add to. */
+  public static Properties settings(String bootstrapServers) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return p;
+  }
+
+  /** A byte-array producer with {@code settings} (not changed). */
+  public static KafkaProducer<byte[], byte[]> producer(Properties settings) {
+    Properties p = new Properties();
+    p.putAll(settings);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return new KafkaProducer<>(p);
+  }
+
+  public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
+    return producer(settings(bootstrapServers));
+  }
+
+  /**
+   * A byte-array consumer with {@code settings} (not changed) that commits nothing; with {@code
+   * readCommitted} it sees only committed records (what exactly-once output promises readers).
+   */
+  public static KafkaConsumer<byte[], byte[]> consumer(Properties settings, boolean readCommitted) {
+    Properties p = new Properties();
+    p.putAll(settings);
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.putIfAbsent(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    if (readCommitted) {
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    }
+    return new KafkaConsumer<>(p);
+  }
+
+  public static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers, boolean readCommitted) {
+    return consumer(settings(bootstrapServers), readCommitted);
+  }
+}
