@@ -34,6 +34,10 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Warm start: models without state start from their latest snapshot in SOURCE: topic:NAME (committed snapshots), file:PATH (an Avro container file of WeightSnapshot), or a bare file path or topic name.")
   String initialModel;
 
+  @Option(names = "--buffer-timeout-ms", defaultValue = "-2",
+      description = "Flink network buffer timeout: lower means less sample-to-snapshot latency, some throughput cost; 0 flushes every record (default: Flink's, 100 ms).")
+  long bufferTimeoutMs;
+
   @Option(names = "--bounded", description = "Stop at the offsets that are the latest when the job starts (tests, backfills).")
   boolean bounded;
 
@@ -50,6 +54,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     configure(env, parallelism, checkpointIntervalMs);
+    if (bufferTimeoutMs >= 0) {
+      env.setBufferTimeout(bufferTimeoutMs);
+    }
     settings.groupId = groupId;
     settings.startingOffsets = startingOffsets;
     settings.bounded = bounded;
