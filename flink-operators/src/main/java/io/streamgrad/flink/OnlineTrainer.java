@@ -244,10 +244,7 @@ public final class OnlineTrainer implements Serializable {
       for (java.util.Map.Entry<String, WeightSnapshot> e : initialModels.entrySet()) {
         initial.put(e.getKey(), Snapshots.toState(cfg, e.getValue()));
       }
-      return new OnlineTrainer(
-          new TrainerConfig(
-              cfg.features, cfg.model, cfg.loss, cfg.optimizer, cfg.batchSize, cfg.maxBatchDelayMillis,
-              cfg.snapshotEvery, cfg.seed, cfg.gradClipNorm, cfg.snapshotOptimizerState, initial));
+      return new OnlineTrainer(cfg.withInitialModels(initial));
     }
   }
 }

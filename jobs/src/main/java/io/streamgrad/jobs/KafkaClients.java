@@ -1,10 +1,12 @@
 package io.streamgrad.jobs;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -54,5 +56,10 @@ public final class KafkaClients {
 
   public static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers, boolean readCommitted) {
     return consumer(settings(bootstrapServers), readCommitted);
+  }
+
+  /** A sample's record: keyed by its model id, so each model's samples stay in one partition, in order. */
+  public static ProducerRecord<byte[], byte[]> record(String topic, io.streamgrad.schemas.Sample sample) {
+    return new ProducerRecord<>(topic, sample.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(sample));
   }
 }

@@ -39,12 +39,11 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
   @Override
   public void open(DeserializationSchema.InitializationContext context) {
     AvroTrust.install();
-    reader = new SampleReader();
   }
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Either<DenseSample, DeadLetter>> out) {
-    if (reader == null) {
+    if (reader == null) { // transient: made on the task manager, at the first record
       reader = new SampleReader();
     }
     byte[] payload = record.value();

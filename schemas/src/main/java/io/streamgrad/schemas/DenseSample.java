@@ -1,7 +1,6 @@
 package io.streamgrad.schemas;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -32,25 +31,16 @@ public class DenseSample {
 
   /** Copies an Avro {@link Sample}. */
   public static DenseSample of(Sample s) {
-    List<Float> x = s.getFeatures();
-    float[] features = new float[x.size()];
-    for (int i = 0; i < features.length; i++) {
-      features[i] = x.get(i);
-    }
-    DenseSample d = new DenseSample(s.getModelId(), features, s.getLabel(), s.getWeight());
+    DenseSample d = new DenseSample(s.getModelId(), FloatLists.unboxed(s.getFeatures()), s.getLabel(), s.getWeight());
     d.eventTime = s.getEventTime() == null ? null : s.getEventTime().toEpochMilli();
     return d;
   }
 
   /** Back to the Avro record (for dead letters, which carry the sample's encoding). */
   public Sample toSample() {
-    Float[] boxed = new Float[features.length];
-    for (int i = 0; i < boxed.length; i++) {
-      boxed[i] = features[i];
-    }
     return Sample.newBuilder()
         .setModelId(modelId)
-        .setFeatures(Arrays.asList(boxed))
+        .setFeatures(FloatLists.boxed(features))
         .setLabel(label)
         .setWeight(weight)
         .setEventTime(eventTime == null ? null : java.time.Instant.ofEpochMilli(eventTime))

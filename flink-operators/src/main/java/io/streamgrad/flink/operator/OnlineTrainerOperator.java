@@ -218,7 +218,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
       Sample s =
           Sample.newBuilder()
               .setModelId(key)
-              .setFeatures(Snapshots.toList(x))
+              .setFeatures(io.streamgrad.schemas.FloatLists.boxed(x))
               .setLabel(labelAndWeight[0])
               .setWeight(labelAndWeight[1])
               .build();

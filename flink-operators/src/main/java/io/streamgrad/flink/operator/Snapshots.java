@@ -6,6 +6,7 @@ import io.streamgrad.flink.model.Model;
 import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;
+import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.NamedTensor;
 import io.streamgrad.schemas.OptimizerSnapshot;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -38,7 +39,7 @@ public final class Snapshots {
         WeightSnapshot.newBuilder()
             .setModelId(modelId)
             .setVersion(trainer.version())
-            .setWeights(toList(first.toArray()))
+            .setWeights(FloatLists.boxed(first.toArray()))
             .setBias(bias)
             .setParameters(named)
             .setSamplesSeen(trainer.samplesSeen())
@@ -123,11 +124,7 @@ public final class Snapshots {
           "snapshot of model " + modelId + ": " + what + " '" + name + "' has shape " + java.util.Arrays.toString(got)
               + ", the model's is " + java.util.Arrays.toString(shape));
     }
-    float[] v = new float[t.getValues().size()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = t.getValues().get(i);
-    }
-    return v;
+    return FloatLists.unboxed(t.getValues());
   }
 
   static NamedTensor namedTensor(String name, int[] shape, float[] values) {
@@ -135,15 +132,6 @@ public final class Snapshots {
     for (int d : shape) {
       s.add(d);
     }
-    return NamedTensor.newBuilder().setName(name).setShape(s).setValues(toList(values)).build();
-  }
-
-  /** Boxed, for Avro records; once per snapshot, never per sample. */
-  public static List<Float> toList(float[] v) {
-    List<Float> out = new ArrayList<>(v.length);
-    for (float f : v) {
-      out.add(f);
-    }
-    return out;
+    return NamedTensor.newBuilder().setName(name).setShape(s).setValues(FloatLists.boxed(values)).build();
   }
 }

@@ -50,4 +50,11 @@ public final class TrainerConfig implements Serializable {
     this.snapshotOptimizerState = snapshotOptimizerState;
     this.initialModels = Collections.unmodifiableMap(new HashMap<>(initialModels));
   }
+
+  /** This configuration with {@code initialModels} as its warm-start states. */
+  public TrainerConfig withInitialModels(Map<String, TrainerState> initialModels) {
+    return new TrainerConfig(
+        features, model, loss, optimizer, batchSize, maxBatchDelayMillis, snapshotEvery, seed, gradClipNorm,
+        snapshotOptimizerState, initialModels);
+  }
 }

@@ -40,7 +40,7 @@ public final class PassthroughOperator extends AbstractStreamOperator<WeightSnap
     DenseSample s = element.getValue();
     long[] c = counts.computeIfAbsent(s.modelId, k -> new long[3]);
     if (++c[0] == batchSize) {
-      emit(s.modelId, io.streamgrad.flink.operator.Snapshots.toList(s.features), c);
+      emit(s.modelId, io.streamgrad.schemas.FloatLists.boxed(s.features), c);
     }
   }
 

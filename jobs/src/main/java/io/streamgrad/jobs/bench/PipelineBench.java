@@ -5,12 +5,10 @@ import io.streamgrad.jobs.EmbeddedKafka;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.SyntheticData;
 import io.streamgrad.jobs.TrainJob;
-import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -20,7 +18,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Times the training job against a passthrough job over the same pre-loaded topic: same Kafka
@@ -221,7 +218,7 @@ public final class PipelineBench {
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s) {
-    producer.send(new ProducerRecord<>(topic, s.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(s)));
+    producer.send(KafkaClients.record(topic, s));
   }
 
   static long processCpuNanos() {

@@ -5,6 +5,7 @@ import io.streamgrad.jobs.EmbeddedKafka;
 import io.streamgrad.jobs.FailureInjection;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.WireFormat;
+import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -106,7 +107,7 @@ public final class LocalCommand implements Callable<Integer> {
       System.out.println();
       for (Map.Entry<String, WeightSnapshot> e : table.latest.entrySet()) {
         float[] truth = produced.trueWeights().get(e.getKey());
-        System.out.println(e.getKey() + "  learned: " + Json.array(toArray(e.getValue().getWeights())));
+        System.out.println(e.getKey() + "  learned: " + Json.array(FloatLists.unboxed(e.getValue().getWeights())));
         if (truth != null) {
           System.out.println(" ".repeat(e.getKey().length()) + "  true:    " + Json.array(truth)
               + "  (max |w - w*| = " + String.format("%.4f", WatchCommand.maxAbsError(e.getValue().getWeights(), truth)) + ")");
@@ -169,7 +170,7 @@ public final class LocalCommand implements Callable<Integer> {
           .append(", \"snapshots\": ").append(versions.getOrDefault(e.getKey(), java.util.List.of()).size())
           .append(", \"duplicateSnapshots\": ").append(duplicates(versions.getOrDefault(e.getKey(), java.util.List.of())))
           .append(", \"maxAbsWeightError\": ").append(truth == null ? "null" : Json.number(WatchCommand.maxAbsError(s.getWeights(), truth)))
-          .append(", \"weights\": ").append(Json.array(toArray(s.getWeights())))
+          .append(", \"weights\": ").append(Json.array(FloatLists.unboxed(s.getWeights())))
           .append(", \"trueWeights\": ").append(truth == null ? "null" : Json.array(truth))
           .append('}');
     }
@@ -178,13 +179,5 @@ public final class LocalCommand implements Callable<Integer> {
 
   static long duplicates(java.util.List<Long> versions) {
     return versions.size() - versions.stream().distinct().count();
-  }
-
-  static float[] toArray(java.util.List<Float> v) {
-    float[] out = new float[v.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = v.get(i);
-    }
-    return out;
   }
 }

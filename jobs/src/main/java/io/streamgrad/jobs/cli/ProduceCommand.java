@@ -1,8 +1,8 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.CorruptRecords;
+import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.SyntheticData;
-import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.Sample;
 import java.io.BufferedReader;
 import java.io.PrintStream;
@@ -152,7 +152,7 @@ public final class ProduceCommand implements Callable<Integer> {
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s, SendErrors errors) {
-    producer.send(new ProducerRecord<>(topic, s.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(s)), errors);
+    producer.send(KafkaClients.record(topic, s), errors);
   }
 
   /** Counts records Kafka did not accept, so that produce fails instead of losing them quietly. */

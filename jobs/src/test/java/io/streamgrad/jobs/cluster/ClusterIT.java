@@ -10,7 +10,6 @@ import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +21,6 @@ import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -152,7 +150,7 @@ class ClusterIT {
     try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrapServers)) {
       for (int i = 0; i < n; i++) {
         Sample s = data.next();
-        producer.send(new ProducerRecord<>("samples", s.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(s)));
+        producer.send(KafkaClients.record("samples", s));
         long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
         if (wait > 1_000_000) {
           try {
