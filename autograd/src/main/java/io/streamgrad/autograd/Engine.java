@@ -1,8 +1,5 @@
 package io.streamgrad.autograd;
 
-import java.util.ArrayList;
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
  * Runs backward iteratively (no recursion, so graph depth is unbounded): discovers the graph from
  * the root, counts each node's consumers, then runs nodes once all their output's gradient has
@@ -10,27 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Engine {
 
-  /** Gives each thread's scratch a distinct range of visit marks. */
-  private static final AtomicLong THREAD_SLOTS = new AtomicLong();
-
   /** d(loss)/d(loss) for the usual 0-d root; never written to (nothing adds in place into a seed). */
   private static final Tensor SCALAR_ONE = Tensor.scalar(1f);
-
-  /** Per-thread lists reused across passes: a training step allocates no engine bookkeeping. */
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-  private static final class Scratch {
-    final ArrayList<Node> nodes = new ArrayList<>();
-    final ArrayList<Node> stack = new ArrayList<>();
-    boolean inUse;
-    // Visit marks unique across threads without an atomic per pass: a slot in the high bits.
-    private final long slot = THREAD_SLOTS.incrementAndGet() << 40;
-    private long passes;
-
-    long nextMark() {
-      return slot | (++passes & ((1L << 40) - 1));
-    }
-  }
 
   private Engine() {}
 
@@ -65,20 +43,23 @@ final class Engine {
     }
   }
 
+  /**
+   * The pass's bookkeeping lives in the nodes themselves (two intrusive lists: every node reached,
+   * and the ready stack), not in long-lived per-thread arrays: storing a young node into an old
+   * array takes the collector's slow write barrier (a fence) on every push, which cost more than
+   * the rest of the engine's work on a small step. The token marks the nodes this pass reached.
+   */
   private static void run(Node rootNode, Tensor seed, boolean retainGraph) {
-    Scratch scratch = SCRATCH.get();
-    if (scratch.inUse) {
-      scratch = new Scratch(); // a backward started from inside a backward closure
-    }
-    scratch.inUse = true;
-    ArrayList<Node> nodes = scratch.nodes;
-    ArrayList<Node> ready = scratch.stack;
+    Object pass = new Object();
+    Node reached = discover(rootNode, pass);
     try {
-      discover(rootNode, nodes, ready, scratch.nextMark());
       rootNode.pending = seed;
-      ready.add(rootNode);
-      while (!ready.isEmpty()) {
-        Node node = ready.remove(ready.size() - 1);
+      Node ready = rootNode;
+      rootNode.nextReady = null;
+      while (ready != null) {
+        Node node = ready;
+        ready = node.nextReady;
+        node.nextReady = null;
         Tensor g = node.pending;
         node.pending = null;
         Tensor[] grads = null;
@@ -91,64 +72,94 @@ final class Engine {
             node.release();
           }
         }
-        for (int i = 0; i < node.next.length; i++) {
+        Node[] next = node.next;
+        for (int i = 0; i < next.length; i++) {
           Tensor gi = grads == null ? null : grads[i];
-          if (gi != null && !Shapes.equal(gi.shape, node.inputShape(i))) {
-            gi = reduceTo(gi, node.inputShape(i));
-          }
           Tensor leaf = node.leaf(i);
           if (leaf != null) {
             if (gi != null) {
-              leaf.accumulateGrad(gi);
+              accumulate(leaf, gi);
             }
             continue;
           }
-          Node next = node.next[i];
-          if (next == null) {
+          Node nextNode = next[i];
+          if (nextNode == null) {
             continue;
           }
           if (gi != null) {
+            if (!Shapes.equal(gi.shape, node.inputShape(i))) {
+              gi = reduceTo(gi, node.inputShape(i));
+            }
             // Never add in place into a pending gradient: closures may hand one tensor to two inputs.
-            next.pending = next.pending == null ? gi : next.pending.add(gi);
+            nextNode.pending = nextNode.pending == null ? gi : nextNode.pending.add(gi);
           }
-          if (--next.dependencies == 0) {
-            ready.add(next);
+          if (--nextNode.dependencies == 0) {
+            nextNode.nextReady = ready;
+            ready = nextNode;
           }
         }
       }
     } finally {
-      for (int i = 0; i < nodes.size(); i++) {
-        Node n = nodes.get(i);
+      // Unlink everything, also after a closure threw: no node keeps another pass's state.
+      for (Node n = reached; n != null; ) {
+        Node following = n.nextReached;
         n.pending = null;
         n.dependencies = 0;
+        n.nextReady = null;
+        n.nextReached = null;
+        n.visitedBy = null;
+        n = following;
       }
-      nodes.clear();
-      ready.clear();
-      scratch.inUse = false;
     }
   }
 
-  /** Visits every node reachable from the root once, counting the edges into each. */
-  private static void discover(Node rootNode, ArrayList<Node> nodes, ArrayList<Node> stack, long mark) {
-    rootNode.visitMark = mark;
+  /**
+   * AccumulateGrad: adds a gradient in the broadcast shape into a leaf's grad. A leaf with one
+   * element that already has a grad takes the reduced sum directly: the same float additions as
+   * reducing into a new tensor first, without that tensor.
+   */
+  private static void accumulate(Tensor leaf, Tensor g) {
+    if (Shapes.equal(g.shape, leaf.shape)) {
+      leaf.accumulateGrad(g);
+    } else if (leaf.grad != null && leaf.data.length == 1 && g.data.length != 1) {
+      leaf.grad.data[0] += Tensor.K.sum(g.data, 0, g.data.length);
+      leaf.grad.bumpVersion();
+    } else {
+      leaf.accumulateGrad(reduceTo(g, leaf.shape));
+    }
+  }
+
+  /**
+   * Visits every node reachable from the root once, counting the edges into each; returns the
+   * list of the nodes reached, linked through {@link Node#nextReached}.
+   */
+  private static Node discover(Node rootNode, Object pass) {
+    rootNode.visitedBy = pass;
     rootNode.dependencies = 0;
-    nodes.add(rootNode);
-    stack.add(rootNode);
-    while (!stack.isEmpty()) {
-      Node node = stack.remove(stack.size() - 1);
+    rootNode.nextReached = null;
+    Node reached = rootNode;
+    Node stack = rootNode;
+    rootNode.nextReady = null;
+    while (stack != null) {
+      Node node = stack;
+      stack = node.nextReady;
+      node.nextReady = null;
       for (Node next : node.next) {
         if (next == null) {
           continue;
         }
-        if (next.visitMark != mark) {
-          next.visitMark = mark;
+        if (next.visitedBy != pass) {
+          next.visitedBy = pass;
           next.dependencies = 0;
-          nodes.add(next);
-          stack.add(next);
+          next.nextReached = reached;
+          reached = next;
+          next.nextReady = stack;
+          stack = next;
         }
         next.dependencies++;
       }
     }
+    return reached;
   }
 
   /** The central broadcast reduction: sums a gradient down to the input's shape. */

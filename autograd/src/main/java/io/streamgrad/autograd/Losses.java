@@ -49,8 +49,7 @@ public final class Losses {
                 float[] p = nd.saved(0).data;
                 float[] t = nd.saved(1).data;
                 float[] gp = new float[n];
-                K.binary(BinaryOp.SUB, p, 0, t, 0, gp, 0, n);
-                K.scale(2f * g.item() / n, gp, 0, gp, 0, n);
+                K.scaledDifference(2f * g.item() / n, p, 0, t, 0, gp, 0, n);
                 Tensor grad = new Tensor(gp, pred.shape);
                 return new Tensor[] {grad, nd.needs(1) ? grad.neg() : null};
               },

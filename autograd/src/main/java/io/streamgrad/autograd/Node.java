@@ -41,10 +41,12 @@ public final class Node {
   private Node[] savedOutputOf; // for PyTorch's "which is output 0 of XBackward0" hint
   private boolean freed;
 
-  // Engine scratch, valid during one backward pass only.
+  // Engine bookkeeping, valid during one backward pass only (see Engine.run).
   Tensor pending;
   int dependencies;
-  long visitMark;
+  Object visitedBy;
+  Node nextReached;
+  Node nextReady;
   /** The non-leaf tensor whose grad is kept after backward (retainGrad), if any. */
   Tensor retained;
 

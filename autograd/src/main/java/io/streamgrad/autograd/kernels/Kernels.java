@@ -32,6 +32,12 @@ public interface Kernels {
   /** {@code out[i] = alpha * x[i]}; {@code out} may be {@code x}. */
   void scale(float alpha, float[] x, int xOff, float[] out, int outOff, int n);
 
+  /**
+   * {@code out[i] = alpha * (a[i] - b[i])}, rounded after the subtraction and after the product
+   * (no FMA): bit-identical to a subtraction followed by {@link #scale}, in one pass.
+   */
+  void scaledDifference(float alpha, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
+
   // ---- elementwise ------------------------------------------------------------------------
 
   /** {@code out[i] = a[i] op b[i]}; {@code out} may alias either input. */

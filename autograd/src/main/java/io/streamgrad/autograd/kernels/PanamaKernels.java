@@ -178,6 +178,26 @@ final class PanamaKernels implements Kernels {
     }
   }
 
+  @Override
+  public void scaledDifference(
+      float alpha, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+    if (n < SMALL) {
+      SCALAR.scaledDifference(alpha, a, aOff, b, bOff, out, outOff, n);
+      return;
+    }
+    int i = 0;
+    int bound = S.loopBound(n);
+    for (; i < bound; i += L) {
+      FloatVector.fromArray(S, a, aOff + i)
+          .sub(FloatVector.fromArray(S, b, bOff + i))
+          .mul(alpha)
+          .intoArray(out, outOff + i);
+    }
+    for (; i < n; i++) {
+      out[outOff + i] = alpha * (a[aOff + i] - b[bOff + i]);
+    }
+  }
+
   // ---- elementwise ------------------------------------------------------------------------
 
   // The operator of lanewise() must be a constant for C2 to intrinsify it; a variable one falls

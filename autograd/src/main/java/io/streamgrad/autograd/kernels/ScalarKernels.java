@@ -58,6 +58,14 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override
+  public void scaledDifference(
+      float alpha, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+    for (int i = 0; i < n; i++) {
+      out[outOff + i] = alpha * (a[aOff + i] - b[bOff + i]);
+    }
+  }
+
+  @Override
   public void binary(
       BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
     switch (op) {

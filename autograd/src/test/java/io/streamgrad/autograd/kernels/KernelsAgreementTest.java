@@ -74,6 +74,14 @@ class KernelsAgreementTest {
     SCALAR.scale(-1.5f, a, 0, o1, 0, n);
     panama.scale(-1.5f, a, 0, o2, 0, n);
     assertClose(o1, o2, 0f, "scale");
+    // The fused form rounds like its two-pass definition, in both implementations.
+    float[] twoPass = new float[n];
+    SCALAR.binary(BinaryOp.SUB, a, 0, b, 0, twoPass, 0, n);
+    SCALAR.scale(0.7f, twoPass, 0, twoPass, 0, n);
+    SCALAR.scaledDifference(0.7f, a, 0, b, 0, o1, 0, n);
+    panama.scaledDifference(0.7f, a, 0, b, 0, o2, 0, n);
+    assertClose(twoPass, o1, 0f, "scaledDifference (scalar)");
+    assertClose(twoPass, o2, 0f, "scaledDifference (panama)");
   }
 
   @Test
