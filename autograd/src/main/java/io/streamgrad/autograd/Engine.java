@@ -1,5 +1,7 @@
 package io.streamgrad.autograd;
 
+import java.util.Arrays;
+
 /**
  * Runs backward iteratively (no recursion, so graph depth is unbounded): discovers the graph from
  * the root, counts each node's consumers, then runs nodes once all their output's gradient has
@@ -10,7 +12,78 @@ final class Engine {
   /** d(loss)/d(loss) for the usual 0-d root; never written to (nothing adds in place into a seed). */
   private static final Tensor SCALAR_ONE = Tensor.scalar(1f);
 
+  /** Each thread's buffers for gradients that live only inside a backward pass. */
+  private static final ThreadLocal<ScratchPool> POOL = ThreadLocal.withInitial(ScratchPool::new);
+
   private Engine() {}
+
+  /**
+   * One backward pass. It marks the nodes it reached, and lends closures buffers for gradients
+   * that never leave the pass (a loss's gradient that flows into the graph): every path out of a
+   * pass copies (a leaf's first grad, a retained grad) or adds into existing storage, so the
+   * buffers go back to the thread's pool when the pass ends and the next step reuses them, hot in
+   * cache, instead of writing fresh memory.
+   */
+  static final class Pass {
+    private ScratchPool pool;
+    private int firstLent = -1;
+
+    /** A buffer of {@code n} floats with undefined contents, returned to the pool after the pass. */
+    float[] scratch(int n) {
+      if (pool == null) {
+        pool = POOL.get();
+      }
+      if (firstLent < 0) {
+        firstLent = pool.lentCount; // a nested pass (backward inside a closure) returns only its own
+      }
+      return pool.lend(n);
+    }
+
+    void end() {
+      if (firstLent >= 0) {
+        pool.giveBack(firstLent);
+      }
+    }
+  }
+
+  /** A few buffers per thread, matched by exact length (a training loop asks for the same ones). */
+  private static final class ScratchPool {
+    private static final int CAPACITY = 8;
+    final float[][] free = new float[CAPACITY][];
+    int freeCount;
+    float[][] lent = new float[CAPACITY][];
+    int lentCount;
+
+    float[] lend(int n) {
+      float[] buffer = null;
+      for (int i = freeCount - 1; i >= 0; i--) {
+        if (free[i].length == n) {
+          buffer = free[i];
+          free[i] = free[--freeCount];
+          free[freeCount] = null;
+          break;
+        }
+      }
+      if (buffer == null) {
+        buffer = new float[n];
+      }
+      if (lentCount == lent.length) {
+        lent = Arrays.copyOf(lent, lentCount * 2);
+      }
+      lent[lentCount++] = buffer;
+      return buffer;
+    }
+
+    void giveBack(int from) {
+      for (int i = from; i < lentCount; i++) {
+        if (freeCount < CAPACITY) {
+          free[freeCount++] = lent[i];
+        }
+        lent[i] = null;
+      }
+      lentCount = from;
+    }
+  }
 
   static void backward(Tensor root, Tensor gradient, boolean retainGraph) {
     if (!root.requiresGrad()) {
@@ -47,10 +120,10 @@ final class Engine {
    * The pass's bookkeeping lives in the nodes themselves (two intrusive lists: every node reached,
    * and the ready stack), not in long-lived per-thread arrays: storing a young node into an old
    * array takes the collector's slow write barrier (a fence) on every push, which cost more than
-   * the rest of the engine's work on a small step. The token marks the nodes this pass reached.
+   * the rest of the engine's work on a small step. The pass object marks the nodes it reached.
    */
   private static void run(Node rootNode, Tensor seed, boolean retainGraph) {
-    Object pass = new Object();
+    Pass pass = new Pass();
     Node reached = discover(rootNode, pass);
     try {
       rootNode.pending = seed;
@@ -110,6 +183,7 @@ final class Engine {
         n.visitedBy = null;
         n = following;
       }
+      pass.end();
     }
   }
 
@@ -119,7 +193,9 @@ final class Engine {
    * reducing into a new tensor first, without that tensor.
    */
   private static void accumulate(Tensor leaf, Tensor g) {
-    if (Shapes.equal(g.shape, leaf.shape)) {
+    if (leaf.grad != null && g.data == leaf.grad.data) {
+      leaf.grad.bumpVersion(); // the closure accumulated in place (Node.gradientBuffer)
+    } else if (Shapes.equal(g.shape, leaf.shape)) {
       leaf.accumulateGrad(g);
     } else if (leaf.grad != null && leaf.data.length == 1 && g.data.length != 1) {
       leaf.grad.data[0] += Tensor.K.sum(g.data, 0, g.data.length);
@@ -133,7 +209,7 @@ final class Engine {
    * Visits every node reachable from the root once, counting the edges into each; returns the
    * list of the nodes reached, linked through {@link Node#nextReached}.
    */
-  private static Node discover(Node rootNode, Object pass) {
+  private static Node discover(Node rootNode, Pass pass) {
     rootNode.visitedBy = pass;
     rootNode.dependencies = 0;
     rootNode.nextReached = null;

@@ -91,8 +91,8 @@ final class LinearAlgebra {
                   gm = new Tensor(o, nd.inputShape(0));
                 }
                 if (nd.needs(1)) {
-                  float[] o = new float[cols];
-                  K.gemvTransposed(nd.saved(0).data, rows, cols, g.data, o, true); // o is fresh: zeros
+                  float[] o = nd.gradientBuffer(1); // zeros, maybe v's own grad
+                  K.gemvTransposed(nd.saved(0).data, rows, cols, g.data, o, true);
                   gv = new Tensor(o, nd.inputShape(1));
                 }
                 return new Tensor[] {gm, gv};
@@ -158,15 +158,15 @@ final class LinearAlgebra {
               (nd, g) -> {
                 Tensor ga = null;
                 Tensor gb = null;
-                if (nd.needs(0)) { // g [m, n] @ B^T [n, k]
-                  float[] o = new float[m * k];
+                if (nd.needs(0)) { // g [m, n] @ B^T [n, k], into zeros (maybe A's own grad)
+                  float[] o = nd.gradientBuffer(0);
                   K.gemm(false, true, m, k, n, g.data, nd.saved(1).data, o, true);
-                  ga = new Tensor(o, new int[] {m, k});
+                  ga = new Tensor(o, nd.inputShape(0));
                 }
-                if (nd.needs(1)) { // A^T [k, m] @ g [m, n]
-                  float[] o = new float[k * n];
+                if (nd.needs(1)) { // A^T [k, m] @ g [m, n], into zeros (maybe B's own grad)
+                  float[] o = nd.gradientBuffer(1);
                   K.gemm(true, false, k, n, m, nd.saved(0).data, g.data, o, true);
-                  gb = new Tensor(o, new int[] {k, n});
+                  gb = new Tensor(o, nd.inputShape(1));
                 }
                 return new Tensor[] {ga, gb};
               },

@@ -48,7 +48,7 @@ public final class Losses {
               (nd, g) -> {
                 float[] p = nd.saved(0).data;
                 float[] t = nd.saved(1).data;
-                float[] gp = new float[n];
+                float[] gp = nd.scratchGradient(n); // only flows inside this pass
                 K.scaledDifference(2f * g.item() / n, p, 0, t, 0, gp, 0, n);
                 Tensor grad = new Tensor(gp, pred.shape);
                 return new Tensor[] {grad, nd.needs(1) ? grad.neg() : null};

@@ -44,7 +44,7 @@ public final class Node {
   // Engine bookkeeping, valid during one backward pass only (see Engine.run).
   Tensor pending;
   int dependencies;
-  Object visitedBy;
+  Engine.Pass visitedBy;
   Node nextReached;
   Node nextReady;
   /** The non-leaf tensor whose grad is kept after backward (retainGrad), if any. */
@@ -107,6 +107,49 @@ public final class Node {
   @Override
   public String toString() {
     return "<" + name + ">";
+  }
+
+  /**
+   * A buffer for a gradient that only flows inside the running backward pass (see {@link
+   * Engine.Pass}); its contents are undefined. Never for a tensor a closure keeps or returns
+   * to a caller.
+   */
+  float[] scratchGradient(int n) {
+    return visitedBy.scratch(n);
+  }
+
+  /**
+   * A zeroed buffer for input {@code i}'s gradient, for kernels that accumulate into it. When the
+   * input is a leaf whose grad holds only +0.0 (the state {@code zero_()} leaves) and no other
+   * input of this node is the same tensor, it is the grad's own storage: the gradient lands in
+   * place, bit for bit what adding a fresh one to zeros gives, and nothing is allocated for it (the
+   * engine sees the shared storage and only bumps the version). Otherwise a fresh array.
+   */
+  float[] gradientBuffer(int i) {
+    Tensor leaf = leaf(i);
+    if (leaf != null && leaf.grad != null && !usedTwice(leaf) && allPositiveZero(leaf.grad.data)) {
+      return leaf.grad.data;
+    }
+    return new float[inputs[i].data.length];
+  }
+
+  private boolean usedTwice(Tensor input) {
+    int uses = 0;
+    for (Tensor t : inputs) {
+      if (t == input) {
+        uses++;
+      }
+    }
+    return uses > 1;
+  }
+
+  private static boolean allPositiveZero(float[] a) {
+    for (float v : a) {
+      if (Float.floatToRawIntBits(v) != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether input {@code i} needs a gradient (false past the last input: optional inputs). */
