@@ -67,13 +67,31 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         ready = false; // the broker's metadata does not know the new topic yet
       }
-      if (ready) {
+      if (ready && leadersServe(admin, names)) {
         return;
       }
       if (System.currentTimeMillis() > deadline) {
         throw new IllegalStateException("topics " + names + " have partitions without a leader after 30 s");
       }
       Thread.sleep(50);
+    }
+  }
+
+  /**
+   * Whether every partition's leader answers for it: the controller names a leader before the
+   * broker has taken the partition over, and a producer that writes in between gets
+   * NOT_LEADER_OR_FOLLOWER (and then the stall above).
+   */
+  private static boolean leadersServe(Admin admin, List<String> names) throws Exception {
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+    admin.describeTopics(names).allTopicNames().get().forEach((name, d) ->
+        d.partitions().forEach(p -> latest.put(new org.apache.kafka.common.TopicPartition(name, p.partition()),
+            org.apache.kafka.clients.admin.OffsetSpec.latest())));
+    try {
+      admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions().timeoutMs(2_000)).all().get();
+      return true;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return false; // not the leader yet (or a timeout): ask again
     }
   }
 

@@ -2,10 +2,13 @@ package io.streamgrad.jobs;
 
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DeadLetters;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.KnownSchemas;
 import io.streamgrad.schemas.SampleReader;
-import java.nio.ByteBuffer;
-import java.time.Instant;
+import io.streamgrad.schemas.TrailingBytesException;
+import java.util.List;
+import org.apache.avro.Schema;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
@@ -22,18 +25,46 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * into {@link DenseSample}s) and validates them: a good sample comes out as {@code Left}, anything
  * else as {@code Right} — a {@link DeadLetter} with a specific reason and the record's origin
  * (topic, partition, offset, payload). Nothing throws, nothing is dropped.
+ *
+ * <p>Records of any released version of {@code Sample}, or of a writer schema announced with
+ * {@code --writer-schemas}, are resolved against this version. A record larger than {@code
+ * maxRecordBytes} is refused before decoding and its dead letter keeps only a prefix.
  */
 public final class SampleDecoder implements KafkaRecordDeserializationSchema<Either<DenseSample, DeadLetter>> {
   private static final long serialVersionUID = 1L;
 
   /** Longest accepted model id, in characters. */
-  public static final int MAX_MODEL_ID_LENGTH = 256;
+  public static final int MAX_MODEL_ID_LENGTH = DenseSample.MAX_MODEL_ID_LENGTH;
+
+  /** Default of {@code --max-record-bytes}: below the Kafka producer's default {@code max.request.size} (1 MiB). */
+  public static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+
+  /** What the dead letter of a record over the size limit keeps of it. */
+  public static final int TOO_LARGE_PREFIX_BYTES = 65_536;
 
   private final int features;
+  private final int maxRecordBytes;
+  /** Announced writer schemas, as JSON: Avro's {@code Schema} is not serializable. */
+  private final List<String> writerSchemas;
   private transient SampleReader reader;
 
   public SampleDecoder(int features) {
+    this(features, DEFAULT_MAX_RECORD_BYTES, List.of());
+  }
+
+  public SampleDecoder(int features, int maxRecordBytes, List<String> writerSchemas) {
     this.features = features;
+    this.maxRecordBytes = maxRecordBytes;
+    this.writerSchemas = List.copyOf(writerSchemas);
+  }
+
+  /** The released versions of {@code Sample} and these announced writer schemas. */
+  public static KnownSchemas knownSchemas(List<String> writerSchemas) {
+    KnownSchemas known = KnownSchemas.released();
+    for (String json : writerSchemas) {
+      known = known.with(new Schema.Parser().parse(json));
+    }
+    return known;
   }
 
   @Override
@@ -44,13 +75,15 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Either<DenseSample, DeadLetter>> out) {
     if (reader == null) { // transient: made on the task manager, at the first record
-      reader = new SampleReader();
+      reader = new SampleReader(knownSchemas(writerSchemas));
     }
     byte[] payload = record.value();
     DenseSample sample = null;
     String reason;
     if (payload == null || payload.length == 0) {
       reason = "empty record";
+    } else if (payload.length > maxRecordBytes) {
+      reason = "record too large: " + payload.length + " bytes";
     } else {
       // Only decoding is guarded: collect() runs the chained operators downstream, and their
       // failures must fail the job, not be filed as bad input.
@@ -61,6 +94,8 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
         reason = "not Avro single-object encoding";
       } catch (MissingSchemaException e) {
         reason = "unknown schema fingerprint";
+      } catch (TrailingBytesException e) {
+        reason = "malformed Avro body: " + e.getMessage();
       } catch (Exception e) {
         reason = "malformed Avro body: " + e.getClass().getSimpleName();
       }
@@ -68,7 +103,7 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
     if (reason == null) {
       out.collect(Either.Left(sample));
     } else {
-      out.collect(Either.Right(deadLetter(reason, record)));
+      out.collect(Either.Right(deadLetter(reason, sample == null ? null : sample.modelId, record)));
     }
   }
 
@@ -105,16 +140,17 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
     return null;
   }
 
-  static DeadLetter deadLetter(String reason, ConsumerRecord<byte[], byte[]> record) {
+  DeadLetter deadLetter(String reason, String modelId, ConsumerRecord<byte[], byte[]> record) {
     byte[] payload = record.value() == null ? new byte[0] : record.value();
-    return DeadLetter.newBuilder()
-        .setReason(reason)
-        .setSourceTopic(record.topic())
-        .setPartition(record.partition())
-        .setOffset(record.offset())
-        .setPayload(ByteBuffer.wrap(payload))
-        .setTimestamp(Instant.ofEpochMilli(record.timestamp() >= 0 ? record.timestamp() : System.currentTimeMillis()))
-        .build();
+    long timestamp = record.timestamp() >= 0 ? record.timestamp() : System.currentTimeMillis();
+    DeadLetter dl =
+        DeadLetters.of(reason, modelId, payload, timestamp)
+            .setSourceTopic(record.topic())
+            .setPartition(record.partition())
+            .setOffset(record.offset())
+            .build();
+    // A record over the limit is not carried whole through the job; the sink fits the others.
+    return payload.length > maxRecordBytes ? DeadLetters.truncate(dl, TOO_LARGE_PREFIX_BYTES) : dl;
   }
 
   @Override

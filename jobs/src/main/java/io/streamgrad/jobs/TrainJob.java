@@ -3,9 +3,11 @@ package io.streamgrad.jobs;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.operator.DeadLetterMetrics;
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DeadLetters;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -36,6 +38,15 @@ public final class TrainJob {
   /** A broker's default {@code transaction.max.timeout.ms}. */
   static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000;
 
+  /** A broker's default {@code message.max.bytes} (a topic's {@code max.message.bytes}). */
+  public static final int BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+  /** A producer's default {@code max.request.size}. */
+  static final int PRODUCER_DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
+
+  /** Room for a dead letter's key (its reason) and Kafka's record and batch headers. */
+  static final int RECORD_OVERHEAD_BYTES = 1024;
+
   private TrainJob() {}
 
   /** Kafka settings of the job. */
@@ -57,6 +68,19 @@ public final class TrainJob {
     public long[] failAfter = new long[0];
     /** Identifies this run's failure counters. */
     public String runId = "train";
+    /** Records larger than this are refused before decoding ({@code record too large: N bytes}). */
+    public int maxRecordBytes = SampleDecoder.DEFAULT_MAX_RECORD_BYTES;
+    /** Writer schemas of {@code Sample} that producers announced, as JSON, besides the released ones. */
+    public List<String> writerSchemas = List.of();
+    /** The dead-letter topic's {@code max.message.bytes}, when known (the job's preflight reads it). */
+    public int deadLetterTopicMaxBytes = BROKER_DEFAULT_MAX_MESSAGE_BYTES;
+
+    /** The largest dead letter the dead-letter producer and topic both accept, with room for the record's key and headers. */
+    public int deadLetterMaxBytes() {
+      Object configured = clientProperties.get("max.request.size");
+      int request = configured == null ? PRODUCER_DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(configured.toString().trim());
+      return Math.min(request, deadLetterTopicMaxBytes) - RECORD_OVERHEAD_BYTES;
+    }
   }
 
   /** Adds the job to {@code env}; returns the snapshot stream (already written to Kafka). */
@@ -101,7 +125,7 @@ public final class TrainJob {
     samples
         .getSideOutput(UNDECODABLE)
         .union(snapshots.getSideOutput(OnlineTrainer.REJECTED))
-        .sinkTo(sink(kafka, kafka.deadLettersTopic, "dead-letters", new DeadLetterKey(), new DeadLetterValue()))
+        .sinkTo(sink(kafka, kafka.deadLettersTopic, "dead-letters", new DeadLetterKey(), new DeadLetterValue(kafka.deadLetterMaxBytes())))
         .name("Kafka dead letters")
         .uid("streamgrad-dead-letters-sink");
     return snapshots;
@@ -115,7 +139,7 @@ public final class TrainJob {
             .setTopics(kafka.samplesTopic)
             .setGroupId(kafka.groupId)
             .setStartingOffsets(startingOffsets(kafka.startingOffsets))
-            .setDeserializer(new SampleDecoder(features))
+            .setDeserializer(new SampleDecoder(features, kafka.maxRecordBytes, kafka.writerSchemas))
             .setProperties(kafka.clientProperties);
     if (kafka.bounded) {
       b.setBounded(OffsetsInitializer.latest());
@@ -124,7 +148,7 @@ public final class TrainJob {
   }
 
   /** Parses {@code --starting-offsets}; a restored job always resumes from its checkpoint instead. */
-  static OffsetsInitializer startingOffsets(String spec) {
+  public static OffsetsInitializer startingOffsets(String spec) {
     switch (spec) {
       case "earliest":
         return OffsetsInitializer.earliest();
@@ -200,12 +224,19 @@ public final class TrainJob {
     }
   }
 
+  /** Dead letters always fit their topic: a payload too large is cut to a prefix here, the one place every dead letter passes. */
   static final class DeadLetterValue implements SerializationSchema<DeadLetter> {
     private static final long serialVersionUID = 1L;
+    private final int maxBytes;
+
+    DeadLetterValue(int maxBytes) {
+      this.maxBytes = maxBytes;
+    }
 
     @Override
     public byte[] serialize(DeadLetter d) {
-      return WireFormat.encode(d);
+      byte[] bytes = WireFormat.encode(d);
+      return bytes.length <= maxBytes ? bytes : WireFormat.encode(DeadLetters.fit(d, maxBytes));
     }
   }
 

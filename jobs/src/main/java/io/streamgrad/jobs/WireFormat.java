@@ -1,11 +1,13 @@
 package io.streamgrad.jobs;
 
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.KnownSchemas;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import org.apache.avro.message.BinaryMessageDecoder;
 
 /**
  * The Kafka record values: Avro single-object encoding, with the generated classes' shared
@@ -37,14 +39,18 @@ public final class WireFormat {
     return bytes(d::toByteBuffer, "DeadLetter");
   }
 
-  /** Decodes a snapshot written by the job; fails loudly, since the job wrote it. */
+  // Readers of every released version: a dead letter written by an older job still decodes.
+  private static final BinaryMessageDecoder<WeightSnapshot> SNAPSHOTS = WeightSnapshot.createDecoder(KnownSchemas.released());
+  private static final BinaryMessageDecoder<DeadLetter> DEAD_LETTERS = DeadLetter.createDecoder(KnownSchemas.released());
+
+  /** Decodes a snapshot written by the job (any released version); fails loudly, since the job wrote it. */
   public static WeightSnapshot snapshot(byte[] bytes) {
-    return decode(WeightSnapshot::fromByteBuffer, bytes, "WeightSnapshot");
+    return decode(SNAPSHOTS::decode, bytes, "WeightSnapshot");
   }
 
-  /** Decodes a dead letter written by the job. */
+  /** Decodes a dead letter written by the job (any released version). */
   public static DeadLetter deadLetter(byte[] bytes) {
-    return decode(DeadLetter::fromByteBuffer, bytes, "DeadLetter");
+    return decode(DEAD_LETTERS::decode, bytes, "DeadLetter");
   }
 
   static byte[] bytes(ByteBuffer b) {

@@ -25,13 +25,17 @@ class SampleDecoderTest {
   private final SampleDecoder decoder = new SampleDecoder(3);
 
   private Either<DenseSample, DeadLetter> decode(byte[] value) throws Exception {
+    return decode(decoder, new ConsumerRecord<>("samples", 1, 42L, "k".getBytes(), value));
+  }
+
+  private static Either<DenseSample, DeadLetter> decode(SampleDecoder d, ConsumerRecord<byte[], byte[]> record) throws Exception {
     List<Either<DenseSample, DeadLetter>> out = new ArrayList<>();
-    decoder.deserialize(
-        new ConsumerRecord<>("samples", 1, 42L, "k".getBytes(), value),
+    d.deserialize(
+        record,
         new Collector<>() {
           @Override
-          public void collect(Either<DenseSample, DeadLetter> record) {
-            out.add(record);
+          public void collect(Either<DenseSample, DeadLetter> r) {
+            out.add(r);
           }
 
           @Override
@@ -123,5 +127,53 @@ class SampleDecoderTest {
     assertEquals("negative weight", reason(bytes(good().setWeight(-0.5f).build())));
     assertEquals("empty model id", reason(bytes(good().setModelId("").build())));
     assertEquals("model id longer than 256 characters", reason(bytes(good().setModelId("x".repeat(257)).build())));
+    byte[] padded = java.util.Arrays.copyOf(bytes(good().build()), bytes(good().build()).length + 2);
+    assertEquals("malformed Avro body: 2 trailing bytes", reason(padded), "a body must be consumed exactly");
+  }
+
+  @Test
+  void aDeadLetterNamesItsModelWhenTheRecordCouldBeRead() throws Exception {
+    assertEquals("m", decode(bytes(good().setLabel(Float.NaN).build())).right().getModelId());
+    String huge = "é".repeat(450_000); // 900 KB of model id
+    DeadLetter d = decode(bytes(good().setModelId(huge).build())).right();
+    assertEquals("model id longer than 256 characters", d.getReason());
+    assertEquals(huge.substring(0, 256), d.getModelId(), "cut to 256 characters");
+    assertEquals(null, decode(new byte[] {1, 2, 3}).right().getModelId(), "unreadable: no model");
+  }
+
+  @Test
+  void aRecordOverTheLimitIsRefusedBeforeDecodingWithAPrefix() throws Exception {
+    SampleDecoder small = new SampleDecoder(3, 100_000, List.of());
+    byte[] big = new byte[1_048_508];
+    new java.util.Random(1).nextBytes(big);
+    DeadLetter d = decode(small, new ConsumerRecord<>("samples", 0, 7L, null, big)).right();
+    assertEquals("record too large: 1048508 bytes", d.getReason());
+    assertEquals(SampleDecoder.TOO_LARGE_PREFIX_BYTES, d.getPayload().remaining());
+    assertEquals(1_048_508L, d.getPayloadSize());
+    assertEquals(64, d.getPayloadSha256().length());
+    assertEquals(7L, d.getOffset());
+  }
+
+  @Test
+  void announcedWriterSchemasAreResolved() throws Exception {
+    org.apache.avro.Schema newer = new org.apache.avro.Schema.Parser().parse(Sample.getClassSchema().toString()
+        .replace("\"name\":\"eventTime\"", "\"name\":\"source\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"eventTime\""));
+    org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(newer);
+    r.put("modelId", "m");
+    r.put("features", List.of(1f, 2f, 3f));
+    r.put("label", 0.5f);
+    r.put("weight", 1f);
+    r.put("source", "sensor");
+    r.put("eventTime", null);
+    java.nio.ByteBuffer b = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+        org.apache.avro.generic.GenericData.get(), newer).encode(r);
+    byte[] value = new byte[b.remaining()];
+    b.get(value);
+    assertEquals("unknown schema fingerprint", reason(value), "not announced");
+    Either<DenseSample, DeadLetter> resolved = decode(
+        new SampleDecoder(3, SampleDecoder.DEFAULT_MAX_RECORD_BYTES, List.of(newer.toString())),
+        new ConsumerRecord<>("samples", 0, 1L, null, value));
+    assertTrue(resolved.isLeft(), "announced: resolved to the reader's version");
+    assertArrayEquals(new float[] {1f, 2f, 3f}, resolved.left().features);
   }
 }

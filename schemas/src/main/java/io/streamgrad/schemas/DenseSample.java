@@ -9,6 +9,9 @@ import java.util.Objects;
  * serializer: no boxing, no Kryo). {@link SampleReader} decodes Kafka bytes straight into it.
  */
 public class DenseSample {
+  /** Longest model id a sample may carry, in characters. */
+  public static final int MAX_MODEL_ID_LENGTH = 256;
+
   public String modelId;
   public float[] features;
   public float label;

@@ -5,6 +5,7 @@ import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DeadLetters;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -244,12 +245,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     if (model != null) {
       model.deadLetters.count(reason);
     }
+    java.nio.ByteBuffer encoded = sample.toByteBuffer();
+    byte[] payload = new byte[encoded.remaining()];
+    encoded.get(payload);
     DeadLetter dl =
-        DeadLetter.newBuilder()
-            .setReason(reason)
-            .setPayload(sample.toByteBuffer())
-            .setTimestamp(java.time.Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime()))
-            .build();
+        DeadLetters.of(reason, sample.getModelId(), payload, getProcessingTimeService().getCurrentProcessingTime()).build();
     output.collect(rejectedTag, new StreamRecord<>(dl));
   }
 }

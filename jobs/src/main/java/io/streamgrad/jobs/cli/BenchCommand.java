@@ -63,11 +63,30 @@ public final class BenchCommand implements Callable<Integer> {
     List<Config> parsed = new ArrayList<>();
     for (String c : configs) {
       String[] fm = c.toLowerCase().split("x");
-      if (fm.length != 2) {
-        System.err.println("bench: a configuration is FEATURESxMODELS, e.g. 16x1, not '" + c + "'");
-        return 2;
+      int features;
+      int models;
+      try {
+        features = fm.length == 2 ? Integer.parseInt(fm[0].trim()) : 0;
+        models = fm.length == 2 ? Integer.parseInt(fm[1].trim()) : 0;
+      } catch (NumberFormatException e) {
+        features = 0;
+        models = 0;
       }
-      parsed.add(new Config(Integer.parseInt(fm[0].trim()), Integer.parseInt(fm[1].trim()), samples));
+      if (features <= 0 || models <= 0) {
+        throw new BadOption("--configs: a configuration is FEATURESxMODELS with positive counts, e.g. 16x1, not '" + c + "'");
+      }
+      parsed.add(new Config(features, models, samples));
+    }
+    Check.positive("--samples", samples);
+    Check.positive("--batch-size", batchSize);
+    Check.positive("--parallelism", parallelism);
+    Check.positive("--rounds", rounds);
+    Check.atLeast("--warmup-rounds", warmupRounds, 0);
+    if (bootstrapServers != null) {
+      KafkaOptions k = new KafkaOptions();
+      k.bootstrapServers = bootstrapServers;
+      k.kafkaTimeout = java.time.Duration.ofSeconds(10);
+      k.preflight().close(); // reachable, or the cause within 10 s
     }
     EmbeddedKafka broker = null;
     try {

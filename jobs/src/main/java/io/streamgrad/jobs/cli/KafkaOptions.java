@@ -1,6 +1,8 @@
 package io.streamgrad.jobs.cli;
 
+import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.TrainJob;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -28,6 +30,10 @@ public final class KafkaOptions {
       description = "Prefix of the transactional ids with exactly-once; unique per job on a cluster (default: ${DEFAULT-VALUE}).")
   String transactionalIdPrefix;
 
+  @Option(names = "--kafka-timeout", defaultValue = "10s", converter = DurationConverter.class,
+      description = "How long to wait for Kafka to answer before failing with the cause, e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
+  Duration kafkaTimeout = Duration.ofSeconds(10);
+
   @Option(
       names = "--kafka-property",
       paramLabel = "KEY=VALUE",
@@ -41,6 +47,35 @@ public final class KafkaOptions {
       p.put("bootstrap.servers", bootstrapServers);
     }
     return p;
+  }
+
+  /** Checks the values (no connection yet); {@code bootstrapRequired} for commands that have no embedded broker. */
+  void validate(boolean bootstrapRequired) {
+    if (bootstrapRequired) {
+      Check.required("--bootstrap-servers", bootstrapServers);
+    } else if (bootstrapServers != null) {
+      Check.notBlank("--bootstrap-servers", bootstrapServers);
+    }
+    Check.notBlank("--samples-topic", samplesTopic);
+    Check.notBlank("--snapshots-topic", snapshotsTopic);
+    Check.notBlank("--dead-letters-topic", deadLettersTopic);
+    Check.oneOf("--delivery", delivery, "at-least-once", "exactly-once");
+    Check.notBlank("--transactional-id-prefix", transactionalIdPrefix);
+    if (kafkaTimeout.isZero() || kafkaTimeout.isNegative()) {
+      throw new BadOption("--kafka-timeout must be positive, got " + kafkaTimeout.toMillis() + "ms");
+    }
+    for (String address : bootstrapServers == null ? new String[0] : bootstrapServers.split(",")) {
+      try {
+        KafkaPreflight.probeSyntax(address.trim());
+      } catch (IllegalArgumentException e) {
+        throw new BadOption(e.getMessage());
+      }
+    }
+  }
+
+  /** Connects to Kafka or fails within {@code --kafka-timeout}, naming the address and the cause. */
+  KafkaPreflight preflight() {
+    return KafkaPreflight.connect(bootstrapServers, clientProperties(), kafkaTimeout);
   }
 
   TrainJob.KafkaSettings settings() {

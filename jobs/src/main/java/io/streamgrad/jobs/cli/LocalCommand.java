@@ -3,6 +3,7 @@ package io.streamgrad.jobs.cli;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.jobs.EmbeddedKafka;
 import io.streamgrad.jobs.FailureInjection;
+import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.FloatLists;
@@ -10,10 +11,14 @@ import io.streamgrad.schemas.WeightSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,6 +36,9 @@ public final class LocalCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka = new KafkaOptions();
   @Mixin TrainerOptions trainer = new TrainerOptions();
   @Mixin ProduceCommand.DataOptions data = new ProduceCommand.DataOptions();
+  @Mixin RuntimeOptions runtime = new RuntimeOptions();
+  @Mixin InputOptions input = new InputOptions();
+  @Mixin VerboseOption verbose = new VerboseOption();
 
   @Option(names = "--partitions", defaultValue = "2", description = "Partitions of the samples topic (default: ${DEFAULT-VALUE}).")
   int partitions;
@@ -50,43 +58,63 @@ public final class LocalCommand implements Callable<Integer> {
   long checkpointIntervalMs;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     long start = System.nanoTime();
+    // Every option first: nothing is produced with a value the job would refuse later.
+    kafka.validate(false);
+    trainer.validate();
+    data.validate();
+    runtime.validate();
+    List<String> writerSchemas = input.validate();
+    Check.positive("--partitions", partitions);
+    Check.positive("--parallelism", parallelism);
+    Check.positive("--checkpoint-interval-ms", checkpointIntervalMs);
+    for (long n : failAfter) {
+      Check.positive("--fail-after", n);
+    }
+    OnlineTrainer t = trainer.build();
+    TrainJob.KafkaSettings settings = kafka.settings();
     EmbeddedKafka broker = null;
+    Path checkpoints = null;
     try {
       if (kafka.bootstrapServers == null) {
         broker = new EmbeddedKafka();
         kafka.bootstrapServers = broker.bootstrapServers();
+        settings.bootstrapServers = kafka.bootstrapServers;
         System.err.println("started an embedded Kafka 4.2 broker (KRaft) at " + kafka.bootstrapServers);
+      } else {
+        kafka.preflight().close(); // reachable, or the cause within --kafka-timeout
       }
       EmbeddedKafka.createTopics(kafka.bootstrapServers, partitions, kafka.samplesTopic, kafka.snapshotsTopic, kafka.deadLettersTopic);
+      // The topics may hold records of earlier runs: this run reads only what it writes from now on.
+      long since = System.currentTimeMillis();
       ProduceCommand.Result produced =
           ProduceCommand.produce(kafka, data, trainer.features, null, null, 0, System.err);
       System.err.println("produced " + produced.produced() + " records for " + data.models + " models"
           + (produced.corrupted() > 0 ? " (" + produced.corrupted() + " bad on purpose)" : ""));
 
-      OnlineTrainer t = trainer.build();
-      TrainJob.KafkaSettings settings = kafka.settings();
       StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
       // Exactly-once commits with checkpoints (the last one after the input ends).
-      boolean transactional = settings.delivery == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE;
-      boolean checkpoints = transactional || failAfter.length > 0;
-      TrainCommand.configure(env, parallelism, checkpoints ? checkpointIntervalMs : 0);
-      // A local run that keeps failing should end with an error, not restart forever.
-      env.configure(
-          org.apache.flink.configuration.Configuration.fromMap(
-              Map.of(
-                  "restart-strategy.type", "fixed-delay",
-                  "restart-strategy.fixed-delay.attempts", String.valueOf(failAfter.length + 3),
-                  "restart-strategy.fixed-delay.delay", "200 ms")),
-          LocalCommand.class.getClassLoader());
+      boolean checkpointed = settings.delivery == DeliveryGuarantee.EXACTLY_ONCE || failAfter.length > 0;
+      RuntimeSettings rt = runtime.settings(parallelism, checkpointed ? checkpointIntervalMs : 0);
+      if (checkpointed && rt.checkpointDir == null) {
+        checkpoints = Files.createTempDirectory("streamgrad-local-checkpoints");
+        rt.checkpointDir = checkpoints.toString();
+      }
+      // A local run that keeps failing ends with its error, not a restart loop.
+      if (rt.maxRestarts == null) {
+        rt.maxRestarts = failAfter.length + 3;
+      }
+      rt.restartDelay = Duration.ofMillis(200);
+      rt.applyTo(env);
       String runId = "local-" + UUID.randomUUID();
       settings.failAfter = failAfter;
       settings.runId = runId;
       settings.groupId = "streamgrad-local-" + UUID.randomUUID();
-      settings.startingOffsets = "earliest";
+      settings.startingOffsets = String.valueOf(since);
       settings.transactionalIdPrefix = settings.transactionalIdPrefix + "-" + UUID.randomUUID();
       settings.bounded = true; // stop once everything produced above is consumed
+      input.applyTo(settings, writerSchemas);
       TrainJob.build(env, settings, t);
       System.err.println("training " + t.config().model.name() + " with " + t.config().optimizer + " on a Flink MiniCluster…");
       env.execute("streamgrad-local");
@@ -94,14 +122,14 @@ public final class LocalCommand implements Callable<Integer> {
       int restarts = FailureInjection.failures(runId);
       FailureInjection.forget(runId);
       WatchCommand.Table table = new WatchCommand.Table(System.out, produced.trueWeights());
-      Map<String, java.util.List<Long>> versions = new TreeMap<>();
-      WatchCommand.read(kafka, kafka.snapshotsTopic, 1500, bytes -> {
+      Map<String, List<Long>> versions = new TreeMap<>();
+      WatchCommand.read(kafka, kafka.snapshotsTopic, 1500, since, bytes -> {
         WeightSnapshot s = WireFormat.snapshot(bytes);
-        versions.computeIfAbsent(s.getModelId(), k -> new java.util.ArrayList<>()).add(s.getVersion());
+        versions.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s.getVersion());
         table.row(s);
       });
       Map<String, Long> deadLetters = new TreeMap<>();
-      WatchCommand.read(kafka, kafka.deadLettersTopic, 1000,
+      WatchCommand.read(kafka, kafka.deadLettersTopic, 1000, since,
           bytes -> deadLetters.merge(WireFormat.deadLetter(bytes).getReason(), 1L, Long::sum));
 
       System.out.println();
@@ -114,20 +142,18 @@ public final class LocalCommand implements Callable<Integer> {
         }
       }
       long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
+      long seen = table.latest.values().stream().mapToLong(WeightSnapshot::getSamplesSeen).sum();
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("%d samples, %d dead letters %s, %d restarts, %.1f s%n", produced.produced(), dead, deadLetters, restarts, seconds);
+      System.out.printf("%d records produced, %d samples trained on, %d dead letters %s, %d restarts, %.1f s%n",
+          produced.produced(), seen, dead, deadLetters, restarts, seconds);
       if (summaryJson != null) {
-        Files.writeString(summaryJson, summary(produced, dead, deadLetters, restarts, seconds, table.latest, versions), StandardCharsets.UTF_8);
+        Files.writeString(summaryJson, summary(produced, seen, dead, deadLetters, restarts, seconds, table.latest, versions), StandardCharsets.UTF_8);
       }
       if (table.latest.isEmpty()) {
         System.err.println("local: no snapshot arrived; is the snapshots topic readable?");
         return 1;
       }
       return 0;
-    } catch (Exception e) {
-      System.err.println("local failed: " + e);
-      e.printStackTrace();
-      return 1;
     } finally {
       if (broker != null) {
         try {
@@ -136,19 +162,32 @@ public final class LocalCommand implements Callable<Integer> {
           System.err.println("stopping the embedded broker failed: " + e);
         }
       }
+      if (checkpoints != null) {
+        deleteRecursively(checkpoints);
+      }
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      System.err.println("could not delete " + dir + ": " + e.getMessage());
     }
   }
 
   static String summary(
       ProduceCommand.Result produced,
+      long seen,
       long dead,
       Map<String, Long> byReason,
       int restarts,
       double seconds,
       Map<String, WeightSnapshot> latest,
-      Map<String, java.util.List<Long>> versions) {
+      Map<String, List<Long>> versions) {
     StringBuilder b = new StringBuilder("{\n");
     b.append("  \"samples\": ").append(produced.produced()).append(",\n");
+    b.append("  \"samplesSeen\": ").append(seen).append(",\n");
     b.append("  \"deadLetters\": ").append(dead).append(",\n");
     b.append("  \"deadLettersByReason\": {");
     int i = 0;
@@ -167,8 +206,8 @@ public final class LocalCommand implements Callable<Integer> {
           .append(", \"samplesSeen\": ").append(s.getSamplesSeen())
           .append(", \"version\": ").append(s.getVersion())
           .append(", \"finalLoss\": ").append(Json.number(s.getBatchLoss()))
-          .append(", \"snapshots\": ").append(versions.getOrDefault(e.getKey(), java.util.List.of()).size())
-          .append(", \"duplicateSnapshots\": ").append(duplicates(versions.getOrDefault(e.getKey(), java.util.List.of())))
+          .append(", \"snapshots\": ").append(versions.getOrDefault(e.getKey(), List.of()).size())
+          .append(", \"duplicateSnapshots\": ").append(duplicates(versions.getOrDefault(e.getKey(), List.of())))
           .append(", \"maxAbsWeightError\": ").append(truth == null ? "null" : Json.number(WatchCommand.maxAbsError(s.getWeights(), truth)))
           .append(", \"weights\": ").append(Json.array(FloatLists.unboxed(s.getWeights())))
           .append(", \"trueWeights\": ").append(truth == null ? "null" : Json.array(truth))
@@ -177,7 +216,7 @@ public final class LocalCommand implements Callable<Integer> {
     return b.append("\n  ]\n}\n").toString();
   }
 
-  static long duplicates(java.util.List<Long> versions) {
+  static long duplicates(List<Long> versions) {
     return versions.size() - versions.stream().distinct().count();
   }
 }

@@ -2,6 +2,7 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.CorruptRecords;
 import io.streamgrad.jobs.KafkaClients;
+import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.SyntheticData;
 import io.streamgrad.schemas.Sample;
 import java.io.BufferedReader;
@@ -29,6 +30,7 @@ public final class ProduceCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
   @Mixin DataOptions data = new DataOptions();
+  @Mixin VerboseOption verbose = new VerboseOption();
 
   @Option(names = "--features", defaultValue = "16", description = "Features per synthetic sample (default: ${DEFAULT-VALUE}).")
   int features;
@@ -62,6 +64,13 @@ public final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--corrupt-fraction", defaultValue = "0",
         description = "Replace this fraction of the records by bad ones, every kind in turn (tests, demos) (default: ${DEFAULT-VALUE}).")
     double corruptFraction;
+
+    void validate() {
+      Check.positive("--samples", samples);
+      Check.positive("--models", models);
+      Check.nonNegativeFinite("--noise", noise);
+      Check.inRange("--corrupt-fraction", corruptFraction, 0, 1, false);
+    }
   }
 
   /** What a run produced: records in total, how many were made bad, and the true weights (synthetic data). */
@@ -69,9 +78,19 @@ public final class ProduceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (kafka.bootstrapServers == null) {
-      System.err.println("produce: --bootstrap-servers is required");
-      return 2;
+    kafka.validate(true);
+    Check.nonNegativeFinite("--rate", rate);
+    if (csv == null) {
+      data.validate();
+      Check.positive("--features", features);
+    } else {
+      Check.notBlank("--model-id", csvModelId);
+      if (!Files.isRegularFile(csv)) {
+        throw new BadOption("--csv " + csv + ": no such file");
+      }
+    }
+    try (KafkaPreflight check = kafka.preflight()) {
+      check.requireTopicsOrAutoCreation("where the samples go", List.of(kafka.samplesTopic));
     }
     Result r = produce(kafka, data, features, csv, csvModelId, rate, progress ? System.err : null);
     System.out.println("produced " + r.produced() + " records to " + kafka.samplesTopic
@@ -89,10 +108,16 @@ public final class ProduceCommand implements Callable<Integer> {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    // Never wait for ever: a send that cannot complete fails the command within these bounds.
+    long timeoutMs = kafka.kafkaTimeout.toMillis();
+    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutMs));
+    p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(timeoutMs));
+    p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(3 * timeoutMs)); // >= linger + request timeout
     long sent = 0;
     long start = System.nanoTime();
     SendErrors errors = new SendErrors();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+    KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
+    try {
       if (csv != null) {
         try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
           String line;
@@ -116,16 +141,14 @@ public final class ProduceCommand implements Callable<Integer> {
               throw new IllegalArgumentException(csv + " line " + lineNumber + " is not a row of numbers: " + line, e);
             }
             float y = x.remove(x.size() - 1);
+            errors.check(kafka.samplesTopic);
             send(producer, kafka.samplesTopic, Sample.newBuilder().setModelId(csvModelId).setFeatures(x).setLabel(y).build(), errors);
             pace(++sent, start, rate);
           }
         }
         producer.flush();
-        errors.check(sent);
+        errors.check(kafka.samplesTopic);
         return new Result(sent, 0, Map.of());
-      }
-      if (!(data.corruptFraction >= 0 && data.corruptFraction <= 1)) {
-        throw new IllegalArgumentException("--corrupt-fraction must be in [0, 1], got " + data.corruptFraction);
       }
       SyntheticData gen = new SyntheticData(features, data.models, data.noise, data.seed);
       CorruptRecords corrupt = new CorruptRecords(data.seed + 1);
@@ -133,10 +156,11 @@ public final class ProduceCommand implements Callable<Integer> {
       long corrupted = 0;
       Progress bar = new Progress(progressOut, data.samples);
       for (; sent < data.samples; sent++) {
+        errors.check(kafka.samplesTopic);
         Sample s = gen.next();
         if (data.corruptFraction > 0 && pick.nextDouble() < data.corruptFraction) {
           CorruptRecords.Bad bad = corrupt.next(s);
-          producer.send(new ProducerRecord<>(kafka.samplesTopic, bad.key().getBytes(StandardCharsets.UTF_8), bad.value()), errors);
+          send(producer, new ProducerRecord<>(kafka.samplesTopic, bad.key().getBytes(StandardCharsets.UTF_8), bad.value()), errors);
           corrupted++;
         } else {
           send(producer, kafka.samplesTopic, s, errors);
@@ -146,30 +170,47 @@ public final class ProduceCommand implements Callable<Integer> {
       }
       producer.flush();
       bar.done();
-      errors.check(sent);
+      errors.check(kafka.samplesTopic);
       return new Result(sent, corrupted, gen.trueWeights());
+    } finally {
+      producer.close(kafka.kafkaTimeout); // a dead broker must not hold the command up either
     }
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s, SendErrors errors) {
-    producer.send(KafkaClients.record(topic, s), errors);
+    send(producer, KafkaClients.record(topic, s), errors);
   }
 
-  /** Counts records Kafka did not accept, so that produce fails instead of losing them quietly. */
+  /** A send that cannot even be queued (no metadata within max.block.ms) fails with the count written. */
+  private static void send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record, SendErrors errors) {
+    try {
+      producer.send(record, errors);
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new IllegalStateException(errors.written.get() + " records were written to '" + record.topic()
+          + "' before Kafka stopped taking them: " + e.getMessage(), e);
+    }
+  }
+
+  /** Counts what Kafka accepted and refused, so that produce stops and fails instead of losing records quietly. */
   static final class SendErrors implements org.apache.kafka.clients.producer.Callback {
+    private final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
     private volatile Exception first;
 
     @Override
     public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
-      if (e != null && failed.getAndIncrement() == 0) {
+      if (e == null) {
+        written.incrementAndGet();
+      } else if (failed.getAndIncrement() == 0) {
         first = e;
       }
     }
 
-    void check(long sent) {
+    /** Fails once any record was refused, naming how many were written. */
+    void check(String topic) {
       if (failed.get() > 0) {
-        throw new IllegalStateException(failed.get() + " of " + sent + " records were not written to Kafka; first error: " + first, first);
+        throw new IllegalStateException(written.get() + " records were written to '" + topic + "' before Kafka refused one ("
+            + failed.get() + " refused): " + first.getMessage(), first);
       }
     }
   }

@@ -1,10 +1,14 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.jobs.InitialModels;
+import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.schemas.WeightSnapshot;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,6 +20,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
   @Mixin TrainerOptions trainer = new TrainerOptions();
+  @Mixin RuntimeOptions runtime = new RuntimeOptions();
+  @Mixin InputOptions input = new InputOptions();
+  @Mixin VerboseOption verbose = new VerboseOption();
 
   @Option(names = "--group-id", defaultValue = "streamgrad-train", description = "Kafka consumer group (default: ${DEFAULT-VALUE}).")
   String groupId;
@@ -34,54 +41,59 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Warm start: models without state start from their latest snapshot in SOURCE: topic:NAME (committed snapshots), file:PATH (an Avro container file of WeightSnapshot), or a bare file path or topic name.")
   String initialModel;
 
-  @Option(names = "--buffer-timeout-ms", defaultValue = "-2",
+  @Option(names = "--buffer-timeout-ms",
       description = "Flink network buffer timeout: lower means less sample-to-snapshot latency, some throughput cost; 0 flushes every record (default: Flink's, 100 ms).")
-  long bufferTimeoutMs;
+  Long bufferTimeoutMs;
 
   @Option(names = "--bounded", description = "Stop at the offsets that are the latest when the job starts (tests, backfills).")
   boolean bounded;
 
   @Override
   public Integer call() throws Exception {
-    if (kafka.bootstrapServers == null) {
-      System.err.println("train: --bootstrap-servers is required");
-      return 2;
+    // Every option first: nothing is submitted with a value the job would refuse later.
+    kafka.validate(true);
+    trainer.validate();
+    runtime.validate();
+    List<String> writerSchemas = input.validate();
+    Check.atLeast("--parallelism", parallelism, 0);
+    Check.atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 0);
+    if (bufferTimeoutMs != null) {
+      Check.atLeast("--buffer-timeout-ms", bufferTimeoutMs, 0);
+    }
+    try {
+      TrainJob.startingOffsets(startingOffsets);
+    } catch (IllegalArgumentException e) {
+      throw new BadOption("--" + e.getMessage().replace("starting offsets", "starting-offsets"));
     }
     TrainJob.KafkaSettings settings = kafka.settings();
-    if (settings.delivery == org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs <= 0) {
-      System.err.println("train: --delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
-      return 2;
-    }
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    configure(env, parallelism, checkpointIntervalMs);
-    if (bufferTimeoutMs >= 0) {
-      env.setBufferTimeout(bufferTimeoutMs);
+    if (settings.delivery == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs <= 0) {
+      throw new BadOption("--delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
     }
     settings.groupId = groupId;
     settings.startingOffsets = startingOffsets;
     settings.bounded = bounded;
-    java.util.Map<String, io.streamgrad.schemas.WeightSnapshot> initial = java.util.Map.of();
+    input.applyTo(settings, writerSchemas);
+    try (KafkaPreflight kafkaCheck = kafka.preflight()) {
+      kafkaCheck.requireTopics("the samples to train on", List.of(settings.samplesTopic));
+      kafkaCheck.requireTopicsOrAutoCreation("where snapshots and dead letters go", List.of(settings.snapshotsTopic, settings.deadLettersTopic));
+      settings.deadLetterTopicMaxBytes = kafkaCheck.maxMessageBytes(settings.deadLettersTopic);
+    }
+    Map<String, WeightSnapshot> initial = Map.of();
     if (initialModel != null) {
-      initial = io.streamgrad.jobs.InitialModels.load(initialModel, settings);
+      initial = InitialModels.load(initialModel, settings);
       System.err.println("streamgrad train: warm start of " + initial.size() + " models from " + initialModel);
     }
     OnlineTrainer t = trainer.build(initial);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    List<String> runtimeSaid = runtime.settings(parallelism, checkpointIntervalMs).applyTo(env);
+    if (bufferTimeoutMs != null) {
+      env.setBufferTimeout(bufferTimeoutMs);
+    }
     TrainJob.build(env, settings, t);
     System.err.println("streamgrad train: " + kafka + ", " + t.config().model.name() + ", " + t.config().optimizer);
+    runtimeSaid.forEach(line -> System.err.println("streamgrad train: " + line));
     env.execute("streamgrad-train");
     return 0;
-  }
-
-  static void configure(StreamExecutionEnvironment env, int parallelism, long checkpointIntervalMs) {
-    Configuration conf = new Configuration();
-    conf.set(PipelineOptions.GENERIC_TYPES, false); // everything has a Flink serializer: no Kryo
-    env.configure(conf, TrainCommand.class.getClassLoader());
-    if (parallelism > 0) {
-      env.setParallelism(parallelism);
-    }
-    if (checkpointIntervalMs > 0) {
-      env.enableCheckpointing(checkpointIntervalMs);
-    }
   }
 
   /**
@@ -90,7 +102,7 @@ public final class TrainCommand implements Callable<Integer> {
    */
   public static void main(String[] args) {
     io.streamgrad.schemas.AvroTrust.install();
-    int code = new picocli.CommandLine(new TrainCommand()).execute(args);
+    int code = StreamgradCli.commandLine(new TrainCommand()).execute(args);
     if (code != 0) {
       throw new IllegalStateException("streamgrad train failed with exit code " + code + " (see the messages above)");
     }

@@ -59,11 +59,43 @@ public final class TrainerOptions {
       description = "Snapshots also carry the optimizer's state (momentum, Adam moments), so a warm start from them is exact.")
   boolean snapshotOptimizerState;
 
+  /** Refuses any value the trainer cannot use, before anything is produced or submitted. */
+  void validate() {
+    Check.positive("--features", features);
+    Check.positiveFinite("--lr", lr);
+    Check.inRange("--momentum", momentum, 0, 1, true);
+    Check.nonNegativeFinite("--weight-decay", weightDecay);
+    Check.positive("--batch-size", batchSize);
+    Check.atLeast("--max-batch-delay-ms", maxBatchDelayMs, 0);
+    Check.positive("--snapshot-every", snapshotEvery);
+    Check.nonNegativeFinite("--grad-clip-norm", gradClipNorm);
+    Check.oneOf("--optimizer", optimizer.trim(), "sgd", "adam", "adagrad");
+    if (nesterov && !(optimizer.trim().equals("sgd") && momentum > 0)) {
+      throw new BadOption("--nesterov needs --optimizer sgd and a --momentum > 0");
+    }
+    model();
+    if (loss != null) {
+      loss();
+    }
+    build(); // anything else the builder refuses, e.g. a hidden layer of size 0
+  }
+
   OnlineTrainer build() {
     return build(java.util.Map.of());
   }
 
   OnlineTrainer build(java.util.Map<String, io.streamgrad.schemas.WeightSnapshot> initialModels) {
+    try {
+      return builder(initialModels).build();
+    } catch (IllegalArgumentException e) {
+      if (!initialModels.isEmpty()) {
+        throw e; // a snapshot that does not fit the model: not an option's fault
+      }
+      throw new BadOption(e.getMessage());
+    }
+  }
+
+  private OnlineTrainer.Builder builder(java.util.Map<String, io.streamgrad.schemas.WeightSnapshot> initialModels) {
     OnlineTrainer.Builder b =
         OnlineTrainer.builder()
             .features(features)
@@ -79,7 +111,7 @@ public final class TrainerOptions {
     if (loss != null) {
       b.loss(loss());
     }
-    return b.build();
+    return b;
   }
 
   private ModelFactory model() {
@@ -91,11 +123,19 @@ public final class TrainerOptions {
       return Models.logistic();
     }
     if (m.startsWith("mlp:") || m.startsWith("mlp-relu:")) {
-      int[] hidden = Arrays.stream(m.substring(m.indexOf(':') + 1).split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+      int[] hidden;
+      try {
+        hidden = Arrays.stream(m.substring(m.indexOf(':') + 1).split(",", -1)).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+      } catch (NumberFormatException e) {
+        hidden = new int[] {0};
+      }
+      if (Arrays.stream(hidden).anyMatch(h -> h <= 0)) {
+        throw new BadOption("--model " + model + ": hidden layer sizes must be positive whole numbers, as in mlp:32,16");
+      }
       Models.MlpFactory f = Models.mlp(hidden);
       return m.startsWith("mlp-relu:") ? f.activation(Models.Activation.RELU) : f;
     }
-    throw new IllegalArgumentException("--model must be linear, logistic, mlp:H1[,H2...] or mlp-relu:H1[,H2...], not '" + model + "'");
+    throw new BadOption("--model must be linear, logistic, mlp:H1[,H2...] or mlp-relu:H1[,H2...], not '" + model + "'");
   }
 
   private Loss loss() {
@@ -107,10 +147,19 @@ public final class TrainerOptions {
       return Losses::bceWithLogits;
     }
     if (l.equals("huber") || l.startsWith("huber:")) {
-      float delta = l.equals("huber") ? 1f : Float.parseFloat(l.substring(6));
-      return (p, t, w) -> Losses.huber(p, t, delta, w);
+      float delta;
+      try {
+        delta = l.equals("huber") ? 1f : Float.parseFloat(l.substring(6));
+      } catch (NumberFormatException e) {
+        delta = Float.NaN;
+      }
+      if (!(delta > 0) || Float.isInfinite(delta)) {
+        throw new BadOption("--loss " + loss + ": huber's delta must be a positive number, as in huber:1.5");
+      }
+      float d = delta;
+      return (p, t, w) -> Losses.huber(p, t, d, w);
     }
-    throw new IllegalArgumentException("--loss must be mse, huber[:DELTA] or bce, not '" + loss + "'");
+    throw new BadOption("--loss must be mse, huber[:DELTA] or bce, not '" + loss + "'");
   }
 
   private OptimizerSpec optimizerSpec() {
@@ -122,7 +171,7 @@ public final class TrainerOptions {
       case "adagrad":
         return Optimizers.adagrad(lr).weightDecay(weightDecay);
       default:
-        throw new IllegalArgumentException("--optimizer must be sgd, adam or adagrad, not '" + optimizer + "'");
+        throw new BadOption("--optimizer must be sgd, adam or adagrad, not '" + optimizer + "'");
     }
   }
 }

@@ -1,20 +1,19 @@
 package io.streamgrad.jobs.cli;
 
+import io.streamgrad.jobs.KafkaClients;
+import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,6 +23,7 @@ import picocli.CommandLine.Option;
 public final class WatchCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
+  @Mixin VerboseOption verbose = new VerboseOption();
 
   @Option(names = "--idle-timeout-ms", defaultValue = "0",
       description = "Stop after this long without a new snapshot; 0 = run until interrupted (default: ${DEFAULT-VALUE}).")
@@ -35,9 +35,13 @@ public final class WatchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (kafka.bootstrapServers == null) {
-      System.err.println("watch: --bootstrap-servers is required");
-      return 2;
+    kafka.validate(true);
+    Check.atLeast("--idle-timeout-ms", idleTimeoutMs, 0);
+    if (trueWeights != null && !java.nio.file.Files.isRegularFile(trueWeights)) {
+      throw new BadOption("--true-weights " + trueWeights + ": no such file");
+    }
+    try (KafkaPreflight check = kafka.preflight()) {
+      check.requireTopics("the snapshots to watch", List.of(kafka.snapshotsTopic));
     }
     Table table = new Table(System.out, trueWeights == null ? Map.of() : readWeights(trueWeights));
     read(kafka, kafka.snapshotsTopic, idleTimeoutMs <= 0 ? Long.MAX_VALUE : idleTimeoutMs,
@@ -95,34 +99,44 @@ public final class WatchCommand implements Callable<Integer> {
     return m;
   }
 
-  private static final long ASSIGNMENT_TIMEOUT_MS = 60_000;
-
   /**
-   * Reads {@code topic} from the beginning until nothing new arrives for {@code idleMillis} after
-   * the consumer got its partitions.
+   * Reads {@code topic} (committed records only) from the beginning until nothing new arrives for
+   * {@code idleMillis}.
    */
   static long read(KafkaOptions kafka, String topic, long idleMillis, Consumer<byte[]> each) {
-    Properties p = kafka.clientProperties();
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "streamgrad-watch-" + UUID.randomUUID());
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return read(kafka, topic, idleMillis, 0, each);
+  }
+
+  /**
+   * Reads {@code topic} (committed records only) from the first record written at or after
+   * {@code fromTimestamp} (epoch millis; 0 = the beginning) until nothing new arrives for {@code
+   * idleMillis}. Partitions are assigned, not subscribed: no group to join, nothing committed.
+   */
+  static long read(KafkaOptions kafka, String topic, long idleMillis, long fromTimestamp, Consumer<byte[]> each) {
     long count = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-      consumer.subscribe(List.of(topic));
-      // The idle window starts once partitions are assigned: joining the group can take seconds.
-      long deadlineForAssignment = System.currentTimeMillis() + ASSIGNMENT_TIMEOUT_MS;
-      long lastNews = Long.MAX_VALUE;
-      while (lastNews == Long.MAX_VALUE || System.currentTimeMillis() - lastNews < idleMillis) {
-        var records = consumer.poll(Duration.ofMillis(200));
-        if (lastNews == Long.MAX_VALUE) {
-          if (!consumer.assignment().isEmpty()) {
-            lastNews = System.currentTimeMillis();
-          } else if (System.currentTimeMillis() > deadlineForAssignment) {
-            throw new IllegalStateException("no partition of " + topic + " was assigned within " + ASSIGNMENT_TIMEOUT_MS + " ms");
+    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(kafka.clientProperties(), true)) {
+      var infos = consumer.partitionsFor(topic, kafka.kafkaTimeout);
+      if (infos == null || infos.isEmpty()) {
+        throw new KafkaPreflight.KafkaUnavailableException("topic '" + topic + "' does not exist at " + kafka.bootstrapServers);
+      }
+      List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+      consumer.assign(partitions);
+      if (fromTimestamp <= 0) {
+        consumer.seekToBeginning(partitions);
+      } else {
+        Map<TopicPartition, Long> at = new java.util.HashMap<>();
+        partitions.forEach(tp -> at.put(tp, fromTimestamp));
+        consumer.offsetsForTimes(at, kafka.kafkaTimeout).forEach((tp, found) -> {
+          if (found == null) {
+            consumer.seekToEnd(List.of(tp)); // nothing written since
+          } else {
+            consumer.seek(tp, found.offset());
           }
-        }
+        });
+      }
+      long lastNews = System.currentTimeMillis();
+      while (System.currentTimeMillis() - lastNews < idleMillis) {
+        var records = consumer.poll(Duration.ofMillis(200));
         if (!records.isEmpty()) {
           lastNews = System.currentTimeMillis();
         }

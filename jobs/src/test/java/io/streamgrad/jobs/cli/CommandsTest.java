@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.jobs.EmbeddedKafka;
-import io.streamgrad.schemas.AvroTrust;
+import io.streamgrad.jobs.EmbeddedKafkaExtension;
 import io.streamgrad.schemas.Sample;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -13,34 +13,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** produce → train → watch as separate commands, as a user runs them against an existing Kafka. */
 class CommandsTest {
 
-  private static EmbeddedKafka kafka;
-
-  @BeforeAll
-  static void start() throws Exception {
-    AvroTrust.install();
-    kafka = new EmbeddedKafka();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    kafka.close();
-  }
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
 
   private static String run(String... args) {
     PrintStream saved = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     System.setOut(new PrintStream(out, true));
     try {
-      assertEquals(0, new CommandLine(new StreamgradCli()).execute(args), String.join(" ", args));
+      assertEquals(0, StreamgradCli.commandLine(new StreamgradCli()).execute(args), String.join(" ", args));
     } finally {
       System.setOut(saved);
     }
@@ -78,6 +66,16 @@ class CommandsTest {
     String json = Files.readString(summary);
     assertTrue(json.contains("\"samples\": 2000"), json);
     assertTrue(json.contains("\"samplesSeen\": 2000"), json);
+
+    // Again on the same topics, which now hold the first run's records: this run counts its own.
+    run("local", "--bootstrap-servers", kafka.bootstrapServers(), "--samples-topic=s2", "--snapshots-topic=w2",
+        "--dead-letters-topic=d2", "--samples", "500", "--models", "1", "--features", "3", "--corrupt-fraction", "0.02",
+        "--summary-json", summary.toString());
+    com.fasterxml.jackson.databind.JsonNode second = new com.fasterxml.jackson.databind.ObjectMapper().readTree(summary.toFile());
+    assertEquals(500, second.get("samples").asLong(), second.toString());
+    assertEquals(500, second.get("samplesSeen").asLong() + second.get("deadLetters").asLong(),
+        "trained on and refused only what this run produced: " + second);
+    assertTrue(second.get("deadLetters").asLong() > 0, second.toString());
   }
 
   @Test

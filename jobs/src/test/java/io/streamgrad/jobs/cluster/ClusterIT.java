@@ -8,7 +8,6 @@ import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.SyntheticData;
 import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.AvroTrust;
-import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,8 +39,9 @@ class ClusterIT {
   private static final int FEATURES = 4;
   private static final int MODELS = 8; // spread over both partitions and both trainer subtasks
   private static final int BATCH = 32;
-  private static final int PER_MODEL = 1600; // 50 batches
-  private static final int RATE = 500; // samples/s: ~26 s of input; detection and restart take ~10 s
+  private static final int RATE = 500; // samples/s
+  /** Rounds (one batch per model each) the producer still sends once the recovery was seen. */
+  private static final int ROUNDS_AFTER_RECOVERY = 5;
 
   @Test
   void trainsOnARealClusterAndRecoversFromAKilledTaskManager() throws Exception {
@@ -70,51 +70,64 @@ class ClusterIT {
           "--starting-offsets", "earliest", "--transactional-id-prefix", "cluster-it"), 2);
 
       SyntheticData data = new SyntheticData(FEATURES, MODELS, 0.1f, 3);
-      Thread producer = new Thread(() -> produce(bs, data, MODELS * PER_MODEL, RATE), "sample-producer");
+      // The producer sends whole rounds (a batch per model) until the recovery has been seen and
+      // a few rounds after it: samples arrive before, during and after the recovery however long
+      // it takes on a busy machine.
+      RoundProducer producer = new RoundProducer(bs, data);
       producer.start();
-
-      SnapshotReader snapshots = new SnapshotReader(bs);
-      // Mid-stream: some updates are committed, most samples are still to come.
-      snapshots.await(m -> m.values().stream().anyMatch(s -> s.getSamplesSeen() >= 10L * BATCH), Duration.ofMinutes(2));
-      String trainer = rest.vertexId(job, "OnlineTrainer");
-      List<String> hosts = rest.vertexTaskManagers(job, trainer);
-      int victim = Integer.parseInt(hosts.get(0).substring("tm-".length()));
-      cluster.killTaskManager(victim);
-      long killedAt = System.currentTimeMillis();
-      awaitRestart(rest, job, Duration.ofMinutes(1));
-      System.out.printf("ClusterIT: killed tm-%d; the job was running again %d ms later%n", victim, System.currentTimeMillis() - killedAt);
-      assertTrue(producer.isAlive(), "the recovery happened while samples were still arriving");
-
-      producer.join();
-      Map<String, List<WeightSnapshot>> all =
-          snapshots.await(m -> m.size() == MODELS && m.values().stream().allMatch(s -> s.getSamplesSeen() >= PER_MODEL),
-              Duration.ofMinutes(3));
-      assertEquals("RUNNING", rest.jobState(job));
-
-      List<Long> expected = new ArrayList<>();
-      for (long v = 1; v <= PER_MODEL / BATCH; v++) {
-        expected.add(v);
+      try {
+        SnapshotReader snapshots = new SnapshotReader(bs);
+        // Mid-stream: some updates are committed, more samples keep coming.
+        snapshots.await(m -> m.values().stream().anyMatch(s -> s.getSamplesSeen() >= 10L * BATCH), Duration.ofMinutes(2));
+        String trainer = rest.vertexId(job, "OnlineTrainer");
+        List<String> hosts = rest.vertexTaskManagers(job, trainer);
+        int victim = Integer.parseInt(hosts.get(0).substring("tm-".length()));
+        int roundsAtKill = producer.rounds();
+        cluster.killTaskManager(victim);
+        long killedAt = System.currentTimeMillis();
+        awaitRestart(rest, job, Duration.ofMinutes(2));
+        System.out.printf("ClusterIT: killed tm-%d after %d rounds; the job was running again %d ms later%n",
+            victim, roundsAtKill, System.currentTimeMillis() - killedAt);
+        producer.recovered();
+        producer.finish();
+        int perModel = producer.rounds() * BATCH;
+        assertTrue(producer.rounds() >= roundsAtKill + ROUNDS_AFTER_RECOVERY, "samples kept arriving after the recovery");
+        Map<String, List<WeightSnapshot>> all = snapshots.await(m -> m.size() == MODELS && m.values().stream().allMatch(s -> s.getSamplesSeen() >= perModel),
+            Duration.ofMinutes(3));
+        assertEquals("RUNNING", rest.jobState(job));
+        checkModels(all, data, perModel);
+        checkMetrics(rest, job, trainer, all.keySet().iterator().next(), perModel);
+      } finally {
+        producer.stopNow();
       }
-      for (Map.Entry<String, List<WeightSnapshot>> e : all.entrySet()) {
-        List<Long> versions = e.getValue().stream().map(WeightSnapshot::getVersion).toList();
-        assertEquals(expected, versions, e.getKey() + ": each version committed exactly once, in order");
-        WeightSnapshot last = e.getValue().get(e.getValue().size() - 1);
-        assertEquals(PER_MODEL, last.getSamplesSeen(), e.getKey() + ": samplesSeen is exact after the recovery");
-        float[] truth = data.trueWeights().get(e.getKey());
-        for (int j = 0; j < FEATURES; j++) {
-          assertEquals(truth[j], last.getWeights().get(j), 0.1, e.getKey() + " converges, weight " + j);
-        }
-      }
-
-      // The operator's metrics, through the REST API as a dashboard would read them.
-      String model = all.keySet().iterator().next();
-      Map<String, String> seen = awaitMetric(rest, job, trainer, ".model." + model + ".samplesSeen", String.valueOf(PER_MODEL));
-      assertEquals(1, seen.size(), "one subtask owns the model: " + seen);
-      Map<String, String> version = rest.vertexMetrics(job, trainer, ".model." + model + ".version");
-      assertEquals(List.of(String.valueOf(PER_MODEL / BATCH)), new ArrayList<>(version.values()));
-      assertTrue(!rest.vertexMetrics(job, trainer, ".model." + model + ".prequentialLoss").isEmpty());
       rest.cancel(job);
     }
+  }
+
+  private static void checkModels(Map<String, List<WeightSnapshot>> all, SyntheticData data, int perModel) {
+    List<Long> expected = new ArrayList<>();
+    for (long v = 1; v <= perModel / BATCH; v++) {
+      expected.add(v);
+    }
+    for (Map.Entry<String, List<WeightSnapshot>> e : all.entrySet()) {
+      List<Long> versions = e.getValue().stream().map(WeightSnapshot::getVersion).toList();
+      assertEquals(expected, versions, e.getKey() + ": each version committed exactly once, in order");
+      WeightSnapshot last = e.getValue().get(e.getValue().size() - 1);
+      assertEquals(perModel, last.getSamplesSeen(), e.getKey() + ": samplesSeen is exact after the recovery");
+      float[] truth = data.trueWeights().get(e.getKey());
+      for (int j = 0; j < FEATURES; j++) {
+        assertEquals(truth[j], last.getWeights().get(j), 0.1, e.getKey() + " converges, weight " + j);
+      }
+    }
+  }
+
+  /** The operator's metrics, through the REST API as a dashboard would read them. */
+  private static void checkMetrics(FlinkRest rest, String job, String trainer, String model, int perModel) throws Exception {
+    Map<String, String> seen = awaitMetric(rest, job, trainer, ".model." + model + ".samplesSeen", String.valueOf(perModel));
+    assertEquals(1, seen.size(), "one subtask owns the model: " + seen);
+    Map<String, String> version = rest.vertexMetrics(job, trainer, ".model." + model + ".version");
+    assertEquals(List.of(String.valueOf(perModel / BATCH)), new ArrayList<>(version.values()));
+    assertTrue(!rest.vertexMetrics(job, trainer, ".model." + model + ".prequentialLoss").isEmpty());
   }
 
   /** Until the job has restarted at least once and runs again. */
@@ -144,22 +157,64 @@ class ClusterIT {
     throw new AssertionError("metric *" + suffix + " never showed " + value + ": " + last);
   }
 
-  /** Samples keyed by model id at about {@code rate} per second. */
-  private static void produce(String bootstrapServers, SyntheticData data, int n, int rate) {
-    long start = System.nanoTime();
-    try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrapServers)) {
-      for (int i = 0; i < n; i++) {
-        Sample s = data.next();
-        producer.send(KafkaClients.record("samples", s));
-        long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
-        if (wait > 1_000_000) {
-          try {
-            Thread.sleep(wait / 1_000_000);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
+  /**
+   * Sends rounds of {@code MODELS × BATCH} samples (one batch per model, round-robin) at about
+   * {@link #RATE} per second until {@link #recovered()} and {@link #ROUNDS_AFTER_RECOVERY} more
+   * rounds; every send is acknowledged before the round counts.
+   */
+  private static final class RoundProducer extends Thread {
+    private final String bootstrapServers;
+    private final SyntheticData data;
+    private final java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile int stopAfter = Integer.MAX_VALUE;
+    private volatile boolean stopNow;
+    private volatile Exception failure;
+
+    RoundProducer(String bootstrapServers, SyntheticData data) {
+      super("sample-producer");
+      this.bootstrapServers = bootstrapServers;
+      this.data = data;
+    }
+
+    int rounds() {
+      return rounds.get();
+    }
+
+    void recovered() {
+      stopAfter = rounds.get() + ROUNDS_AFTER_RECOVERY;
+    }
+
+    void stopNow() throws InterruptedException {
+      stopNow = true;
+      finish();
+    }
+
+    /** Waits for the last round; fails if a send failed. */
+    void finish() throws InterruptedException {
+      join();
+      if (failure != null) {
+        throw new AssertionError("the producer failed", failure);
+      }
+    }
+
+    @Override
+    public void run() {
+      long start = System.nanoTime();
+      long sent = 0;
+      try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrapServers)) {
+        while (!stopNow && rounds.get() < stopAfter) {
+          for (int i = 0; i < MODELS * BATCH; i++) {
+            producer.send(KafkaClients.record("samples", data.next()));
+            long wait = start + (long) (++sent * 1e9 / RATE) - System.nanoTime();
+            if (wait > 1_000_000) {
+              Thread.sleep(wait / 1_000_000);
+            }
           }
+          producer.flush();
+          rounds.incrementAndGet();
         }
+      } catch (Exception e) {
+        failure = e;
       }
     }
   }
