@@ -1,10 +1,10 @@
 package io.streamgrad.flink;
 
-import io.streamgrad.flink.model.ModelFactory;
-import io.streamgrad.flink.model.Models;
+import io.streamgrad.nn.ModelFactory;
+import io.streamgrad.nn.Models;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
 import io.streamgrad.flink.operator.Snapshots;
-import io.streamgrad.flink.train.Loss;
+import io.streamgrad.nn.Loss;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.flink.train.TrainerConfig;

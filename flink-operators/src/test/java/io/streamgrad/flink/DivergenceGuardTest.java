@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.autograd.Tensor;
-import io.streamgrad.flink.model.Models;
+import io.streamgrad.nn.Models;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
 import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.flink.train.Optimizers;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.autograd.Losses;
 import io.streamgrad.autograd.Tensor;
-import io.streamgrad.flink.model.Model;
-import io.streamgrad.flink.model.ModelFactory;
-import io.streamgrad.flink.model.Models;
+import io.streamgrad.nn.Model;
+import io.streamgrad.nn.ModelFactory;
+import io.streamgrad.nn.Models;
 import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;

@@ -2,7 +2,7 @@ package io.streamgrad.flink.operator;
 
 import io.streamgrad.autograd.Tensor;
 import io.streamgrad.autograd.optim.OptimizerState;
-import io.streamgrad.flink.model.Model;
+import io.streamgrad.nn.Model;
 import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;

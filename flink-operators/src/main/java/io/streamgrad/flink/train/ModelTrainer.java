@@ -4,7 +4,7 @@ import io.streamgrad.autograd.Grad;
 import io.streamgrad.autograd.Tensor;
 import io.streamgrad.autograd.optim.Optimizer;
 import io.streamgrad.autograd.optim.OptimizerState;
-import io.streamgrad.flink.model.Model;
+import io.streamgrad.nn.Model;
 import java.util.List;
 import java.util.SplittableRandom;
 

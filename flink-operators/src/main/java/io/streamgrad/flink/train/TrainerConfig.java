@@ -1,6 +1,7 @@
 package io.streamgrad.flink.train;
 
-import io.streamgrad.flink.model.ModelFactory;
+import io.streamgrad.nn.Loss;
+import io.streamgrad.nn.ModelFactory;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.HashMap;

@@ -2,9 +2,9 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.autograd.Losses;
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.model.ModelFactory;
-import io.streamgrad.flink.model.Models;
-import io.streamgrad.flink.train.Loss;
+import io.streamgrad.nn.ModelFactory;
+import io.streamgrad.nn.Models;
+import io.streamgrad.nn.Loss;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
 import java.time.Duration;

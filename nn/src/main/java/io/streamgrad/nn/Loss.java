@@ -1,4 +1,4 @@
-package io.streamgrad.flink.train;
+package io.streamgrad.nn;
 
 import io.streamgrad.autograd.Tensor;
 import java.io.Serializable;

@@ -1,7 +1,6 @@
-package io.streamgrad.flink.model;
+package io.streamgrad.nn;
 
 import io.streamgrad.autograd.Losses;
-import io.streamgrad.flink.train.Loss;
 import java.io.Serializable;
 import java.util.random.RandomGenerator;
 
@@ -21,6 +20,11 @@ public interface ModelFactory extends Serializable {
    * starting point.
    */
   Model create(int features, RandomGenerator init);
+
+  /** What turns the model's output into its prediction: {@link Link#LOGISTIC} for a model trained on logits. */
+  default Link link() {
+    return Link.IDENTITY;
+  }
 
   /** The loss this model is usually trained with. */
   default Loss defaultLoss() {

@@ -1,8 +1,7 @@
-package io.streamgrad.flink.model;
+package io.streamgrad.nn;
 
 import io.streamgrad.autograd.Losses;
 import io.streamgrad.autograd.Tensor;
-import io.streamgrad.flink.train.Loss;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,29 +54,60 @@ public final class Models {
 
     @Override
     public Model create(int features, RandomGenerator init) {
-      Tensor w = Tensor.zeros(features).requiresGrad(true);
-      Tensor b = Tensor.zeros().requiresGrad(true);
-      return new Model() {
-        @Override
-        public List<String> parameterNames() {
-          return List.of("weight", "bias");
-        }
+      return Linear.toScalar(features);
+    }
 
-        @Override
-        public List<Tensor> parameters() {
-          return List.of(w, b);
-        }
-
-        @Override
-        public Tensor forward(Tensor x) {
-          return x.matmul(w).add(b);
-        }
-      };
+    @Override
+    public Link link() {
+      return logistic ? Link.LOGISTIC : Link.IDENTITY;
     }
 
     @Override
     public Loss defaultLoss() {
       return logistic ? Losses::bceWithLogits : Losses::mse;
+    }
+  }
+
+  /** {@code hidden layers (Linear + activation) -> Linear to one output}; parameters {@code layerI.weight/bias}, {@code out.weight/bias}. */
+  static final class Mlp implements Model {
+    private final List<Linear> hidden;
+    private final Linear out;
+    private final Activation activation;
+    private final List<String> names = new ArrayList<>();
+    private final List<Tensor> params = new ArrayList<>();
+
+    Mlp(List<Linear> hidden, Linear out, Activation activation) {
+      this.hidden = List.copyOf(hidden);
+      this.out = out;
+      this.activation = activation;
+      for (int i = 0; i < hidden.size(); i++) {
+        add("layer" + i + ".", hidden.get(i));
+      }
+      add("out.", out);
+    }
+
+    private void add(String prefix, Model layer) {
+      layer.parameterNames().forEach(n -> names.add(prefix + n));
+      params.addAll(layer.parameters());
+    }
+
+    @Override
+    public List<String> parameterNames() {
+      return names;
+    }
+
+    @Override
+    public List<Tensor> parameters() {
+      return params;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+      Tensor h = x;
+      for (Linear layer : hidden) {
+        h = activation.apply(layer.forward(h));
+      }
+      return out.forward(h);
     }
   }
 
@@ -112,50 +142,13 @@ public final class Models {
 
     @Override
     public Model create(int features, RandomGenerator init) {
-      List<String> names = new ArrayList<>();
-      List<Tensor> params = new ArrayList<>();
+      List<Linear> layers = new ArrayList<>();
       int in = features;
-      for (int i = 0; i < hidden.length; i++) {
-        params.add(uniform(init, in, in, hidden[i]));
-        params.add(uniform(init, in, hidden[i]));
-        names.add("layer" + i + ".weight");
-        names.add("layer" + i + ".bias");
-        in = hidden[i];
+      for (int h : hidden) {
+        layers.add(Linear.of(in, h, init));
+        in = h;
       }
-      params.add(uniform(init, in, in));
-      params.add(uniform(init, in));
-      names.add("out.weight");
-      names.add("out.bias");
-      List<Tensor> ps = List.copyOf(params);
-      List<String> ns = List.copyOf(names);
-      Activation act = activation;
-      return new Model() {
-        @Override
-        public List<String> parameterNames() {
-          return ns;
-        }
-
-        @Override
-        public List<Tensor> parameters() {
-          return ps;
-        }
-
-        @Override
-        public Tensor forward(Tensor x) {
-          Tensor h = x;
-          int layers = ps.size() / 2 - 1;
-          for (int i = 0; i < layers; i++) {
-            h = act.apply(h.matmul(ps.get(2 * i)).add(ps.get(2 * i + 1)));
-          }
-          return h.matmul(ps.get(2 * layers)).add(ps.get(2 * layers + 1));
-        }
-      };
-    }
-
-    /** U(-1/sqrt(fanIn), 1/sqrt(fanIn)), as torch.nn.Linear initialises weights and biases. */
-    private static Tensor uniform(RandomGenerator rng, int fanIn, int... shape) {
-      float bound = (float) (1.0 / Math.sqrt(fanIn));
-      return Tensor.rand(rng, shape).mul(2f * bound).sub(bound).requiresGrad(true);
+      return new Mlp(layers, Linear.toScalar(in, init), activation);
     }
   }
 }
