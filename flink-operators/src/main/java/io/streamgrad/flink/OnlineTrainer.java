@@ -206,36 +206,24 @@ public final class OnlineTrainer implements Serializable {
     }
 
     public OnlineTrainer build() {
-      if (features <= 0) {
-        throw new IllegalArgumentException("features must be set to a positive count, got " + features);
-      }
-      if (batchSize <= 0) {
-        throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
-      }
-      if (snapshotEvery <= 0) {
-        throw new IllegalArgumentException("snapshotEvery must be positive, got " + snapshotEvery);
-      }
-      if (!(gradClipNorm >= 0)) {
-        throw new IllegalArgumentException("gradClipNorm must be >= 0 (0 disables), got " + gradClipNorm);
-      }
       if (maxBatchDelay.isNegative()) {
         throw new IllegalArgumentException("maxBatchDelay must not be negative, got " + maxBatchDelay);
       }
-      // Fail at build time, not on a task manager: the optimizer's hyper-parameters and the model.
+      // Fail at build time, not on a task manager.
       TrainerConfig cfg =
           new TrainerConfig(
-              features,
-              model,
-              loss != null ? loss : model.defaultLoss(),
-              optimizer,
-              batchSize,
-              maxBatchDelay.toMillis(),
-              snapshotEvery,
-              seed,
-              (float) gradClipNorm,
-              snapshotOptimizerState,
-              java.util.Map.of());
-      new io.streamgrad.flink.train.ModelTrainer(cfg, "build-check");
+                  features,
+                  model,
+                  loss != null ? loss : model.defaultLoss(),
+                  optimizer,
+                  batchSize,
+                  maxBatchDelay.toMillis(),
+                  snapshotEvery,
+                  seed,
+                  (float) gradClipNorm,
+                  snapshotOptimizerState,
+                  java.util.Map.of())
+              .validate();
       if (initialModels.isEmpty()) {
         return new OnlineTrainer(cfg);
       }

@@ -42,6 +42,8 @@ import org.apache.flink.util.OutputTag;
  * the batch buffer; every model touched since the last checkpoint is written to keyed state in
  * {@link #prepareSnapshotPreBarrier} (the pattern of Flink's mini-batch operators), so keyed state
  * is exact at every checkpoint barrier and rescaling redistributes models like any keyed state.
+ * The cache is per subtask and today unbounded: it holds every model the subtask has seen since
+ * it started, so its memory grows with the number of models, not with the active ones.
  */
 public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSnapshot>
     implements OneInputStreamOperator<DenseSample, WeightSnapshot>, Triggerable<String, VoidNamespace>, BoundedOneInput {

@@ -6,6 +6,7 @@ import io.streamgrad.nn.Model;
 import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;
+import io.streamgrad.flink.train.TrainingProgress;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.NamedTensor;
 import io.streamgrad.schemas.OptimizerSnapshot;
@@ -82,12 +83,7 @@ public final class Snapshots {
       System.arraycopy(values, 0, s.parameters, off, values.length);
       off += values.length;
     }
-    s.version = snapshot.getVersion();
-    s.samplesSeen = snapshot.getSamplesSeen();
-    s.lastEmittedVersion = snapshot.getVersion(); // this very snapshot was emitted
-    s.prequentialLossSum = s.samplesSeen == 0 ? 0 : snapshot.getPrequentialLoss() * s.samplesSeen;
-    s.lastBatchLoss = snapshot.getBatchLoss();
-    s.lastGradNorm = snapshot.getGradNorm();
+    TrainingProgress.of(snapshot).copyTo(s);
     OptimizerSnapshot os = snapshot.getOptimizerState();
     OptimizerState template = fresh.optimizer().state();
     if (os != null && os.getOptimizer().equals(template.optimizer())) {

@@ -33,14 +33,8 @@ public final class ModelTrainer {
   private final Tensor wFull;
 
   private int count;
-  private long version;
-  private long samplesSeen;
-  private long lastEmittedVersion;
-  private double prequentialLossSum;
-  private float lastBatchLoss = Float.NaN;
-  private float lastGradNorm = Float.NaN;
+  private final TrainingProgress progress = new TrainingProgress();
   private long batchDeadline;
-  private long rejectedBatches;
   private final float[] paramBackup;
   private OptimizerState optimizerBackup;
 
@@ -139,14 +133,10 @@ public final class ModelTrainer {
     optimizer.zeroGrad();
     if (!parametersFinite()) {
       restoreBackup();
-      rejectedBatches++;
+      progress.rejectedBatches++;
       return StepResult.REJECTED_NON_FINITE;
     }
-    version++;
-    samplesSeen += n;
-    prequentialLossSum += (double) batchLoss * n;
-    lastBatchLoss = batchLoss;
-    lastGradNorm = (float) norm;
+    progress.update(n, batchLoss, (float) norm);
     count = 0;
     batchDeadline = 0;
     return StepResult.TRAINED;
@@ -154,7 +144,7 @@ public final class ModelTrainer {
 
   private StepResult reject() {
     optimizer.zeroGrad();
-    rejectedBatches++;
+    progress.rejectedBatches++;
     return StepResult.REJECTED_NON_FINITE;
   }
 
@@ -229,38 +219,38 @@ public final class ModelTrainer {
 
   /** Steps the divergence guard refused since this model started. */
   public long rejectedBatches() {
-    return rejectedBatches;
+    return progress.rejectedBatches;
   }
 
   // ---- progress -------------------------------------------------------------------------------
 
   public long version() {
-    return version;
+    return progress.version;
   }
 
   public long samplesSeen() {
-    return samplesSeen;
+    return progress.samplesSeen;
   }
 
   /** Mean over all samples trained on of their batch's loss before its update. */
   public double prequentialLoss() {
-    return samplesSeen == 0 ? Double.NaN : prequentialLossSum / samplesSeen;
+    return progress.samplesSeen == 0 ? Double.NaN : progress.prequentialLossSum / progress.samplesSeen;
   }
 
   public float lastBatchLoss() {
-    return lastBatchLoss;
+    return progress.lastBatchLoss;
   }
 
   public float lastGradNorm() {
-    return lastGradNorm;
+    return progress.lastGradNorm;
   }
 
   public long lastEmittedVersion() {
-    return lastEmittedVersion;
+    return progress.lastEmittedVersion;
   }
 
   public void markEmitted() {
-    lastEmittedVersion = version;
+    progress.lastEmittedVersion = progress.version;
   }
 
   public long batchDeadline() {
@@ -288,12 +278,7 @@ public final class ModelTrainer {
   /** A self-contained copy of the state, for Flink's keyed state. */
   public TrainerState toState() {
     TrainerState s = new TrainerState();
-    s.version = version;
-    s.samplesSeen = samplesSeen;
-    s.lastEmittedVersion = lastEmittedVersion;
-    s.prequentialLossSum = prequentialLossSum;
-    s.lastBatchLoss = lastBatchLoss;
-    s.lastGradNorm = lastGradNorm;
+    progress.copyTo(s);
     s.parameters = concat(params);
     OptimizerState os = optimizer.state();
     s.optimizerStep = os.step();
@@ -303,7 +288,6 @@ public final class ModelTrainer {
     s.batchLabels = java.util.Arrays.copyOf(yBuf, count);
     s.batchWeights = java.util.Arrays.copyOf(wBuf, count);
     s.batchDeadline = batchDeadline;
-    s.rejectedBatches = rejectedBatches;
     return s;
   }
 
@@ -333,18 +317,12 @@ public final class ModelTrainer {
     OptimizerState template = optimizer.state();
     float[][] slots = split(s.optimizerSlots, template.slots());
     optimizer.loadState(new OptimizerState(template.optimizer(), s.optimizerStep, template.slotNames(), slots));
-    version = s.version;
-    samplesSeen = s.samplesSeen;
-    lastEmittedVersion = s.lastEmittedVersion;
-    prequentialLossSum = s.prequentialLossSum;
-    lastBatchLoss = s.lastBatchLoss;
-    lastGradNorm = s.lastGradNorm;
+    progress.copyFrom(s);
     count = s.batchCount;
     System.arraycopy(s.batchFeatures, 0, xBuf, 0, count * features);
     System.arraycopy(s.batchLabels, 0, yBuf, 0, count);
     System.arraycopy(s.batchWeights, 0, wBuf, 0, count);
     batchDeadline = s.batchDeadline;
-    rejectedBatches = s.rejectedBatches;
   }
 
   private static float[] concat(List<Tensor> tensors) {

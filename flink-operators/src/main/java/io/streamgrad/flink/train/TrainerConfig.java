@@ -52,6 +52,32 @@ public final class TrainerConfig implements Serializable {
     this.initialModels = Collections.unmodifiableMap(new HashMap<>(initialModels));
   }
 
+  /**
+   * Checks what a task manager would otherwise find out too late: counts and limits, and that
+   * the model and its optimizer can be built (the optimizer checks its hyper-parameters).
+   *
+   * @throws IllegalArgumentException naming the setting
+   */
+  public TrainerConfig validate() {
+    if (features <= 0) {
+      throw new IllegalArgumentException("features must be set to a positive count, got " + features);
+    }
+    if (batchSize <= 0) {
+      throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
+    }
+    if (snapshotEvery <= 0) {
+      throw new IllegalArgumentException("snapshotEvery must be positive, got " + snapshotEvery);
+    }
+    if (!(gradClipNorm >= 0)) {
+      throw new IllegalArgumentException("gradClipNorm must be >= 0 (0 disables), got " + gradClipNorm);
+    }
+    if (maxBatchDelayMillis < 0) {
+      throw new IllegalArgumentException("maxBatchDelay must not be negative, got " + maxBatchDelayMillis + " ms");
+    }
+    optimizer.create(model.create(features, new java.util.SplittableRandom(seed)).parameters());
+    return this;
+  }
+
   /** This configuration with {@code initialModels} as its warm-start states. */
   public TrainerConfig withInitialModels(Map<String, TrainerState> initialModels) {
     return new TrainerConfig(
