@@ -29,7 +29,7 @@ public final class InitialModels {
    * {@code topic:NAME}, {@code file:PATH}, or a bare value: a file if such a file exists, else a
    * topic.
    */
-  public static Map<String, WeightSnapshot> load(String spec, TrainJob.KafkaSettings kafka) throws IOException {
+  public static Map<String, WeightSnapshot> load(String spec, TrainJob.Settings kafka) throws IOException {
     if (spec.startsWith("file:")) {
       return fromFile(Path.of(spec.substring("file:".length())));
     }
@@ -51,7 +51,7 @@ public final class InitialModels {
     return latest;
   }
 
-  public static Map<String, WeightSnapshot> fromTopic(TrainJob.KafkaSettings kafka, String topic) {
+  public static Map<String, WeightSnapshot> fromTopic(TrainJob.Settings kafka, String topic) {
     AvroTrust.install();
     Properties p = KafkaClients.settings(kafka.bootstrapServers);
     p.putAll(kafka.clientProperties);

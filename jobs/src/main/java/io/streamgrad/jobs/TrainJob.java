@@ -1,5 +1,6 @@
 package io.streamgrad.jobs;
 
+import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.operator.DeadLetterMetrics;
 import io.streamgrad.schemas.DeadLetter;
@@ -49,8 +50,8 @@ public final class TrainJob {
 
   private TrainJob() {}
 
-  /** Kafka settings of the job. */
-  public static final class KafkaSettings {
+  /** What the job reads and writes and how: Kafka connection, topics and delivery, input limits and writer schemas, and chaos for demos. */
+  public static final class Settings {
     public String bootstrapServers;
     public String samplesTopic = "samples";
     public String snapshotsTopic = "snapshots";
@@ -84,7 +85,7 @@ public final class TrainJob {
   }
 
   /** Adds the job to {@code env}; returns the snapshot stream (already written to Kafka). */
-  public static DataStream<WeightSnapshot> build(StreamExecutionEnvironment env, KafkaSettings kafka, OnlineTrainer trainer) {
+  public static DataStream<WeightSnapshot> build(StreamExecutionEnvironment env, Settings kafka, OnlineTrainer trainer) {
     return build(env, kafka, trainer.config().features, trainer::trainDense);
   }
 
@@ -99,7 +100,7 @@ public final class TrainJob {
   }
 
   /** The job around any {@link Stage}: same source, decoding, validation and sinks. */
-  public static DataStream<WeightSnapshot> build(StreamExecutionEnvironment env, KafkaSettings kafka, int features, Stage stage) {
+  public static DataStream<WeightSnapshot> build(StreamExecutionEnvironment env, Settings kafka, int features, Stage stage) {
     KafkaSource<Either<DenseSample, DeadLetter>> source = sourceBuilder(kafka, features).build();
     SingleOutputStreamOperator<DenseSample> samples =
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka samples")
@@ -132,7 +133,7 @@ public final class TrainJob {
   }
 
   static org.apache.flink.connector.kafka.source.KafkaSourceBuilder<Either<DenseSample, DeadLetter>> sourceBuilder(
-      KafkaSettings kafka, int features) {
+      Settings kafka, int features) {
     var b =
         KafkaSource.<Either<DenseSample, DeadLetter>>builder()
             .setBootstrapServers(kafka.bootstrapServers)
@@ -167,7 +168,7 @@ public final class TrainJob {
   }
 
   static <T> KafkaSink<T> sink(
-      KafkaSettings kafka, String topic, String role, SerializationSchema<T> key, SerializationSchema<T> value) {
+      Settings kafka, String topic, String role, SerializationSchema<T> key, SerializationSchema<T> value) {
     var b =
         KafkaSink.<T>builder()
             .setBootstrapServers(kafka.bootstrapServers)

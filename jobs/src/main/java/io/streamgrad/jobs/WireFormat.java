@@ -53,7 +53,7 @@ public final class WireFormat {
     return decode(DEAD_LETTERS::decode, bytes, "DeadLetter");
   }
 
-  static byte[] bytes(ByteBuffer b) {
+  public static byte[] bytes(ByteBuffer b) {
     byte[] out = new byte[b.remaining()];
     b.get(out);
     return out;

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs;
 
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.schemas.AvroTrust;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

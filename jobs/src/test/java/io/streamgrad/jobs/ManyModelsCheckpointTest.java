@@ -1,5 +1,6 @@
 package io.streamgrad.jobs;
 
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,8 +59,8 @@ class ManyModelsCheckpointTest {
     return OnlineTrainer.builder().features(FEATURES).optimizer(Optimizers.sgd(0.1)).batchSize(2).snapshotEvery(1).build();
   }
 
-  private static TrainJob.KafkaSettings settings(String startingOffsets) {
-    TrainJob.KafkaSettings s = new TrainJob.KafkaSettings();
+  private static TrainJob.Settings settings(String startingOffsets) {
+    TrainJob.Settings s = new TrainJob.Settings();
     s.bootstrapServers = kafka.bootstrapServers();
     s.samplesTopic = "mm-samples";
     s.snapshotsTopic = "mm-snapshots";

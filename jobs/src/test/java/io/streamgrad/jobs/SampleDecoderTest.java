@@ -1,5 +1,6 @@
 package io.streamgrad.jobs;
 
+import io.streamgrad.jobs.demo.CorruptRecords;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

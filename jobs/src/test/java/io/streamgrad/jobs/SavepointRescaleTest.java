@@ -1,5 +1,6 @@
 package io.streamgrad.jobs;
 
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,8 +73,8 @@ class SavepointRescaleTest {
     return OnlineTrainer.builder().features(FEATURES).optimizer(Optimizers.sgd(0.02).momentum(0.9)).batchSize(BATCH).snapshotEvery(1).build();
   }
 
-  private static TrainJob.KafkaSettings settings(String samples, String snapshots, boolean bounded) {
-    TrainJob.KafkaSettings s = new TrainJob.KafkaSettings();
+  private static TrainJob.Settings settings(String samples, String snapshots, boolean bounded) {
+    TrainJob.Settings s = new TrainJob.Settings();
     s.bootstrapServers = kafka.bootstrapServers();
     s.samplesTopic = samples;
     s.snapshotsTopic = snapshots;
@@ -113,7 +114,7 @@ class SavepointRescaleTest {
     produce(rng, "sp-samples", "sp-all");
     // "latest": a job that ignored the savepoint would see none of the new samples and time out;
     // a restored one resumes at the savepoint's offsets.
-    TrainJob.KafkaSettings resume = settings("sp-samples", "sp-out", false);
+    TrainJob.Settings resume = settings("sp-samples", "sp-out", false);
     resume.startingOffsets = "latest";
     JobClient second = start(2, savepoint, resume);
     Map<String, List<WeightSnapshot>> resumed;
@@ -143,7 +144,7 @@ class SavepointRescaleTest {
     }
   }
 
-  private static JobClient start(int parallelism, String savepoint, TrainJob.KafkaSettings s) throws Exception {
+  private static JobClient start(int parallelism, String savepoint, TrainJob.Settings s) throws Exception {
     StreamExecutionEnvironment env = env(parallelism, savepoint);
     TrainJob.build(env, s, trainer());
     return env.executeAsync("streamgrad p=" + parallelism);

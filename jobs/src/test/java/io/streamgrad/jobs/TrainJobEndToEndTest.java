@@ -1,5 +1,6 @@
 package io.streamgrad.jobs;
 
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,7 +105,7 @@ class TrainJobEndToEndTest {
     conf.set(PipelineOptions.GENERIC_TYPES, false);
     env.configure(conf, getClass().getClassLoader());
     env.setParallelism(2);
-    TrainJob.KafkaSettings settings = new TrainJob.KafkaSettings();
+    TrainJob.Settings settings = new TrainJob.Settings();
     settings.bootstrapServers = kafka.bootstrapServers();
     settings.bounded = true;
     settings.startingOffsets = "earliest";

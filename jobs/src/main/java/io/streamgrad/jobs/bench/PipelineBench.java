@@ -1,9 +1,9 @@
 package io.streamgrad.jobs.bench;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.SyntheticData;
+import io.streamgrad.jobs.demo.SyntheticData;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
@@ -114,7 +114,7 @@ public final class PipelineBench {
   }
 
   private Run time(String job, String topic, Config config, TrainJob.Stage stage) throws Exception {
-    TrainJob.KafkaSettings kafka = new TrainJob.KafkaSettings();
+    TrainJob.Settings kafka = new TrainJob.Settings();
     kafka.bootstrapServers = bootstrapServers;
     kafka.samplesTopic = topic;
     kafka.snapshotsTopic = topic + "-out-" + job;
@@ -154,7 +154,7 @@ public final class PipelineBench {
    * batch are not counted (no {@code maxBatchDelay} here).
    */
   public Latency latency(String topic, int features, double rate, double seconds, long bufferTimeoutMillis) throws Exception {
-    TrainJob.KafkaSettings kafka = new TrainJob.KafkaSettings();
+    TrainJob.Settings kafka = new TrainJob.Settings();
     kafka.bootstrapServers = bootstrapServers;
     kafka.samplesTopic = topic;
     kafka.snapshotsTopic = topic + "-out";

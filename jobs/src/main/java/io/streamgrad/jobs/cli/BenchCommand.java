@@ -1,6 +1,6 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
 import io.streamgrad.jobs.bench.PipelineBench.Latency;

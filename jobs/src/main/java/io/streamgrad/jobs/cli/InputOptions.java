@@ -55,7 +55,7 @@ final class InputOptions {
     return json;
   }
 
-  void applyTo(TrainJob.KafkaSettings settings, List<String> writerSchemaJson) {
+  void applyTo(TrainJob.Settings settings, List<String> writerSchemaJson) {
     settings.maxRecordBytes = maxRecordBytes;
     settings.writerSchemas = writerSchemaJson;
   }

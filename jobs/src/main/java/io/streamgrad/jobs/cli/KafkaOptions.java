@@ -78,8 +78,8 @@ public final class KafkaOptions {
     return KafkaPreflight.connect(bootstrapServers, clientProperties(), kafkaTimeout);
   }
 
-  TrainJob.KafkaSettings settings() {
-    TrainJob.KafkaSettings s = new TrainJob.KafkaSettings();
+  TrainJob.Settings settings() {
+    TrainJob.Settings s = new TrainJob.Settings();
     s.bootstrapServers = bootstrapServers;
     s.samplesTopic = samplesTopic;
     s.snapshotsTopic = snapshotsTopic;

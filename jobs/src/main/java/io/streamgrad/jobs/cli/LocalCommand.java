@@ -1,8 +1,8 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.jobs.EmbeddedKafka;
-import io.streamgrad.jobs.FailureInjection;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.WireFormat;
@@ -35,7 +35,7 @@ public final class LocalCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
   @Mixin TrainerOptions trainer = new TrainerOptions();
-  @Mixin ProduceCommand.DataOptions data = new ProduceCommand.DataOptions();
+  @Mixin SyntheticDataOptions data = new SyntheticDataOptions();
   @Mixin RuntimeOptions runtime = new RuntimeOptions();
   @Mixin InputOptions input = new InputOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
@@ -73,7 +73,7 @@ public final class LocalCommand implements Callable<Integer> {
       Check.positive("--fail-after", n);
     }
     OnlineTrainer t = trainer.build();
-    TrainJob.KafkaSettings settings = kafka.settings();
+    TrainJob.Settings settings = kafka.settings();
     EmbeddedKafka broker = null;
     Path checkpoints = null;
     try {
@@ -88,8 +88,8 @@ public final class LocalCommand implements Callable<Integer> {
       EmbeddedKafka.createTopics(kafka.bootstrapServers, partitions, kafka.samplesTopic, kafka.snapshotsTopic, kafka.deadLettersTopic);
       // The topics may hold records of earlier runs: this run reads only what it writes from now on.
       long since = System.currentTimeMillis();
-      ProduceCommand.Result produced =
-          ProduceCommand.produce(kafka, data, trainer.features, null, null, 0, System.err);
+      SampleProducer.Result produced =
+          SampleProducer.produce(kafka, data, trainer.features, null, null, 0, System.err);
       System.err.println("produced " + produced.produced() + " records for " + data.models + " models"
           + (produced.corrupted() > 0 ? " (" + produced.corrupted() + " bad on purpose)" : ""));
 
@@ -121,15 +121,15 @@ public final class LocalCommand implements Callable<Integer> {
 
       int restarts = FailureInjection.failures(runId);
       FailureInjection.forget(runId);
-      WatchCommand.Table table = new WatchCommand.Table(System.out, produced.trueWeights());
+      SnapshotTable table = new SnapshotTable(System.out, produced.trueWeights());
       Map<String, List<Long>> versions = new TreeMap<>();
-      WatchCommand.read(kafka, kafka.snapshotsTopic, 1500, since, bytes -> {
+      TopicReader.read(kafka, kafka.snapshotsTopic, 1500, since, bytes -> {
         WeightSnapshot s = WireFormat.snapshot(bytes);
         versions.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s.getVersion());
         table.row(s);
       });
       Map<String, Long> deadLetters = new TreeMap<>();
-      WatchCommand.read(kafka, kafka.deadLettersTopic, 1000, since,
+      TopicReader.read(kafka, kafka.deadLettersTopic, 1000, since,
           bytes -> deadLetters.merge(WireFormat.deadLetter(bytes).getReason(), 1L, Long::sum));
 
       System.out.println();
@@ -138,7 +138,7 @@ public final class LocalCommand implements Callable<Integer> {
         System.out.println(e.getKey() + "  learned: " + Json.array(FloatLists.unboxed(e.getValue().getWeights())));
         if (truth != null) {
           System.out.println(" ".repeat(e.getKey().length()) + "  true:    " + Json.array(truth)
-              + "  (max |w - w*| = " + String.format("%.4f", WatchCommand.maxAbsError(e.getValue().getWeights(), truth)) + ")");
+              + "  (max |w - w*| = " + String.format("%.4f", SnapshotTable.maxAbsError(e.getValue().getWeights(), truth)) + ")");
         }
       }
       long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
@@ -177,7 +177,7 @@ public final class LocalCommand implements Callable<Integer> {
   }
 
   static String summary(
-      ProduceCommand.Result produced,
+      SampleProducer.Result produced,
       long seen,
       long dead,
       Map<String, Long> byReason,
@@ -208,7 +208,7 @@ public final class LocalCommand implements Callable<Integer> {
           .append(", \"finalLoss\": ").append(Json.number(s.getBatchLoss()))
           .append(", \"snapshots\": ").append(versions.getOrDefault(e.getKey(), List.of()).size())
           .append(", \"duplicateSnapshots\": ").append(duplicates(versions.getOrDefault(e.getKey(), List.of())))
-          .append(", \"maxAbsWeightError\": ").append(truth == null ? "null" : Json.number(WatchCommand.maxAbsError(s.getWeights(), truth)))
+          .append(", \"maxAbsWeightError\": ").append(truth == null ? "null" : Json.number(SnapshotTable.maxAbsError(s.getWeights(), truth)))
           .append(", \"weights\": ").append(Json.array(FloatLists.unboxed(s.getWeights())))
           .append(", \"trueWeights\": ").append(truth == null ? "null" : Json.array(truth))
           .append('}');

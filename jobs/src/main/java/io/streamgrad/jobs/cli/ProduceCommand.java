@@ -1,9 +1,9 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.CorruptRecords;
+import io.streamgrad.jobs.demo.CorruptRecords;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.KafkaPreflight;
-import io.streamgrad.jobs.SyntheticData;
+import io.streamgrad.jobs.demo.SyntheticData;
 import io.streamgrad.schemas.Sample;
 import java.io.BufferedReader;
 import java.io.PrintStream;
@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 public final class ProduceCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
-  @Mixin DataOptions data = new DataOptions();
+  @Mixin SyntheticDataOptions data = new SyntheticDataOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
 
   @Option(names = "--features", defaultValue = "16", description = "Features per synthetic sample (default: ${DEFAULT-VALUE}).")
@@ -47,35 +47,6 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Show a progress bar on stderr.")
   boolean progress;
 
-  /** Options of the synthetic data, shared with {@code local}. */
-  public static final class DataOptions {
-    @Option(names = "--samples", defaultValue = "20000", description = "Samples in total (default: ${DEFAULT-VALUE}).")
-    long samples;
-
-    @Option(names = "--models", defaultValue = "2", description = "Model ids model-0..model-N-1 (default: ${DEFAULT-VALUE}).")
-    int models;
-
-    @Option(names = "--noise", defaultValue = "0.5", description = "Std of the label noise (default: ${DEFAULT-VALUE}).")
-    float noise;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed: same seed, same weights and samples (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--corrupt-fraction", defaultValue = "0",
-        description = "Replace this fraction of the records by bad ones, every kind in turn (tests, demos) (default: ${DEFAULT-VALUE}).")
-    double corruptFraction;
-
-    void validate() {
-      Check.positive("--samples", samples);
-      Check.positive("--models", models);
-      Check.nonNegativeFinite("--noise", noise);
-      Check.inRange("--corrupt-fraction", corruptFraction, 0, 1, false);
-    }
-  }
-
-  /** What a run produced: records in total, how many were made bad, and the true weights (synthetic data). */
-  public record Result(long produced, long corrupted, Map<String, float[]> trueWeights) {}
-
   @Override
   public Integer call() throws Exception {
     kafka.validate(true);
@@ -92,7 +63,7 @@ public final class ProduceCommand implements Callable<Integer> {
     try (KafkaPreflight check = kafka.preflight()) {
       check.requireTopicsOrAutoCreation("where the samples go", List.of(kafka.samplesTopic));
     }
-    Result r = produce(kafka, data, features, csv, csvModelId, rate, progress ? System.err : null);
+    SampleProducer.Result r = SampleProducer.produce(kafka, data, features, csv, csvModelId, rate, progress ? System.err : null);
     System.out.println("produced " + r.produced() + " records to " + kafka.samplesTopic
         + (r.corrupted() > 0 ? " (" + r.corrupted() + " of them bad on purpose)" : ""));
     if (!r.trueWeights().isEmpty()) {
@@ -101,163 +72,4 @@ public final class ProduceCommand implements Callable<Integer> {
     return 0;
   }
 
-  static Result produce(
-      KafkaOptions kafka, DataOptions data, int features, Path csv, String csvModelId, double rate, PrintStream progressOut)
-      throws Exception {
-    Properties p = kafka.clientProperties();
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-    // Never wait for ever: a send that cannot complete fails the command within these bounds.
-    long timeoutMs = kafka.kafkaTimeout.toMillis();
-    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutMs));
-    p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(timeoutMs));
-    p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(3 * timeoutMs)); // >= linger + request timeout
-    long sent = 0;
-    long start = System.nanoTime();
-    SendErrors errors = new SendErrors();
-    KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
-    try {
-      if (csv != null) {
-        try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-          String line;
-          int lineNumber = 0;
-          while ((line = in.readLine()) != null) {
-            lineNumber++;
-            if (line.isBlank()) {
-              continue;
-            }
-            String[] cells = line.split(",");
-            List<Float> x = new ArrayList<>(cells.length);
-            try {
-              for (String cell : cells) {
-                x.add(Float.parseFloat(cell.trim()));
-              }
-            } catch (NumberFormatException e) {
-              if (lineNumber == 1) {
-                continue; // a header
-              }
-              // A row that is not numbers is an error, never skipped silently.
-              throw new IllegalArgumentException(csv + " line " + lineNumber + " is not a row of numbers: " + line, e);
-            }
-            float y = x.remove(x.size() - 1);
-            errors.check(kafka.samplesTopic);
-            send(producer, kafka.samplesTopic, Sample.newBuilder().setModelId(csvModelId).setFeatures(x).setLabel(y).build(), errors);
-            pace(++sent, start, rate);
-          }
-        }
-        producer.flush();
-        errors.check(kafka.samplesTopic);
-        return new Result(sent, 0, Map.of());
-      }
-      SyntheticData gen = new SyntheticData(features, data.models, data.noise, data.seed);
-      CorruptRecords corrupt = new CorruptRecords(data.seed + 1);
-      SplittableRandom pick = new SplittableRandom(data.seed + 2);
-      long corrupted = 0;
-      Progress bar = new Progress(progressOut, data.samples);
-      for (; sent < data.samples; sent++) {
-        errors.check(kafka.samplesTopic);
-        Sample s = gen.next();
-        if (data.corruptFraction > 0 && pick.nextDouble() < data.corruptFraction) {
-          CorruptRecords.Bad bad = corrupt.next(s);
-          send(producer, new ProducerRecord<>(kafka.samplesTopic, bad.key().getBytes(StandardCharsets.UTF_8), bad.value()), errors);
-          corrupted++;
-        } else {
-          send(producer, kafka.samplesTopic, s, errors);
-        }
-        pace(sent + 1, start, rate);
-        bar.update(sent + 1);
-      }
-      producer.flush();
-      bar.done();
-      errors.check(kafka.samplesTopic);
-      return new Result(sent, corrupted, gen.trueWeights());
-    } finally {
-      producer.close(kafka.kafkaTimeout); // a dead broker must not hold the command up either
-    }
-  }
-
-  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s, SendErrors errors) {
-    send(producer, KafkaClients.record(topic, s), errors);
-  }
-
-  /** A send that cannot even be queued (no metadata within max.block.ms) fails with the count written. */
-  private static void send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record, SendErrors errors) {
-    try {
-      producer.send(record, errors);
-    } catch (org.apache.kafka.common.KafkaException e) {
-      throw new IllegalStateException(errors.written.get() + " records were written to '" + record.topic()
-          + "' before Kafka stopped taking them: " + e.getMessage(), e);
-    }
-  }
-
-  /** Counts what Kafka accepted and refused, so that produce stops and fails instead of losing records quietly. */
-  static final class SendErrors implements org.apache.kafka.clients.producer.Callback {
-    private final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
-    private volatile Exception first;
-
-    @Override
-    public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
-      if (e == null) {
-        written.incrementAndGet();
-      } else if (failed.getAndIncrement() == 0) {
-        first = e;
-      }
-    }
-
-    /** Fails once any record was refused, naming how many were written. */
-    void check(String topic) {
-      if (failed.get() > 0) {
-        throw new IllegalStateException(written.get() + " records were written to '" + topic + "' before Kafka refused one ("
-            + failed.get() + " refused): " + first.getMessage(), first);
-      }
-    }
-  }
-
-  private static void pace(long sent, long startNanos, double rate) throws InterruptedException {
-    if (rate <= 0) {
-      return;
-    }
-    long due = startNanos + (long) (sent * 1e9 / rate);
-    long wait = due - System.nanoTime();
-    if (wait > 0) {
-      Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-    }
-  }
-
-  /** A one-line progress bar, redrawn at most every 2%. */
-  static final class Progress {
-    private final PrintStream out;
-    private final long total;
-    private int shown = -1;
-
-    private final boolean terminal = System.console() != null;
-
-    Progress(PrintStream out, long total) {
-      this.out = out;
-      this.total = Math.max(1, total);
-    }
-
-    void update(long done) {
-      if (out == null) {
-        return;
-      }
-      int pct = (int) (100 * done / total);
-      int step = terminal ? 2 : 25; // redraw in place on a terminal; a few lines into a log
-      if (pct / step != shown / step) {
-        shown = pct;
-        int filled = pct / 4;
-        out.print((terminal ? "\r" : "") + "producing [" + "#".repeat(filled) + " ".repeat(25 - filled) + "] " + pct + "% ("
-            + done + "/" + total + ")" + (terminal ? "" : "\n"));
-        out.flush();
-      }
-    }
-
-    void done() {
-      if (out != null && terminal) {
-        out.println();
-      }
-    }
-  }
 }

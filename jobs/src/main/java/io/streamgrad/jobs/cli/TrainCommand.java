@@ -65,7 +65,7 @@ public final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new BadOption("--" + e.getMessage().replace("starting offsets", "starting-offsets"));
     }
-    TrainJob.KafkaSettings settings = kafka.settings();
+    TrainJob.Settings settings = kafka.settings();
     if (settings.delivery == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs <= 0) {
       throw new BadOption("--delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
     }

@@ -3,7 +3,7 @@ package io.streamgrad.jobs.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
 import io.streamgrad.schemas.Sample;
 import java.io.ByteArrayOutputStream;
@@ -96,7 +96,7 @@ class CommandsTest {
     List<Sample> read = new ArrayList<>();
     KafkaOptions k = new KafkaOptions();
     k.bootstrapServers = bs;
-    WatchCommand.read(k, "csv-samples", 1500, bytes -> {
+    TopicReader.read(k, "csv-samples", 1500, bytes -> {
       try {
         read.add(Sample.fromByteBuffer(ByteBuffer.wrap(bytes)));
       } catch (java.io.IOException e) {

@@ -58,7 +58,7 @@ class LocalCommandTest {
     assertTrue(dead > 40, "about 1% of 8000: " + dead);
     assertEquals(8000, seen + dead, "samplesSeen + deadLetters == produced, exactly");
     JsonNode byReason = s.get("deadLettersByReason");
-    for (io.streamgrad.jobs.CorruptRecords.Kind kind : io.streamgrad.jobs.CorruptRecords.Kind.values()) {
+    for (io.streamgrad.jobs.demo.CorruptRecords.Kind kind : io.streamgrad.jobs.demo.CorruptRecords.Kind.values()) {
       String reason = kind.reason != null ? kind.reason : "wrong feature count: expected 4, got 3";
       assertTrue(byReason.has(reason) && byReason.get(reason).asLong() > 0, reason + " in " + byReason);
     }

@@ -3,7 +3,7 @@ package io.streamgrad.jobs.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.WireFormat;
@@ -100,12 +100,12 @@ class OversizedRecordsTest {
     KafkaOptions k = new KafkaOptions();
     k.bootstrapServers = bs;
     k.kafkaTimeout = java.time.Duration.ofSeconds(10);
-    WatchCommand.read(k, "big-dead", 2000, bytes -> {
+    TopicReader.read(k, "big-dead", 2000, bytes -> {
       sizes.add(bytes.length);
       dead.add(WireFormat.deadLetter(bytes));
     });
     List<WeightSnapshot> snapshots = new ArrayList<>();
-    WatchCommand.read(k, "big-snapshots", 1000, bytes -> snapshots.add(WireFormat.snapshot(bytes)));
+    TopicReader.read(k, "big-snapshots", 1000, bytes -> snapshots.add(WireFormat.snapshot(bytes)));
     long seen = snapshots.stream().mapToLong(WeightSnapshot::getSamplesSeen).max().orElse(0);
     assertEquals(640, seen);
     assertEquals(produced, seen + dead.size(), "samples seen + dead letters = records produced");

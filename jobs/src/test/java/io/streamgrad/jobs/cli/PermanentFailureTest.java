@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
 import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.SyntheticData;
+import io.streamgrad.jobs.demo.SyntheticData;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;

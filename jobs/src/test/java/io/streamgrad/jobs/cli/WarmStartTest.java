@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.streamgrad.jobs.EmbeddedKafka;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.InitialModels;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.TrainJob;
@@ -78,7 +78,7 @@ class WarmStartTest {
   }
 
   private static WeightSnapshot latest(String topic) {
-    TrainJob.KafkaSettings k = new TrainJob.KafkaSettings();
+    TrainJob.Settings k = new TrainJob.Settings();
     k.bootstrapServers = kafka.bootstrapServers();
     Map<String, WeightSnapshot> latest = InitialModels.fromTopic(k, topic);
     assertEquals(1, latest.size());
@@ -144,8 +144,8 @@ class WarmStartTest {
     assertEquals("snapshot of model m: parameter 'weight' has shape [3], the model's is [4]", e.getMessage());
   }
 
-  private static TrainJob.KafkaSettings settings() {
-    TrainJob.KafkaSettings k = new TrainJob.KafkaSettings();
+  private static TrainJob.Settings settings() {
+    TrainJob.Settings k = new TrainJob.Settings();
     k.bootstrapServers = kafka.bootstrapServers();
     return k;
   }

@@ -1,5 +1,7 @@
-package io.streamgrad.jobs;
+package io.streamgrad.jobs.demo;
 
+import io.streamgrad.jobs.WireFormat;
+import io.streamgrad.jobs.SampleDecoder;
 import io.streamgrad.schemas.Sample;
 import java.util.ArrayList;
 import java.util.List;

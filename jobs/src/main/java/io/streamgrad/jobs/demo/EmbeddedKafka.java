@@ -1,4 +1,4 @@
-package io.streamgrad.jobs;
+package io.streamgrad.jobs.demo;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.streamgrad.jobs;
+package io.streamgrad.jobs.demo;
 
 import io.streamgrad.schemas.DenseSample;
 import java.util.Set;

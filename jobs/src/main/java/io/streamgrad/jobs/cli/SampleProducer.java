@@ -1,0 +1,192 @@
+package io.streamgrad.jobs.cli;
+
+import io.streamgrad.jobs.KafkaClients;
+import io.streamgrad.jobs.demo.CorruptRecords;
+import io.streamgrad.jobs.demo.SyntheticData;
+import io.streamgrad.schemas.Sample;
+import java.io.BufferedReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Writes samples to Kafka, keyed by model id: synthetic ones (the tutorial's data, optionally with
+ * bad records mixed in) or rows of a CSV file. Used by {@code produce} and {@code local}. Stops and
+ * fails at the first record Kafka refuses, with the count written; never waits for ever.
+ */
+final class SampleProducer {
+  private SampleProducer() {}
+
+  /** What a run produced: records in total, how many were made bad, and the true weights (synthetic data). */
+  record Result(long produced, long corrupted, Map<String, float[]> trueWeights) {}
+
+  static Result produce(
+      KafkaOptions kafka, SyntheticDataOptions data, int features, Path csv, String csvModelId, double rate, PrintStream progressOut)
+      throws Exception {
+    Properties p = kafka.clientProperties();
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    // Never wait for ever: a send that cannot complete fails the command within these bounds.
+    long timeoutMs = kafka.kafkaTimeout.toMillis();
+    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutMs));
+    p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(timeoutMs));
+    p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(3 * timeoutMs)); // >= linger + request timeout
+    long sent = 0;
+    long start = System.nanoTime();
+    SendErrors errors = new SendErrors();
+    KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
+    try {
+      if (csv != null) {
+        try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+          String line;
+          int lineNumber = 0;
+          while ((line = in.readLine()) != null) {
+            lineNumber++;
+            if (line.isBlank()) {
+              continue;
+            }
+            String[] cells = line.split(",");
+            List<Float> x = new ArrayList<>(cells.length);
+            try {
+              for (String cell : cells) {
+                x.add(Float.parseFloat(cell.trim()));
+              }
+            } catch (NumberFormatException e) {
+              if (lineNumber == 1) {
+                continue; // a header
+              }
+              // A row that is not numbers is an error, never skipped silently.
+              throw new IllegalArgumentException(csv + " line " + lineNumber + " is not a row of numbers: " + line, e);
+            }
+            float y = x.remove(x.size() - 1);
+            errors.check(kafka.samplesTopic);
+            send(producer, kafka.samplesTopic, Sample.newBuilder().setModelId(csvModelId).setFeatures(x).setLabel(y).build(), errors);
+            pace(++sent, start, rate);
+          }
+        }
+        producer.flush();
+        errors.check(kafka.samplesTopic);
+        return new Result(sent, 0, Map.of());
+      }
+      SyntheticData gen = new SyntheticData(features, data.models, data.noise, data.seed);
+      CorruptRecords corrupt = new CorruptRecords(data.seed + 1);
+      SplittableRandom pick = new SplittableRandom(data.seed + 2);
+      long corrupted = 0;
+      Progress bar = new Progress(progressOut, data.samples);
+      for (; sent < data.samples; sent++) {
+        errors.check(kafka.samplesTopic);
+        Sample s = gen.next();
+        if (data.corruptFraction > 0 && pick.nextDouble() < data.corruptFraction) {
+          CorruptRecords.Bad bad = corrupt.next(s);
+          send(producer, new ProducerRecord<>(kafka.samplesTopic, bad.key().getBytes(StandardCharsets.UTF_8), bad.value()), errors);
+          corrupted++;
+        } else {
+          send(producer, kafka.samplesTopic, s, errors);
+        }
+        pace(sent + 1, start, rate);
+        bar.update(sent + 1);
+      }
+      producer.flush();
+      bar.done();
+      errors.check(kafka.samplesTopic);
+      return new Result(sent, corrupted, gen.trueWeights());
+    } finally {
+      producer.close(kafka.kafkaTimeout); // a dead broker must not hold the command up either
+    }
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s, SendErrors errors) {
+    send(producer, KafkaClients.record(topic, s), errors);
+  }
+
+  /** A send that cannot even be queued (no metadata within max.block.ms) fails with the count written. */
+  private static void send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record, SendErrors errors) {
+    try {
+      producer.send(record, errors);
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new IllegalStateException(errors.written.get() + " records were written to '" + record.topic()
+          + "' before Kafka stopped taking them: " + e.getMessage(), e);
+    }
+  }
+
+  /** Counts what Kafka accepted and refused, so that produce stops and fails instead of losing records quietly. */
+  static final class SendErrors implements org.apache.kafka.clients.producer.Callback {
+    private final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Exception first;
+
+    @Override
+    public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
+      if (e == null) {
+        written.incrementAndGet();
+      } else if (failed.getAndIncrement() == 0) {
+        first = e;
+      }
+    }
+
+    /** Fails once any record was refused, naming how many were written. */
+    void check(String topic) {
+      if (failed.get() > 0) {
+        throw new IllegalStateException(written.get() + " records were written to '" + topic + "' before Kafka refused one ("
+            + failed.get() + " refused): " + first.getMessage(), first);
+      }
+    }
+  }
+
+  private static void pace(long sent, long startNanos, double rate) throws InterruptedException {
+    if (rate <= 0) {
+      return;
+    }
+    long due = startNanos + (long) (sent * 1e9 / rate);
+    long wait = due - System.nanoTime();
+    if (wait > 0) {
+      Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+    }
+  }
+
+  /** A one-line progress bar, redrawn at most every 2%. */
+  static final class Progress {
+    private final PrintStream out;
+    private final long total;
+    private int shown = -1;
+
+    private final boolean terminal = System.console() != null;
+
+    Progress(PrintStream out, long total) {
+      this.out = out;
+      this.total = Math.max(1, total);
+    }
+
+    void update(long done) {
+      if (out == null) {
+        return;
+      }
+      int pct = (int) (100 * done / total);
+      int step = terminal ? 2 : 25; // redraw in place on a terminal; a few lines into a log
+      if (pct / step != shown / step) {
+        shown = pct;
+        int filled = pct / 4;
+        out.print((terminal ? "\r" : "") + "producing [" + "#".repeat(filled) + " ".repeat(25 - filled) + "] " + pct + "% ("
+            + done + "/" + total + ")" + (terminal ? "" : "\n"));
+        out.flush();
+      }
+    }
+
+    void done() {
+      if (out != null && terminal) {
+        out.println();
+      }
+    }
+  }
+}
