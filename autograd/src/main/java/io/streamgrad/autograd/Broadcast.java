@@ -7,8 +7,8 @@ import io.streamgrad.autograd.kernels.Kernels;
  * Moves data between broadcast shapes: binary ops, expanding a tensor to a larger shape, and the
  * engine's central reduction of a broadcast gradient back to an input's shape.
  *
- * <p>Dimensions are coalesced first (as PyTorch's TensorIterator does), so the common cases run
- * as a handful of kernel calls over long contiguous runs: same shape is one call, {@code [B, d] op
+ * <p>Dimensions are coalesced first (as PyTorch's TensorIterator does), so the common cases run as
+ * a handful of kernel calls over long contiguous runs: same shape is one call, {@code [B, d] op
  * [d]} is one call per row, a scalar operand is one call in all.
  */
 final class Broadcast {
@@ -22,7 +22,14 @@ final class Broadcast {
 
   /** {@code out = a op b} over {@code outShape}; shapes must already be known to broadcast. */
   static void binary(
-      Kernels k, BinaryOp op, float[] a, int[] aShape, float[] b, int[] bShape, float[] out, int[] outShape) {
+      Kernels k,
+      BinaryOp op,
+      float[] a,
+      int[] aShape,
+      float[] b,
+      int[] bShape,
+      float[] out,
+      int[] outShape) {
     int n = out.length;
     if (a.length == n && b.length == n) {
       k.binary(op, a, 0, b, 0, out, 0, n);
@@ -118,9 +125,7 @@ final class Broadcast {
       if (shape[i] == 1) {
         continue; // size-1 dimensions never move an index
       }
-      if (d > 0
-          && sa[d - 1] == aStrides[i] * shape[i]
-          && sb[d - 1] == bStrides[i] * shape[i]) {
+      if (d > 0 && sa[d - 1] == aStrides[i] * shape[i] && sb[d - 1] == bStrides[i] * shape[i]) {
         size[d - 1] *= shape[i];
         sa[d - 1] = aStrides[i];
         sb[d - 1] = bStrides[i];

@@ -12,7 +12,10 @@ final class Elementwise {
 
   static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
     int[] outShape = Shapes.broadcast(a.shape, b.shape);
-    int n = outShape == a.shape ? a.data.length : outShape == b.shape ? b.data.length : Shapes.numel(outShape);
+    int n =
+        outShape == a.shape
+            ? a.data.length
+            : outShape == b.shape ? b.data.length : Shapes.numel(outShape);
     float[] out = new float[n];
     Broadcast.binary(K, op, a.data, a.shape, b.data, b.shape, out, outShape);
     return Tensor.result(out, outShape, Tensor.recording(a, b) ? binaryNode(op, a, b) : null);

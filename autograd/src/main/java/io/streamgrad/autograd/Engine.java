@@ -9,7 +9,9 @@ import java.util.Arrays;
  */
 final class Engine {
 
-  /** d(loss)/d(loss) for the usual 0-d root; never written to (nothing adds in place into a seed). */
+  /**
+   * d(loss)/d(loss) for the usual 0-d root; never written to (nothing adds in place into a seed).
+   */
   private static final Tensor SCALAR_ONE = Tensor.scalar(1f);
 
   /** Each thread's buffers for gradients that live only inside a backward pass. */
@@ -18,23 +20,26 @@ final class Engine {
   private Engine() {}
 
   /**
-   * One backward pass. It marks the nodes it reached, and lends closures buffers for gradients
-   * that never leave the pass (a loss's gradient that flows into the graph): every path out of a
-   * pass copies (a leaf's first grad, a retained grad) or adds into existing storage, so the
-   * buffers go back to the thread's pool when the pass ends and the next step reuses them, hot in
-   * cache, instead of writing fresh memory.
+   * One backward pass. It marks the nodes it reached, and lends closures buffers for gradients that
+   * never leave the pass (a loss's gradient that flows into the graph): every path out of a pass
+   * copies (a leaf's first grad, a retained grad) or adds into existing storage, so the buffers go
+   * back to the thread's pool when the pass ends and the next step reuses them, hot in cache,
+   * instead of writing fresh memory.
    */
   static final class Pass {
     private ScratchPool pool;
     private int firstLent = -1;
 
-    /** A buffer of {@code n} floats with undefined contents, returned to the pool after the pass. */
+    /**
+     * A buffer of {@code n} floats with undefined contents, returned to the pool after the pass.
+     */
     float[] scratch(int n) {
       if (pool == null) {
         pool = POOL.get();
       }
       if (firstLent < 0) {
-        firstLent = pool.lentCount; // a nested pass (backward inside a closure) returns only its own
+        firstLent =
+            pool.lentCount; // a nested pass (backward inside a closure) returns only its own
       }
       return pool.lend(n);
     }
@@ -163,7 +168,8 @@ final class Engine {
             if (!Shapes.equal(gi.shape, node.inputShape(i))) {
               gi = reduceTo(gi, node.inputShape(i));
             }
-            // Never add in place into a pending gradient: closures may hand one tensor to two inputs.
+            // Never add in place into a pending gradient: closures may hand one tensor to two
+            // inputs.
             nextNode.pending = nextNode.pending == null ? gi : nextNode.pending.add(gi);
           }
           if (--nextNode.dependencies == 0) {
@@ -206,8 +212,8 @@ final class Engine {
   }
 
   /**
-   * Visits every node reachable from the root once, counting the edges into each; returns the
-   * list of the nodes reached, linked through {@link Node#nextReached}.
+   * Visits every node reachable from the root once, counting the edges into each; returns the list
+   * of the nodes reached, linked through {@link Node#nextReached}.
    */
   private static Node discover(Node rootNode, Pass pass) {
     rootNode.visitedBy = pass;

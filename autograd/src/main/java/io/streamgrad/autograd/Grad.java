@@ -1,15 +1,17 @@
 package io.streamgrad.autograd;
 
 /**
- * Grad mode, thread-local like PyTorch's: {@code try (var off = Grad.disabled()) { ... }} is
- * {@code with torch.no_grad():}, and {@link #enabled()} is {@code torch.enable_grad()}. Scopes nest:
+ * Grad mode, thread-local like PyTorch's: {@code try (var off = Grad.disabled()) { ... }} is {@code
+ * with torch.no_grad():}, and {@link #enabled()} is {@code torch.enable_grad()}. Scopes nest:
  * closing one restores the mode that was in force when it was opened.
  */
 public final class Grad {
 
   private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
 
-  /** One thread's grad mode, with the two scopes that can restore it (allocated once per thread). */
+  /**
+   * One thread's grad mode, with the two scopes that can restore it (allocated once per thread).
+   */
   private static final class State {
     boolean enabled = true;
     final Scope restoresEnabled = new Scope(this, true);
@@ -41,9 +43,9 @@ public final class Grad {
   }
 
   /**
-   * A grad-mode scope; closing restores the mode in force when it was opened. Close it once, on
-   * the thread that opened it (try-with-resources does both). A scope holds only the mode to
-   * restore, so each thread has two, made once: opening one allocates nothing.
+   * A grad-mode scope; closing restores the mode in force when it was opened. Close it once, on the
+   * thread that opened it (try-with-resources does both). A scope holds only the mode to restore,
+   * so each thread has two, made once: opening one allocates nothing.
    */
   public static final class Scope implements AutoCloseable {
     private final State state;

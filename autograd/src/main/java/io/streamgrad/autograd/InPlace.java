@@ -6,8 +6,8 @@ import io.streamgrad.autograd.kernels.BinaryOp;
 import java.util.Arrays;
 
 /**
- * In-place ops. Each bumps the version counter; while recording, the tensor's history is rebased
- * on a new node whose first input is its previous state, as PyTorch does.
+ * In-place ops. Each bumps the version counter; while recording, the tensor's history is rebased on
+ * a new node whose first input is its previous state, as PyTorch does.
  */
 final class InPlace {
 
@@ -117,7 +117,8 @@ final class InPlace {
       return copy(self, self.sqrt());
     }
     self.checkInPlace();
-    K.unary(io.streamgrad.autograd.kernels.UnaryOp.SQRT, self.data, 0, self.data, 0, self.data.length);
+    K.unary(
+        io.streamgrad.autograd.kernels.UnaryOp.SQRT, self.data, 0, self.data, 0, self.data.length);
     self.bumpVersion();
     return self;
   }

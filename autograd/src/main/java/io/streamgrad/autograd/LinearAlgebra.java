@@ -12,7 +12,11 @@ final class LinearAlgebra {
     int db = b.dim();
     if (da == 0 || db == 0) {
       throw new IllegalArgumentException(
-          "both arguments to matmul need to be at least 1D, but they are " + da + "D and " + db + "D");
+          "both arguments to matmul need to be at least 1D, but they are "
+              + da
+              + "D and "
+              + db
+              + "D");
     }
     if (da == 1 && db == 1) {
       return dot(a, b);
@@ -73,7 +77,15 @@ final class LinearAlgebra {
     int cols = m.shape[1];
     if (v.shape[0] != cols) {
       throw new IllegalArgumentException(
-          "size mismatch, got input (" + rows + "), mat (" + rows + "x" + cols + "), vec (" + v.shape[0] + ")");
+          "size mismatch, got input ("
+              + rows
+              + "), mat ("
+              + rows
+              + "x"
+              + cols
+              + "), vec ("
+              + v.shape[0]
+              + ")");
     }
     float[] out = new float[rows];
     K.gemv(m.data, rows, cols, v.data, out);
@@ -179,7 +191,15 @@ final class LinearAlgebra {
 
   private static IllegalArgumentException mmMismatch(int r1, int c1, int r2, int c2) {
     return new IllegalArgumentException(
-        "mat1 and mat2 shapes cannot be multiplied (" + r1 + "x" + c1 + " and " + r2 + "x" + c2 + ")");
+        "mat1 and mat2 shapes cannot be multiplied ("
+            + r1
+            + "x"
+            + c1
+            + " and "
+            + r2
+            + "x"
+            + c2
+            + ")");
   }
 
   static Tensor transpose(Tensor a) {
@@ -197,7 +217,10 @@ final class LinearAlgebra {
         Tensor.recording(a)
             ? new Node(
                 "TBackward0",
-                (nd, g) -> new Tensor[] {new Tensor(transposeData(g.data, cols, rows), new int[] {rows, cols})},
+                (nd, g) ->
+                    new Tensor[] {
+                      new Tensor(transposeData(g.data, cols, rows), new int[] {rows, cols})
+                    },
                 a)
             : null;
     return Tensor.result(out, new int[] {cols, rows}, node);

@@ -5,12 +5,12 @@ import static io.streamgrad.autograd.Tensor.K;
 import io.streamgrad.autograd.kernels.BinaryOp;
 
 /**
- * Loss functions ({@code torch.nn.functional}), each a single fused node with mean reduction:
- * one pass forward, one pass backward, no temporaries beyond the gradients.
+ * Loss functions ({@code torch.nn.functional}), each a single fused node with mean reduction: one
+ * pass forward, one pass backward, no temporaries beyond the gradients.
  *
  * <p>Each takes optional per-element {@code weights} (importance weights), with PyTorch's {@code
- * weight=} semantics: the loss is {@code mean(w_i * l_i)}, so all-ones weights give the
- * unweighted loss.
+ * weight=} semantics: the loss is {@code mean(w_i * l_i)}, so all-ones weights give the unweighted
+ * loss.
  */
 public final class Losses {
 
@@ -27,9 +27,9 @@ public final class Losses {
 
   /**
    * Weighted mean squared error, {@code mean(w * (pred - target)^2)}; null weights mean all ones.
-   * Like PyTorch's, the unweighted form keeps nothing but its inputs: the forward pass is one
-   * fused squared-distance reduction, and backward recomputes {@code pred - target} straight into
-   * the gradient it returns.
+   * Like PyTorch's, the unweighted form keeps nothing but its inputs: the forward pass is one fused
+   * squared-distance reduction, and backward recomputes {@code pred - target} straight into the
+   * gradient it returns.
    */
   public static Tensor mse(Tensor pred, Tensor target, Tensor weights) {
     requireSameShape(pred, target);
@@ -69,7 +69,8 @@ public final class Losses {
     float[] out = {K.dot(weighted, 0, diff, 0, n) / n};
     Node node = null;
     if (recording(pred, target, weights)) {
-      // d/dpred = 2 w (pred - target) / n * g; d/dtarget is its negation; d/dw = (pred - target)^2 / n * g.
+      // d/dpred = 2 w (pred - target) / n * g; d/dtarget is its negation; d/dw = (pred - target)^2
+      // / n * g.
       Tensor diffT = new Tensor(diff, pred.shape);
       Tensor weightedT = new Tensor(weighted, pred.shape);
       node =
@@ -99,7 +100,8 @@ public final class Losses {
   /** Weighted Huber loss, {@code mean(w * huber(pred - target))}; null weights mean all ones. */
   public static Tensor huber(Tensor pred, Tensor target, float delta, Tensor weights) {
     if (!(delta > 0f)) {
-      throw new IllegalArgumentException("huber_loss does not support non-positive values for delta.");
+      throw new IllegalArgumentException(
+          "huber_loss does not support non-positive values for delta.");
     }
     requireSameShape(pred, target);
     if (weights != null) {
@@ -136,7 +138,9 @@ public final class Losses {
                 }
                 Tensor grad = new Tensor(gp, pred.shape);
                 return new Tensor[] {
-                  grad, nd.needs(1) ? grad.neg() : null, gw == null ? null : new Tensor(gw, pred.shape)
+                  grad,
+                  nd.needs(1) ? grad.neg() : null,
+                  gw == null ? null : new Tensor(gw, pred.shape)
                 };
               },
               weights == null ? new Tensor[] {pred, target} : new Tensor[] {pred, target, weights});
@@ -153,7 +157,9 @@ public final class Losses {
     return bceWithLogits(logits, target, null);
   }
 
-  /** Weighted BCE on logits, {@code mean(w * l)} (PyTorch's {@code weight=}); null means all ones. */
+  /**
+   * Weighted BCE on logits, {@code mean(w * l)} (PyTorch's {@code weight=}); null means all ones.
+   */
   public static Tensor bceWithLogits(Tensor logits, Tensor target, Tensor weights) {
     requireSameShape(logits, target);
     if (weights != null) {
@@ -197,7 +203,9 @@ public final class Losses {
                   gw == null ? null : new Tensor(gw, logits.shape)
                 };
               },
-              weights == null ? new Tensor[] {logits, target} : new Tensor[] {logits, target, weights});
+              weights == null
+                  ? new Tensor[] {logits, target}
+                  : new Tensor[] {logits, target, weights});
       node.save(logits, target, weights);
     }
     return Tensor.result(out, Shapes.SCALAR, node);

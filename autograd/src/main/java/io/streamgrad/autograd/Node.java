@@ -47,6 +47,7 @@ public final class Node {
   Engine.Pass visitedBy;
   Node nextReached;
   Node nextReady;
+
   /** The non-leaf tensor whose grad is kept after backward (retainGrad), if any. */
   Tensor retained;
 
@@ -111,8 +112,8 @@ public final class Node {
 
   /**
    * A buffer for a gradient that only flows inside the running backward pass (see {@link
-   * Engine.Pass}); its contents are undefined. Never for a tensor a closure keeps or returns
-   * to a caller.
+   * Engine.Pass}); its contents are undefined. Never for a tensor a closure keeps or returns to a
+   * caller.
    */
   float[] scratchGradient(int n) {
     return visitedBy.scratch(n);
@@ -203,10 +204,13 @@ public final class Node {
     Tensor t = saved[i];
     int expected = savedVersion(i);
     if (t.version() != expected) {
-      Node producer = savedOutputOf != null && savedOutputOf[i] != null ? savedOutputOf[i] : t.gradFn;
+      Node producer =
+          savedOutputOf != null && savedOutputOf[i] != null ? savedOutputOf[i] : t.gradFn;
       // PyTorch names the forward op here: "output 0 of Exp" for ExpBackward0.
       String which =
-          producer == null ? "" : ", which is output 0 of " + producer.name.replaceFirst("Backward\\d*$", "") + ",";
+          producer == null
+              ? ""
+              : ", which is output 0 of " + producer.name.replaceFirst("Backward\\d*$", "") + ",";
       throw new IllegalStateException(
           "one of the variables needed for gradient computation has been modified by an inplace"
               + " operation: [torch.FloatTensor "
@@ -230,7 +234,9 @@ public final class Node {
     return fn.apply(this, gradOutput);
   }
 
-  /** Drops saved tensors after a backward without retainGraph; nodes that saved none stay usable. */
+  /**
+   * Drops saved tensors after a backward without retainGraph; nodes that saved none stay usable.
+   */
   void release() {
     if (saved != null) {
       saved = null;

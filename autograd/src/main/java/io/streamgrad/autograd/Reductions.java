@@ -27,9 +27,7 @@ final class Reductions {
     Node node =
         Tensor.recording(a)
             ? new Node(
-                "MeanBackward0",
-                (n, g) -> new Tensor[] {Tensor.full(g.item() / count, inShape)},
-                a)
+                "MeanBackward0", (n, g) -> new Tensor[] {Tensor.full(g.item() / count, inShape)}, a)
             : null;
     return Tensor.result(out, Shapes.SCALAR, node);
   }
@@ -72,7 +70,8 @@ final class Reductions {
         out[o] = K.sum(a.data, o * size, size);
       } else {
         for (int s = 0; s < size; s++) {
-          K.binary(BinaryOp.ADD, out, o * inner, a.data, (o * size + s) * inner, out, o * inner, inner);
+          K.binary(
+              BinaryOp.ADD, out, o * inner, a.data, (o * size + s) * inner, out, o * inner, inner);
         }
       }
     }
@@ -89,7 +88,8 @@ final class Reductions {
               (n, g) -> {
                 float[] expanded = Broadcast.expand(g.data, keptShape, inShape);
                 if (mean) {
-                  K.binaryScalarRight(BinaryOp.DIV, expanded, 0, size, expanded, 0, expanded.length);
+                  K.binaryScalarRight(
+                      BinaryOp.DIV, expanded, 0, size, expanded, 0, expanded.length);
                 }
                 return new Tensor[] {new Tensor(expanded, inShape)};
               },

@@ -15,8 +15,8 @@ import java.util.random.RandomGenerator;
  * {@link #retainGrad()} for non-leaves, version counters that catch in-place writes to saved
  * tensors, and {@link Grad#disabled()} scopes.
  *
- * <p>Views ({@link #reshape}, {@link #detach}) share storage and version counter with their
- * source. A tensor is not thread-safe; graphs are built and run on one thread.
+ * <p>Views ({@link #reshape}, {@link #detach}) share storage and version counter with their source.
+ * A tensor is not thread-safe; graphs are built and run on one thread.
  */
 public final class Tensor {
 
@@ -33,12 +33,17 @@ public final class Tensor {
 
   final float[] data;
   final int[] shape;
-  /** Shared with views; created on the first view or in-place write (most tensors never need one). */
+
+  /**
+   * Shared with views; created on the first view or in-place write (most tensors never need one).
+   */
   private VersionCounter version;
+
   private boolean requiresGrad;
   Node gradFn;
   Tensor grad;
   private boolean retainsGrad;
+
   /** Set on views of a leaf that requires grad: in-place writes to them are refused. */
   private final Tensor viewBase;
 
@@ -107,7 +112,12 @@ public final class Tensor {
     int[] s = shape.clone();
     if (Shapes.numel(s) != data.length) {
       throw new IllegalArgumentException(
-          "shape " + Shapes.toList(s) + " needs " + Shapes.numel(s) + " elements, the array has " + data.length);
+          "shape "
+              + Shapes.toList(s)
+              + " needs "
+              + Shapes.numel(s)
+              + " elements, the array has "
+              + data.length);
     }
     return new Tensor(data, s);
   }
@@ -205,7 +215,12 @@ public final class Tensor {
   private int offset(int[] index) {
     if (index.length != shape.length) {
       throw new IllegalArgumentException(
-          "expected " + shape.length + " indices for a " + shape.length + "-D tensor, got " + index.length);
+          "expected "
+              + shape.length
+              + " indices for a "
+              + shape.length
+              + "-D tensor, got "
+              + index.length);
     }
     int off = 0;
     for (int d = 0; d < shape.length; d++) {
@@ -338,7 +353,8 @@ public final class Tensor {
 
   /** An independent copy with the same graph connection ({@code clone}: CloneBackward0). */
   public Tensor copy() {
-    Node node = recording(this) ? new Node("CloneBackward0", (n, g) -> new Tensor[] {g}, this) : null;
+    Node node =
+        recording(this) ? new Node("CloneBackward0", (n, g) -> new Tensor[] {g}, this) : null;
     return result(data.clone(), shape, node);
   }
 

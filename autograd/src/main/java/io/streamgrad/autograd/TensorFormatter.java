@@ -74,7 +74,13 @@ final class TensorFormatter {
 
   /** The recursive {@code _tensor_str_with_formatter}, over the sub-tensor at {@code offset}. */
   private static String tensorStr(
-      float[] data, int[] shape, int dimIndex, int offset, int indent, boolean summarize, NumberFormat f) {
+      float[] data,
+      int[] shape,
+      int dimIndex,
+      int offset,
+      int indent,
+      boolean summarize,
+      NumberFormat f) {
     int dim = shape.length - dimIndex;
     if (dim == 0) {
       return f.format(data[offset]);
@@ -90,15 +96,18 @@ final class TensorFormatter {
     List<String> slices = new ArrayList<>();
     if (summarize && size > 2 * EDGE_ITEMS) {
       for (int i = 0; i < EDGE_ITEMS; i++) {
-        slices.add(tensorStr(data, shape, dimIndex + 1, offset + i * stride, indent + 1, summarize, f));
+        slices.add(
+            tensorStr(data, shape, dimIndex + 1, offset + i * stride, indent + 1, summarize, f));
       }
       slices.add("...");
       for (int i = size - EDGE_ITEMS; i < size; i++) {
-        slices.add(tensorStr(data, shape, dimIndex + 1, offset + i * stride, indent + 1, summarize, f));
+        slices.add(
+            tensorStr(data, shape, dimIndex + 1, offset + i * stride, indent + 1, summarize, f));
       }
     } else {
       for (int i = 0; i < size; i++) {
-        slices.add(tensorStr(data, shape, dimIndex + 1, offset + i * stride, indent + 1, summarize, f));
+        slices.add(
+            tensorStr(data, shape, dimIndex + 1, offset + i * stride, indent + 1, summarize, f));
       }
     }
     String sep = "," + "\n".repeat(dim - 1) + " ".repeat(indent + 1);
@@ -141,7 +150,8 @@ final class TensorFormatter {
     return out;
   }
 
-  private static void collectSummarized(float[] data, int[] shape, int dimIndex, int offset, List<Float> out) {
+  private static void collectSummarized(
+      float[] data, int[] shape, int dimIndex, int offset, List<Float> out) {
     if (dimIndex == shape.length) {
       out.add(data[offset]);
       return;
@@ -229,11 +239,16 @@ final class TensorFormatter {
       if (!Float.isFinite(v)) {
         return nonFinite(v);
       }
-      String body = new BigDecimal(Math.abs((double) v)).setScale(digits, RoundingMode.HALF_EVEN).toPlainString();
+      String body =
+          new BigDecimal(Math.abs((double) v))
+              .setScale(digits, RoundingMode.HALF_EVEN)
+              .toPlainString();
       return (isNegative(v) ? "-" : "") + body;
     }
 
-    /** Python's {@code f"{v:.4e}"}: mantissa with 4 decimals, exponent with a sign and 2+ digits. */
+    /**
+     * Python's {@code f"{v:.4e}"}: mantissa with 4 decimals, exponent with a sign and 2+ digits.
+     */
     static String sci(float v) {
       if (!Float.isFinite(v)) {
         return nonFinite(v);
@@ -243,9 +258,11 @@ final class TensorFormatter {
         return sign + "0." + "0".repeat(PRECISION) + "e+00";
       }
       BigDecimal rounded =
-          new BigDecimal(Math.abs((double) v)).round(new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN));
+          new BigDecimal(Math.abs((double) v))
+              .round(new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN));
       int exponent = rounded.precision() - rounded.scale() - 1;
-      BigDecimal mantissa = rounded.movePointLeft(exponent).setScale(PRECISION, RoundingMode.HALF_EVEN);
+      BigDecimal mantissa =
+          rounded.movePointLeft(exponent).setScale(PRECISION, RoundingMode.HALF_EVEN);
       String exp = String.format("%02d", Math.abs(exponent));
       return sign + mantissa.toPlainString() + "e" + (exponent < 0 ? "-" : "+") + exp;
     }

@@ -61,8 +61,12 @@ class GradCheckTest {
         Arguments.of("sum1 3d", (Function<Tensor, Tensor>) t -> t.sum(1, false), signed(2, 3, 4)),
         Arguments.of("mean0k", (Function<Tensor, Tensor>) t -> t.mean(0, true), signed(3, 4)),
         Arguments.of("mean1", (Function<Tensor, Tensor>) t -> t.mean(1, false), signed(3, 4)),
-        Arguments.of("transpose", (Function<Tensor, Tensor>) t -> t.transpose().mul(t.transpose()), signed(3, 4)),
-        Arguments.of("reshape", (Function<Tensor, Tensor>) t -> t.reshape(4, -1).exp(), signed(2, 6)),
+        Arguments.of(
+            "transpose",
+            (Function<Tensor, Tensor>) t -> t.transpose().mul(t.transpose()),
+            signed(3, 4)),
+        Arguments.of(
+            "reshape", (Function<Tensor, Tensor>) t -> t.reshape(4, -1).exp(), signed(2, 6)),
         Arguments.of("copy", (Function<Tensor, Tensor>) t -> t.copy().mul(t), signed(5)),
         Arguments.of("norm", (Function<Tensor, Tensor>) Tensor::norm, signed(3, 4)));
   }
@@ -120,7 +124,9 @@ class GradCheckTest {
     assertTrue(GradCheck.check(in -> in[0].matmul(constant), a));
   }
 
-  /** Shapes wide enough (over two 512-bit vectors) to run the Vector API paths through the engine. */
+  /**
+   * Shapes wide enough (over two 512-bit vectors) to run the Vector API paths through the engine.
+   */
   @Test
   void wideShapesCrossTheVectorPaths() {
     GradCheck loose = GradCheck.withTolerances(1e-3, 3e-3, 2e-2);
@@ -130,7 +136,8 @@ class GradCheckTest {
     assertTrue(loose.verify(in -> in[0].add(in[1]).mul(in[1]), signed(6, 50), signed(50)));
     assertTrue(loose.verify(in -> in[0].div(in[1]).sum(0, false), signed(5, 70), signed(5, 1)));
     for (Function<Tensor, Tensor> op :
-        List.<Function<Tensor, Tensor>>of(Tensor::exp, Tensor::tanh, Tensor::sigmoid, Tensor::relu, Tensor::neg)) {
+        List.<Function<Tensor, Tensor>>of(
+            Tensor::exp, Tensor::tanh, Tensor::sigmoid, Tensor::relu, Tensor::neg)) {
       assertTrue(loose.verify(in -> op.apply(in[0]), signed(100)));
     }
     assertTrue(loose.verify(in -> in[0].abs().log().sqrt(), signed(70)));
@@ -152,9 +159,15 @@ class GradCheckTest {
     Tensor labels = Tensor.rand(RNG, 4, 3).detach().requiresGrad(true);
     assertTrue(GradCheck.check(in -> Losses.bceWithLogits(in[0], in[1]), signed(4, 3), labels));
     Tensor weights = input(0.1f, 2f, 4, 3);
-    assertTrue(GradCheck.check(in -> Losses.mse(in[0], in[1], in[2]), signed(4, 3), signed(4, 3), weights));
-    assertTrue(GradCheck.check(in -> Losses.huber(in[0], in[1], 0.7f, in[2]), signed(4, 3), signed(4, 3), weights));
-    assertTrue(GradCheck.check(in -> Losses.bceWithLogits(in[0], in[1], in[2]), signed(4, 3), labels, weights));
+    assertTrue(
+        GradCheck.check(
+            in -> Losses.mse(in[0], in[1], in[2]), signed(4, 3), signed(4, 3), weights));
+    assertTrue(
+        GradCheck.check(
+            in -> Losses.huber(in[0], in[1], 0.7f, in[2]), signed(4, 3), signed(4, 3), weights));
+    assertTrue(
+        GradCheck.check(
+            in -> Losses.bceWithLogits(in[0], in[1], in[2]), signed(4, 3), labels, weights));
   }
 
   @Test
@@ -194,8 +207,6 @@ class GradCheckTest {
     Tensor a = signed(3);
     assertThrows(
         GradCheck.GradCheckException.class,
-        () ->
-            GradCheck.check(
-                in -> Grad.isEnabled() ? in[0].mul(2f) : in[0].mul(3f), a));
+        () -> GradCheck.check(in -> Grad.isEnabled() ? in[0].mul(2f) : in[0].mul(3f), a));
   }
 }

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The engine's two ways of not allocating gradients (pass-scoped scratch buffers, in-place
- * accumulation into a zeroed leaf grad) must be invisible: same bits as the allocating path, and
- * no gradient a caller can see ever shares a reused buffer.
+ * accumulation into a zeroed leaf grad) must be invisible: same bits as the allocating path, and no
+ * gradient a caller can see ever shares a reused buffer.
  */
 class GradientBuffersTest {
 

@@ -143,7 +143,8 @@ class PyTorchRulesTest {
         message(IllegalArgumentException.class, () -> Tensor.ones(4, 2).add(Tensor.ones(3, 1))));
     assertEquals(
         "output with shape [3] doesn't match the broadcast shape [2, 3]",
-        message(IllegalArgumentException.class, () -> Tensor.ones(3).addInPlace(Tensor.ones(2, 3))));
+        message(
+            IllegalArgumentException.class, () -> Tensor.ones(3).addInPlace(Tensor.ones(2, 3))));
   }
 
   @Test

@@ -25,7 +25,9 @@ class TensorFormatterTest {
 
   @Test
   void fixedPointWithFourDecimalsRightAligned() {
-    assertEquals("tensor([ 0.4047,  0.6939, -1.5000,  2.0000])", Tensor.of(0.4047f, 0.6939f, -1.5f, 2f).toString());
+    assertEquals(
+        "tensor([ 0.4047,  0.6939, -1.5000,  2.0000])",
+        Tensor.of(0.4047f, 0.6939f, -1.5f, 2f).toString());
     assertEquals("tensor(0.5000)", Tensor.scalar(0.5f).toString());
     assertEquals(
         "tensor([[ 1.0000, -2.5000],\n        [30.2500,  4.0000]])",
@@ -39,10 +41,13 @@ class TensorFormatterTest {
 
   @Test
   void scientificWhenTheRangeIsWide() {
-    assertEquals("tensor([1.0000e-05, 5.0000e-01, 2.0000e+00])", Tensor.of(1e-5f, 0.5f, 2f).toString());
+    assertEquals(
+        "tensor([1.0000e-05, 5.0000e-01, 2.0000e+00])", Tensor.of(1e-5f, 0.5f, 2f).toString());
     assertEquals("tensor([1.0000e+00, 2.0000e+03])", Tensor.of(1f, 2000f).toString());
     assertEquals("tensor([1.0000e+00, 5.0000e+03])", Tensor.of(1f, 5000f).toString());
-    assertEquals("tensor([ 1.5000e-07,  3.2500e+09, -2.0000e+00])", Tensor.of(1.5e-7f, 3.25e9f, -2f).toString());
+    assertEquals(
+        "tensor([ 1.5000e-07,  3.2500e+09, -2.0000e+00])",
+        Tensor.of(1.5e-7f, 3.25e9f, -2f).toString());
   }
 
   @Test
@@ -50,7 +55,8 @@ class TensorFormatterTest {
     assertEquals(
         "tensor([   nan, 1.5000,    inf,   -inf])",
         Tensor.of(Float.NaN, 1.5f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY).toString());
-    assertEquals("tensor([nan, 1., inf])", Tensor.of(Float.NaN, 1f, Float.POSITIVE_INFINITY).toString());
+    assertEquals(
+        "tensor([nan, 1., inf])", Tensor.of(Float.NaN, 1f, Float.POSITIVE_INFINITY).toString());
   }
 
   @Test

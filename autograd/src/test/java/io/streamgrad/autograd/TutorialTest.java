@@ -55,7 +55,8 @@ class TutorialTest {
       y = w.sum();
     }
     IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
-    assertEquals("element 0 of tensors does not require grad and does not have a grad_fn", e.getMessage());
+    assertEquals(
+        "element 0 of tensors does not require grad and does not have a grad_fn", e.getMessage());
   }
 
   @Test
@@ -68,18 +69,19 @@ class TutorialTest {
 
     List<LogRecord> records = new ArrayList<>();
     Logger jul = Logger.getLogger(Tensor.class.getName());
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        records.add(r);
-      }
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            records.add(r);
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     jul.addHandler(handler);
     try {
       Tensor.resetNonLeafWarning();
@@ -90,8 +92,12 @@ class TutorialTest {
     }
     assertEquals(1, records.size());
     assertEquals(Tensor.NON_LEAF_GRAD_WARNING, records.get(0).getMessage());
-    assertTrue(records.get(0).getMessage().startsWith(
-        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed."));
+    assertTrue(
+        records
+            .get(0)
+            .getMessage()
+            .startsWith(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed."));
 
     // A.grad rows equal B^T; B.grad equals the column sums of A.
     float[] bt = b.toArray();

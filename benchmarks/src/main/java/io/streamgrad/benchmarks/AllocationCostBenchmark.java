@@ -14,9 +14,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What the JVM charges an engine step for its objects, measured as the time a 64x16 hand-fused
- * step gains when it also allocates: small objects kept in a fresh array (young to young), the
- * same objects each stored into a long-lived field (G1's slow post-write barrier), and fresh float
+ * What the JVM charges an engine step for its objects, measured as the time a 64x16 hand-fused step
+ * gains when it also allocates: small objects kept in a fresh array (young to young), the same
+ * objects each stored into a long-lived field (G1's slow post-write barrier), and fresh float
  * arrays of growing size (cold memory). The engine's design follows from these figures
  * (BENCHMARKS.md, "The 64x16 target").
  */
@@ -25,10 +25,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class AllocationCostBenchmark {
 
   private TrainStep step;
+
   /** Lives as long as the benchmark: promoted to the old generation after the first collections. */
   private Object longLived;
 
@@ -53,7 +56,9 @@ public class AllocationCostBenchmark {
     return step.handFused();
   }
 
-  /** The same ten objects, each stored into a long-lived object's field: ten old-to-young stores. */
+  /**
+   * The same ten objects, each stored into a long-lived object's field: ten old-to-young stores.
+   */
   @Benchmark
   public float stepAndTenObjectsIntoOld() {
     for (int i = 0; i < 10; i++) {

@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 
 /**
  * One online-SGD step on a mini-batch of linear regression, the tutorial's loop, in two forms:
- * through the autograd engine, and hand-fused on the same kernels with no graph (the reference
- * for autodiff overhead). Shared by the JMH benchmark and its correctness test.
+ * through the autograd engine, and hand-fused on the same kernels with no graph (the reference for
+ * autodiff overhead). Shared by the JMH benchmark and its correctness test.
  */
 public final class TrainStep {
 

@@ -19,9 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One online-SGD step (batch x features), single-threaded. samples/s = ops/s x batch.
  *
- * <p>{@code impl} selects the kernels for the forked JVM through {@code -Dstreamgrad.kernels},
- * set before the engine is first touched; each parameter combination runs in its own fork.
- * {@code readX2} streams X twice with the same kernels, in the same order as a step (forward GEMV
+ * <p>{@code impl} selects the kernels for the forked JVM through {@code -Dstreamgrad.kernels}, set
+ * before the engine is first touched; each parameter combination runs in its own fork. {@code
+ * readX2} streams X twice with the same kernels, in the same order as a step (forward GEMV
  * top-down, transposed GEMV bottom-up): the load-bound reference for a step.
  */
 @State(Scope.Thread)
@@ -31,7 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 // The JVM's default collector (G1): what users run. ParallelGC's adaptive eden made 4096x256
 // steps drift 2x slower within a fork (fresh arrays landing in cold memory and evicting X).
-@Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"}) // JIT varies per fork
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"}) // JIT varies per fork
 @Threads(1)
 public class TrainStepBenchmark {
 
@@ -51,7 +53,9 @@ public class TrainStepBenchmark {
     kernels = KernelProvider.get();
     if (!kernels.name().equals(impl)) {
       throw new IllegalStateException(
-          "kernels " + kernels.name() + " already chosen in this JVM; run each impl in its own fork");
+          "kernels "
+              + kernels.name()
+              + " already chosen in this JVM; run each impl in its own fork");
     }
     String[] bd = shape.split("x");
     step = new TrainStep(Integer.parseInt(bd[0]), Integer.parseInt(bd[1]), 42L, kernels);

@@ -1,13 +1,13 @@
 package io.streamgrad.flink;
 
-import io.streamgrad.nn.ModelFactory;
-import io.streamgrad.nn.Models;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
 import io.streamgrad.flink.operator.Snapshots;
-import io.streamgrad.nn.Loss;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.flink.train.TrainerConfig;
+import io.streamgrad.nn.Loss;
+import io.streamgrad.nn.ModelFactory;
+import io.streamgrad.nn.Models;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseSample;
@@ -71,17 +71,25 @@ public final class OnlineTrainer implements Serializable {
 
   /** Keys {@code samples} by model id and trains; rejected samples go to {@link #REJECTED}. */
   public SingleOutputStreamOperator<WeightSnapshot> train(DataStream<Sample> samples) {
-    return trainDense(samples.map(new ToDense()).returns(denseSampleType()).name("To dense samples").uid(UID + "-to-dense"));
+    return trainDense(
+        samples
+            .map(new ToDense())
+            .returns(denseSampleType())
+            .name("To dense samples")
+            .uid(UID + "-to-dense"));
   }
 
   /**
-   * The same on {@link DenseSample}s, which is what the Kafka job decodes into: no boxed
-   * features anywhere between the source and the batch buffer.
+   * The same on {@link DenseSample}s, which is what the Kafka job decodes into: no boxed features
+   * anywhere between the source and the batch buffer.
    */
   public SingleOutputStreamOperator<WeightSnapshot> trainDense(DataStream<DenseSample> samples) {
     return samples
         .keyBy(DenseSample::getModelId, Types.STRING)
-        .transform("OnlineTrainer(" + config.model.name() + ", " + config.optimizer + ")", snapshotType(), operator())
+        .transform(
+            "OnlineTrainer(" + config.model.name() + ", " + config.optimizer + ")",
+            snapshotType(),
+            operator())
         .uid(UID);
   }
 
@@ -95,7 +103,8 @@ public final class OnlineTrainer implements Serializable {
     return TypeInformation.of(DenseSample.class);
   }
 
-  private static final class ToDense implements org.apache.flink.api.common.functions.MapFunction<Sample, DenseSample> {
+  private static final class ToDense
+      implements org.apache.flink.api.common.functions.MapFunction<Sample, DenseSample> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -181,8 +190,8 @@ public final class OnlineTrainer implements Serializable {
     }
 
     /**
-     * Rescales each batch's gradients so their global L2 norm is at most {@code maxNorm}
-     * ({@code clip_grad_norm_}); 0 (the default) disables clipping.
+     * Rescales each batch's gradients so their global L2 norm is at most {@code maxNorm} ({@code
+     * clip_grad_norm_}); 0 (the default) disables clipping.
      */
     public Builder gradClipNorm(double maxNorm) {
       this.gradClipNorm = maxNorm;
@@ -197,8 +206,8 @@ public final class OnlineTrainer implements Serializable {
 
     /**
      * Warm start: a model with no state of its own (a new job, not one restored from a checkpoint
-     * or savepoint) starts from its snapshot here — its parameters, version, samplesSeen and,
-     * when the snapshot carries it, its optimizer state.
+     * or savepoint) starts from its snapshot here — its parameters, version, samplesSeen and, when
+     * the snapshot carries it, its optimizer state.
      */
     public Builder initialModels(java.util.Map<String, WeightSnapshot> snapshots) {
       this.initialModels = Objects.requireNonNull(snapshots, "initialModels");
@@ -207,7 +216,8 @@ public final class OnlineTrainer implements Serializable {
 
     public OnlineTrainer build() {
       if (maxBatchDelay.isNegative()) {
-        throw new IllegalArgumentException("maxBatchDelay must not be negative, got " + maxBatchDelay);
+        throw new IllegalArgumentException(
+            "maxBatchDelay must not be negative, got " + maxBatchDelay);
       }
       // Fail at build time, not on a task manager.
       TrainerConfig cfg =
@@ -227,8 +237,10 @@ public final class OnlineTrainer implements Serializable {
       if (initialModels.isEmpty()) {
         return new OnlineTrainer(cfg);
       }
-      // Checked here, against this model and optimizer: a snapshot that does not fit fails the build.
-      java.util.Map<String, io.streamgrad.flink.train.TrainerState> initial = new java.util.HashMap<>();
+      // Checked here, against this model and optimizer: a snapshot that does not fit fails the
+      // build.
+      java.util.Map<String, io.streamgrad.flink.train.TrainerState> initial =
+          new java.util.HashMap<>();
       for (java.util.Map.Entry<String, WeightSnapshot> e : initialModels.entrySet()) {
         initial.put(e.getKey(), Snapshots.toState(cfg, e.getValue()));
       }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.autograd.Tensor;
-import io.streamgrad.nn.Models;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
 import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.flink.train.Optimizers;
@@ -20,27 +19,35 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-/** A step that would make a model non-finite is rolled back and its samples are reported, not lost. */
+/**
+ * A step that would make a model non-finite is rolled back and its samples are reported, not lost.
+ */
 class DivergenceGuardTest {
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> harness(OnlineTrainer t)
-      throws Exception {
-    var h = new KeyedOneInputStreamOperatorTestHarness<>(t.operator(), DenseSample::getModelId, Types.STRING);
+  private static KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot>
+      harness(OnlineTrainer t) throws Exception {
+    var h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            t.operator(), DenseSample::getModelId, Types.STRING);
     ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
     h.open();
     return h;
   }
 
-  private static List<DeadLetter> deadLetters(KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h) {
+  private static List<DeadLetter> deadLetters(
+      KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h) {
     return h.getSideOutput(OnlineTrainer.REJECTED) == null
         ? List.of()
-        : h.getSideOutput(OnlineTrainer.REJECTED).stream().map(StreamRecord::getValue).collect(Collectors.toList());
+        : h.getSideOutput(OnlineTrainer.REJECTED).stream()
+            .map(StreamRecord::getValue)
+            .collect(Collectors.toList());
   }
 
   @Test
   void aDivergingLearningRateTriggersTheGuardInsteadOfNaNWeights() throws Exception {
     TutorialData data = new TutorialData(4, 1, 800, 1);
-    OnlineTrainer t = OnlineTrainer.builder().features(4).optimizer(Optimizers.sgd(10.0)).batchSize(8).build();
+    OnlineTrainer t =
+        OnlineTrainer.builder().features(4).optimizer(Optimizers.sgd(10.0)).batchSize(8).build();
     var h = harness(t);
     for (Sample s : data.samples) {
       h.processElement(DenseSample.of(s), 0L);
@@ -59,18 +66,21 @@ class DivergenceGuardTest {
       assertTrue(Float.isFinite(s.getBias()));
     }
     long seen = snapshots.isEmpty() ? 0 : snapshots.get(snapshots.size() - 1).getSamplesSeen();
-    assertEquals(data.samples.size(), seen + dead.size(), "every sample is either trained on or reported");
+    assertEquals(
+        data.samples.size(), seen + dead.size(), "every sample is either trained on or reported");
     h.close();
   }
 
   @Test
   void aPoisonedBatchIsReportedAndTrainingContinues() throws Exception {
     TutorialData data = new TutorialData(4, 1, 64, 2);
-    OnlineTrainer t = OnlineTrainer.builder().features(4).optimizer(Optimizers.sgd(0.02)).batchSize(8).build();
+    OnlineTrainer t =
+        OnlineTrainer.builder().features(4).optimizer(Optimizers.sgd(0.02)).batchSize(8).build();
     var h = harness(t);
     for (int i = 0; i < data.samples.size(); i++) {
       Sample s = data.samples.get(i);
-      if (i == 10) { // second batch: the operator alone does no input validation, the guard catches it
+      if (i == 10) { // second batch: the operator alone does no input validation, the guard catches
+        // it
         s = Sample.newBuilder(s).setLabel(Float.NaN).build();
       }
       h.processElement(DenseSample.of(s), 0L);
@@ -89,7 +99,12 @@ class DivergenceGuardTest {
   @Test
   void gradientClippingBoundsTheUpdate() {
     OnlineTrainer t =
-        OnlineTrainer.builder().features(4).optimizer(Optimizers.sgd(1.0)).batchSize(8).gradClipNorm(0.5).build();
+        OnlineTrainer.builder()
+            .features(4)
+            .optimizer(Optimizers.sgd(1.0))
+            .batchSize(8)
+            .gradClipNorm(0.5)
+            .build();
     ModelTrainer trainer = new ModelTrainer(t.config(), "m");
     TutorialData data = new TutorialData(4, 1, 8, 3);
     for (Sample s : data.samples) {

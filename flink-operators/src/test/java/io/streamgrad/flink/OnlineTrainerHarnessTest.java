@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.nn.Models;
 import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.nn.Models;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
@@ -44,11 +44,16 @@ class OnlineTrainerHarnessTest {
         .build();
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> harness(
-      OnlineTrainer trainer, int parallelism, int subtask) throws Exception {
+  private static KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot>
+      harness(OnlineTrainer trainer, int parallelism, int subtask) throws Exception {
     KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            trainer.operator(), DenseSample::getModelId, Types.STRING, MAX_PARALLELISM, parallelism, subtask);
+            trainer.operator(),
+            DenseSample::getModelId,
+            Types.STRING,
+            MAX_PARALLELISM,
+            parallelism,
+            subtask);
     ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
     return h;
   }
@@ -60,7 +65,9 @@ class OnlineTrainerHarnessTest {
         .collect(Collectors.toList());
   }
 
-  private static void feed(KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h, List<Sample> samples)
+  private static void feed(
+      KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h,
+      List<Sample> samples)
       throws Exception {
     for (Sample s : samples) {
       h.processElement(DenseSample.of(s), 0L);
@@ -69,7 +76,8 @@ class OnlineTrainerHarnessTest {
 
   @Test
   void restoreMidBatchContinuesBitForBit() throws Exception {
-    TutorialData data = new TutorialData(4, 2, 45, 3); // 90 samples, batch 8: partial batches at the end
+    TutorialData data =
+        new TutorialData(4, 2, 45, 3); // 90 samples, batch 8: partial batches at the end
     OnlineTrainer trainer = trainer(8, Duration.ZERO);
 
     var straight = harness(trainer, 1, 0);
@@ -129,12 +137,15 @@ class OnlineTrainerHarnessTest {
     int newParallelism = 2;
     for (int subtask = 0; subtask < newParallelism; subtask++) {
       OperatorSubtaskState part =
-          AbstractStreamOperatorTestHarness.repartitionOperatorState(checkpoint, MAX_PARALLELISM, 1, newParallelism, subtask);
+          AbstractStreamOperatorTestHarness.repartitionOperatorState(
+              checkpoint, MAX_PARALLELISM, 1, newParallelism, subtask);
       var h = harness(trainer, newParallelism, subtask);
       h.initializeState(part);
       h.open();
       for (Sample s : data.samples.subList(cut, data.samples.size())) {
-        if (KeyGroupRangeAssignment.assignKeyToParallelOperator(s.getModelId(), MAX_PARALLELISM, newParallelism) == subtask) {
+        if (KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                s.getModelId(), MAX_PARALLELISM, newParallelism)
+            == subtask) {
           h.processElement(DenseSample.of(s), 0L);
         }
       }
@@ -183,12 +194,17 @@ class OnlineTrainerHarnessTest {
     var h = harness(trainer(2, Duration.ZERO), 1, 0);
     h.open();
     h.processElement(DenseSample.of(TutorialData.sample("a", new float[] {1f, 2f, 3f}, 1f)), 0L);
-    h.processElement(DenseSample.of(TutorialData.sample("a", new float[] {1f, 2f, 3f, 4f, 5f}, 1f)), 0L);
+    h.processElement(
+        DenseSample.of(TutorialData.sample("a", new float[] {1f, 2f, 3f, 4f, 5f}, 1f)), 0L);
     h.endInput();
     assertTrue(h.extractOutputValues().isEmpty(), "a model with zero valid samples emits nothing");
-    ConcurrentLinkedQueue<StreamRecord<DeadLetter>> rejected = h.getSideOutput(OnlineTrainer.REJECTED);
-    List<String> reasons = rejected.stream().map(r -> r.getValue().getReason()).collect(Collectors.toList());
-    assertEquals(List.of("wrong feature count: expected 4, got 3", "wrong feature count: expected 4, got 5"), reasons);
+    ConcurrentLinkedQueue<StreamRecord<DeadLetter>> rejected =
+        h.getSideOutput(OnlineTrainer.REJECTED);
+    List<String> reasons =
+        rejected.stream().map(r -> r.getValue().getReason()).collect(Collectors.toList());
+    assertEquals(
+        List.of("wrong feature count: expected 4, got 3", "wrong feature count: expected 4, got 5"),
+        reasons);
     Sample back = Sample.fromByteBuffer(rejected.peek().getValue().getPayload());
     assertEquals(3, back.getFeatures().size(), "the payload is the rejected sample");
     h.close();
@@ -197,21 +213,32 @@ class OnlineTrainerHarnessTest {
   @Test
   void stateIsAFlinkPojoNotAKryoFallback() {
     assertTrue(
-        org.apache.flink.api.common.typeinfo.TypeInformation.of(io.streamgrad.flink.train.TrainerState.class)
+        org.apache.flink.api.common.typeinfo.TypeInformation.of(
+                io.streamgrad.flink.train.TrainerState.class)
             instanceof org.apache.flink.api.java.typeutils.PojoTypeInfo);
   }
 
   @Test
   void builderValidates() {
-    assertThrows(IllegalArgumentException.class, () -> OnlineTrainer.builder().build(), "features missing");
-    assertThrows(IllegalArgumentException.class, () -> OnlineTrainer.builder().features(3).batchSize(0).build());
-    assertThrows(IllegalArgumentException.class, () -> OnlineTrainer.builder().features(3).snapshotEvery(0).build());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class, () -> OnlineTrainer.builder().build(), "features missing");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> OnlineTrainer.builder().features(3).batchSize(0).build());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> OnlineTrainer.builder().features(3).snapshotEvery(0).build());
+    assertThrows(
+        IllegalArgumentException.class,
         () -> OnlineTrainer.builder().features(3).maxBatchDelay(Duration.ofMillis(-1)).build());
-    assertEquals("Invalid learning rate: -1.0",
-        assertThrows(IllegalArgumentException.class,
-            () -> OnlineTrainer.builder().features(3).optimizer(Optimizers.sgd(-1)).build()).getMessage());
-    assertFalse(OnlineTrainer.builder().features(3).build().config().maxBatchDelayMillis > 0,
+    assertEquals(
+        "Invalid learning rate: -1.0",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> OnlineTrainer.builder().features(3).optimizer(Optimizers.sgd(-1)).build())
+            .getMessage());
+    assertFalse(
+        OnlineTrainer.builder().features(3).build().config().maxBatchDelayMillis > 0,
         "count-only batches by default (exact replays)");
   }
 

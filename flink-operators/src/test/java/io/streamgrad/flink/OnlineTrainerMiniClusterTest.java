@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.autograd.Losses;
 import io.streamgrad.autograd.Tensor;
+import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Model;
 import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.Models;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.util.ArrayList;
@@ -70,16 +70,21 @@ class OnlineTrainerMiniClusterTest {
             .batchSize(32)
             .snapshotEvery(10)
             .build();
-    Map<String, WeightSnapshot> last = OnlineTrainerHarnessTest.lastPerModel(run(trainer, data.samples));
+    Map<String, WeightSnapshot> last =
+        OnlineTrainerHarnessTest.lastPerModel(run(trainer, data.samples));
     assertEquals(3, last.size());
     for (int m = 0; m < 3; m++) {
       WeightSnapshot s = last.get(data.modelIds[m]);
       assertEquals(perModel, s.getSamplesSeen(), "samplesSeen exact");
-      assertEquals((perModel + 31) / 32, s.getVersion(), "one update per batch of 32, plus the final flush");
+      assertEquals(
+          (perModel + 31) / 32, s.getVersion(), "one update per batch of 32, plus the final flush");
       for (int j = 0; j < features; j++) {
-        assertEquals(data.trueWeights[m][j], s.getWeights().get(j), 0.05, "model " + m + " weight " + j);
+        assertEquals(
+            data.trueWeights[m][j], s.getWeights().get(j), 0.05, "model " + m + " weight " + j);
       }
-      assertTrue(s.getPrequentialLoss() > s.getBatchLoss(), "progressive loss includes the early, worse batches");
+      assertTrue(
+          s.getPrequentialLoss() > s.getBatchLoss(),
+          "progressive loss includes the early, worse batches");
     }
   }
 
@@ -101,7 +106,12 @@ class OnlineTrainerMiniClusterTest {
       samples.add(TutorialData.sample("clf", x, dot > 0 ? 1f : 0f));
     }
     OnlineTrainer trainer =
-        OnlineTrainer.builder().features(d).model(Models.logistic()).optimizer(Optimizers.sgd(0.5)).batchSize(16).build();
+        OnlineTrainer.builder()
+            .features(d)
+            .model(Models.logistic())
+            .optimizer(Optimizers.sgd(0.5))
+            .batchSize(16)
+            .build();
     WeightSnapshot s = OnlineTrainerHarnessTest.lastPerModel(run(trainer, samples)).get("clf");
     int correct = 0;
     for (int i = 0; i < xs.size(); i++) {
@@ -129,19 +139,36 @@ class OnlineTrainerMiniClusterTest {
       mlpData.add(TutorialData.sample("mlp", new float[] {a, b}, y));
     }
     OnlineTrainer linear =
-        OnlineTrainer.builder().features(2).model(Models.linear()).optimizer(Optimizers.adam(0.01)).batchSize(16).build();
+        OnlineTrainer.builder()
+            .features(2)
+            .model(Models.linear())
+            .optimizer(Optimizers.adam(0.01))
+            .batchSize(16)
+            .build();
     OnlineTrainer mlp =
-        OnlineTrainer.builder().features(2).model(Models.mlp(32)).optimizer(Optimizers.adam(0.01)).batchSize(16).seed(1).build();
-    WeightSnapshot lin = OnlineTrainerHarnessTest.lastPerModel(run(linear, linearData)).get("linear");
+        OnlineTrainer.builder()
+            .features(2)
+            .model(Models.mlp(32))
+            .optimizer(Optimizers.adam(0.01))
+            .batchSize(16)
+            .seed(1)
+            .build();
+    WeightSnapshot lin =
+        OnlineTrainerHarnessTest.lastPerModel(run(linear, linearData)).get("linear");
     WeightSnapshot net = OnlineTrainerHarnessTest.lastPerModel(run(mlp, mlpData)).get("mlp");
     assertEquals(4, net.getParameters().size(), "layer0.weight, layer0.bias, out.weight, out.bias");
     assertEquals(List.of(2, 32), net.getParameters().get(0).getShape());
-    // Compare the losses over the last ~quarter of the stream (reported per batch, before each update).
-    assertTrue(lin.getBatchLoss() > 0.3f, "a linear model cannot fit sin(2a) + b^2/2: " + lin.getBatchLoss());
+    // Compare the losses over the last ~quarter of the stream (reported per batch, before each
+    // update).
+    assertTrue(
+        lin.getBatchLoss() > 0.3f,
+        "a linear model cannot fit sin(2a) + b^2/2: " + lin.getBatchLoss());
     assertTrue(net.getBatchLoss() < 0.1f, "the MLP fits it: " + net.getBatchLoss());
   }
 
-  /** A user's own differentiable model: quadratic features, written with the engine in a few lines. */
+  /**
+   * A user's own differentiable model: quadratic features, written with the engine in a few lines.
+   */
   static final class QuadraticModel implements ModelFactory {
     private static final long serialVersionUID = 1L;
 
@@ -190,7 +217,12 @@ class OnlineTrainerMiniClusterTest {
       samples.add(TutorialData.sample("custom", x, y));
     }
     OnlineTrainer trainer =
-        OnlineTrainer.builder().features(3).model(new QuadraticModel()).optimizer(Optimizers.adam(0.02)).batchSize(16).build();
+        OnlineTrainer.builder()
+            .features(3)
+            .model(new QuadraticModel())
+            .optimizer(Optimizers.adam(0.02))
+            .batchSize(16)
+            .build();
     WeightSnapshot s = OnlineTrainerHarnessTest.lastPerModel(run(trainer, samples)).get("custom");
     for (int j = 0; j < 3; j++) {
       assertEquals(lin[j], s.getParameters().get(0).getValues().get(j), 0.05, "linear " + j);

@@ -18,8 +18,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Where a warm start's models come from: the latest snapshot per model (highest version) of a
- * snapshot topic, read committed up to its end offsets now, or of an Avro container file of
- * {@link WeightSnapshot}s.
+ * snapshot topic, read committed up to its end offsets now, or of an Avro container file of {@link
+ * WeightSnapshot}s.
  */
 public final class InitialModels {
 
@@ -29,7 +29,8 @@ public final class InitialModels {
    * {@code topic:NAME}, {@code file:PATH}, or a bare value: a file if such a file exists, else a
    * topic.
    */
-  public static Map<String, WeightSnapshot> load(String spec, TrainJob.Settings kafka) throws IOException {
+  public static Map<String, WeightSnapshot> load(String spec, TrainJob.Settings kafka)
+      throws IOException {
     if (spec.startsWith("file:")) {
       return fromFile(Path.of(spec.substring("file:".length())));
     }
@@ -62,7 +63,8 @@ public final class InitialModels {
       if (infos == null || infos.isEmpty()) {
         throw new IllegalArgumentException("snapshot topic '" + topic + "' does not exist");
       }
-      List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+      List<TopicPartition> partitions =
+          infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       // With read_committed, end offsets are the last stable offsets: everything committed now.
@@ -73,7 +75,15 @@ public final class InitialModels {
             keepLatest(latest, WireFormat.snapshot(r.value()));
           } catch (RuntimeException e) {
             throw new IllegalArgumentException(
-                "record at " + r.topic() + "-" + r.partition() + "@" + r.offset() + " is not a WeightSnapshot: " + e.getMessage(), e);
+                "record at "
+                    + r.topic()
+                    + "-"
+                    + r.partition()
+                    + "@"
+                    + r.offset()
+                    + " is not a WeightSnapshot: "
+                    + e.getMessage(),
+                e);
           }
         }
       }

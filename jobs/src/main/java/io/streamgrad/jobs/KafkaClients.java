@@ -54,12 +54,18 @@ public final class KafkaClients {
     return new KafkaConsumer<>(p);
   }
 
-  public static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers, boolean readCommitted) {
+  public static KafkaConsumer<byte[], byte[]> consumer(
+      String bootstrapServers, boolean readCommitted) {
     return consumer(settings(bootstrapServers), readCommitted);
   }
 
-  /** A sample's record: keyed by its model id, so each model's samples stay in one partition, in order. */
-  public static ProducerRecord<byte[], byte[]> record(String topic, io.streamgrad.schemas.Sample sample) {
-    return new ProducerRecord<>(topic, sample.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(sample));
+  /**
+   * A sample's record: keyed by its model id, so each model's samples stay in one partition, in
+   * order.
+   */
+  public static ProducerRecord<byte[], byte[]> record(
+      String topic, io.streamgrad.schemas.Sample sample) {
+    return new ProducerRecord<>(
+        topic, sample.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(sample));
   }
 }

@@ -27,10 +27,10 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 
 /**
- * What every command checks before it does anything: that Kafka answers at the bootstrap
- * servers, and that the topics it needs exist. Kafka's clients retry an unreachable address for
- * ever, logging warnings; this names the cause within {@code timeout} instead: {@code cannot reach
- * Kafka at localhost:1 (connection refused)}.
+ * What every command checks before it does anything: that Kafka answers at the bootstrap servers,
+ * and that the topics it needs exist. Kafka's clients retry an unreachable address for ever,
+ * logging warnings; this names the cause within {@code timeout} instead: {@code cannot reach Kafka
+ * at localhost:1 (connection refused)}.
  */
 public final class KafkaPreflight implements AutoCloseable {
 
@@ -49,7 +49,8 @@ public final class KafkaPreflight implements AutoCloseable {
   private final Collection<Node> nodes;
   private Set<String> topics;
 
-  private KafkaPreflight(Admin admin, String bootstrapServers, Duration timeout, Collection<Node> nodes) {
+  private KafkaPreflight(
+      Admin admin, String bootstrapServers, Duration timeout, Collection<Node> nodes) {
     this.admin = admin;
     this.bootstrapServers = bootstrapServers;
     this.timeout = timeout;
@@ -63,7 +64,8 @@ public final class KafkaPreflight implements AutoCloseable {
    * @throws KafkaUnavailableException if no bootstrap server answers as a Kafka broker
    * @throws IllegalArgumentException if an address is not {@code host:port}
    */
-  public static KafkaPreflight connect(String bootstrapServers, Properties clientProperties, Duration timeout) {
+  public static KafkaPreflight connect(
+      String bootstrapServers, Properties clientProperties, Duration timeout) {
     List<String> failures = new ArrayList<>();
     boolean anyOpen = false;
     for (String address : bootstrapServers.split(",")) {
@@ -85,7 +87,8 @@ public final class KafkaPreflight implements AutoCloseable {
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms);
     Admin admin = Admin.create(p);
     try {
-      Collection<Node> nodes = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Collection<Node> nodes =
+          admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return new KafkaPreflight(admin, bootstrapServers, timeout, nodes);
     } catch (TimeoutException e) {
       admin.close(Duration.ZERO);
@@ -95,24 +98,30 @@ public final class KafkaPreflight implements AutoCloseable {
       if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
         throw noAnswer(bootstrapServers, timeout); // the client's own timeout, a moment before ours
       }
-      throw new KafkaUnavailableException("Kafka at " + bootstrapServers + " refused the client: " + e.getCause().getMessage());
+      throw new KafkaUnavailableException(
+          "Kafka at " + bootstrapServers + " refused the client: " + e.getCause().getMessage());
     } catch (InterruptedException e) {
       admin.close(Duration.ZERO);
       Thread.currentThread().interrupt();
-      throw new KafkaUnavailableException("interrupted while connecting to Kafka at " + bootstrapServers);
+      throw new KafkaUnavailableException(
+          "interrupted while connecting to Kafka at " + bootstrapServers);
     }
   }
 
   private static KafkaUnavailableException noAnswer(String bootstrapServers, Duration timeout) {
     return new KafkaUnavailableException(
-        "Kafka at " + bootstrapServers + " accepted a connection but did not answer as a Kafka broker within "
-            + seconds(timeout) + " (is it the broker's client listener? do the security settings given with --kafka-property match it?)");
+        "Kafka at "
+            + bootstrapServers
+            + " accepted a connection but did not answer as a Kafka broker within "
+            + seconds(timeout)
+            + " (is it the broker's client listener? do the security settings given with --kafka-property match it?)");
   }
 
   /** Why {@code address} cannot be connected to, or null when it accepts a TCP connection. */
   static String probe(String address, Duration timeout) {
     InetSocketAddress parsed = probeSyntax(address);
-    InetSocketAddress target = new InetSocketAddress(parsed.getHostString(), parsed.getPort()); // resolves
+    InetSocketAddress target =
+        new InetSocketAddress(parsed.getHostString(), parsed.getPort()); // resolves
     if (target.isUnresolved()) {
       return "host not found";
     }
@@ -150,7 +159,8 @@ public final class KafkaPreflight implements AutoCloseable {
       throw new IllegalArgumentException("--bootstrap-servers: '" + address + "' is not host:port");
     }
     if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("--bootstrap-servers: port " + port + " of '" + address + "' is not in 1..65535");
+      throw new IllegalArgumentException(
+          "--bootstrap-servers: port " + port + " of '" + address + "' is not in 1..65535");
     }
     return InetSocketAddress.createUnresolved(host, port);
   }
@@ -170,8 +180,16 @@ public final class KafkaPreflight implements AutoCloseable {
     Set<String> missing = missing(names);
     if (!missing.isEmpty()) {
       throw new KafkaUnavailableException(
-          (missing.size() == 1 ? "topic '" + missing.iterator().next() + "' does not exist" : "topics " + missing + " do not exist")
-              + " at " + bootstrapServers + " (" + what + "); create " + (missing.size() == 1 ? "it" : "them") + " first");
+          (missing.size() == 1
+                  ? "topic '" + missing.iterator().next() + "' does not exist"
+                  : "topics " + missing + " do not exist")
+              + " at "
+              + bootstrapServers
+              + " ("
+              + what
+              + "); create "
+              + (missing.size() == 1 ? "it" : "them")
+              + " first");
     }
   }
 
@@ -185,15 +203,24 @@ public final class KafkaPreflight implements AutoCloseable {
     }
   }
 
-  /** Whether the brokers create a topic on first use; true (Kafka's default) when their configuration cannot be read. */
+  /**
+   * Whether the brokers create a topic on first use; true (Kafka's default) when their
+   * configuration cannot be read.
+   */
   public boolean autoCreatesTopics() {
     String v = brokerConfig("auto.create.topics.enable");
     return v == null || Boolean.parseBoolean(v);
   }
 
-  /** The topic's {@code max.message.bytes}, or the brokers' {@code message.max.bytes}, or Kafka's default. */
+  /**
+   * The topic's {@code max.message.bytes}, or the brokers' {@code message.max.bytes}, or Kafka's
+   * default.
+   */
   public int maxMessageBytes(String topic) {
-    String v = missing(List.of(topic)).isEmpty() ? config(new ConfigResource(ConfigResource.Type.TOPIC, topic), "max.message.bytes") : null;
+    String v =
+        missing(List.of(topic)).isEmpty()
+            ? config(new ConfigResource(ConfigResource.Type.TOPIC, topic), "max.message.bytes")
+            : null;
     if (v == null) {
       v = brokerConfig("message.max.bytes");
     }
@@ -203,13 +230,19 @@ public final class KafkaPreflight implements AutoCloseable {
   private Set<String> topics() {
     if (topics == null) {
       try {
-        topics = admin.listTopics(new ListTopicsOptions().listInternal(false)).names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        topics =
+            admin
+                .listTopics(new ListTopicsOptions().listInternal(false))
+                .names()
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException | TimeoutException e) {
         Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-        throw new KafkaUnavailableException("cannot list the topics of Kafka at " + bootstrapServers + ": " + cause.getMessage());
+        throw new KafkaUnavailableException(
+            "cannot list the topics of Kafka at " + bootstrapServers + ": " + cause.getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new KafkaUnavailableException("interrupted while listing topics at " + bootstrapServers);
+        throw new KafkaUnavailableException(
+            "interrupted while listing topics at " + bootstrapServers);
       }
     }
     return topics;
@@ -219,14 +252,18 @@ public final class KafkaPreflight implements AutoCloseable {
     if (nodes.isEmpty()) {
       return null;
     }
-    return config(new ConfigResource(ConfigResource.Type.BROKER, nodes.iterator().next().idString()), name);
+    return config(
+        new ConfigResource(ConfigResource.Type.BROKER, nodes.iterator().next().idString()), name);
   }
 
   /** A configuration value, or null when it cannot be read (e.g. no DescribeConfigs permission). */
   private String config(ConfigResource resource, String name) {
     try {
       Map<ConfigResource, Config> all =
-          admin.describeConfigs(List.of(resource)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          admin
+              .describeConfigs(List.of(resource))
+              .all()
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       ConfigEntry e = all.get(resource).get(name);
       return e == null ? null : e.value();
     } catch (ExecutionException | TimeoutException e) {

@@ -14,11 +14,11 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * How a streamgrad job runs in Flink: parallelism, checkpoints (interval, where they are
- * stored), the state backend and what happens after a failure. Checkpoints go to files by
- * default, never to the JobManager's memory (capped at 5 MB: a few thousand models). A setting
- * the cluster's configuration already makes (e.g. {@code execution.checkpointing.dir}) wins over
- * streamgrad's defaults; one given explicitly here wins over both.
+ * How a streamgrad job runs in Flink: parallelism, checkpoints (interval, where they are stored),
+ * the state backend and what happens after a failure. Checkpoints go to files by default, never to
+ * the JobManager's memory (capped at 5 MB: a few thousand models). A setting the cluster's
+ * configuration already makes (e.g. {@code execution.checkpointing.dir}) wins over streamgrad's
+ * defaults; one given explicitly here wins over both.
  */
 public final class RuntimeSettings {
 
@@ -41,47 +41,85 @@ public final class RuntimeSettings {
 
   /** 0 = the environment's default. */
   public int parallelism;
+
   /** 0 disables checkpoints. */
   public long checkpointIntervalMs;
-  /** Explicit checkpoint directory (a path or URI), or null: the cluster's, else {@link #defaultCheckpointDir()}. */
+
+  /**
+   * Explicit checkpoint directory (a path or URI), or null: the cluster's, else {@link
+   * #defaultCheckpointDir()}.
+   */
   public String checkpointDir;
+
   /** Explicit savepoint directory, or null: the cluster's, else beside the checkpoints. */
   public String savepointDir;
+
   /** Explicit state backend, or null: the cluster's, else the heap (hashmap). */
   public StateBackend stateBackend;
+
   /** RocksDB's local working directory, or null: Flink's (the TaskManager's temp directories). */
   public String rocksDbDir;
-  /** Explicit restart limit (failures per {@link #RESTART_WINDOW}), or null: the cluster's, else {@link #DEFAULT_MAX_RESTARTS}. */
+
+  /**
+   * Explicit restart limit (failures per {@link #RESTART_WINDOW}), or null: the cluster's, else
+   * {@link #DEFAULT_MAX_RESTARTS}.
+   */
   public Integer maxRestarts;
+
   /** Delay between restarts. */
   public Duration restartDelay = Duration.ofSeconds(1);
 
-  /** Where checkpoints go when nothing else says: under the temp directory, kept across runs of the same machine. */
+  /**
+   * Where checkpoints go when nothing else says: under the temp directory, kept across runs of the
+   * same machine.
+   */
   public static String defaultCheckpointDir() {
-    return uri(Path.of(System.getProperty("java.io.tmpdir"), "streamgrad", "checkpoints").toString());
+    return uri(
+        Path.of(System.getProperty("java.io.tmpdir"), "streamgrad", "checkpoints").toString());
   }
 
-  /** Applies these settings to {@code env}; returns lines that say where checkpoints and savepoints go. */
+  /**
+   * Applies these settings to {@code env}; returns lines that say where checkpoints and savepoints
+   * go.
+   */
   public List<String> applyTo(StreamExecutionEnvironment env) {
     ReadableConfig cluster = env.getConfiguration();
     Configuration conf = new Configuration();
     conf.set(PipelineOptions.GENERIC_TYPES, false); // everything has a Flink serializer: no Kryo
     List<String> said = new ArrayList<>();
     if (checkpointIntervalMs > 0) {
-      String dir = checkpointDir != null ? uri(checkpointDir) : cluster.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).orElse(null);
+      String dir =
+          checkpointDir != null
+              ? uri(checkpointDir)
+              : cluster.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).orElse(null);
       if (dir == null) {
         dir = defaultCheckpointDir();
       }
       conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
       conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
-      String savepoints = savepointDir != null ? uri(savepointDir) : cluster.getOptional(CheckpointingOptions.SAVEPOINT_DIRECTORY).orElse(null);
+      String savepoints =
+          savepointDir != null
+              ? uri(savepointDir)
+              : cluster.getOptional(CheckpointingOptions.SAVEPOINT_DIRECTORY).orElse(null);
       if (savepoints == null) {
-        savepoints = dir.endsWith("/checkpoints") ? dir.substring(0, dir.length() - "checkpoints".length()) + "savepoints" : dir + "/savepoints";
+        savepoints =
+            dir.endsWith("/checkpoints")
+                ? dir.substring(0, dir.length() - "checkpoints".length()) + "savepoints"
+                : dir + "/savepoints";
       }
       conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, savepoints);
       // Kept when the job is cancelled, so a job can be resumed from its last checkpoint.
-      conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
-      said.add("checkpoints every " + checkpointIntervalMs + " ms to " + dir + " (savepoints: " + savepoints + ")");
+      conf.set(
+          CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+          ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+      said.add(
+          "checkpoints every "
+              + checkpointIntervalMs
+              + " ms to "
+              + dir
+              + " (savepoints: "
+              + savepoints
+              + ")");
     } else {
       said.add("checkpoints off");
     }
@@ -97,9 +135,13 @@ public final class RuntimeSettings {
           conf.setString("state.backend.rocksdb.localdir", rocksDbDir);
         }
       }
-      said.add("state backend: " + backend.flinkName + (backend == StateBackend.ROCKSDB ? " (incremental checkpoints)" : ""));
+      said.add(
+          "state backend: "
+              + backend.flinkName
+              + (backend == StateBackend.ROCKSDB ? " (incremental checkpoints)" : ""));
     }
-    if (maxRestarts != null || cluster.getOptional(RestartStrategyOptions.RESTART_STRATEGY).isEmpty()) {
+    if (maxRestarts != null
+        || cluster.getOptional(RestartStrategyOptions.RESTART_STRATEGY).isEmpty()) {
       int limit = maxRestarts != null ? maxRestarts : DEFAULT_MAX_RESTARTS;
       if (limit == 0) {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
@@ -107,11 +149,19 @@ public final class RuntimeSettings {
         // A failure that keeps coming back (state too large, a sink that refuses a record) ends
         // the job with its cause instead of a restart loop; occasional failures are survived.
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "failure-rate");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_MAX_FAILURES_PER_INTERVAL, limit);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_FAILURE_RATE_INTERVAL, RESTART_WINDOW);
+        conf.set(
+            RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_MAX_FAILURES_PER_INTERVAL, limit);
+        conf.set(
+            RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_FAILURE_RATE_INTERVAL,
+            RESTART_WINDOW);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_DELAY, restartDelay);
       }
-      said.add("restarts: at most " + limit + " in " + RESTART_WINDOW.toMinutes() + " min, then the job fails with its error");
+      said.add(
+          "restarts: at most "
+              + limit
+              + " in "
+              + RESTART_WINDOW.toMinutes()
+              + " min, then the job fails with its error");
     }
     env.configure(conf, RuntimeSettings.class.getClassLoader());
     if (parallelism > 0) {
@@ -125,7 +175,10 @@ public final class RuntimeSettings {
 
   /** A plain path as a file URI; a URI ({@code s3://…}, {@code file:/…}) as it is. */
   static String uri(String pathOrUri) {
-    String u = pathOrUri.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*") ? pathOrUri : Path.of(pathOrUri).toAbsolutePath().toUri().toString();
+    String u =
+        pathOrUri.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")
+            ? pathOrUri
+            : Path.of(pathOrUri).toAbsolutePath().toUri().toString();
     return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
   }
 }

@@ -26,17 +26,21 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * else as {@code Right} — a {@link DeadLetter} with a specific reason and the record's origin
  * (topic, partition, offset, payload). Nothing throws, nothing is dropped.
  *
- * <p>Records of any released version of {@code Sample}, or of a writer schema announced with
- * {@code --writer-schemas}, are resolved against this version. A record larger than {@code
- * maxRecordBytes} is refused before decoding and its dead letter keeps only a prefix.
+ * <p>Records of any released version of {@code Sample}, or of a writer schema announced with {@code
+ * --writer-schemas}, are resolved against this version. A record larger than {@code maxRecordBytes}
+ * is refused before decoding and its dead letter keeps only a prefix.
  */
-public final class SampleDecoder implements KafkaRecordDeserializationSchema<Either<DenseSample, DeadLetter>> {
+public final class SampleDecoder
+    implements KafkaRecordDeserializationSchema<Either<DenseSample, DeadLetter>> {
   private static final long serialVersionUID = 1L;
 
   /** Longest accepted model id, in characters. */
   public static final int MAX_MODEL_ID_LENGTH = DenseSample.MAX_MODEL_ID_LENGTH;
 
-  /** Default of {@code --max-record-bytes}: below the Kafka producer's default {@code max.request.size} (1 MiB). */
+  /**
+   * Default of {@code --max-record-bytes}: below the Kafka producer's default {@code
+   * max.request.size} (1 MiB).
+   */
   public static final int DEFAULT_MAX_RECORD_BYTES = 1_000_000;
 
   /** What the dead letter of a record over the size limit keeps of it. */
@@ -44,8 +48,10 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
 
   private final int features;
   private final int maxRecordBytes;
+
   /** Announced writer schemas, as JSON: Avro's {@code Schema} is not serializable. */
   private final List<String> writerSchemas;
+
   private transient SampleReader reader;
 
   public SampleDecoder(int features) {
@@ -73,7 +79,8 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
   }
 
   @Override
-  public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Either<DenseSample, DeadLetter>> out) {
+  public void deserialize(
+      ConsumerRecord<byte[], byte[]> record, Collector<Either<DenseSample, DeadLetter>> out) {
     if (reader == null) { // transient: made on the task manager, at the first record
       reader = new SampleReader(knownSchemas(writerSchemas));
     }
@@ -155,6 +162,7 @@ public final class SampleDecoder implements KafkaRecordDeserializationSchema<Eit
 
   @Override
   public TypeInformation<Either<DenseSample, DeadLetter>> getProducedType() {
-    return new EitherTypeInfo<>(io.streamgrad.flink.OnlineTrainer.denseSampleType(), new AvroTypeInfo<>(DeadLetter.class));
+    return new EitherTypeInfo<>(
+        io.streamgrad.flink.OnlineTrainer.denseSampleType(), new AvroTypeInfo<>(DeadLetter.class));
   }
 }

@@ -1,8 +1,8 @@
 package io.streamgrad.jobs;
 
-import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.operator.DeadLetterMetrics;
+import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
 import io.streamgrad.schemas.DenseSample;
@@ -27,14 +27,16 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * The training job graph: Kafka samples (single-object Avro) → decode and validate → {@link
- * OnlineTrainer} → Kafka snapshots; every record that cannot be trained on goes to the
- * dead-letter topic with its reason.
+ * OnlineTrainer} → Kafka snapshots; every record that cannot be trained on goes to the dead-letter
+ * topic with its reason.
  */
 public final class TrainJob {
 
   /** Records the decoder or validator refused. */
   static final OutputTag<DeadLetter> UNDECODABLE =
-      new OutputTag<>("streamgrad-undecodable", new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(DeadLetter.class));
+      new OutputTag<>(
+          "streamgrad-undecodable",
+          new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(DeadLetter.class));
 
   /** A broker's default {@code transaction.max.timeout.ms}. */
   static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000;
@@ -50,49 +52,77 @@ public final class TrainJob {
 
   private TrainJob() {}
 
-  /** What the job reads and writes and how: Kafka connection, topics and delivery, input limits and writer schemas, and chaos for demos. */
+  /**
+   * What the job reads and writes and how: Kafka connection, topics and delivery, input limits and
+   * writer schemas, and chaos for demos.
+   */
   public static final class Settings {
     public String bootstrapServers;
     public String samplesTopic = "samples";
     public String snapshotsTopic = "snapshots";
     public String deadLettersTopic = "dead-letters";
     public String groupId = "streamgrad-train";
+
     /** earliest, latest, committed (falling back to earliest), or a timestamp in epoch millis. */
     public String startingOffsets = "committed";
+
     public boolean bounded;
+
     /** AT_LEAST_ONCE, or EXACTLY_ONCE: Kafka transactions committed with Flink's checkpoints. */
     public DeliveryGuarantee delivery = DeliveryGuarantee.AT_LEAST_ONCE;
+
     /** Prefix of the sinks' transactional ids: unique per job writing to a cluster. */
     public String transactionalIdPrefix = "streamgrad-train";
+
     public Properties clientProperties = new Properties();
-    /** Chaos for tests and demos: fail the job after these many processed samples (see {@link FailureInjection}). */
+
+    /**
+     * Chaos for tests and demos: fail the job after these many processed samples (see {@link
+     * FailureInjection}).
+     */
     public long[] failAfter = new long[0];
+
     /** Identifies this run's failure counters. */
     public String runId = "train";
+
     /** Records larger than this are refused before decoding ({@code record too large: N bytes}). */
     public int maxRecordBytes = SampleDecoder.DEFAULT_MAX_RECORD_BYTES;
-    /** Writer schemas of {@code Sample} that producers announced, as JSON, besides the released ones. */
+
+    /**
+     * Writer schemas of {@code Sample} that producers announced, as JSON, besides the released
+     * ones.
+     */
     public List<String> writerSchemas = List.of();
-    /** The dead-letter topic's {@code max.message.bytes}, when known (the job's preflight reads it). */
+
+    /**
+     * The dead-letter topic's {@code max.message.bytes}, when known (the job's preflight reads it).
+     */
     public int deadLetterTopicMaxBytes = BROKER_DEFAULT_MAX_MESSAGE_BYTES;
 
-    /** The largest dead letter the dead-letter producer and topic both accept, with room for the record's key and headers. */
+    /**
+     * The largest dead letter the dead-letter producer and topic both accept, with room for the
+     * record's key and headers.
+     */
     public int deadLetterMaxBytes() {
       Object configured = clientProperties.get("max.request.size");
-      int request = configured == null ? PRODUCER_DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(configured.toString().trim());
+      int request =
+          configured == null
+              ? PRODUCER_DEFAULT_MAX_REQUEST_SIZE
+              : Integer.parseInt(configured.toString().trim());
       return Math.min(request, deadLetterTopicMaxBytes) - RECORD_OVERHEAD_BYTES;
     }
   }
 
   /** Adds the job to {@code env}; returns the snapshot stream (already written to Kafka). */
-  public static DataStream<WeightSnapshot> build(StreamExecutionEnvironment env, Settings kafka, OnlineTrainer trainer) {
+  public static DataStream<WeightSnapshot> build(
+      StreamExecutionEnvironment env, Settings kafka, OnlineTrainer trainer) {
     return build(env, kafka, trainer.config().features, trainer::trainDense);
   }
 
   /**
    * What turns validated samples into snapshots: the trainer, or (for the {@code bench} command's
-   * reference job) anything else with the same input and output; dead letters it emits go to
-   * {@link OnlineTrainer#REJECTED}.
+   * reference job) anything else with the same input and output; dead letters it emits go to {@link
+   * OnlineTrainer#REJECTED}.
    */
   @FunctionalInterface
   public interface Stage {
@@ -100,7 +130,8 @@ public final class TrainJob {
   }
 
   /** The job around any {@link Stage}: same source, decoding, validation and sinks. */
-  public static DataStream<WeightSnapshot> build(StreamExecutionEnvironment env, Settings kafka, int features, Stage stage) {
+  public static DataStream<WeightSnapshot> build(
+      StreamExecutionEnvironment env, Settings kafka, int features, Stage stage) {
     KafkaSource<Either<DenseSample, DeadLetter>> source = sourceBuilder(kafka, features).build();
     SingleOutputStreamOperator<DenseSample> samples =
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka samples")
@@ -120,20 +151,27 @@ public final class TrainJob {
     }
     SingleOutputStreamOperator<WeightSnapshot> snapshots = stage.apply(toTrain);
     snapshots
-        .sinkTo(sink(kafka, kafka.snapshotsTopic, "snapshots", new SnapshotKey(), new SnapshotValue()))
+        .sinkTo(
+            sink(kafka, kafka.snapshotsTopic, "snapshots", new SnapshotKey(), new SnapshotValue()))
         .name("Kafka snapshots")
         .uid("streamgrad-snapshots-sink");
     samples
         .getSideOutput(UNDECODABLE)
         .union(snapshots.getSideOutput(OnlineTrainer.REJECTED))
-        .sinkTo(sink(kafka, kafka.deadLettersTopic, "dead-letters", new DeadLetterKey(), new DeadLetterValue(kafka.deadLetterMaxBytes())))
+        .sinkTo(
+            sink(
+                kafka,
+                kafka.deadLettersTopic,
+                "dead-letters",
+                new DeadLetterKey(),
+                new DeadLetterValue(kafka.deadLetterMaxBytes())))
         .name("Kafka dead letters")
         .uid("streamgrad-dead-letters-sink");
     return snapshots;
   }
 
-  static org.apache.flink.connector.kafka.source.KafkaSourceBuilder<Either<DenseSample, DeadLetter>> sourceBuilder(
-      Settings kafka, int features) {
+  static org.apache.flink.connector.kafka.source.KafkaSourceBuilder<Either<DenseSample, DeadLetter>>
+      sourceBuilder(Settings kafka, int features) {
     var b =
         KafkaSource.<Either<DenseSample, DeadLetter>>builder()
             .setBootstrapServers(kafka.bootstrapServers)
@@ -148,7 +186,9 @@ public final class TrainJob {
     return b;
   }
 
-  /** Parses {@code --starting-offsets}; a restored job always resumes from its checkpoint instead. */
+  /**
+   * Parses {@code --starting-offsets}; a restored job always resumes from its checkpoint instead.
+   */
   public static OffsetsInitializer startingOffsets(String spec) {
     switch (spec) {
       case "earliest":
@@ -156,19 +196,26 @@ public final class TrainJob {
       case "latest":
         return OffsetsInitializer.latest();
       case "committed":
-        return OffsetsInitializer.committedOffsets(org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST);
+        return OffsetsInitializer.committedOffsets(
+            org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST);
       default:
         try {
           return OffsetsInitializer.timestamp(Long.parseLong(spec));
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException(
-              "starting offsets must be earliest, latest, committed or an epoch-millis timestamp, not '" + spec + "'");
+              "starting offsets must be earliest, latest, committed or an epoch-millis timestamp, not '"
+                  + spec
+                  + "'");
         }
     }
   }
 
   static <T> KafkaSink<T> sink(
-      Settings kafka, String topic, String role, SerializationSchema<T> key, SerializationSchema<T> value) {
+      Settings kafka,
+      String topic,
+      String role,
+      SerializationSchema<T> key,
+      SerializationSchema<T> value) {
     var b =
         KafkaSink.<T>builder()
             .setBootstrapServers(kafka.bootstrapServers)
@@ -183,8 +230,10 @@ public final class TrainJob {
     if (kafka.delivery == DeliveryGuarantee.EXACTLY_ONCE) {
       b.setTransactionalIdPrefix(kafka.transactionalIdPrefix + "-" + role);
       if (!kafka.clientProperties.containsKey("transaction.timeout.ms")) {
-        // The sink asks for 1 hour by default; brokers allow 15 minutes unless configured otherwise.
-        b.setProperty("transaction.timeout.ms", String.valueOf(BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS));
+        // The sink asks for 1 hour by default; brokers allow 15 minutes unless configured
+        // otherwise.
+        b.setProperty(
+            "transaction.timeout.ms", String.valueOf(BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS));
       }
     }
     return b.build();
@@ -225,7 +274,10 @@ public final class TrainJob {
     }
   }
 
-  /** Dead letters always fit their topic: a payload too large is cut to a prefix here, the one place every dead letter passes. */
+  /**
+   * Dead letters always fit their topic: a payload too large is cut to a prefix here, the one place
+   * every dead letter passes.
+   */
   static final class DeadLetterValue implements SerializationSchema<DeadLetter> {
     private static final long serialVersionUID = 1L;
     private final int maxBytes;
@@ -252,7 +304,8 @@ public final class TrainJob {
     }
 
     @Override
-    public void processElement(Either<DenseSample, DeadLetter> value, Context ctx, Collector<DenseSample> out) {
+    public void processElement(
+        Either<DenseSample, DeadLetter> value, Context ctx, Collector<DenseSample> out) {
       if (value.isLeft()) {
         out.collect(value.left());
       } else {

@@ -10,8 +10,8 @@ import java.nio.ByteBuffer;
 import org.apache.avro.message.BinaryMessageDecoder;
 
 /**
- * The Kafka record values: Avro single-object encoding, with the generated classes' shared
- * encoders and decoders. The one place that turns records into bytes and back.
+ * The Kafka record values: Avro single-object encoding, with the generated classes' shared encoders
+ * and decoders. The one place that turns records into bytes and back.
  */
 public final class WireFormat {
 
@@ -40,10 +40,15 @@ public final class WireFormat {
   }
 
   // Readers of every released version: a dead letter written by an older job still decodes.
-  private static final BinaryMessageDecoder<WeightSnapshot> SNAPSHOTS = WeightSnapshot.createDecoder(KnownSchemas.released());
-  private static final BinaryMessageDecoder<DeadLetter> DEAD_LETTERS = DeadLetter.createDecoder(KnownSchemas.released());
+  private static final BinaryMessageDecoder<WeightSnapshot> SNAPSHOTS =
+      WeightSnapshot.createDecoder(KnownSchemas.released());
+  private static final BinaryMessageDecoder<DeadLetter> DEAD_LETTERS =
+      DeadLetter.createDecoder(KnownSchemas.released());
 
-  /** Decodes a snapshot written by the job (any released version); fails loudly, since the job wrote it. */
+  /**
+   * Decodes a snapshot written by the job (any released version); fails loudly, since the job wrote
+   * it.
+   */
   public static WeightSnapshot snapshot(byte[] bytes) {
     return decode(SNAPSHOTS::decode, bytes, "WeightSnapshot");
   }

@@ -16,8 +16,8 @@ import picocli.CommandLine;
 
 /**
  * The Docker files cannot run here (no Docker engine; CI validates the compose file with
- * docker-compose config), so check what they say about this code: the job's main class, the
- * options the compose file passes to {@code train} and {@code produce}, and the jars they copy.
+ * docker-compose config), so check what they say about this code: the job's main class, the options
+ * the compose file passes to {@code train} and {@code produce}, and the jars they copy.
  */
 class DockerFilesTest {
   private static final Path DOCKER = Path.of("..", "docker");
@@ -25,14 +25,16 @@ class DockerFilesTest {
   @Test
   void theComposeFilesJobAndProducerOptionsParse() throws Exception {
     String compose = Files.readString(DOCKER.resolve("docker-compose.yml"));
-    Matcher job = Pattern.compile("- --job-classname\\n\\s+- (\\S+)\\n((?:\\s+- .*\\n)+)").matcher(compose);
+    Matcher job =
+        Pattern.compile("- --job-classname\\n\\s+- (\\S+)\\n((?:\\s+- .*\\n)+)").matcher(compose);
     assertTrue(job.find(), "the jobmanager runs standalone-job with --job-classname");
     assertEquals(TrainCommand.class.getName(), job.group(1));
     List<String> trainArgs = new ArrayList<>();
     for (String line : job.group(2).split("\\n")) {
       trainArgs.add(line.trim().substring(2).replace("\"", ""));
     }
-    new CommandLine(new TrainCommand()).parseArgs(trainArgs.toArray(String[]::new)); // throws on an unknown option
+    new CommandLine(new TrainCommand())
+        .parseArgs(trainArgs.toArray(String[]::new)); // throws on an unknown option
     assertTrue(trainArgs.contains("exactly-once"), trainArgs.toString());
 
     Matcher producer = Pattern.compile("command: \\[\"produce\", ([^\\]]+)\\]").matcher(compose);
@@ -47,8 +49,12 @@ class DockerFilesTest {
   @Test
   void theDockerfileCopiesTheJarsTheBuildMakes() throws Exception {
     String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
-    assertTrue(dockerfile.contains("COPY --chown=flink:flink jobs/target/streamgrad-flink-job.jar /opt/flink/usrlib/"));
-    assertTrue(dockerfile.contains("COPY --chown=flink:flink jobs/target/streamgrad.jar /opt/streamgrad/streamgrad.jar"));
+    assertTrue(
+        dockerfile.contains(
+            "COPY --chown=flink:flink jobs/target/streamgrad-flink-job.jar /opt/flink/usrlib/"));
+    assertTrue(
+        dockerfile.contains(
+            "COPY --chown=flink:flink jobs/target/streamgrad.jar /opt/streamgrad/streamgrad.jar"));
     assertTrue(dockerfile.contains("--add-modules=jdk.incubator.vector"));
   }
 }

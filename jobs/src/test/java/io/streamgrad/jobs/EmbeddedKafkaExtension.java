@@ -6,7 +6,10 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** One real KRaft broker for a test class: {@code @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();}. */
+/**
+ * One real KRaft broker for a test class: {@code @RegisterExtension static final
+ * EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();}.
+ */
 public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAllCallback {
   private EmbeddedKafka kafka;
 

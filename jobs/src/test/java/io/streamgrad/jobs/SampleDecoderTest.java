@@ -1,10 +1,10 @@
 package io.streamgrad.jobs;
 
-import io.streamgrad.jobs.demo.CorruptRecords;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.streamgrad.jobs.demo.CorruptRecords;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseSample;
@@ -29,7 +29,8 @@ class SampleDecoderTest {
     return decode(decoder, new ConsumerRecord<>("samples", 1, 42L, "k".getBytes(), value));
   }
 
-  private static Either<DenseSample, DeadLetter> decode(SampleDecoder d, ConsumerRecord<byte[], byte[]> record) throws Exception {
+  private static Either<DenseSample, DeadLetter> decode(
+      SampleDecoder d, ConsumerRecord<byte[], byte[]> record) throws Exception {
     List<Either<DenseSample, DeadLetter>> out = new ArrayList<>();
     d.deserialize(
         record,
@@ -63,13 +64,18 @@ class SampleDecoderTest {
     assertEquals(42L, d.getOffset());
     byte[] payload = new byte[d.getPayload().remaining()];
     d.getPayload().duplicate().get(payload);
-    assertArrayEquals(value == null ? new byte[0] : value, payload, "the original bytes travel with the reason");
+    assertArrayEquals(
+        value == null ? new byte[0] : value, payload, "the original bytes travel with the reason");
     return d.getReason();
   }
 
   @Test
   void acceptsAValidSample() throws Exception {
-    Sample sample = good().setWeight(0.25f).setEventTime(java.time.Instant.ofEpochMilli(1_700_000_000_123L)).build();
+    Sample sample =
+        good()
+            .setWeight(0.25f)
+            .setEventTime(java.time.Instant.ofEpochMilli(1_700_000_000_123L))
+            .build();
     Either<DenseSample, DeadLetter> r = decode(bytes(sample));
     assertTrue(r.isLeft());
     assertEquals(DenseSample.of(sample), r.left());
@@ -102,7 +108,8 @@ class SampleDecoderTest {
   @Test
   void refusesEachKindOfBadRecordWithItsReason() throws Exception {
     assertEquals("empty record", reason(new byte[0]));
-    assertEquals("not Avro single-object encoding", reason(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+    assertEquals(
+        "not Avro single-object encoding", reason(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
     CorruptRecords corrupt = new CorruptRecords(1);
     corrupt.next(good().build()); // NOT_AVRO comes first; the second kind is a newer schema version
     CorruptRecords.Bad newer = corrupt.next(good().build());
@@ -115,21 +122,37 @@ class SampleDecoderTest {
     int countAt = 10 + 2; // header, then modelId "m" (length varint + 1 byte)
     byte[] patched = new byte[hugeCount.length + 4];
     System.arraycopy(hugeCount, 0, patched, 0, countAt);
-    byte[] varint = {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08}; // zig-zag 2^31 -> 2^30
+    byte[] varint = {
+      (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08
+    }; // zig-zag 2^31 -> 2^30
     System.arraycopy(varint, 0, patched, countAt, varint.length);
-    System.arraycopy(hugeCount, countAt + 1, patched, countAt + varint.length, hugeCount.length - countAt - 1);
-    assertTrue(reason(patched).startsWith("malformed Avro body: "), "a corrupt length is a malformed body");
-    assertEquals("wrong feature count: expected 3, got 2", reason(bytes(good().setFeatures(List.of(1f, 2f)).build())));
+    System.arraycopy(
+        hugeCount, countAt + 1, patched, countAt + varint.length, hugeCount.length - countAt - 1);
+    assertTrue(
+        reason(patched).startsWith("malformed Avro body: "),
+        "a corrupt length is a malformed body");
+    assertEquals(
+        "wrong feature count: expected 3, got 2",
+        reason(bytes(good().setFeatures(List.of(1f, 2f)).build())));
     assertEquals("empty features", reason(bytes(good().setFeatures(List.of()).build())));
-    assertEquals("non-finite feature", reason(bytes(good().setFeatures(List.of(1f, Float.NaN, 3f)).build())));
-    assertEquals("non-finite feature", reason(bytes(good().setFeatures(List.of(1f, Float.POSITIVE_INFINITY, 3f)).build())));
-    assertEquals("non-finite label", reason(bytes(good().setLabel(Float.NEGATIVE_INFINITY).build())));
+    assertEquals(
+        "non-finite feature",
+        reason(bytes(good().setFeatures(List.of(1f, Float.NaN, 3f)).build())));
+    assertEquals(
+        "non-finite feature",
+        reason(bytes(good().setFeatures(List.of(1f, Float.POSITIVE_INFINITY, 3f)).build())));
+    assertEquals(
+        "non-finite label", reason(bytes(good().setLabel(Float.NEGATIVE_INFINITY).build())));
     assertEquals("non-finite weight", reason(bytes(good().setWeight(Float.NaN).build())));
     assertEquals("negative weight", reason(bytes(good().setWeight(-0.5f).build())));
     assertEquals("empty model id", reason(bytes(good().setModelId("").build())));
-    assertEquals("model id longer than 256 characters", reason(bytes(good().setModelId("x".repeat(257)).build())));
-    byte[] padded = java.util.Arrays.copyOf(bytes(good().build()), bytes(good().build()).length + 2);
-    assertEquals("malformed Avro body: 2 trailing bytes", reason(padded), "a body must be consumed exactly");
+    assertEquals(
+        "model id longer than 256 characters",
+        reason(bytes(good().setModelId("x".repeat(257)).build())));
+    byte[] padded =
+        java.util.Arrays.copyOf(bytes(good().build()), bytes(good().build()).length + 2);
+    assertEquals(
+        "malformed Avro body: 2 trailing bytes", reason(padded), "a body must be consumed exactly");
   }
 
   @Test
@@ -157,8 +180,14 @@ class SampleDecoderTest {
 
   @Test
   void announcedWriterSchemasAreResolved() throws Exception {
-    org.apache.avro.Schema newer = new org.apache.avro.Schema.Parser().parse(Sample.getClassSchema().toString()
-        .replace("\"name\":\"eventTime\"", "\"name\":\"source\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"eventTime\""));
+    org.apache.avro.Schema newer =
+        new org.apache.avro.Schema.Parser()
+            .parse(
+                Sample.getClassSchema()
+                    .toString()
+                    .replace(
+                        "\"name\":\"eventTime\"",
+                        "\"name\":\"source\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"eventTime\""));
     org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(newer);
     r.put("modelId", "m");
     r.put("features", List.of(1f, 2f, 3f));
@@ -166,14 +195,17 @@ class SampleDecoderTest {
     r.put("weight", 1f);
     r.put("source", "sensor");
     r.put("eventTime", null);
-    java.nio.ByteBuffer b = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
-        org.apache.avro.generic.GenericData.get(), newer).encode(r);
+    java.nio.ByteBuffer b =
+        new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                org.apache.avro.generic.GenericData.get(), newer)
+            .encode(r);
     byte[] value = new byte[b.remaining()];
     b.get(value);
     assertEquals("unknown schema fingerprint", reason(value), "not announced");
-    Either<DenseSample, DeadLetter> resolved = decode(
-        new SampleDecoder(3, SampleDecoder.DEFAULT_MAX_RECORD_BYTES, List.of(newer.toString())),
-        new ConsumerRecord<>("samples", 0, 1L, null, value));
+    Either<DenseSample, DeadLetter> resolved =
+        decode(
+            new SampleDecoder(3, SampleDecoder.DEFAULT_MAX_RECORD_BYTES, List.of(newer.toString())),
+            new ConsumerRecord<>("samples", 0, 1L, null, value));
     assertTrue(resolved.isLeft(), "announced: resolved to the reader's version");
     assertArrayEquals(new float[] {1f, 2f, 3f}, resolved.left().features);
   }

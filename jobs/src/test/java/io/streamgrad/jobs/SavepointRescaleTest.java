@@ -1,11 +1,11 @@
 package io.streamgrad.jobs;
 
-import io.streamgrad.jobs.demo.EmbeddedKafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -49,7 +49,10 @@ class SavepointRescaleTest {
   @RegisterExtension
   static final MiniClusterExtension MINI_CLUSTER =
       new MiniClusterExtension(
-          new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(4)
+              .build());
 
   private static final int FEATURES = 3;
   private static final int BATCH = 16;
@@ -70,7 +73,12 @@ class SavepointRescaleTest {
   }
 
   private static OnlineTrainer trainer() {
-    return OnlineTrainer.builder().features(FEATURES).optimizer(Optimizers.sgd(0.02).momentum(0.9)).batchSize(BATCH).snapshotEvery(1).build();
+    return OnlineTrainer.builder()
+        .features(FEATURES)
+        .optimizer(Optimizers.sgd(0.02).momentum(0.9))
+        .batchSize(BATCH)
+        .snapshotEvery(1)
+        .build();
   }
 
   private static TrainJob.Settings settings(String samples, String snapshots, boolean bounded) {
@@ -101,14 +109,24 @@ class SavepointRescaleTest {
   @Test
   void resumesFromASavepointAtAnotherParallelism(@TempDir Path dir) throws Exception {
     String bs = kafka.bootstrapServers();
-    EmbeddedKafka.createTopics(bs, 2, "sp-samples", "sp-all", "sp-out", "sp-out-straight", "sp-samples-dead", "sp-all-dead");
+    EmbeddedKafka.createTopics(
+        bs,
+        2,
+        "sp-samples",
+        "sp-all",
+        "sp-out",
+        "sp-out-straight",
+        "sp-samples-dead",
+        "sp-all-dead");
     SplittableRandom rng = new SplittableRandom(5);
     produce(rng, "sp-samples", "sp-all");
 
     JobClient first = start(1, null, settings("sp-samples", "sp-out", false));
     awaitSamplesSeen("sp-out", PER_MODEL_PER_PHASE);
     String savepoint =
-        first.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
+        first
+            .stopWithSavepoint(
+                false, dir.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
             .get(2, TimeUnit.MINUTES);
 
     produce(rng, "sp-samples", "sp-all");
@@ -127,7 +145,8 @@ class SavepointRescaleTest {
     StreamExecutionEnvironment straightEnv = env(2, null);
     TrainJob.build(straightEnv, settings("sp-all", "sp-out-straight", true), trainer());
     straightEnv.execute("never stopped");
-    Map<String, List<WeightSnapshot>> straight = awaitSamplesSeen("sp-out-straight", 2 * PER_MODEL_PER_PHASE);
+    Map<String, List<WeightSnapshot>> straight =
+        awaitSamplesSeen("sp-out-straight", 2 * PER_MODEL_PER_PHASE);
     for (String m : MODELS) {
       List<WeightSnapshot> versions = resumed.get(m);
       List<Long> seen = versions.stream().map(WeightSnapshot::getVersion).toList();
@@ -135,16 +154,24 @@ class SavepointRescaleTest {
       for (long v = 1; v <= 2L * PER_MODEL_PER_PHASE / BATCH; v++) {
         expected.add(v);
       }
-      assertEquals(expected, seen, m + ": versions 1..40 in order across the stop, none reset, repeated or missing");
+      assertEquals(
+          expected,
+          seen,
+          m + ": versions 1..40 in order across the stop, none reset, repeated or missing");
       WeightSnapshot last = versions.get(versions.size() - 1);
       assertEquals(2L * PER_MODEL_PER_PHASE, last.getSamplesSeen(), m);
       WeightSnapshot reference = straight.get(m).get(straight.get(m).size() - 1);
-      assertEquals(bits(reference.getWeights()), bits(last.getWeights()), m + ": bit-identical to a job that never stopped");
-      assertEquals(Float.floatToIntBits(reference.getBias()), Float.floatToIntBits(last.getBias()), m);
+      assertEquals(
+          bits(reference.getWeights()),
+          bits(last.getWeights()),
+          m + ": bit-identical to a job that never stopped");
+      assertEquals(
+          Float.floatToIntBits(reference.getBias()), Float.floatToIntBits(last.getBias()), m);
     }
   }
 
-  private static JobClient start(int parallelism, String savepoint, TrainJob.Settings s) throws Exception {
+  private static JobClient start(int parallelism, String savepoint, TrainJob.Settings s)
+      throws Exception {
     StreamExecutionEnvironment env = env(parallelism, savepoint);
     TrainJob.build(env, s, trainer());
     return env.executeAsync("streamgrad p=" + parallelism);
@@ -163,7 +190,13 @@ class SavepointRescaleTest {
           for (int j = 0; j < FEATURES; j++) {
             x.add((rng.nextFloat() - 0.5f) * 4f);
           }
-          byte[] value = WireFormat.encode(Sample.newBuilder().setModelId(m).setFeatures(x).setLabel(x.get(0) - 2 * x.get(2) + 0.5f).build());
+          byte[] value =
+              WireFormat.encode(
+                  Sample.newBuilder()
+                      .setModelId(m)
+                      .setFeatures(x)
+                      .setLabel(x.get(0) - 2 * x.get(2) + 0.5f)
+                      .build());
           for (String t : topics) {
             producer.send(new ProducerRecord<>(t, m.getBytes(StandardCharsets.UTF_8), value));
           }
@@ -173,16 +206,23 @@ class SavepointRescaleTest {
   }
 
   /** All snapshots of the topic by model, once every model has reached {@code samples}. */
-  private static Map<String, List<WeightSnapshot>> awaitSamplesSeen(String topic, long samples) throws Exception {
+  private static Map<String, List<WeightSnapshot>> awaitSamplesSeen(String topic, long samples)
+      throws Exception {
     Map<String, List<WeightSnapshot>> byModel = new TreeMap<>();
     long deadline = System.currentTimeMillis() + 120_000;
-    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(kafka.bootstrapServers(), false)) {
-      List<TopicPartition> parts = consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        KafkaClients.consumer(kafka.bootstrapServers(), false)) {
+      List<TopicPartition> parts =
+          consumer.partitionsFor(topic).stream()
+              .map(i -> new TopicPartition(topic, i.partition()))
+              .toList();
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       Map<String, Long> max = new HashMap<>();
       while (!(max.size() == MODELS.length && max.values().stream().allMatch(v -> v >= samples))) {
-        assertTrue(System.currentTimeMillis() < deadline, "snapshots of " + topic + " reached only " + max);
+        assertTrue(
+            System.currentTimeMillis() < deadline,
+            "snapshots of " + topic + " reached only " + max);
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           WeightSnapshot s = WireFormat.snapshot(r.value());
           byModel.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s);

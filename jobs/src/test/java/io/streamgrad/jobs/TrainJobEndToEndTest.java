@@ -1,11 +1,11 @@
 package io.streamgrad.jobs;
 
-import io.streamgrad.jobs.demo.EmbeddedKafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.Sample;
@@ -36,7 +36,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Samples through a real in-JVM KRaft broker and a Flink MiniCluster, snapshots and dead letters back. */
+/**
+ * Samples through a real in-JVM KRaft broker and a Flink MiniCluster, snapshots and dead letters
+ * back.
+ */
 class TrainJobEndToEndTest {
 
   private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
@@ -89,14 +92,31 @@ class TrainJobEndToEndTest {
             y += v * wTrue[m][j];
           }
           y += rng.nextGaussian() / 2;
-          Sample s = Sample.newBuilder().setModelId(models[m]).setFeatures(x).setLabel((float) y).build();
+          Sample s =
+              Sample.newBuilder().setModelId(models[m]).setFeatures(x).setLabel((float) y).build();
           send(producer, models[m], WireFormat.encode(s));
         }
       }
       // Three malformed records, each with its own reason.
       send(producer, "alpha", new byte[] {1, 2, 3, 4});
-      send(producer, "alpha", WireFormat.encode(Sample.newBuilder().setModelId("alpha").setFeatures(List.of(1f, 2f)).setLabel(1f).build()));
-      send(producer, "beta", WireFormat.encode(Sample.newBuilder().setModelId("beta").setFeatures(List.of(1f, 2f, 3f, 4f)).setLabel(Float.NaN).build()));
+      send(
+          producer,
+          "alpha",
+          WireFormat.encode(
+              Sample.newBuilder()
+                  .setModelId("alpha")
+                  .setFeatures(List.of(1f, 2f))
+                  .setLabel(1f)
+                  .build()));
+      send(
+          producer,
+          "beta",
+          WireFormat.encode(
+              Sample.newBuilder()
+                  .setModelId("beta")
+                  .setFeatures(List.of(1f, 2f, 3f, 4f))
+                  .setLabel(Float.NaN)
+                  .build()));
       producer.flush();
     }
 
@@ -110,7 +130,12 @@ class TrainJobEndToEndTest {
     settings.bounded = true;
     settings.startingOffsets = "earliest";
     OnlineTrainer trainer =
-        OnlineTrainer.builder().features(features).optimizer(Optimizers.sgd(0.02)).batchSize(32).snapshotEvery(5).build();
+        OnlineTrainer.builder()
+            .features(features)
+            .optimizer(Optimizers.sgd(0.02))
+            .batchSize(32)
+            .snapshotEvery(5)
+            .build();
     TrainJob.build(env, settings, trainer);
     org.apache.flink.api.common.JobID job = env.execute("streamgrad e2e").getJobID();
 
@@ -118,7 +143,9 @@ class TrainJobEndToEndTest {
     for (byte[] value : readAll("snapshots")) {
       WeightSnapshot s = WireFormat.snapshot(value);
       WeightSnapshot prev = last.get(s.getModelId());
-      assertTrue(prev == null || s.getVersion() > prev.getVersion(), "versions strictly increase per model");
+      assertTrue(
+          prev == null || s.getVersion() > prev.getVersion(),
+          "versions strictly increase per model");
       last.put(s.getModelId(), s);
     }
     assertEquals(models.length, last.size());
@@ -137,25 +164,43 @@ class TrainJobEndToEndTest {
       reasons.add(d.getReason());
     }
     reasons.sort(null);
-    assertEquals(List.of("non-finite label", "not Avro single-object encoding", "wrong feature count: expected 4, got 2"), reasons);
+    assertEquals(
+        List.of(
+            "non-finite label",
+            "not Avro single-object encoding",
+            "wrong feature count: expected 4, got 2"),
+        reasons);
 
     // The same account in the metrics: dead letters by reason, and each model's progress.
     Map<String, org.apache.flink.metrics.Metric> metrics = METRICS.getMetricsByIdentifiers(job);
-    assertEquals(3, sum(metrics, ".deadLetters", m -> !m.contains(".reason.")), metrics.keySet().toString());
+    assertEquals(
+        3, sum(metrics, ".deadLetters", m -> !m.contains(".reason.")), metrics.keySet().toString());
     assertEquals(1, sum(metrics, ".reason.wrong feature count.deadLetters", m -> true));
     assertEquals(1, sum(metrics, ".reason.non-finite label.deadLetters", m -> true));
     assertEquals(1, sum(metrics, ".reason.not Avro single-object encoding.deadLetters", m -> true));
     for (String model : models) {
       assertEquals((long) perModel, gauge(metrics, ".model." + model + ".samplesSeen"), model);
-      assertEquals((perModel + 31L) / 32L, gauge(metrics, ".model." + model + ".version"), "full batches and the partial one flushed at the end: " + model);
+      assertEquals(
+          (perModel + 31L) / 32L,
+          gauge(metrics, ".model." + model + ".version"),
+          "full batches and the partial one flushed at the end: " + model);
       assertEquals(0L, gauge(metrics, ".model." + model + ".divergenceGuardRejections"), model);
       double loss = ((Number) gauge(metrics, ".model." + model + ".prequentialLoss")).doubleValue();
-      assertEquals(last.get(model).getPrequentialLoss(), loss, 1e-12, "the gauge reads the trainer the snapshot came from");
-      assertTrue(metrics.keySet().stream().anyMatch(k -> k.endsWith(".model." + model + ".updatesPerSecond")));
+      assertEquals(
+          last.get(model).getPrequentialLoss(),
+          loss,
+          1e-12,
+          "the gauge reads the trainer the snapshot came from");
+      assertTrue(
+          metrics.keySet().stream()
+              .anyMatch(k -> k.endsWith(".model." + model + ".updatesPerSecond")));
     }
   }
 
-  private static long sum(Map<String, org.apache.flink.metrics.Metric> metrics, String suffix, java.util.function.Predicate<String> filter) {
+  private static long sum(
+      Map<String, org.apache.flink.metrics.Metric> metrics,
+      String suffix,
+      java.util.function.Predicate<String> filter) {
     return metrics.entrySet().stream()
         .filter(e -> e.getKey().endsWith(suffix) && filter.test(e.getKey()))
         .mapToLong(e -> ((org.apache.flink.metrics.Counter) e.getValue()).getCount())
@@ -163,10 +208,11 @@ class TrainJobEndToEndTest {
   }
 
   private static Object gauge(Map<String, org.apache.flink.metrics.Metric> metrics, String suffix) {
-    List<Object> values = metrics.entrySet().stream()
-        .filter(e -> e.getKey().endsWith(suffix))
-        .map(e -> (Object) ((org.apache.flink.metrics.Gauge<?>) e.getValue()).getValue())
-        .toList();
+    List<Object> values =
+        metrics.entrySet().stream()
+            .filter(e -> e.getKey().endsWith(suffix))
+            .map(e -> (Object) ((org.apache.flink.metrics.Gauge<?>) e.getValue()).getValue())
+            .toList();
     assertEquals(1, values.size(), suffix + " in " + metrics.keySet());
     return values.get(0);
   }
@@ -180,7 +226,9 @@ class TrainJobEndToEndTest {
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) {
-    producer.send(new ProducerRecord<>("samples", key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value));
+    producer.send(
+        new ProducerRecord<>(
+            "samples", key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value));
   }
 
   /** Everything in the topic now (the job has finished and flushed). */

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * {@code x W + b}. {@link #toScalar} maps {@code [B, in]} to {@code [B]} with {@code weight [in]} and
- * a 0-d {@code bias} (the tutorial's regression); {@link #of} maps to {@code [B, out]} with {@code
- * weight [in, out]} and {@code bias [out]}, initialised like {@code torch.nn.Linear}.
+ * {@code x W + b}. {@link #toScalar} maps {@code [B, in]} to {@code [B]} with {@code weight [in]}
+ * and a 0-d {@code bias} (the tutorial's regression); {@link #of} maps to {@code [B, out]} with
+ * {@code weight [in, out]} and {@code bias [out]}, initialised like {@code torch.nn.Linear}.
  */
 public final class Linear implements Model {
   private final Tensor weight;
@@ -23,7 +23,9 @@ public final class Linear implements Model {
     return new Linear(Tensor.zeros(in).requiresGrad(true), Tensor.zeros().requiresGrad(true));
   }
 
-  /** {@code in -> out}, weights and biases from U(-1/sqrt(in), 1/sqrt(in)) drawn from {@code init}. */
+  /**
+   * {@code in -> out}, weights and biases from U(-1/sqrt(in), 1/sqrt(in)) drawn from {@code init}.
+   */
   public static Linear of(int in, int out, RandomGenerator init) {
     return new Linear(uniform(init, in, in, out), uniform(init, in, out));
   }

@@ -4,8 +4,8 @@ import io.streamgrad.autograd.Tensor;
 
 /**
  * What turns a model's raw output into its prediction: nothing for regression, the logistic
- * function for a model trained on logits (a probability). Training uses the raw output with a
- * loss that includes the link (e.g. BCE with logits); serving applies the link.
+ * function for a model trained on logits (a probability). Training uses the raw output with a loss
+ * that includes the link (e.g. BCE with logits); serving applies the link.
  */
 public enum Link {
   IDENTITY,

@@ -11,12 +11,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A differentiable model written with the engine, like a {@code torch.nn.Module}: named
- * parameters (leaf tensors that require grad) and a forward pass from a batch {@code X [B, d]} to
- * predictions {@code [B]}. The trainer computes the loss, calls {@code backward()} and steps the
- * optimizer; a model never writes a gradient formula by hand. The same forward pass serves
- * predictions: load a snapshot's parameters with {@link #loadStateDict} and call it under {@link
- * Grad#disabled()}.
+ * A differentiable model written with the engine, like a {@code torch.nn.Module}: named parameters
+ * (leaf tensors that require grad) and a forward pass from a batch {@code X [B, d]} to predictions
+ * {@code [B]}. The trainer computes the loss, calls {@code backward()} and steps the optimizer; a
+ * model never writes a gradient formula by hand. The same forward pass serves predictions: load a
+ * snapshot's parameters with {@link #loadStateDict} and call it under {@link Grad#disabled()}.
  */
 public interface Model {
 
@@ -30,8 +29,8 @@ public interface Model {
   Tensor forward(Tensor x);
 
   /**
-   * The parameters by name, in order, as {@code state_dict()} gives them: detached views that
-   * share storage with the parameters (copy them to keep a snapshot).
+   * The parameters by name, in order, as {@code state_dict()} gives them: detached views that share
+   * storage with the parameters (copy them to keep a snapshot).
    */
   default Map<String, Tensor> stateDict() {
     Map<String, Tensor> out = new LinkedHashMap<>();
@@ -67,12 +66,19 @@ public interface Model {
     for (int i = 0; i < names.size(); i++) {
       Tensor given = state.get(names.get(i));
       if (given != null && !Arrays.equals(given.shape(), params.get(i).shape())) {
-        errors.add("size mismatch for " + names.get(i) + ": copying a param with shape " + Arrays.toString(given.shape())
-            + " from checkpoint, the shape in current model is " + Arrays.toString(params.get(i).shape()) + ".");
+        errors.add(
+            "size mismatch for "
+                + names.get(i)
+                + ": copying a param with shape "
+                + Arrays.toString(given.shape())
+                + " from checkpoint, the shape in current model is "
+                + Arrays.toString(params.get(i).shape())
+                + ".");
       }
     }
     if (!errors.isEmpty()) {
-      throw new IllegalArgumentException("Error(s) in loading state_dict: " + String.join(" ", errors));
+      throw new IllegalArgumentException(
+          "Error(s) in loading state_dict: " + String.join(" ", errors));
     }
     try (var off = Grad.disabled()) {
       for (int i = 0; i < names.size(); i++) {

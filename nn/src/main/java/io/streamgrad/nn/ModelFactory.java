@@ -21,7 +21,10 @@ public interface ModelFactory extends Serializable {
    */
   Model create(int features, RandomGenerator init);
 
-  /** What turns the model's output into its prediction: {@link Link#LOGISTIC} for a model trained on logits. */
+  /**
+   * What turns the model's output into its prediction: {@link Link#LOGISTIC} for a model trained on
+   * logits.
+   */
   default Link link() {
     return Link.IDENTITY;
   }

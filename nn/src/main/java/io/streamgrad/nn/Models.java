@@ -68,7 +68,10 @@ public final class Models {
     }
   }
 
-  /** {@code hidden layers (Linear + activation) -> Linear to one output}; parameters {@code layerI.weight/bias}, {@code out.weight/bias}. */
+  /**
+   * {@code hidden layers (Linear + activation) -> Linear to one output}; parameters {@code
+   * layerI.weight/bias}, {@code out.weight/bias}.
+   */
   static final class Mlp implements Model {
     private final List<Linear> hidden;
     private final Linear out;
@@ -123,7 +126,8 @@ public final class Models {
       }
       for (int h : hidden) {
         if (h <= 0) {
-          throw new IllegalArgumentException("hidden layer widths must be positive: " + Arrays.toString(hidden));
+          throw new IllegalArgumentException(
+              "hidden layer widths must be positive: " + Arrays.toString(hidden));
         }
       }
       this.hidden = hidden.clone();
@@ -137,7 +141,10 @@ public final class Models {
 
     @Override
     public String name() {
-      return "mlp" + Arrays.toString(hidden).replace(" ", "") + "-" + activation.name().toLowerCase();
+      return "mlp"
+          + Arrays.toString(hidden).replace(" ", "")
+          + "-"
+          + activation.name().toLowerCase();
     }
 
     @Override

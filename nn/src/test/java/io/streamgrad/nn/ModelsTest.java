@@ -47,23 +47,27 @@ class ModelsTest {
 
   @Test
   void anMlpDrawsItsInitialValuesInTheSameOrderAsBefore() {
-    // layer0.weight [3, 4], layer0.bias [4], out.weight [4], out.bias []: one generator, in that order.
+    // layer0.weight [3, 4], layer0.bias [4], out.weight [4], out.bias []: one generator, in that
+    // order.
     Model m = Models.mlp(4).create(3, new SplittableRandom(7));
-    assertEquals(List.of("layer0.weight", "layer0.bias", "out.weight", "out.bias"), m.parameterNames());
+    assertEquals(
+        List.of("layer0.weight", "layer0.bias", "out.weight", "out.bias"), m.parameterNames());
     SplittableRandom rng = new SplittableRandom(7);
     int[][] shapes = {{3, 4}, {4}, {4}, {}};
     int[] fanIn = {3, 3, 4, 4};
     for (int i = 0; i < shapes.length; i++) {
       float bound = (float) (1.0 / Math.sqrt(fanIn[i]));
       Tensor expected = Tensor.rand(rng, shapes[i]).mul(2f * bound).sub(bound);
-      assertArrayEquals(expected.toArray(), m.parameters().get(i).toArray(), m.parameterNames().get(i));
+      assertArrayEquals(
+          expected.toArray(), m.parameters().get(i).toArray(), m.parameterNames().get(i));
       assertArrayEquals(shapes[i], m.parameters().get(i).shape());
     }
   }
 
   @Test
   void anMlpForwardIsItsLayersInTurn() {
-    Model m = Models.mlp(4, 2).activation(Models.Activation.RELU).create(3, new SplittableRandom(3));
+    Model m =
+        Models.mlp(4, 2).activation(Models.Activation.RELU).create(3, new SplittableRandom(3));
     List<Tensor> p = m.parameters();
     Tensor h = X.matmul(p.get(0)).add(p.get(1)).relu();
     h = h.matmul(p.get(2)).add(p.get(3)).relu();
@@ -95,9 +99,12 @@ class ModelsTest {
     Map<String, Tensor> bad = new LinkedHashMap<>();
     bad.put("weight", Tensor.of(1f, 2f, 3f, 4f));
     bad.put("scale", Tensor.scalar(1f));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.loadStateDict(bad));
-    assertEquals("Error(s) in loading state_dict: Missing key(s) in state_dict: \"bias\". Unexpected key(s) in state_dict: \"scale\"."
-        + " size mismatch for weight: copying a param with shape [4] from checkpoint, the shape in current model is [3].", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> m.loadStateDict(bad));
+    assertEquals(
+        "Error(s) in loading state_dict: Missing key(s) in state_dict: \"bias\". Unexpected key(s) in state_dict: \"scale\"."
+            + " size mismatch for weight: copying a param with shape [4] from checkpoint, the shape in current model is [3].",
+        e.getMessage());
     assertArrayEquals(before, m.parameters().get(0).toArray());
   }
 }

@@ -9,16 +9,20 @@ import java.time.Instant;
 import java.util.HexFormat;
 
 /**
- * Dead letters that always fit where they are sent: a payload too large for the dead-letter
- * topic is cut to a prefix, and the dead letter then says so (the whole payload's size and
- * SHA-256). Model ids are cut to {@link DenseSample#MAX_MODEL_ID_LENGTH} characters.
+ * Dead letters that always fit where they are sent: a payload too large for the dead-letter topic
+ * is cut to a prefix, and the dead letter then says so (the whole payload's size and SHA-256).
+ * Model ids are cut to {@link DenseSample#MAX_MODEL_ID_LENGTH} characters.
  */
 public final class DeadLetters {
 
   private DeadLetters() {}
 
-  /** A dead letter of {@code payload} (not copied), for {@code modelId} (may be null), stamped {@code timestampMillis}. */
-  public static DeadLetter.Builder of(String reason, String modelId, byte[] payload, long timestampMillis) {
+  /**
+   * A dead letter of {@code payload} (not copied), for {@code modelId} (may be null), stamped
+   * {@code timestampMillis}.
+   */
+  public static DeadLetter.Builder of(
+      String reason, String modelId, byte[] payload, long timestampMillis) {
     return DeadLetter.newBuilder()
         .setReason(reason)
         .setModelId(cutModelId(modelId))
@@ -28,7 +32,9 @@ public final class DeadLetters {
 
   /** {@code id} cut to {@link DenseSample#MAX_MODEL_ID_LENGTH} characters (null stays null). */
   public static String cutModelId(String id) {
-    return id == null || id.length() <= DenseSample.MAX_MODEL_ID_LENGTH ? id : id.substring(0, DenseSample.MAX_MODEL_ID_LENGTH);
+    return id == null || id.length() <= DenseSample.MAX_MODEL_ID_LENGTH
+        ? id
+        : id.substring(0, DenseSample.MAX_MODEL_ID_LENGTH);
   }
 
   /**
@@ -48,9 +54,14 @@ public final class DeadLetters {
     int keep = maxBytes - encodedSize(marked) - 4;
     if (keep < 0) {
       throw new IllegalArgumentException(
-          "a dead letter needs " + encodedSize(marked) + " bytes without its payload; the limit is " + maxBytes);
+          "a dead letter needs "
+              + encodedSize(marked)
+              + " bytes without its payload; the limit is "
+              + maxBytes);
     }
-    return DeadLetter.newBuilder(marked).setPayload(payload.slice(payload.position(), keep)).build();
+    return DeadLetter.newBuilder(marked)
+        .setPayload(payload.slice(payload.position(), keep))
+        .build();
   }
 
   /**

@@ -16,6 +16,7 @@ public class DenseSample {
   public float[] features;
   public float label;
   public float weight = 1f;
+
   /** Event time in epoch millis, or null. */
   public Long eventTime;
 
@@ -34,7 +35,9 @@ public class DenseSample {
 
   /** Copies an Avro {@link Sample}. */
   public static DenseSample of(Sample s) {
-    DenseSample d = new DenseSample(s.getModelId(), FloatLists.unboxed(s.getFeatures()), s.getLabel(), s.getWeight());
+    DenseSample d =
+        new DenseSample(
+            s.getModelId(), FloatLists.unboxed(s.getFeatures()), s.getLabel(), s.getWeight());
     d.eventTime = s.getEventTime() == null ? null : s.getEventTime().toEpochMilli();
     return d;
   }
@@ -67,7 +70,16 @@ public class DenseSample {
 
   @Override
   public String toString() {
-    return "DenseSample{modelId=" + modelId + ", features=" + Arrays.toString(features) + ", label=" + label
-        + ", weight=" + weight + ", eventTime=" + eventTime + "}";
+    return "DenseSample{modelId="
+        + modelId
+        + ", features="
+        + Arrays.toString(features)
+        + ", label="
+        + label
+        + ", weight="
+        + weight
+        + ", eventTime="
+        + eventTime
+        + "}";
   }
 }

@@ -16,13 +16,16 @@ import org.apache.avro.message.SchemaStore;
 /**
  * The writer schemas a reader can resolve, by fingerprint: every released version of each
  * streamgrad schema (standalone {@code .avsc} files under {@code released/}, named {@code
- * Name-N.avsc}; the newest is what the generated classes are built from), plus the newer or
- * older ones producers announce ({@link #with}). Immutable.
+ * Name-N.avsc}; the newest is what the generated classes are built from), plus the newer or older
+ * ones producers announce ({@link #with}). Immutable.
  */
 public final class KnownSchemas implements SchemaStore {
 
-  /** Every released version, oldest first per record; a new version of a schema adds its file here. */
-  static final List<String> RELEASED = List.of("Sample-1", "WeightSnapshot-1", "DeadLetter-1", "DeadLetter-2");
+  /**
+   * Every released version, oldest first per record; a new version of a schema adds its file here.
+   */
+  static final List<String> RELEASED =
+      List.of("Sample-1", "WeightSnapshot-1", "DeadLetter-1", "DeadLetter-2");
 
   private static final KnownSchemas RELEASED_SCHEMAS = new KnownSchemas(loadReleased());
 
@@ -38,8 +41,8 @@ public final class KnownSchemas implements SchemaStore {
   }
 
   /**
-   * These schemas and {@code writer}, which must be a version of a released record (same full
-   * name) whose data the current reader can read.
+   * These schemas and {@code writer}, which must be a version of a released record (same full name)
+   * whose data the current reader can read.
    *
    * @throws IllegalArgumentException naming the record and the incompatibility otherwise
    */
@@ -47,12 +50,18 @@ public final class KnownSchemas implements SchemaStore {
     Schema reader = current(writer.getFullName());
     if (reader == null) {
       throw new IllegalArgumentException(
-          "writer schema " + writer.getFullName() + " is not a version of a streamgrad schema " + names());
+          "writer schema "
+              + writer.getFullName()
+              + " is not a version of a streamgrad schema "
+              + names());
     }
     var compat = SchemaCompatibility.checkReaderWriterCompatibility(reader, writer);
     if (compat.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
       throw new IllegalArgumentException(
-          "writer schema of " + writer.getFullName() + " cannot be read by this version: " + compat.getDescription());
+          "writer schema of "
+              + writer.getFullName()
+              + " cannot be read by this version: "
+              + compat.getDescription());
     }
     Map<Long, Schema> m = new LinkedHashMap<>(byFingerprint);
     m.put(fingerprint(writer), writer);
@@ -85,7 +94,10 @@ public final class KnownSchemas implements SchemaStore {
     return byFingerprint.values().stream().map(Schema::getFullName).distinct().toList();
   }
 
-  /** The CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form: what single-object headers carry. */
+  /**
+   * The CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form: what single-object headers
+   * carry.
+   */
   public static long fingerprint(Schema s) {
     return SchemaNormalization.parsingFingerprint64(s);
   }
@@ -94,7 +106,8 @@ public final class KnownSchemas implements SchemaStore {
   public static String releasedText(String name) {
     try (InputStream in = KnownSchemas.class.getResourceAsStream("released/" + name + ".avsc")) {
       if (in == null) {
-        throw new IllegalStateException("released schema " + name + ".avsc is missing from the jar");
+        throw new IllegalStateException(
+            "released schema " + name + ".avsc is missing from the jar");
       }
       return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     } catch (IOException e) {

@@ -2,9 +2,9 @@ package io.streamgrad.schemas;
 
 import java.io.EOFException;
 import java.io.IOException;
-import org.apache.avro.AvroRuntimeException;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
@@ -14,13 +14,12 @@ import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificDatumReader;
 
 /**
- * Decodes single-object-encoded {@link Sample}s straight into {@link DenseSample}s. Records
- * written with this version of the schema (the fingerprint matches) are read field by field
- * into a {@code float[]}, without the boxed list Avro's specific reader builds; a record of any
- * other writer schema in {@link KnownSchemas} is resolved against this version (Avro's schema
- * resolution), and an unknown fingerprint throws {@link MissingSchemaException}. A body must be
- * consumed exactly: bytes left over mean the header names the wrong schema ({@link
- * TrailingBytesException}).
+ * Decodes single-object-encoded {@link Sample}s straight into {@link DenseSample}s. Records written
+ * with this version of the schema (the fingerprint matches) are read field by field into a {@code
+ * float[]}, without the boxed list Avro's specific reader builds; a record of any other writer
+ * schema in {@link KnownSchemas} is resolved against this version (Avro's schema resolution), and
+ * an unknown fingerprint throws {@link MissingSchemaException}. A body must be consumed exactly:
+ * bytes left over mean the header names the wrong schema ({@link TrailingBytesException}).
  *
  * <p>Not thread-safe: it reuses its decoder. One per source reader.
  */
@@ -28,6 +27,7 @@ public final class SampleReader {
 
   /** The single-object encoding's marker: {@code C3 01}. */
   private static final byte MARKER_0 = (byte) 0xC3;
+
   private static final byte MARKER_1 = (byte) 0x01;
   private static final int HEADER_LENGTH = 10;
   private static final long FINGERPRINT = KnownSchemas.fingerprint(Sample.getClassSchema());
@@ -57,11 +57,17 @@ public final class SampleReader {
    */
   public DenseSample read(byte[] bytes) throws IOException {
     if (bytes.length < HEADER_LENGTH || bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
-      throw new BadHeaderException("Not single-object encoded: expected C3 01 and an 8-byte fingerprint");
+      throw new BadHeaderException(
+          "Not single-object encoded: expected C3 01 and an 8-byte fingerprint");
     }
     long fingerprint = fingerprint(bytes);
-    decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, decoder);
-    DenseSample s = fingerprint == FINGERPRINT ? readCurrent(bytes.length - HEADER_LENGTH) : DenseSample.of(resolve(fingerprint));
+    decoder =
+        DecoderFactory.get()
+            .binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, decoder);
+    DenseSample s =
+        fingerprint == FINGERPRINT
+            ? readCurrent(bytes.length - HEADER_LENGTH)
+            : DenseSample.of(resolve(fingerprint));
     if (!decoder.isEnd()) {
       throw new TrailingBytesException(decoder.inputStream().available());
     }
@@ -101,13 +107,17 @@ public final class SampleReader {
     return s;
   }
 
-  /** An Avro array of floats; its length is bounded by the payload's so a corrupt count cannot allocate gigabytes. */
+  /**
+   * An Avro array of floats; its length is bounded by the payload's so a corrupt count cannot
+   * allocate gigabytes.
+   */
   private static float[] readFloats(BinaryDecoder d, int payloadLength) throws IOException {
     float[] out = new float[0];
     int size = 0;
     for (long block = d.readArrayStart(); block != 0; block = d.arrayNext()) {
       if (block < 0 || size + block > payloadLength / Float.BYTES) {
-        throw new EOFException("features: array of " + (size + block) + " floats in " + payloadLength + " bytes");
+        throw new EOFException(
+            "features: array of " + (size + block) + " floats in " + payloadLength + " bytes");
       }
       out = size == 0 ? new float[(int) block] : java.util.Arrays.copyOf(out, size + (int) block);
       for (int i = 0; i < block; i++) {

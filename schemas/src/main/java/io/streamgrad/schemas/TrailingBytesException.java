@@ -2,7 +2,10 @@ package io.streamgrad.schemas;
 
 import java.io.IOException;
 
-/** A record body that decoded with bytes left over: written with another schema than its header names, or corrupt. */
+/**
+ * A record body that decoded with bytes left over: written with another schema than its header
+ * names, or corrupt.
+ */
 public final class TrailingBytesException extends IOException {
   private static final long serialVersionUID = 1L;
 

@@ -27,7 +27,10 @@ class DeadLettersTest {
   }
 
   private static DeadLetter letter(byte[] payload) {
-    return DeadLetters.of("malformed Avro body: EOFException", "m1", payload, 1L).setSourceTopic("samples").setOffset(3L).build();
+    return DeadLetters.of("malformed Avro body: EOFException", "m1", payload, 1L)
+        .setSourceTopic("samples")
+        .setOffset(3L)
+        .build();
   }
 
   @Test
@@ -46,7 +49,9 @@ class DeadLettersTest {
       int size = DeadLetters.encodedSize(cut);
       assertTrue(size <= limit && size > limit - 20, limit + " -> " + size);
       assertEquals(1_048_508L, cut.getPayloadSize());
-      assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(whole)), cut.getPayloadSha256());
+      assertEquals(
+          HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(whole)),
+          cut.getPayloadSha256());
       byte[] kept = SingleObjectEncodingTest.toBytes(cut.getPayload());
       assertArrayEquals(Arrays.copyOf(whole, kept.length), kept, "a prefix of the original");
       assertEquals(d.getReason(), cut.getReason());
@@ -66,7 +71,10 @@ class DeadLettersTest {
 
   @Test
   void longModelIdsAreCut() {
-    DeadLetter d = DeadLetters.of("model id longer than 256 characters", "é".repeat(2_000_000), new byte[0], 1L).build();
+    DeadLetter d =
+        DeadLetters.of(
+                "model id longer than 256 characters", "é".repeat(2_000_000), new byte[0], 1L)
+            .build();
     assertEquals("é".repeat(DenseSample.MAX_MODEL_ID_LENGTH), d.getModelId());
     assertNull(DeadLetters.of("empty record", null, new byte[0], 1L).build().getModelId());
     ByteBuffer unused = d.getPayload();

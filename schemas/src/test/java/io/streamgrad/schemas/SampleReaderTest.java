@@ -45,7 +45,8 @@ class SampleReaderTest {
               .setFeatures(x)
               .setLabel((float) rng.nextGaussian())
               .setWeight(rng.nextInt(4) == 0 ? -1f : rng.nextFloat())
-              .setEventTime(rng.nextBoolean() ? Instant.ofEpochMilli(rng.nextLong(0, 1L << 42)) : null)
+              .setEventTime(
+                  rng.nextBoolean() ? Instant.ofEpochMilli(rng.nextLong(0, 1L << 42)) : null)
               .build();
       byte[] bytes = encode(s);
       DenseSample fast = reader.read(bytes);
@@ -57,7 +58,8 @@ class SampleReaderTest {
 
   @Test
   void anotherFingerprintTakesAvrosPath() throws IOException {
-    byte[] bytes = encode(Sample.newBuilder().setModelId("m").setFeatures(List.of(1f)).setLabel(0f).build());
+    byte[] bytes =
+        encode(Sample.newBuilder().setModelId("m").setFeatures(List.of(1f)).setLabel(0f).build());
     bytes[5] ^= 0x5A; // another fingerprint
     assertThrows(MissingSchemaException.class, () -> reader.read(bytes));
   }
@@ -71,7 +73,13 @@ class SampleReaderTest {
 
   @Test
   void aTruncatedBodyIsAnError() throws IOException {
-    byte[] bytes = encode(Sample.newBuilder().setModelId("m").setFeatures(List.of(1f, 2f, 3f)).setLabel(0f).build());
+    byte[] bytes =
+        encode(
+            Sample.newBuilder()
+                .setModelId("m")
+                .setFeatures(List.of(1f, 2f, 3f))
+                .setLabel(0f)
+                .build());
     for (int len = 10; len < bytes.length; len++) {
       byte[] cut = java.util.Arrays.copyOf(bytes, len);
       assertThrows(Exception.class, () -> reader.read(cut), "cut at " + len);
@@ -82,7 +90,8 @@ class SampleReaderTest {
   void readsMultiBlockArrays() throws IOException {
     // Avro writers may split an array into blocks (negative counts carry the block's byte size);
     // the generic writer with a tiny block size is not exposed, so hand-build the body.
-    Sample s = Sample.newBuilder().setModelId("m").setFeatures(List.of(1f, 2f, 3f)).setLabel(4f).build();
+    Sample s =
+        Sample.newBuilder().setModelId("m").setFeatures(List.of(1f, 2f, 3f)).setLabel(4f).build();
     byte[] one = encode(s);
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     out.write(one, 0, 12); // header + "m"

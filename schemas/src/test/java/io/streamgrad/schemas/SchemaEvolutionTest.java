@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -18,9 +17,8 @@ import org.apache.avro.message.MissingSchemaException;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every released version of each schema is known by fingerprint; records of a known writer
- * schema are resolved against the reader's, unknown ones refused, and a body must be consumed
- * exactly.
+ * Every released version of each schema is known by fingerprint; records of a known writer schema
+ * are resolved against the reader's, unknown ones refused, and a body must be consumed exactly.
  */
 class SchemaEvolutionTest {
 
@@ -51,19 +49,30 @@ class SchemaEvolutionTest {
     v2.put("weight", 2f);
     v2.put("source", "sensor-7");
     v2.put("eventTime", 1_700_000_000_000L);
-    return bytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SingleObjectEncodingTest.SAMPLE_V2).encode(v2));
+    return bytes(
+        new BinaryMessageEncoder<GenericRecord>(
+                GenericData.get(), SingleObjectEncodingTest.SAMPLE_V2)
+            .encode(v2));
   }
 
   @Test
   void theGeneratedClassesAreTheNewestReleasedVersions() {
     // A change to an .avsc without a new released/Name-N.avsc fails here.
-    for (Schema current : List.of(Sample.getClassSchema(), WeightSnapshot.getClassSchema(), DeadLetter.getClassSchema())) {
+    for (Schema current :
+        List.of(
+            Sample.getClassSchema(),
+            WeightSnapshot.getClassSchema(),
+            DeadLetter.getClassSchema())) {
       List<Schema> versions = KnownSchemas.released().versions(current.getFullName());
       assertTrue(!versions.isEmpty(), current.getFullName());
-      assertEquals(KnownSchemas.fingerprint(current), KnownSchemas.fingerprint(versions.get(versions.size() - 1)),
-          current.getName() + ": the newest file under released/ is the schema the classes are generated from");
+      assertEquals(
+          KnownSchemas.fingerprint(current),
+          KnownSchemas.fingerprint(versions.get(versions.size() - 1)),
+          current.getName()
+              + ": the newest file under released/ is the schema the classes are generated from");
     }
-    assertEquals(2, KnownSchemas.released().versions(DeadLetter.getClassSchema().getFullName()).size());
+    assertEquals(
+        2, KnownSchemas.released().versions(DeadLetter.getClassSchema().getFullName()).size());
   }
 
   @Test
@@ -78,7 +87,9 @@ class SchemaEvolutionTest {
     old.put("payload", ByteBuffer.wrap(new byte[] {9}));
     old.put("timestamp", 5L);
     ByteBuffer wire = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
-    assertThrows(MissingSchemaException.class, () -> DeadLetter.getDecoder().decode(wire.duplicate()),
+    assertThrows(
+        MissingSchemaException.class,
+        () -> DeadLetter.getDecoder().decode(wire.duplicate()),
         "Avro's own decoder knows only the current version");
     DeadLetter d = DeadLetter.createDecoder(KnownSchemas.released()).decode(wire.duplicate());
     assertEquals("empty record", d.getReason());
@@ -92,15 +103,24 @@ class SchemaEvolutionTest {
     s.put("modelId", "m0");
     s.put("features", List.of(1f, 2f));
     s.put("label", 3f);
-    DenseSample read = reader.read(bytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_OLDER).encode(s)));
+    DenseSample read =
+        reader.read(
+            bytes(
+                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_OLDER)
+                    .encode(s)));
     assertEquals(new DenseSample("m0", new float[] {1f, 2f}, 3f, 1f), read);
   }
 
   @Test
   void aNewWriterIsReadByAnOldReaderOnceAnnounced() throws IOException {
     byte[] newer = newerSample();
-    assertThrows(MissingSchemaException.class, () -> new SampleReader().read(newer), "not announced: unknown");
-    DenseSample d = new SampleReader(KnownSchemas.released().with(SingleObjectEncodingTest.SAMPLE_V2)).read(newer);
+    assertThrows(
+        MissingSchemaException.class,
+        () -> new SampleReader().read(newer),
+        "not announced: unknown");
+    DenseSample d =
+        new SampleReader(KnownSchemas.released().with(SingleObjectEncodingTest.SAMPLE_V2))
+            .read(newer);
     assertEquals("m1", d.modelId);
     assertArrayEquals(new float[] {1f, -2.5f, 3f}, d.features);
     assertEquals(2f, d.weight);
@@ -110,29 +130,49 @@ class SchemaEvolutionTest {
   @Test
   void aNewBodyUnderTheOldFingerprintIsRefused() throws IOException {
     byte[] newer = newerSample();
-    byte[] current = bytes(Sample.newBuilder().setModelId("m").setFeatures(List.of(1f)).setLabel(0f).build().toByteBuffer());
-    System.arraycopy(current, 2, newer, 2, 8); // the current fingerprint over a body with an extra field
-    TrailingBytesException e = assertThrows(TrailingBytesException.class, () -> new SampleReader().read(newer));
+    byte[] current =
+        bytes(
+            Sample.newBuilder()
+                .setModelId("m")
+                .setFeatures(List.of(1f))
+                .setLabel(0f)
+                .build()
+                .toByteBuffer());
+    System.arraycopy(
+        current, 2, newer, 2, 8); // the current fingerprint over a body with an extra field
+    TrailingBytesException e =
+        assertThrows(TrailingBytesException.class, () -> new SampleReader().read(newer));
     // The v2 body puts "source" (union index + "sensor-7") before eventTime: the current reader
     // reads eventTime's union index from "source"'s and stops 10 bytes short of the end.
     assertTrue(e.trailing() > 0, e.getMessage());
     assertEquals(e.trailing() + " trailing bytes", e.getMessage());
 
     byte[] padded = java.util.Arrays.copyOf(current, current.length + 3);
-    assertEquals(3, assertThrows(TrailingBytesException.class, () -> new SampleReader().read(padded)).trailing());
+    assertEquals(
+        3,
+        assertThrows(TrailingBytesException.class, () -> new SampleReader().read(padded))
+            .trailing());
   }
 
   @Test
   void onlyCompatibleVersionsOfStreamgradRecordsCanBeAnnounced() {
-    Schema other = new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Other\",\"fields\":[]}");
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> KnownSchemas.released().with(other))
-        .getMessage().contains("is not a version of a streamgrad schema"));
+    Schema other =
+        new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Other\",\"fields\":[]}");
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> KnownSchemas.released().with(other))
+            .getMessage()
+            .contains("is not a version of a streamgrad schema"));
     Schema incompatible =
         new Schema.Parser()
-            .parse("{\"type\":\"record\",\"name\":\"Sample\",\"namespace\":\"io.streamgrad.schemas\",\"fields\":["
-                + "{\"name\":\"modelId\",\"type\":\"string\"},{\"name\":\"features\",\"type\":\"string\"},"
-                + "{\"name\":\"label\",\"type\":\"float\"}]}");
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> KnownSchemas.released().with(incompatible))
-        .getMessage().startsWith("writer schema of io.streamgrad.schemas.Sample cannot be read by this version"));
+            .parse(
+                "{\"type\":\"record\",\"name\":\"Sample\",\"namespace\":\"io.streamgrad.schemas\",\"fields\":["
+                    + "{\"name\":\"modelId\",\"type\":\"string\"},{\"name\":\"features\",\"type\":\"string\"},"
+                    + "{\"name\":\"label\",\"type\":\"float\"}]}");
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class, () -> KnownSchemas.released().with(incompatible))
+            .getMessage()
+            .startsWith(
+                "writer schema of io.streamgrad.schemas.Sample cannot be read by this version"));
   }
 }

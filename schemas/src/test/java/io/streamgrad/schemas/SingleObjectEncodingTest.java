@@ -53,7 +53,9 @@ class SingleObjectEncodingTest {
   void untrustedUntilInstalledIsAvrosOwnRule() {
     // The validator is JVM-wide; after install() our package is trusted, other classes are not.
     org.apache.avro.util.ClassSecurityValidator.validate(Sample.class);
-    assertThrows(SecurityException.class, () -> org.apache.avro.util.ClassSecurityValidator.validate(java.util.Random.class));
+    assertThrows(
+        SecurityException.class,
+        () -> org.apache.avro.util.ClassSecurityValidator.validate(java.util.Random.class));
   }
 
   @Test
@@ -83,7 +85,8 @@ class SingleObjectEncodingTest {
     v2.put("weight", 2f);
     v2.put("source", "sensor-7");
     v2.put("eventTime", 1_700_000_000_000L);
-    ByteBuffer bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_V2).encode(v2);
+    ByteBuffer bytes =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_V2).encode(v2);
 
     // An old reader that never heard of version 2 refuses it clearly...
     assertThrows(MissingSchemaException.class, () -> Sample.getDecoder().decode(bytes.duplicate()));
@@ -99,7 +102,8 @@ class SingleObjectEncodingTest {
 
   @Test
   void anOldWriterIsReadByANewReaderWithTheDefault() throws Exception {
-    BinaryMessageDecoder<GenericRecord> newReader = new BinaryMessageDecoder<>(GenericData.get(), SAMPLE_V2);
+    BinaryMessageDecoder<GenericRecord> newReader =
+        new BinaryMessageDecoder<>(GenericData.get(), SAMPLE_V2);
     newReader.addSchema(Sample.getClassSchema());
     GenericRecord decoded = newReader.decode(sample().toByteBuffer());
     assertNull(decoded.get("source"));
@@ -109,7 +113,12 @@ class SingleObjectEncodingTest {
 
   @Test
   void snapshotsAndDeadLettersRoundTrip() throws Exception {
-    NamedTensor w = NamedTensor.newBuilder().setName("weight").setShape(List.of(2)).setValues(List.of(0.5f, -1f)).build();
+    NamedTensor w =
+        NamedTensor.newBuilder()
+            .setName("weight")
+            .setShape(List.of(2))
+            .setValues(List.of(0.5f, -1f))
+            .build();
     WeightSnapshot s =
         WeightSnapshot.newBuilder()
             .setModelId("m1")

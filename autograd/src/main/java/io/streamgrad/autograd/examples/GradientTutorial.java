@@ -129,7 +129,10 @@ public final class GradientTutorial {
     int exponent = shortest.precision() - shortest.scale() - 1;
     if (exponent < -4 || exponent >= 16) {
       String mantissa = shortest.movePointLeft(exponent).stripTrailingZeros().toPlainString();
-      return mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format("%02d", Math.abs(exponent));
+      return mantissa
+          + "e"
+          + (exponent < 0 ? "-" : "+")
+          + String.format("%02d", Math.abs(exponent));
     }
     String plain = shortest.stripTrailingZeros().toPlainString();
     return plain.contains(".") ? plain : plain + ".0";

@@ -5,15 +5,18 @@ import java.util.Locale;
 
 /**
  * Chooses the kernel implementation once per JVM, as Lucene's {@code VectorizationProvider} does:
- * the Vector API implementation is loaded by name only when {@code jdk.incubator.vector} is in
- * the boot layer, so no class touching incubator types is linked without it.
+ * the Vector API implementation is loaded by name only when {@code jdk.incubator.vector} is in the
+ * boot layer, so no class touching incubator types is linked without it.
  *
  * <p>{@code -Dstreamgrad.kernels=scalar} forces the scalar path; {@code =panama} requires the
  * Vector API and fails loudly without it.
  */
 public final class KernelProvider {
 
-  /** System property that selects the implementation: {@code auto} (default), {@code panama}, {@code scalar}. */
+  /**
+   * System property that selects the implementation: {@code auto} (default), {@code panama}, {@code
+   * scalar}.
+   */
   public static final String PROPERTY = "streamgrad.kernels";
 
   private static final String PANAMA_CLASS = "io.streamgrad.autograd.kernels.PanamaKernels";
@@ -71,9 +74,12 @@ public final class KernelProvider {
       return k;
     } catch (ReflectiveOperationException | LinkageError e) {
       if (wanted.equals("panama")) {
-        throw new IllegalStateException("streamgrad kernels: panama requested but failed to load", e);
+        throw new IllegalStateException(
+            "streamgrad kernels: panama requested but failed to load", e);
       }
-      log.log(Level.WARNING, "streamgrad kernels: scalar (the Vector API kernels failed to load: " + e + ")");
+      log.log(
+          Level.WARNING,
+          "streamgrad kernels: scalar (the Vector API kernels failed to load: " + e + ")");
       return ScalarKernels.INSTANCE;
     }
   }

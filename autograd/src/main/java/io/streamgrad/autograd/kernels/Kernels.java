@@ -33,15 +33,17 @@ public interface Kernels {
   void scale(float alpha, float[] x, int xOff, float[] out, int outOff, int n);
 
   /**
-   * {@code out[i] = alpha * (a[i] - b[i])}, rounded after the subtraction and after the product
-   * (no FMA): bit-identical to a subtraction followed by {@link #scale}, in one pass.
+   * {@code out[i] = alpha * (a[i] - b[i])}, rounded after the subtraction and after the product (no
+   * FMA): bit-identical to a subtraction followed by {@link #scale}, in one pass.
    */
-  void scaledDifference(float alpha, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
+  void scaledDifference(
+      float alpha, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
 
   // ---- elementwise ------------------------------------------------------------------------
 
   /** {@code out[i] = a[i] op b[i]}; {@code out} may alias either input. */
-  void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
+  void binary(
+      BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
 
   /** {@code out[i] = a[i] op s} (the right operand broadcast); {@code out} may be {@code a}. */
   void binaryScalarRight(BinaryOp op, float[] a, int aOff, float s, float[] out, int outOff, int n);
@@ -73,8 +75,8 @@ public interface Kernels {
   void gemvTransposed(float[] x, int rows, int cols, float[] g, float[] out, boolean accumulate);
 
   /**
-   * GEMM: {@code C (m x n) = op(A) * op(B)}, {@code op(A)} being {@code m x k}; with {@code
-   * transA} A is stored {@code k x m}, with {@code transB} B is stored {@code n x k}. With {@code
+   * GEMM: {@code C (m x n) = op(A) * op(B)}, {@code op(A)} being {@code m x k}; with {@code transA}
+   * A is stored {@code k x m}, with {@code transB} B is stored {@code n x k}. With {@code
    * accumulate} the product is added to C.
    */
   void gemm(

@@ -9,14 +9,16 @@ import jdk.incubator.vector.VectorSpecies;
  * jdk.incubator.vector} is in the boot layer: nothing else may refer to this class.
  *
  * <p>Reductions keep four accumulators and use FMA; GEMV and its transpose are blocked over four
- * rows so each loaded vector feeds four FMAs; loops run to {@code loopBound} with scalar tails
- * (no masks). Arrays shorter than two vectors take the scalar path.
+ * rows so each loaded vector feeds four FMAs; loops run to {@code loopBound} with scalar tails (no
+ * masks). Arrays shorter than two vectors take the scalar path.
  */
 final class PanamaKernels implements Kernels {
 
   static final PanamaKernels INSTANCE = new PanamaKernels();
 
-  /** System property for the vector width in bits (128, 256 or 512); default: min(preferred, 256). */
+  /**
+   * System property for the vector width in bits (128, 256 or 512); default: min(preferred, 256).
+   */
   static final String BITS_PROPERTY = "streamgrad.vectorBits";
 
   private static final VectorSpecies<Float> S = species();
@@ -28,18 +30,25 @@ final class PanamaKernels implements Kernels {
 
   /**
    * 256-bit vectors by default even where 512-bit ones exist: on the AVX-512 machine measured for
-   * BENCHMARKS.md they were faster at every benchmarked shape (cheaper lane reductions, no
-   * AVX-512 frequency licence), as Lucene also found for its vector kernels.
+   * BENCHMARKS.md they were faster at every benchmarked shape (cheaper lane reductions, no AVX-512
+   * frequency licence), as Lucene also found for its vector kernels.
    */
   private static VectorSpecies<Float> species() {
     int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
     int bits = Integer.getInteger(BITS_PROPERTY, Math.min(256, preferred));
     if (bits != 128 && bits != 256 && bits != 512) {
-      throw new IllegalArgumentException("-D" + BITS_PROPERTY + " must be 128, 256 or 512, not " + bits);
+      throw new IllegalArgumentException(
+          "-D" + BITS_PROPERTY + " must be 128, 256 or 512, not " + bits);
     }
     if (bits > preferred) {
       throw new IllegalArgumentException(
-          "-D" + BITS_PROPERTY + "=" + bits + " exceeds this CPU's preferred vector size of " + preferred + " bits");
+          "-D"
+              + BITS_PROPERTY
+              + "="
+              + bits
+              + " exceeds this CPU's preferred vector size of "
+              + preferred
+              + " bits");
     }
     return VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
   }
@@ -51,8 +60,15 @@ final class PanamaKernels implements Kernels {
 
   @Override
   public String toString() {
-    return "panama, " + S.vectorBitSize() + "-bit vectors, " + L + " float lanes (CPU preferred: "
-        + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits; -D" + BITS_PROPERTY + " overrides)";
+    return "panama, "
+        + S.vectorBitSize()
+        + "-bit vectors, "
+        + L
+        + " float lanes (CPU preferred: "
+        + FloatVector.SPECIES_PREFERRED.vectorBitSize()
+        + " bits; -D"
+        + BITS_PROPERTY
+        + " overrides)";
   }
 
   // ---- reductions -------------------------------------------------------------------------
@@ -98,9 +114,15 @@ final class PanamaKernels implements Kernels {
     int bound4 = n - n % (4 * L);
     for (; i < bound4; i += 4 * L) {
       s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
-      s1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), s1);
-      s2 = FloatVector.fromArray(S, a, aOff + i + 2 * L).fma(FloatVector.fromArray(S, b, bOff + i + 2 * L), s2);
-      s3 = FloatVector.fromArray(S, a, aOff + i + 3 * L).fma(FloatVector.fromArray(S, b, bOff + i + 3 * L), s3);
+      s1 =
+          FloatVector.fromArray(S, a, aOff + i + L)
+              .fma(FloatVector.fromArray(S, b, bOff + i + L), s1);
+      s2 =
+          FloatVector.fromArray(S, a, aOff + i + 2 * L)
+              .fma(FloatVector.fromArray(S, b, bOff + i + 2 * L), s2);
+      s3 =
+          FloatVector.fromArray(S, a, aOff + i + 3 * L)
+              .fma(FloatVector.fromArray(S, b, bOff + i + 3 * L), s3);
     }
     int bound = S.loopBound(n);
     for (; i < bound; i += L) {
@@ -123,14 +145,17 @@ final class PanamaKernels implements Kernels {
     int i = 0;
     int bound2 = n - n % (2 * L);
     for (; i < bound2; i += 2 * L) {
-      FloatVector d0 = FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i));
-      FloatVector d1 = FloatVector.fromArray(S, a, aOff + i + L).sub(FloatVector.fromArray(S, b, bOff + i + L));
+      FloatVector d0 =
+          FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i));
+      FloatVector d1 =
+          FloatVector.fromArray(S, a, aOff + i + L).sub(FloatVector.fromArray(S, b, bOff + i + L));
       s0 = d0.fma(d0, s0);
       s1 = d1.fma(d1, s1);
     }
     int bound = S.loopBound(n);
     for (; i < bound; i += L) {
-      FloatVector d = FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i));
+      FloatVector d =
+          FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i));
       s0 = d.fma(d, s0);
     }
     float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
@@ -204,7 +229,8 @@ final class PanamaKernels implements Kernels {
   // back to boxed Java code. Hence one loop per op below, switched on once per call.
 
   @Override
-  public void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+  public void binary(
+      BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
     if (n < SMALL) {
       SCALAR.binary(op, a, aOff, b, bOff, out, outOff, n);
       return;
@@ -214,22 +240,30 @@ final class PanamaKernels implements Kernels {
     switch (op) {
       case ADD:
         for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+          FloatVector.fromArray(S, a, aOff + i)
+              .add(FloatVector.fromArray(S, b, bOff + i))
+              .intoArray(out, outOff + i);
         }
         break;
       case SUB:
         for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+          FloatVector.fromArray(S, a, aOff + i)
+              .sub(FloatVector.fromArray(S, b, bOff + i))
+              .intoArray(out, outOff + i);
         }
         break;
       case MUL:
         for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).mul(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+          FloatVector.fromArray(S, a, aOff + i)
+              .mul(FloatVector.fromArray(S, b, bOff + i))
+              .intoArray(out, outOff + i);
         }
         break;
       case DIV:
         for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).div(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+          FloatVector.fromArray(S, a, aOff + i)
+              .div(FloatVector.fromArray(S, b, bOff + i))
+              .intoArray(out, outOff + i);
         }
         break;
       default:
@@ -241,7 +275,8 @@ final class PanamaKernels implements Kernels {
   }
 
   @Override
-  public void binaryScalarRight(BinaryOp op, float[] a, int aOff, float s, float[] out, int outOff, int n) {
+  public void binaryScalarRight(
+      BinaryOp op, float[] a, int aOff, float s, float[] out, int outOff, int n) {
     if (n < SMALL) {
       SCALAR.binaryScalarRight(op, a, aOff, s, out, outOff, n);
       return;
@@ -279,7 +314,8 @@ final class PanamaKernels implements Kernels {
   }
 
   @Override
-  public void binaryScalarLeft(BinaryOp op, float s, float[] b, int bOff, float[] out, int outOff, int n) {
+  public void binaryScalarLeft(
+      BinaryOp op, float s, float[] b, int bOff, float[] out, int outOff, int n) {
     if (n < SMALL) {
       SCALAR.binaryScalarLeft(op, s, b, bOff, out, outOff, n);
       return;
@@ -332,12 +368,16 @@ final class PanamaKernels implements Kernels {
         break;
       case EXP:
         for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
+          FloatVector.fromArray(S, a, aOff + i)
+              .lanewise(VectorOperators.EXP)
+              .intoArray(out, outOff + i);
         }
         break;
       case LOG:
         for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).lanewise(VectorOperators.LOG).intoArray(out, outOff + i);
+          FloatVector.fromArray(S, a, aOff + i)
+              .lanewise(VectorOperators.LOG)
+              .intoArray(out, outOff + i);
         }
         break;
       case SQRT:
@@ -354,14 +394,17 @@ final class PanamaKernels implements Kernels {
         {
           FloatVector one = FloatVector.broadcast(S, 1f);
           for (; i < bound; i += L) {
-            FloatVector e = FloatVector.fromArray(S, a, aOff + i).neg().lanewise(VectorOperators.EXP);
+            FloatVector e =
+                FloatVector.fromArray(S, a, aOff + i).neg().lanewise(VectorOperators.EXP);
             one.div(e.add(one)).intoArray(out, outOff + i);
           }
           break;
         }
       case TANH:
         for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).lanewise(VectorOperators.TANH).intoArray(out, outOff + i);
+          FloatVector.fromArray(S, a, aOff + i)
+              .lanewise(VectorOperators.TANH)
+              .intoArray(out, outOff + i);
         }
         break;
       case RELU:
@@ -494,7 +537,8 @@ final class PanamaKernels implements Kernels {
   }
 
   @Override
-  public void gemvTransposed(float[] x, int rows, int cols, float[] g, float[] out, boolean accumulate) {
+  public void gemvTransposed(
+      float[] x, int rows, int cols, float[] g, float[] out, boolean accumulate) {
     // No lane reduction here, so one full vector per row already pays.
     if (cols < L) {
       SCALAR.gemvTransposed(x, rows, cols, g, out, accumulate);
@@ -546,7 +590,15 @@ final class PanamaKernels implements Kernels {
 
   @Override
   public void gemm(
-      boolean transA, boolean transB, int m, int n, int k, float[] a, float[] b, float[] c, boolean accumulate) {
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float[] a,
+      float[] b,
+      float[] c,
+      boolean accumulate) {
     if (!accumulate) {
       java.util.Arrays.fill(c, 0, m * n, 0f);
     }

@@ -18,7 +18,12 @@ public final class AdaGrad extends Optimizer {
   }
 
   public AdaGrad(
-      List<Tensor> params, float lr, float lrDecay, float weightDecay, float initialAccumulatorValue, float eps) {
+      List<Tensor> params,
+      float lr,
+      float lrDecay,
+      float weightDecay,
+      float initialAccumulatorValue,
+      float eps) {
     super(params, lr);
     checkNonNegative("lr_decay value", lrDecay);
     checkNonNegative("weight_decay value", weightDecay);

@@ -19,7 +19,8 @@ public final class Adam extends Optimizer {
     this(params, lr, 0.9f, 0.999f, 1e-8f, 0f);
   }
 
-  public Adam(List<Tensor> params, float lr, float beta1, float beta2, float eps, float weightDecay) {
+  public Adam(
+      List<Tensor> params, float lr, float beta1, float beta2, float eps, float weightDecay) {
     super(params, lr);
     if (!(beta1 >= 0f && beta1 < 1f)) {
       throw new IllegalArgumentException("Invalid beta parameter at index 0: " + beta1);
@@ -63,7 +64,11 @@ public final class Adam extends Optimizer {
     double biasCorrection2 = 1 - Math.pow(beta2, step);
     float stepSize = (float) (lr / biasCorrection1);
     Tensor denom =
-        scratch[i].copyFrom(v).sqrtInPlace().divInPlace((float) Math.sqrt(biasCorrection2)).addInPlace(eps);
+        scratch[i]
+            .copyFrom(v)
+            .sqrtInPlace()
+            .divInPlace((float) Math.sqrt(biasCorrection2))
+            .addInPlace(eps);
     p.addcdivInPlace(-stepSize, m, denom);
   }
 }

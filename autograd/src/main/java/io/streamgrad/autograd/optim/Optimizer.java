@@ -21,7 +21,8 @@ public abstract class Optimizer {
     }
     for (Tensor p : params) {
       if (!p.isLeaf() || !p.requiresGrad()) {
-        throw new IllegalArgumentException("can't optimize a non-leaf Tensor or one that does not require grad");
+        throw new IllegalArgumentException(
+            "can't optimize a non-leaf Tensor or one that does not require grad");
       }
     }
     checkNonNegative("learning rate", lr);
@@ -112,7 +113,10 @@ public abstract class Optimizer {
     List<Tensor[]> buffers = buffers();
     if (state.slots().length != buffers.size() * params.size()) {
       throw new IllegalArgumentException(
-          "expected " + buffers.size() * params.size() + " state buffers, got " + state.slots().length);
+          "expected "
+              + buffers.size() * params.size()
+              + " state buffers, got "
+              + state.slots().length);
     }
     for (int s = 0; s < buffers.size(); s++) {
       for (int i = 0; i < params.size(); i++) {
@@ -120,8 +124,14 @@ public abstract class Optimizer {
         Tensor dst = buffers.get(s)[i];
         if (src.length != dst.numel()) {
           throw new IllegalArgumentException(
-              "state buffer " + slotNames().get(s) + "[" + i + "] has " + src.length
-                  + " values, the parameter has " + dst.numel());
+              "state buffer "
+                  + slotNames().get(s)
+                  + "["
+                  + i
+                  + "] has "
+                  + src.length
+                  + " values, the parameter has "
+                  + dst.numel());
         }
         try (Grad.Scope off = Grad.disabled()) {
           dst.copyFrom(Tensor.wrap(src, dst.shape()));

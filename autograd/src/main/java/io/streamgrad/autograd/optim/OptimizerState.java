@@ -3,8 +3,8 @@ package io.streamgrad.autograd.optim;
 import java.util.List;
 
 /**
- * An optimizer's state as plain data: buffer {@code slots[s * numParams + i]} holds slot
- * {@code slotNames.get(s)} of parameter {@code i}.
+ * An optimizer's state as plain data: buffer {@code slots[s * numParams + i]} holds slot {@code
+ * slotNames.get(s)} of parameter {@code i}.
  */
 public final class OptimizerState {
   private final String optimizer;

@@ -4,9 +4,9 @@ import io.streamgrad.autograd.Tensor;
 import java.util.List;
 
 /**
- * Stochastic gradient descent ({@code torch.optim.SGD}) with optional momentum, dampening,
- * Nesterov momentum and L2 weight decay. Without momentum this is the tutorial's update {@code w
- * -= lr * w.grad}.
+ * Stochastic gradient descent ({@code torch.optim.SGD}) with optional momentum, dampening, Nesterov
+ * momentum and L2 weight decay. Without momentum this is the tutorial's update {@code w -= lr *
+ * w.grad}.
  */
 public final class Sgd extends Optimizer {
 
@@ -21,12 +21,19 @@ public final class Sgd extends Optimizer {
     this(params, lr, 0f, 0f, 0f, false);
   }
 
-  public Sgd(List<Tensor> params, float lr, float momentum, float dampening, float weightDecay, boolean nesterov) {
+  public Sgd(
+      List<Tensor> params,
+      float lr,
+      float momentum,
+      float dampening,
+      float weightDecay,
+      boolean nesterov) {
     super(params, lr);
     checkNonNegative("momentum value", momentum);
     checkNonNegative("weight_decay value", weightDecay);
     if (nesterov && (momentum <= 0f || dampening != 0f)) {
-      throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
+      throw new IllegalArgumentException(
+          "Nesterov momentum requires a momentum and zero dampening");
     }
     this.momentum = momentum;
     this.dampening = dampening;
@@ -65,7 +72,10 @@ public final class Sgd extends Optimizer {
         buf.mulInPlace(momentum).addInPlace(1f - dampening, d);
       }
       if (nesterov) {
-        d = scratch[i] == d ? d.addInPlace(momentum, buf) : scratch[i].copyFrom(d).addInPlace(momentum, buf);
+        d =
+            scratch[i] == d
+                ? d.addInPlace(momentum, buf)
+                : scratch[i].copyFrom(d).addInPlace(momentum, buf);
       } else {
         d = buf;
       }

@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Vector API kernels agree with the scalar reference to float32 tolerance on lengths around
- * every vector boundary (tails included) and on odd matrix shapes. Skipped in the surefire run
- * that has no jdk.incubator.vector module.
+ * every vector boundary (tails included) and on odd matrix shapes. Skipped in the surefire run that
+ * has no jdk.incubator.vector module.
  */
 class KernelsAgreementTest {
 
@@ -28,7 +28,8 @@ class KernelsAgreementTest {
   }
 
   static IntStream lengths() {
-    return IntStream.concat(IntStream.rangeClosed(0, 70), IntStream.of(127, 128, 129, 255, 256, 1000, 1023, 4099));
+    return IntStream.concat(
+        IntStream.rangeClosed(0, 70), IntStream.of(127, 128, 129, 255, 256, 1000, 1023, 4099));
   }
 
   static float[] random(int n) {
@@ -63,7 +64,11 @@ class KernelsAgreementTest {
     float tol = 1e-5f * (float) Math.sqrt(n + 1);
     assertClose(SCALAR.sum(a, 0, n), panama.sum(a, 0, n), tol, "sum");
     assertClose(SCALAR.dot(a, 0, b, 0, n), panama.dot(a, 0, b, 0, n), tol, "dot");
-    assertClose(SCALAR.squaredDistance(a, 0, b, 0, n), panama.squaredDistance(a, 0, b, 0, n), tol, "sqdist");
+    assertClose(
+        SCALAR.squaredDistance(a, 0, b, 0, n),
+        panama.squaredDistance(a, 0, b, 0, n),
+        tol,
+        "sqdist");
     float[] y1 = b.clone();
     float[] y2 = b.clone();
     SCALAR.axpy(0.37f, a, 0, y1, 0, n);
@@ -185,8 +190,11 @@ class KernelsAgreementTest {
   }
 
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> matrixShapes() {
-    int[][] shapes = {{1, 1}, {1, 8}, {3, 17}, {4, 32}, {5, 33}, {7, 64}, {64, 16}, {13, 100}, {33, 129}, {2, 300}};
-    return java.util.Arrays.stream(shapes).map(s -> org.junit.jupiter.params.provider.Arguments.of(s[0], s[1]));
+    int[][] shapes = {
+      {1, 1}, {1, 8}, {3, 17}, {4, 32}, {5, 33}, {7, 64}, {64, 16}, {13, 100}, {33, 129}, {2, 300}
+    };
+    return java.util.Arrays.stream(shapes)
+        .map(s -> org.junit.jupiter.params.provider.Arguments.of(s[0], s[1]));
   }
 
   @Test
@@ -206,7 +214,11 @@ class KernelsAgreementTest {
             float[] c2 = c1.clone();
             SCALAR.gemm(ta, tb, m, n, k, a, b, c1, acc);
             panama.gemm(ta, tb, m, n, k, a, b, c2, acc);
-            assertClose(c1, c2, 1e-4f, "gemm " + m + "x" + n + "x" + k + " tA=" + ta + " tB=" + tb + " acc=" + acc);
+            assertClose(
+                c1,
+                c2,
+                1e-4f,
+                "gemm " + m + "x" + n + "x" + k + " tA=" + ta + " tB=" + tb + " acc=" + acc);
           }
         }
       }

@@ -32,7 +32,9 @@ public final class DeadLetterMetrics {
 
   public void count(String reason) {
     total.inc();
-    byKind.computeIfAbsent(kind(reason), k -> group.addGroup(REASON_GROUP, k).counter(COUNTER)).inc();
+    byKind
+        .computeIfAbsent(kind(reason), k -> group.addGroup(REASON_GROUP, k).counter(COUNTER))
+        .inc();
   }
 
   public long total() {

@@ -7,8 +7,8 @@ import org.apache.flink.metrics.MetricGroup;
 
 /**
  * One model's metrics, under {@code model=<id>} in the operator's group: gauges read the live
- * trainer (nothing is updated per sample or per step), {@code updatesPerSecond} is a meter over
- * the version, and the model's dead letters are counted by reason.
+ * trainer (nothing is updated per sample or per step), {@code updatesPerSecond} is a meter over the
+ * version, and the model's dead letters are counted by reason.
  */
 final class ModelMetrics {
   static final String MODEL_GROUP = "model";

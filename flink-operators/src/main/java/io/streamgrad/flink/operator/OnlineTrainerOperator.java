@@ -35,25 +35,28 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * The keyed training operator: per model id, buffers samples into a mini-batch and runs one
- * autograd step per batch, emitting a {@link WeightSnapshot} every {@code snapshotEvery} updates and
- * a final one at end of input.
+ * autograd step per batch, emitting a {@link WeightSnapshot} every {@code snapshotEvery} updates
+ * and a final one at end of input.
  *
  * <p>Live models sit in a per-subtask cache so that a sample costs a hash lookup and a copy into
  * the batch buffer; every model touched since the last checkpoint is written to keyed state in
  * {@link #prepareSnapshotPreBarrier} (the pattern of Flink's mini-batch operators), so keyed state
- * is exact at every checkpoint barrier and rescaling redistributes models like any keyed state.
- * The cache is per subtask and today unbounded: it holds every model the subtask has seen since
- * it started, so its memory grows with the number of models, not with the active ones.
+ * is exact at every checkpoint barrier and rescaling redistributes models like any keyed state. The
+ * cache is per subtask and today unbounded: it holds every model the subtask has seen since it
+ * started, so its memory grows with the number of models, not with the active ones.
  */
 public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSnapshot>
-    implements OneInputStreamOperator<DenseSample, WeightSnapshot>, Triggerable<String, VoidNamespace>, BoundedOneInput {
+    implements OneInputStreamOperator<DenseSample, WeightSnapshot>,
+        Triggerable<String, VoidNamespace>,
+        BoundedOneInput {
 
   private static final long serialVersionUID = 1L;
 
   /** Dead-letter reason of the samples of a step the divergence guard refused. */
   public static final String NON_FINITE_UPDATE = "non-finite update";
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OnlineTrainerOperator.class);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(OnlineTrainerOperator.class);
 
   /** Name of the keyed state holding each model's {@link TrainerState}. */
   public static final String STATE_NAME = "streamgrad-trainer";
@@ -81,7 +84,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     state =
         context
             .getKeyedStateStore()
-            .getState(new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(TrainerState.class)));
+            .getState(
+                new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(TrainerState.class)));
   }
 
   @Override
@@ -89,7 +93,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     super.open();
     live = new HashMap<>();
     dirty = new HashSet<>();
-    timers = getInternalTimerService("streamgrad-batch-delay", VoidNamespaceSerializer.INSTANCE, this);
+    timers =
+        getInternalTimerService("streamgrad-batch-delay", VoidNamespaceSerializer.INSTANCE, this);
     divergenceRejections = getMetricGroup().counter("divergenceGuardRejections");
     deadLetters = new DeadLetterMetrics(getMetricGroup());
     modelMetrics = new HashMap<>();
@@ -100,7 +105,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     DenseSample sample = element.getValue();
     float[] x = sample.features;
     if (x.length != config.features) {
-      reject(sample.toSample(), "wrong feature count: expected " + config.features + ", got " + x.length);
+      reject(
+          sample.toSample(),
+          "wrong feature count: expected " + config.features + ", got " + x.length);
       return;
     }
     String key = (String) getCurrentKey();
@@ -110,7 +117,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     if (trainer.add(x, sample.label, sample.weight)) {
       trainAndMaybeEmit(key, trainer);
     } else if (wasEmpty && config.maxBatchDelayMillis > 0) {
-      long deadline = getProcessingTimeService().getCurrentProcessingTime() + config.maxBatchDelayMillis;
+      long deadline =
+          getProcessingTimeService().getCurrentProcessingTime() + config.maxBatchDelayMillis;
       trainer.setBatchDeadline(deadline);
       timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, deadline);
     }
@@ -121,7 +129,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     String key = timer.getKey();
     ModelTrainer trainer = trainer(key);
     // A batch that filled up before its deadline leaves a stale timer behind: ignore it.
-    if (trainer.pending() > 0 && trainer.batchDeadline() != 0 && trainer.batchDeadline() <= timer.getTimestamp()) {
+    if (trainer.pending() > 0
+        && trainer.batchDeadline() != 0
+        && trainer.batchDeadline() <= timer.getTimestamp()) {
       dirty.add(key);
       trainAndMaybeEmit(key, trainer);
     }
@@ -134,7 +144,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   public void endInput() throws Exception {
     // Every model of this subtask: live ones and those only in restored state.
     Set<String> keys = new HashSet<>(live.keySet());
-    try (Stream<String> stored = this.<String>getKeyedStateBackend().getKeys(STATE_NAME, VoidNamespace.INSTANCE)) {
+    try (Stream<String> stored =
+        this.<String>getKeyedStateBackend().getKeys(STATE_NAME, VoidNamespace.INSTANCE)) {
       keys.addAll(stored.collect(Collectors.toList()));
     }
     List<String> ordered = new ArrayList<>(keys);
@@ -160,7 +171,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     flushToState();
   }
 
-  /** Also flushed here (before Flink snapshots the keyed backend), whatever path took the snapshot. */
+  /**
+   * Also flushed here (before Flink snapshots the keyed backend), whatever path took the snapshot.
+   */
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     flushToState();
@@ -212,7 +225,10 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     int n = trainer.pending();
     LOG.warn(
         "divergence guard: model {} kept its last good state (version {}); {} samples go to dead letters as '{}'",
-        key, trainer.version(), n, NON_FINITE_UPDATE);
+        key,
+        trainer.version(),
+        n,
+        NON_FINITE_UPDATE);
     divergenceRejections.inc();
     float[] x = new float[config.features];
     float[] labelAndWeight = new float[2];
@@ -234,7 +250,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   private void emit(String key, ModelTrainer trainer) {
     output.collect(
         new StreamRecord<>(
-            Snapshots.of(key, trainer, config.snapshotOptimizerState, getProcessingTimeService().getCurrentProcessingTime())));
+            Snapshots.of(
+                key,
+                trainer,
+                config.snapshotOptimizerState,
+                getProcessingTimeService().getCurrentProcessingTime())));
     trainer.markEmitted();
   }
 
@@ -251,7 +271,12 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     byte[] payload = new byte[encoded.remaining()];
     encoded.get(payload);
     DeadLetter dl =
-        DeadLetters.of(reason, sample.getModelId(), payload, getProcessingTimeService().getCurrentProcessingTime()).build();
+        DeadLetters.of(
+                reason,
+                sample.getModelId(),
+                payload,
+                getProcessingTimeService().getCurrentProcessingTime())
+            .build();
     output.collect(rejectedTag, new StreamRecord<>(dl));
   }
 }

@@ -2,11 +2,11 @@ package io.streamgrad.flink.operator;
 
 import io.streamgrad.autograd.Tensor;
 import io.streamgrad.autograd.optim.OptimizerState;
-import io.streamgrad.nn.Model;
 import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;
 import io.streamgrad.flink.train.TrainingProgress;
+import io.streamgrad.nn.Model;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.NamedTensor;
 import io.streamgrad.schemas.OptimizerSnapshot;
@@ -26,7 +26,8 @@ public final class Snapshots {
   private Snapshots() {}
 
   /** The snapshot of {@code trainer} now; with its optimizer state when {@code withOptimizer}. */
-  public static WeightSnapshot of(String modelId, ModelTrainer trainer, boolean withOptimizer, long timestampMillis) {
+  public static WeightSnapshot of(
+      String modelId, ModelTrainer trainer, boolean withOptimizer, long timestampMillis) {
     Model model = trainer.model();
     List<Tensor> params = model.parameters();
     List<String> names = model.parameterNames();
@@ -55,10 +56,19 @@ public final class Snapshots {
       List<NamedTensor> slots = new ArrayList<>();
       for (int s = 0; s < os.slotNames().size(); s++) {
         for (int i = 0; i < params.size(); i++) {
-          slots.add(namedTensor(os.slotNames().get(s) + "/" + names.get(i), params.get(i).shape(), os.slots()[s * params.size() + i]));
+          slots.add(
+              namedTensor(
+                  os.slotNames().get(s) + "/" + names.get(i),
+                  params.get(i).shape(),
+                  os.slots()[s * params.size() + i]));
         }
       }
-      b.setOptimizerState(OptimizerSnapshot.newBuilder().setOptimizer(os.optimizer()).setStep(os.step()).setSlots(slots).build());
+      b.setOptimizerState(
+          OptimizerSnapshot.newBuilder()
+              .setOptimizer(os.optimizer())
+              .setStep(os.step())
+              .setSlots(slots)
+              .build());
     }
     return b.build();
   }
@@ -79,7 +89,8 @@ public final class Snapshots {
     Map<String, NamedTensor> byName = byName(snapshot.getParameters());
     int off = 0;
     for (int i = 0; i < params.size(); i++) {
-      float[] values = values(id, "parameter", byName.get(names.get(i)), names.get(i), params.get(i).shape());
+      float[] values =
+          values(id, "parameter", byName.get(names.get(i)), names.get(i), params.get(i).shape());
       System.arraycopy(values, 0, s.parameters, off, values.length);
       off += values.length;
     }
@@ -92,7 +103,8 @@ public final class Snapshots {
       for (String slot : template.slotNames()) {
         for (int i = 0; i < params.size(); i++) {
           String name = slot + "/" + names.get(i);
-          float[] values = values(id, "optimizer slot", slots.get(name), name, params.get(i).shape());
+          float[] values =
+              values(id, "optimizer slot", slots.get(name), name, params.get(i).shape());
           System.arraycopy(values, 0, s.optimizerSlots, off, values.length);
           off += values.length;
         }
@@ -110,15 +122,25 @@ public final class Snapshots {
     return out;
   }
 
-  private static float[] values(String modelId, String what, NamedTensor t, String name, int[] shape) {
+  private static float[] values(
+      String modelId, String what, NamedTensor t, String name, int[] shape) {
     if (t == null) {
-      throw new IllegalArgumentException("snapshot of model " + modelId + " has no " + what + " '" + name + "'");
+      throw new IllegalArgumentException(
+          "snapshot of model " + modelId + " has no " + what + " '" + name + "'");
     }
     int[] got = t.getShape().stream().mapToInt(Integer::intValue).toArray();
     if (!java.util.Arrays.equals(got, shape)) {
       throw new IllegalArgumentException(
-          "snapshot of model " + modelId + ": " + what + " '" + name + "' has shape " + java.util.Arrays.toString(got)
-              + ", the model's is " + java.util.Arrays.toString(shape));
+          "snapshot of model "
+              + modelId
+              + ": "
+              + what
+              + " '"
+              + name
+              + "' has shape "
+              + java.util.Arrays.toString(got)
+              + ", the model's is "
+              + java.util.Arrays.toString(shape));
     }
     return FloatLists.unboxed(t.getValues());
   }
@@ -128,6 +150,10 @@ public final class Snapshots {
     for (int d : shape) {
       s.add(d);
     }
-    return NamedTensor.newBuilder().setName(name).setShape(s).setValues(FloatLists.boxed(values)).build();
+    return NamedTensor.newBuilder()
+        .setName(name)
+        .setShape(s)
+        .setValues(FloatLists.boxed(values))
+        .build();
   }
 }

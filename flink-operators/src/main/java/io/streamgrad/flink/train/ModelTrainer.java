@@ -43,7 +43,8 @@ public final class ModelTrainer {
     this.config = config;
     this.features = config.features;
     this.batchSize = config.batchSize;
-    this.model = config.model.create(features, new SplittableRandom(initSeed(config.seed, modelId)));
+    this.model =
+        config.model.create(features, new SplittableRandom(initSeed(config.seed, modelId)));
     this.params = model.parameters();
     this.optimizer = config.optimizer.create(params);
     this.xBuf = new float[batchSize * features];
@@ -197,14 +198,19 @@ public final class ModelTrainer {
     try (Grad.Scope noGrad = Grad.disabled()) {
       int off = 0;
       for (Tensor p : params) {
-        p.copyFrom(Tensor.wrap(java.util.Arrays.copyOfRange(paramBackup, off, off + p.numel()), p.shape()));
+        p.copyFrom(
+            Tensor.wrap(
+                java.util.Arrays.copyOfRange(paramBackup, off, off + p.numel()), p.shape()));
         off += p.numel();
       }
     }
     optimizer.loadState(optimizerBackup);
   }
 
-  /** Copies pending sample {@code i}'s features into {@code x}; returns its label, weight in {@code lw}. */
+  /**
+   * Copies pending sample {@code i}'s features into {@code x}; returns its label, weight in {@code
+   * lw}.
+   */
   public void pendingSample(int i, float[] x, float[] labelAndWeight) {
     System.arraycopy(xBuf, i * features, x, 0, features);
     labelAndWeight[0] = yBuf[i];
@@ -234,7 +240,9 @@ public final class ModelTrainer {
 
   /** Mean over all samples trained on of their batch's loss before its update. */
   public double prequentialLoss() {
-    return progress.samplesSeen == 0 ? Double.NaN : progress.prequentialLossSum / progress.samplesSeen;
+    return progress.samplesSeen == 0
+        ? Double.NaN
+        : progress.prequentialLossSum / progress.samplesSeen;
   }
 
   public float lastBatchLoss() {
@@ -299,7 +307,10 @@ public final class ModelTrainer {
     }
     if (s.parameters.length != total) {
       throw new IllegalStateException(
-          "restored state has " + s.parameters.length + " parameter values, the model has " + total
+          "restored state has "
+              + s.parameters.length
+              + " parameter values, the model has "
+              + total
               + ": was the feature count or the model changed?");
     }
     if (s.batchCount > batchSize) {
@@ -316,7 +327,8 @@ public final class ModelTrainer {
     }
     OptimizerState template = optimizer.state();
     float[][] slots = split(s.optimizerSlots, template.slots());
-    optimizer.loadState(new OptimizerState(template.optimizer(), s.optimizerStep, template.slotNames(), slots));
+    optimizer.loadState(
+        new OptimizerState(template.optimizer(), s.optimizerStep, template.slotNames(), slots));
     progress.copyFrom(s);
     count = s.batchCount;
     System.arraycopy(s.batchFeatures, 0, xBuf, 0, count * features);

@@ -31,7 +31,15 @@ public final class OptimizerSpec implements Serializable {
   private final float beta2;
   private final float eps;
 
-  OptimizerSpec(Kind kind, float lr, float momentum, boolean nesterov, float weightDecay, float beta1, float beta2, float eps) {
+  OptimizerSpec(
+      Kind kind,
+      float lr,
+      float momentum,
+      boolean nesterov,
+      float weightDecay,
+      float beta1,
+      float beta2,
+      float eps) {
     this.kind = kind;
     this.lr = lr;
     this.momentum = momentum;
@@ -55,11 +63,13 @@ public final class OptimizerSpec implements Serializable {
   }
 
   public OptimizerSpec betas(double b1, double b2) {
-    return new OptimizerSpec(kind, lr, momentum, nesterov, weightDecay, (float) b1, (float) b2, eps);
+    return new OptimizerSpec(
+        kind, lr, momentum, nesterov, weightDecay, (float) b1, (float) b2, eps);
   }
 
   public OptimizerSpec eps(double value) {
-    return new OptimizerSpec(kind, lr, momentum, nesterov, weightDecay, beta1, beta2, (float) value);
+    return new OptimizerSpec(
+        kind, lr, momentum, nesterov, weightDecay, beta1, beta2, (float) value);
   }
 
   public Kind kind() {
@@ -91,9 +101,12 @@ public final class OptimizerSpec implements Serializable {
 
   @Override
   public String toString() {
-    return name() + "(lr=" + lr
+    return name()
+        + "(lr="
+        + lr
         + (kind == Kind.SGD ? ", momentum=" + momentum + (nesterov ? ", nesterov" : "") : "")
         + (kind == Kind.ADAM ? ", betas=(" + beta1 + ", " + beta2 + ")" : "")
-        + (weightDecay != 0f ? ", weight_decay=" + weightDecay : "") + ")";
+        + (weightDecay != 0f ? ", weight_decay=" + weightDecay : "")
+        + ")";
   }
 }

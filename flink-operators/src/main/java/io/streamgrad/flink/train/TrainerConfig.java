@@ -16,14 +16,19 @@ public final class TrainerConfig implements Serializable {
   public final Loss loss;
   public final OptimizerSpec optimizer;
   public final int batchSize;
+
   /** 0 disables the time-based flush of partial batches. */
   public final long maxBatchDelayMillis;
+
   public final int snapshotEvery;
   public final long seed;
+
   /** Rescale gradients whose global L2 norm exceeds this; 0 disables clipping. */
   public final float gradClipNorm;
+
   /** Snapshots carry the optimizer's state (exact warm starts). */
   public final boolean snapshotOptimizerState;
+
   /** Warm start: the state a model starts from when it has none in Flink's state, by model id. */
   public final Map<String, TrainerState> initialModels;
 
@@ -53,14 +58,15 @@ public final class TrainerConfig implements Serializable {
   }
 
   /**
-   * Checks what a task manager would otherwise find out too late: counts and limits, and that
-   * the model and its optimizer can be built (the optimizer checks its hyper-parameters).
+   * Checks what a task manager would otherwise find out too late: counts and limits, and that the
+   * model and its optimizer can be built (the optimizer checks its hyper-parameters).
    *
    * @throws IllegalArgumentException naming the setting
    */
   public TrainerConfig validate() {
     if (features <= 0) {
-      throw new IllegalArgumentException("features must be set to a positive count, got " + features);
+      throw new IllegalArgumentException(
+          "features must be set to a positive count, got " + features);
     }
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
@@ -69,10 +75,12 @@ public final class TrainerConfig implements Serializable {
       throw new IllegalArgumentException("snapshotEvery must be positive, got " + snapshotEvery);
     }
     if (!(gradClipNorm >= 0)) {
-      throw new IllegalArgumentException("gradClipNorm must be >= 0 (0 disables), got " + gradClipNorm);
+      throw new IllegalArgumentException(
+          "gradClipNorm must be >= 0 (0 disables), got " + gradClipNorm);
     }
     if (maxBatchDelayMillis < 0) {
-      throw new IllegalArgumentException("maxBatchDelay must not be negative, got " + maxBatchDelayMillis + " ms");
+      throw new IllegalArgumentException(
+          "maxBatchDelay must not be negative, got " + maxBatchDelayMillis + " ms");
     }
     optimizer.create(model.create(features, new java.util.SplittableRandom(seed)).parameters());
     return this;
@@ -81,7 +89,16 @@ public final class TrainerConfig implements Serializable {
   /** This configuration with {@code initialModels} as its warm-start states. */
   public TrainerConfig withInitialModels(Map<String, TrainerState> initialModels) {
     return new TrainerConfig(
-        features, model, loss, optimizer, batchSize, maxBatchDelayMillis, snapshotEvery, seed, gradClipNorm,
-        snapshotOptimizerState, initialModels);
+        features,
+        model,
+        loss,
+        optimizer,
+        batchSize,
+        maxBatchDelayMillis,
+        snapshotEvery,
+        seed,
+        gradClipNorm,
+        snapshotOptimizerState,
+        initialModels);
   }
 }

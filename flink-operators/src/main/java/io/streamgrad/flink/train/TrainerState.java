@@ -14,26 +14,37 @@ public class TrainerState implements java.io.Serializable {
 
   /** Updates applied so far. */
   public long version;
+
   /** Samples trained on so far. */
   public long samplesSeen;
+
   /** Version of the last snapshot emitted downstream. */
   public long lastEmittedVersion;
+
   /** Sum over batches of batch loss x batch size, for the prequential (progressive) loss. */
   public double prequentialLossSum;
+
   public float lastBatchLoss;
   public float lastGradNorm;
+
   /** All parameters, concatenated in the model's parameter order. */
   public float[] parameters;
+
   public long optimizerStep;
+
   /** All optimizer buffers, slot-major then parameter order, concatenated. */
   public float[] optimizerSlots;
+
   /** The partly filled batch: {@code batchCount} rows of X, Y and sample weights. */
   public int batchCount;
+
   public float[] batchFeatures;
   public float[] batchLabels;
   public float[] batchWeights;
+
   /** Processing time at which a partial batch is flushed (0: none pending). */
   public long batchDeadline;
+
   /** Steps the divergence guard rolled back. */
   public long rejectedBatches;
 

@@ -3,24 +3,32 @@ package io.streamgrad.flink.train;
 import io.streamgrad.schemas.WeightSnapshot;
 
 /**
- * A model's progress counters: what a snapshot reports and a restore must continue exactly. The
- * one place that lists them, so that Flink state, warm starts and snapshots copy the same fields.
+ * A model's progress counters: what a snapshot reports and a restore must continue exactly. The one
+ * place that lists them, so that Flink state, warm starts and snapshots copy the same fields.
  */
 public final class TrainingProgress {
   /** Updates applied so far. */
   long version;
+
   /** Samples trained on so far. */
   long samplesSeen;
+
   /** Version of the last snapshot emitted downstream. */
   long lastEmittedVersion;
+
   /** Sum over batches of batch loss x batch size, for the prequential (progressive) loss. */
   double prequentialLossSum;
+
   float lastBatchLoss = Float.NaN;
   float lastGradNorm = Float.NaN;
+
   /** Steps the divergence guard rolled back. */
   long rejectedBatches;
 
-  /** Counts {@code n} samples of an update whose batch loss (before the update) was {@code batchLoss}. */
+  /**
+   * Counts {@code n} samples of an update whose batch loss (before the update) was {@code
+   * batchLoss}.
+   */
   void update(int n, float batchLoss, float gradNorm) {
     version++;
     samplesSeen += n;
@@ -50,7 +58,10 @@ public final class TrainingProgress {
     rejectedBatches = s.rejectedBatches;
   }
 
-  /** The progress a warm start from {@code snapshot} continues: that very snapshot counts as emitted. */
+  /**
+   * The progress a warm start from {@code snapshot} continues: that very snapshot counts as
+   * emitted.
+   */
   public static TrainingProgress of(WeightSnapshot snapshot) {
     TrainingProgress p = new TrainingProgress();
     p.version = snapshot.getVersion();

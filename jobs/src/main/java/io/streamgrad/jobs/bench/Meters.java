@@ -8,9 +8,9 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 
 /**
  * Accumulators that time a job from the inside, so that job start-up and tear-down do not count:
- * {@link First} marks when the first sample passed (and counts samples), {@link Last} when the
- * last snapshot did. Each mark also reads this JVM's CPU and GC counters: {@code bench} runs the
- * broker and the MiniCluster in its own JVM, so the difference is the pipeline's cost.
+ * {@link First} marks when the first sample passed (and counts samples), {@link Last} when the last
+ * snapshot did. Each mark also reads this JVM's CPU and GC counters: {@code bench} runs the broker
+ * and the MiniCluster in its own JVM, so the difference is the pipeline's cost.
  */
 public final class Meters {
   public static final String FIRST_SAMPLE_MILLIS = "bench.firstSampleMillis";

@@ -14,8 +14,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * The reference the training job is measured against: keyed like the trainer, with the same
- * per-model bookkeeping (a per-subtask map, a batch counter), it forwards one snapshot per batch
- * — the batch's last sample as weights — instead of training. Not fault tolerant: only for {@code
+ * per-model bookkeeping (a per-subtask map, a batch counter), it forwards one snapshot per batch —
+ * the batch's last sample as weights — instead of training. Not fault tolerant: only for {@code
  * bench}.
  */
 public final class PassthroughOperator extends AbstractStreamOperator<WeightSnapshot>
@@ -73,7 +73,8 @@ public final class PassthroughOperator extends AbstractStreamOperator<WeightSnap
                 .setGradNorm(0f)
                 .setLearningRate(0f)
                 .setOptimizer("passthrough")
-                .setTimestamp(Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime()))
+                .setTimestamp(
+                    Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime()))
                 .build()));
   }
 }

@@ -1,10 +1,10 @@
 package io.streamgrad.jobs.bench;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.demo.SyntheticData;
 import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.demo.SyntheticData;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import java.lang.management.GarbageCollectorMXBean;
@@ -12,17 +12,17 @@ import java.lang.management.ManagementFactory;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Times the training job against a passthrough job over the same pre-loaded topic: same Kafka
- * source, decoding, validation, keyBy and Kafka sink, and one output record per batch in both;
- * only the training differs.
+ * source, decoding, validation, keyBy and Kafka sink, and one output record per batch in both; only
+ * the training differs.
  */
 public final class PipelineBench {
 
@@ -34,7 +34,8 @@ public final class PipelineBench {
   }
 
   /** One timed job. */
-  public record Run(String job, long samples, long outputs, double seconds, double cpuSeconds, double gcSeconds) {
+  public record Run(
+      String job, long samples, long outputs, double seconds, double cpuSeconds, double gcSeconds) {
     public double samplesPerSecond() {
       return samples / seconds;
     }
@@ -77,8 +78,10 @@ public final class PipelineBench {
    * steady state.
    */
   public void warmUpEngine(Config config, long millis) {
-    OnlineTrainer trainer = OnlineTrainer.builder().features(config.features()).batchSize(batchSize).build();
-    io.streamgrad.flink.train.ModelTrainer t = new io.streamgrad.flink.train.ModelTrainer(trainer.config(), "warm-up");
+    OnlineTrainer trainer =
+        OnlineTrainer.builder().features(config.features()).batchSize(batchSize).build();
+    io.streamgrad.flink.train.ModelTrainer t =
+        new io.streamgrad.flink.train.ModelTrainer(trainer.config(), "warm-up");
     SyntheticData data = new SyntheticData(config.features(), 1, 0.1f, 1);
     float[][] xs = new float[batchSize][];
     float[] ys = new float[batchSize];
@@ -95,22 +98,40 @@ public final class PipelineBench {
     }
   }
 
-  /** Runs the training job (batches of {@code batchSize}, one snapshot per update) over {@code topic}. */
+  /**
+   * Runs the training job (batches of {@code batchSize}, one snapshot per update) over {@code
+   * topic}.
+   */
   public Run train(String topic, Config config) throws Exception {
     OnlineTrainer trainer =
-        OnlineTrainer.builder().features(config.features()).batchSize(batchSize).snapshotEvery(1).build();
-    return time("train", topic, config, samples -> trainer.trainDense(samples.map(new Meters.First<>()).returns(OnlineTrainer.denseSampleType())));
+        OnlineTrainer.builder()
+            .features(config.features())
+            .batchSize(batchSize)
+            .snapshotEvery(1)
+            .build();
+    return time(
+        "train",
+        topic,
+        config,
+        samples ->
+            trainer.trainDense(
+                samples.map(new Meters.First<>()).returns(OnlineTrainer.denseSampleType())));
   }
 
   /** Runs the passthrough job over {@code topic}. */
   public Run passthrough(String topic, Config config) throws Exception {
-    return time("passthrough", topic, config, samples ->
-        samples
-            .map(new Meters.First<>())
-            .returns(OnlineTrainer.denseSampleType())
-            .keyBy(DenseSample::getModelId, Types.STRING)
-            .transform("Passthrough", OnlineTrainer.snapshotType(), new PassthroughOperator(batchSize))
-            .uid("streamgrad-passthrough"));
+    return time(
+        "passthrough",
+        topic,
+        config,
+        samples ->
+            samples
+                .map(new Meters.First<>())
+                .returns(OnlineTrainer.denseSampleType())
+                .keyBy(DenseSample::getModelId, Types.STRING)
+                .transform(
+                    "Passthrough", OnlineTrainer.snapshotType(), new PassthroughOperator(batchSize))
+                .uid("streamgrad-passthrough"));
   }
 
   private Run time(String job, String topic, Config config, TrainJob.Stage stage) throws Exception {
@@ -122,30 +143,47 @@ public final class PipelineBench {
     kafka.groupId = "streamgrad-bench-" + UUID.randomUUID();
     kafka.startingOffsets = "earliest";
     kafka.bounded = true;
-    EmbeddedKafka.createTopics(bootstrapServers, parallelism, kafka.snapshotsTopic, kafka.deadLettersTopic);
+    EmbeddedKafka.createTopics(
+        bootstrapServers, parallelism, kafka.snapshotsTopic, kafka.deadLettersTopic);
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
     Configuration conf = new Configuration();
     conf.set(PipelineOptions.GENERIC_TYPES, false);
     env.configure(conf, PipelineBench.class.getClassLoader());
-    TrainJob.build(env, kafka, config.features(), samples -> stage.apply(samples).map(new Meters.Last<>()).returns(OnlineTrainer.snapshotType()));
+    TrainJob.build(
+        env,
+        kafka,
+        config.features(),
+        samples ->
+            stage.apply(samples).map(new Meters.Last<>()).returns(OnlineTrainer.snapshotType()));
 
     JobExecutionResult result = env.execute("streamgrad-bench-" + job);
-    long cpu = result.<Long>getAccumulatorResult(Meters.LAST_CPU_NANOS) - result.<Long>getAccumulatorResult(Meters.FIRST_CPU_NANOS);
-    long gc = result.<Long>getAccumulatorResult(Meters.LAST_GC_MILLIS) - result.<Long>getAccumulatorResult(Meters.FIRST_GC_MILLIS);
+    long cpu =
+        result.<Long>getAccumulatorResult(Meters.LAST_CPU_NANOS)
+            - result.<Long>getAccumulatorResult(Meters.FIRST_CPU_NANOS);
+    long gc =
+        result.<Long>getAccumulatorResult(Meters.LAST_GC_MILLIS)
+            - result.<Long>getAccumulatorResult(Meters.FIRST_GC_MILLIS);
 
     long samples = result.<Long>getAccumulatorResult(Meters.SAMPLES);
     long outputs = result.<Long>getAccumulatorResult(Meters.OUTPUTS);
     long first = result.<Long>getAccumulatorResult(Meters.FIRST_SAMPLE_MILLIS);
     long last = result.<Long>getAccumulatorResult(Meters.LAST_OUTPUT_MILLIS);
     if (samples != config.samples()) {
-      throw new IllegalStateException(job + " saw " + samples + " samples, expected " + config.samples());
+      throw new IllegalStateException(
+          job + " saw " + samples + " samples, expected " + config.samples());
     }
     return new Run(job, samples, outputs, Math.max(1, last - first) / 1e3, cpu / 1e9, gc / 1e3);
   }
 
   /** Sample-to-snapshot latency percentiles, in milliseconds. */
-  public record Latency(double ratePerSecond, long samples, double p50, double p99, double max, long bufferTimeoutMillis) {}
+  public record Latency(
+      double ratePerSecond,
+      long samples,
+      double p50,
+      double p99,
+      double max,
+      long bufferTimeoutMillis) {}
 
   /**
    * Latency from a sample's send to the arrival, at a consumer, of the first snapshot that covers
@@ -153,7 +191,9 @@ public final class PipelineBench {
    * at a steady {@code rate} into a running training job. The samples of the last, never completed
    * batch are not counted (no {@code maxBatchDelay} here).
    */
-  public Latency latency(String topic, int features, double rate, double seconds, long bufferTimeoutMillis) throws Exception {
+  public Latency latency(
+      String topic, int features, double rate, double seconds, long bufferTimeoutMillis)
+      throws Exception {
     TrainJob.Settings kafka = new TrainJob.Settings();
     kafka.bootstrapServers = bootstrapServers;
     kafka.samplesTopic = topic;
@@ -161,13 +201,15 @@ public final class PipelineBench {
     kafka.deadLettersTopic = topic + "-dead-letters";
     kafka.groupId = "streamgrad-bench-" + UUID.randomUUID();
     kafka.startingOffsets = "earliest";
-    EmbeddedKafka.createTopics(bootstrapServers, 1, topic, kafka.snapshotsTopic, kafka.deadLettersTopic);
+    EmbeddedKafka.createTopics(
+        bootstrapServers, 1, topic, kafka.snapshotsTopic, kafka.deadLettersTopic);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
     Configuration conf = new Configuration();
     conf.set(PipelineOptions.GENERIC_TYPES, false);
     env.configure(conf, PipelineBench.class.getClassLoader());
     env.setBufferTimeout(bufferTimeoutMillis);
-    OnlineTrainer trainer = OnlineTrainer.builder().features(features).batchSize(batchSize).snapshotEvery(1).build();
+    OnlineTrainer trainer =
+        OnlineTrainer.builder().features(features).batchSize(batchSize).snapshotEvery(1).build();
     TrainJob.build(env, kafka, trainer);
     org.apache.flink.core.execution.JobClient job = env.executeAsync("streamgrad-bench-latency");
     try (SnapshotClock clock = new SnapshotClock(bootstrapServers, kafka.snapshotsTopic);
@@ -200,7 +242,13 @@ public final class PipelineBench {
         latencies[i] = clock.arrivalCovering(warmup + i + 1) - sent[i];
       }
       java.util.Arrays.sort(latencies);
-      return new Latency(rate, covered, percentile(latencies, 0.50), percentile(latencies, 0.99), latencies[covered - 1] / 1e6, bufferTimeoutMillis);
+      return new Latency(
+          rate,
+          covered,
+          percentile(latencies, 0.50),
+          percentile(latencies, 0.99),
+          latencies[covered - 1] / 1e6,
+          bufferTimeoutMillis);
     } finally {
       job.cancel().get();
     }
@@ -222,7 +270,8 @@ public final class PipelineBench {
   }
 
   static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   static long gcMillis() {

@@ -10,8 +10,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * A consumer thread that notes when each snapshot of one model arrives, so that a sample's
- * latency is the arrival of the first snapshot whose {@code samplesSeen} covers it.
+ * A consumer thread that notes when each snapshot of one model arrives, so that a sample's latency
+ * is the arrival of the first snapshot whose {@code samplesSeen} covers it.
  */
 final class SnapshotClock implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -25,7 +25,9 @@ final class SnapshotClock implements AutoCloseable {
   SnapshotClock(String bootstrapServers, String topic) {
     consumer = KafkaClients.consumer(bootstrapServers, false);
     List<TopicPartition> partitions =
-        consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+        consumer.partitionsFor(topic).stream()
+            .map(i -> new TopicPartition(topic, i.partition()))
+            .toList();
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     thread = new Thread(this::poll, "snapshot-clock");
@@ -52,12 +54,17 @@ final class SnapshotClock implements AutoCloseable {
     }
   }
 
-  synchronized void awaitSamplesSeen(long samples, long timeoutMillis) throws InterruptedException, TimeoutException {
+  synchronized void awaitSamplesSeen(long samples, long timeoutMillis)
+      throws InterruptedException, TimeoutException {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     while (count == 0 || seen[count - 1] < samples) {
       long left = deadline - System.currentTimeMillis();
       if (left <= 0) {
-        throw new TimeoutException("snapshots cover " + (count == 0 ? 0 : seen[count - 1]) + " samples, waited for " + samples);
+        throw new TimeoutException(
+            "snapshots cover "
+                + (count == 0 ? 0 : seen[count - 1])
+                + " samples, waited for "
+                + samples);
       }
       wait(left);
     }

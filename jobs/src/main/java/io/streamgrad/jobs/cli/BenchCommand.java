@@ -1,10 +1,10 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
 import io.streamgrad.jobs.bench.PipelineBench.Latency;
 import io.streamgrad.jobs.bench.PipelineBench.Run;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,43 +16,79 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * End-to-end throughput: the training job against a passthrough job with the same source,
- * decoding, shuffle and sink, over the same pre-loaded topic, side by side in one JVM.
+ * End-to-end throughput: the training job against a passthrough job with the same source, decoding,
+ * shuffle and sink, over the same pre-loaded topic, side by side in one JVM.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure end-to-end samples/s of the training job against a passthrough job, and sample-to-snapshot latency, on an embedded Kafka broker and a Flink MiniCluster.")
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description =
+        "Measure end-to-end samples/s of the training job against a passthrough job, and sample-to-snapshot latency, on an embedded Kafka broker and a Flink MiniCluster.")
 public final class BenchCommand implements Callable<Integer> {
 
-  @Option(names = "--samples", defaultValue = "2000000", description = "Samples pre-loaded per configuration (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--samples",
+      defaultValue = "2000000",
+      description = "Samples pre-loaded per configuration (default: ${DEFAULT-VALUE}).")
   long samples;
 
-  @Option(names = "--configs", split = ",", defaultValue = "16x1,16x64,128x1", paramLabel = "FxM",
+  @Option(
+      names = "--configs",
+      split = ",",
+      defaultValue = "16x1,16x64,128x1",
+      paramLabel = "FxM",
       description = "Configurations as features x models (default: ${DEFAULT-VALUE}).")
   List<String> configs;
 
-  @Option(names = "--batch-size", defaultValue = "64", description = "Samples per update (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "64",
+      description = "Samples per update (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism and partitions (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--parallelism",
+      defaultValue = "1",
+      description = "Job parallelism and partitions (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
-  @Option(names = "--rounds", defaultValue = "5", description = "Runs of each job per configuration, alternating; the median is reported (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rounds",
+      defaultValue = "5",
+      description =
+          "Runs of each job per configuration, alternating; the median is reported (default: ${DEFAULT-VALUE}).")
   int rounds;
 
-  @Option(names = "--warmup-rounds", defaultValue = "3", description = "Runs of each job per configuration before the measured ones, not reported: JIT warm-up (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup-rounds",
+      defaultValue = "3",
+      description =
+          "Runs of each job per configuration before the measured ones, not reported: JIT warm-up (default: ${DEFAULT-VALUE}).")
   int warmupRounds;
 
-  @Option(names = "--latency-rate", defaultValue = "20000", description = "Samples/s sent during the latency run; 0 skips it (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--latency-rate",
+      defaultValue = "20000",
+      description =
+          "Samples/s sent during the latency run; 0 skips it (default: ${DEFAULT-VALUE}).")
   double latencyRate;
 
-  @Option(names = "--latency-seconds", defaultValue = "10", description = "Length of the latency run (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--latency-seconds",
+      defaultValue = "10",
+      description = "Length of the latency run (default: ${DEFAULT-VALUE}).")
   double latencySeconds;
 
-  @Option(names = "--buffer-timeout-ms", defaultValue = "100",
-      description = "Flink's network buffer timeout in the latency run (Flink's default: 100) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--buffer-timeout-ms",
+      defaultValue = "100",
+      description =
+          "Flink's network buffer timeout in the latency run (Flink's default: 100) (default: ${DEFAULT-VALUE}).")
   long bufferTimeoutMs;
 
-  @Option(names = "--bootstrap-servers", description = "Use this Kafka cluster instead of an embedded broker.")
+  @Option(
+      names = "--bootstrap-servers",
+      description = "Use this Kafka cluster instead of an embedded broker.")
   String bootstrapServers;
 
   @Option(names = "--summary-json", description = "Write the figures as JSON to this file.")
@@ -73,7 +109,10 @@ public final class BenchCommand implements Callable<Integer> {
         models = 0;
       }
       if (features <= 0 || models <= 0) {
-        throw new BadOption("--configs: a configuration is FEATURESxMODELS with positive counts, e.g. 16x1, not '" + c + "'");
+        throw new BadOption(
+            "--configs: a configuration is FEATURESxMODELS with positive counts, e.g. 16x1, not '"
+                + c
+                + "'");
       }
       parsed.add(new Config(features, models, samples));
     }
@@ -94,17 +133,26 @@ public final class BenchCommand implements Callable<Integer> {
         broker = new EmbeddedKafka();
         bootstrapServers = broker.bootstrapServers();
       }
-      System.err.printf("bench: %d samples per configuration, batch %d, parallelism %d, %d rounds, JDK %s, %d cores%n",
-          samples, batchSize, parallelism, rounds, Runtime.version(), Runtime.getRuntime().availableProcessors());
+      System.err.printf(
+          "bench: %d samples per configuration, batch %d, parallelism %d, %d rounds, JDK %s, %d cores%n",
+          samples,
+          batchSize,
+          parallelism,
+          rounds,
+          Runtime.version(),
+          Runtime.getRuntime().availableProcessors());
       PipelineBench bench = new PipelineBench(bootstrapServers, parallelism, batchSize);
       List<Result> results = new ArrayList<>();
       String run = Long.toString(System.currentTimeMillis(), 36);
       for (int i = 0; i < parsed.size(); i++) {
         Config config = parsed.get(i);
-        String topic = "bench-" + run + "-" + i + "-" + config.features() + "f-" + config.models() + "m";
+        String topic =
+            "bench-" + run + "-" + i + "-" + config.features() + "f-" + config.models() + "m";
         long t0 = System.nanoTime();
         bench.preload(topic, config, 42 + i);
-        System.err.printf("bench: %s: pre-loaded %d samples in %.1f s%n", config.name(), config.samples(), (System.nanoTime() - t0) / 1e9);
+        System.err.printf(
+            "bench: %s: pre-loaded %d samples in %.1f s%n",
+            config.name(), config.samples(), (System.nanoTime() - t0) / 1e9);
         List<Run> train = new ArrayList<>();
         List<Run> pass = new ArrayList<>();
         bench.warmUpEngine(config, 2_000);
@@ -125,8 +173,16 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Latency latency = null;
         if (i == 0 && latencyRate > 0) {
-          latency = bench.latency("bench-" + run + "-latency", config.features(), latencyRate, latencySeconds, bufferTimeoutMs);
-          System.err.printf("bench: latency at %.0f samples/s: p50 %.1f ms, p99 %.1f ms%n", latency.ratePerSecond(), latency.p50(), latency.p99());
+          latency =
+              bench.latency(
+                  "bench-" + run + "-latency",
+                  config.features(),
+                  latencyRate,
+                  latencySeconds,
+                  bufferTimeoutMs);
+          System.err.printf(
+              "bench: latency at %.0f samples/s: p50 %.1f ms, p99 %.1f ms%n",
+              latency.ratePerSecond(), latency.p50(), latency.p99());
         }
         results.add(new Result(config, median(train), median(pass), train, pass, latency));
       }
@@ -142,14 +198,21 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  record Result(Config config, Run train, Run passthrough, List<Run> trainRounds, List<Run> passRounds, Latency latency) {
+  record Result(
+      Config config,
+      Run train,
+      Run passthrough,
+      List<Run> trainRounds,
+      List<Run> passRounds,
+      Latency latency) {
     double ratio() {
       return train.samplesPerSecond() / passthrough.samplesPerSecond();
     }
   }
 
   private static Run report(Config config, Run r) {
-    System.err.printf("bench: %-28s %-11s %,12.0f samples/s  %6.2f µs CPU/sample  GC %.2f s%n",
+    System.err.printf(
+        "bench: %-28s %-11s %,12.0f samples/s  %6.2f µs CPU/sample  GC %.2f s%n",
         config.name(), r.job(), r.samplesPerSecond(), r.cpuMicrosPerSample(), r.gcSeconds());
     return r;
   }
@@ -162,18 +225,41 @@ public final class BenchCommand implements Callable<Integer> {
 
   private void print(List<Result> results) {
     System.out.println();
-    System.out.printf("%-26s %15s %15s %7s %14s %14s %9s %9s%n",
-        "configuration", "train/s", "passthrough/s", "ratio", "train µs CPU", "pass µs CPU", "train GC", "pass GC");
+    System.out.printf(
+        "%-26s %15s %15s %7s %14s %14s %9s %9s%n",
+        "configuration",
+        "train/s",
+        "passthrough/s",
+        "ratio",
+        "train µs CPU",
+        "pass µs CPU",
+        "train GC",
+        "pass GC");
     for (Result r : results) {
-      System.out.printf("%-26s %,15.0f %,15.0f %6.2f× %14.2f %14.2f %8.2fs %8.2fs%n",
-          r.config().name(), r.train().samplesPerSecond(), r.passthrough().samplesPerSecond(), r.ratio(),
-          r.train().cpuMicrosPerSample(), r.passthrough().cpuMicrosPerSample(), r.train().gcSeconds(), r.passthrough().gcSeconds());
+      System.out.printf(
+          "%-26s %,15.0f %,15.0f %6.2f× %14.2f %14.2f %8.2fs %8.2fs%n",
+          r.config().name(),
+          r.train().samplesPerSecond(),
+          r.passthrough().samplesPerSecond(),
+          r.ratio(),
+          r.train().cpuMicrosPerSample(),
+          r.passthrough().cpuMicrosPerSample(),
+          r.train().gcSeconds(),
+          r.passthrough().gcSeconds());
     }
     for (Result r : results) {
       if (r.latency() != null) {
         Latency l = r.latency();
-        System.out.printf("%nsample → snapshot latency (%s, batch %d, %.0f samples/s, buffer timeout %d ms, %d samples): p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-            r.config().name(), batchSize, l.ratePerSecond(), l.bufferTimeoutMillis(), l.samples(), l.p50(), l.p99(), l.max());
+        System.out.printf(
+            "%nsample → snapshot latency (%s, batch %d, %.0f samples/s, buffer timeout %d ms, %d samples): p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+            r.config().name(),
+            batchSize,
+            l.ratePerSecond(),
+            l.bufferTimeoutMillis(),
+            l.samples(),
+            l.p50(),
+            l.p99(),
+            l.max());
       }
     }
   }
@@ -182,22 +268,37 @@ public final class BenchCommand implements Callable<Integer> {
     StringBuilder b = new StringBuilder("[\n");
     for (int i = 0; i < results.size(); i++) {
       Result r = results.get(i);
-      b.append("  {\"features\": ").append(r.config().features())
-          .append(", \"models\": ").append(r.config().models())
-          .append(", \"samples\": ").append(r.config().samples())
-          .append(", \"batchSize\": ").append(batchSize)
-          .append(", \"parallelism\": ").append(parallelism)
-          .append(",\n   \"train\": ").append(json(r.train(), r.trainRounds()))
-          .append(",\n   \"passthrough\": ").append(json(r.passthrough(), r.passRounds()))
-          .append(",\n   \"ratio\": ").append(Json.number(r.ratio()));
+      b.append("  {\"features\": ")
+          .append(r.config().features())
+          .append(", \"models\": ")
+          .append(r.config().models())
+          .append(", \"samples\": ")
+          .append(r.config().samples())
+          .append(", \"batchSize\": ")
+          .append(batchSize)
+          .append(", \"parallelism\": ")
+          .append(parallelism)
+          .append(",\n   \"train\": ")
+          .append(json(r.train(), r.trainRounds()))
+          .append(",\n   \"passthrough\": ")
+          .append(json(r.passthrough(), r.passRounds()))
+          .append(",\n   \"ratio\": ")
+          .append(Json.number(r.ratio()));
       if (r.latency() != null) {
         Latency l = r.latency();
-        b.append(",\n   \"latency\": {\"ratePerSecond\": ").append(Json.number(l.ratePerSecond()))
-            .append(", \"samples\": ").append(l.samples())
-            .append(", \"bufferTimeoutMs\": ").append(l.bufferTimeoutMillis())
-            .append(", \"p50Ms\": ").append(Json.number(l.p50()))
-            .append(", \"p99Ms\": ").append(Json.number(l.p99()))
-            .append(", \"maxMs\": ").append(Json.number(l.max())).append('}');
+        b.append(",\n   \"latency\": {\"ratePerSecond\": ")
+            .append(Json.number(l.ratePerSecond()))
+            .append(", \"samples\": ")
+            .append(l.samples())
+            .append(", \"bufferTimeoutMs\": ")
+            .append(l.bufferTimeoutMillis())
+            .append(", \"p50Ms\": ")
+            .append(Json.number(l.p50()))
+            .append(", \"p99Ms\": ")
+            .append(Json.number(l.p99()))
+            .append(", \"maxMs\": ")
+            .append(Json.number(l.max()))
+            .append('}');
       }
       b.append('}').append(i + 1 < results.size() ? ",\n" : "\n");
     }
@@ -206,11 +307,16 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static String json(Run median, List<Run> rounds) {
     StringBuilder b = new StringBuilder();
-    b.append("{\"samplesPerSecond\": ").append(Json.number(median.samplesPerSecond()))
-        .append(", \"seconds\": ").append(Json.number(median.seconds()))
-        .append(", \"cpuMicrosPerSample\": ").append(Json.number(median.cpuMicrosPerSample()))
-        .append(", \"gcSeconds\": ").append(Json.number(median.gcSeconds()))
-        .append(", \"outputs\": ").append(median.outputs())
+    b.append("{\"samplesPerSecond\": ")
+        .append(Json.number(median.samplesPerSecond()))
+        .append(", \"seconds\": ")
+        .append(Json.number(median.seconds()))
+        .append(", \"cpuMicrosPerSample\": ")
+        .append(Json.number(median.cpuMicrosPerSample()))
+        .append(", \"gcSeconds\": ")
+        .append(Json.number(median.gcSeconds()))
+        .append(", \"outputs\": ")
+        .append(median.outputs())
         .append(", \"roundsSamplesPerSecond\": [");
     for (int i = 0; i < rounds.size(); i++) {
       b.append(i == 0 ? "" : ", ").append(Json.number(rounds.get(i).samplesPerSecond()));

@@ -2,7 +2,10 @@ package io.streamgrad.jobs.cli;
 
 import java.util.Arrays;
 
-/** Validation of option values, each failure a {@link BadOption} naming the option, the value and what is allowed. */
+/**
+ * Validation of option values, each failure a {@link BadOption} naming the option, the value and
+ * what is allowed.
+ */
 final class Check {
   private Check() {}
 
@@ -38,7 +41,15 @@ final class Check {
   static double inRange(String option, double value, double min, double max, boolean maxExclusive) {
     boolean ok = value >= min && (maxExclusive ? value < max : value <= max);
     if (!ok) {
-      throw new BadOption(option + " must be in [" + fmt(min) + ", " + fmt(max) + (maxExclusive ? ")" : "]") + ", got " + value);
+      throw new BadOption(
+          option
+              + " must be in ["
+              + fmt(min)
+              + ", "
+              + fmt(max)
+              + (maxExclusive ? ")" : "]")
+              + ", got "
+              + value);
     }
     return value;
   }
@@ -68,7 +79,9 @@ final class Check {
     if (allowed.length == 1) {
       return allowed[0];
     }
-    return String.join(", ", Arrays.copyOf(allowed, allowed.length - 1)) + " or " + allowed[allowed.length - 1];
+    return String.join(", ", Arrays.copyOf(allowed, allowed.length - 1))
+        + " or "
+        + allowed[allowed.length - 1];
   }
 
   private static String fmt(double v) {

@@ -13,10 +13,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** A real Flink session cluster on this machine, without Docker (what docker/local-cluster.sh runs). */
-@Command(name = "cluster", mixinStandardHelpOptions = true,
-    description = "Start, use and stop a real Flink 2.2.1 session cluster on this machine: a JobManager and TaskManagers as separate JVMs.",
-    subcommands = {ClusterCommand.Start.class, ClusterCommand.Submit.class, ClusterCommand.Stop.class})
+/**
+ * A real Flink session cluster on this machine, without Docker (what docker/local-cluster.sh runs).
+ */
+@Command(
+    name = "cluster",
+    mixinStandardHelpOptions = true,
+    description =
+        "Start, use and stop a real Flink 2.2.1 session cluster on this machine: a JobManager and TaskManagers as separate JVMs.",
+    subcommands = {
+      ClusterCommand.Start.class,
+      ClusterCommand.Submit.class,
+      ClusterCommand.Stop.class
+    })
 public final class ClusterCommand implements Runnable {
 
   @Override
@@ -26,22 +35,39 @@ public final class ClusterCommand implements Runnable {
 
   static final Path DEFAULT_DIR = Path.of("target", "local-cluster");
 
-  @Command(name = "start", mixinStandardHelpOptions = true,
-      description = "Start the JobManager and TaskManagers in the background; returns once they are registered.")
+  @Command(
+      name = "start",
+      mixinStandardHelpOptions = true,
+      description =
+          "Start the JobManager and TaskManagers in the background; returns once they are registered.")
   static final class Start implements Callable<Integer> {
-    @Option(names = "--lib", defaultValue = "flink-cluster/target/lib", description = "Flink's lib/ jars (default: ${DEFAULT-VALUE}, built by mvn package).")
+    @Option(
+        names = "--lib",
+        defaultValue = "flink-cluster/target/lib",
+        description = "Flink's lib/ jars (default: ${DEFAULT-VALUE}, built by mvn package).")
     Path lib;
 
-    @Option(names = "--dir", description = "Configuration, logs and pids (default: target/local-cluster).")
+    @Option(
+        names = "--dir",
+        description = "Configuration, logs and pids (default: target/local-cluster).")
     Path dir = DEFAULT_DIR;
 
-    @Option(names = "--task-managers", defaultValue = "2", description = "TaskManager processes (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--task-managers",
+        defaultValue = "2",
+        description = "TaskManager processes (default: ${DEFAULT-VALUE}).")
     int taskManagers;
 
-    @Option(names = "--slots", defaultValue = "2", description = "Slots per TaskManager (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--slots",
+        defaultValue = "2",
+        description = "Slots per TaskManager (default: ${DEFAULT-VALUE}).")
     int slots;
 
-    @Option(names = "--rest-port", defaultValue = "8081", description = "REST and web UI port (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--rest-port",
+        defaultValue = "8081",
+        description = "REST and web UI port (default: ${DEFAULT-VALUE}).")
     int restPort;
 
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any Flink option; repeatable.")
@@ -50,26 +76,48 @@ public final class ClusterCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       if (Files.exists(dir.resolve("pids"))) {
-        System.err.println("cluster: " + dir.resolve("pids") + " exists: is a cluster running? Stop it first (cluster stop).");
+        System.err.println(
+            "cluster: "
+                + dir.resolve("pids")
+                + " exists: is a cluster running? Stop it first (cluster stop).");
         return 2;
       }
-      LocalFlinkCluster.Builder b = LocalFlinkCluster.builder(lib, dir).taskManagers(taskManagers).slotsPerTaskManager(slots).restPort(restPort);
+      LocalFlinkCluster.Builder b =
+          LocalFlinkCluster.builder(lib, dir)
+              .taskManagers(taskManagers)
+              .slotsPerTaskManager(slots)
+              .restPort(restPort);
       config.forEach(b::config);
       LocalFlinkCluster cluster = b.start(Duration.ofMinutes(2));
       cluster.detach(); // keep running after this command returns
-      System.out.println("Flink is up: " + cluster.restUrl() + " (web UI and REST), " + taskManagers + " TaskManagers x " + slots
-          + " slots; logs in " + dir.resolve("log").toAbsolutePath());
+      System.out.println(
+          "Flink is up: "
+              + cluster.restUrl()
+              + " (web UI and REST), "
+              + taskManagers
+              + " TaskManagers x "
+              + slots
+              + " slots; logs in "
+              + dir.resolve("log").toAbsolutePath());
       return 0;
     }
   }
 
-  @Command(name = "submit", mixinStandardHelpOptions = true,
-      description = "Upload the job jar over REST and run it with the given train options, e.g. cluster submit -- --bootstrap-servers localhost:9092 --features 16")
+  @Command(
+      name = "submit",
+      mixinStandardHelpOptions = true,
+      description =
+          "Upload the job jar over REST and run it with the given train options, e.g. cluster submit -- --bootstrap-servers localhost:9092 --features 16")
   static final class Submit implements Callable<Integer> {
-    @Option(names = "--dir", description = "The cluster's directory (default: target/local-cluster).")
+    @Option(
+        names = "--dir",
+        description = "The cluster's directory (default: target/local-cluster).")
     Path dir = DEFAULT_DIR;
 
-    @Option(names = "--job-jar", defaultValue = "jobs/target/streamgrad-flink-job.jar", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--job-jar",
+        defaultValue = "jobs/target/streamgrad-flink-job.jar",
+        description = "Default: ${DEFAULT-VALUE}.")
     Path jobJar;
 
     @Option(names = "--parallelism", defaultValue = "2", description = "Default: ${DEFAULT-VALUE}.")
@@ -83,14 +131,20 @@ public final class ClusterCommand implements Runnable {
       FlinkRest rest = new FlinkRest(restUrl(dir));
       String jar = rest.uploadJar(jobJar);
       String job = rest.runJar(jar, trainArgs, parallelism);
-      System.out.println("submitted job " + job + " (" + restUrl(dir) + "/#/job/running/" + job + ")");
+      System.out.println(
+          "submitted job " + job + " (" + restUrl(dir) + "/#/job/running/" + job + ")");
       return 0;
     }
   }
 
-  @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the cluster's processes (SIGTERM, then SIGKILL after 20 s).")
+  @Command(
+      name = "stop",
+      mixinStandardHelpOptions = true,
+      description = "Stop the cluster's processes (SIGTERM, then SIGKILL after 20 s).")
   static final class Stop implements Callable<Integer> {
-    @Option(names = "--dir", description = "The cluster's directory (default: target/local-cluster).")
+    @Option(
+        names = "--dir",
+        description = "The cluster's directory (default: target/local-cluster).")
     Path dir = DEFAULT_DIR;
 
     @Override
@@ -128,6 +182,7 @@ public final class ClusterCommand implements Runnable {
         return line.substring("rest ".length());
       }
     }
-    throw new IllegalStateException("no REST address in " + dir.resolve("pids") + ": is the cluster started?");
+    throw new IllegalStateException(
+        "no REST address in " + dir.resolve("pids") + ": is the cluster started?");
   }
 }

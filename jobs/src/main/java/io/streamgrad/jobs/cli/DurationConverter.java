@@ -4,7 +4,9 @@ import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Durations as people write them: {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 7d}. */
+/**
+ * Durations as people write them: {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 7d}.
+ */
 final class DurationConverter implements ITypeConverter<Duration> {
 
   @Override
@@ -19,7 +21,8 @@ final class DurationConverter implements ITypeConverter<Duration> {
       unit++;
     }
     if (unit == 0 || unit == v.length()) {
-      throw new TypeConversionException("'" + value + "' is not a duration such as 500ms, 10s, 5m, 2h or 7d");
+      throw new TypeConversionException(
+          "'" + value + "' is not a duration such as 500ms, 10s, 5m, 2h or 7d");
     }
     long n;
     try {
@@ -39,7 +42,8 @@ final class DurationConverter implements ITypeConverter<Duration> {
       case "d":
         return Duration.ofDays(n);
       default:
-        throw new TypeConversionException("'" + value + "' is not a duration such as 500ms, 10s, 5m, 2h or 7d");
+        throw new TypeConversionException(
+            "'" + value + "' is not a duration such as 500ms, 10s, 5m, 2h or 7d");
     }
   }
 }

@@ -10,7 +10,8 @@ final class Failures {
   private Failures() {}
 
   /** Flink's and Java's wrappers that say nothing about the cause. */
-  private static final Set<String> GENERIC = Set.of("Job execution failed.", "java.lang.RuntimeException");
+  private static final Set<String> GENERIC =
+      Set.of("Job execution failed.", "java.lang.RuntimeException");
 
   static Throwable rootCause(Throwable t) {
     Throwable r = t;
@@ -21,8 +22,8 @@ final class Failures {
   }
 
   /**
-   * The root cause first ({@code Type: message}), then what the wrappers added, e.g. Flink's
-   * {@code Recovery is suppressed by …} when the job used up its restarts.
+   * The root cause first ({@code Type: message}), then what the wrappers added, e.g. Flink's {@code
+   * Recovery is suppressed by …} when the job used up its restarts.
    */
   static String describe(Throwable t) {
     Throwable root = rootCause(t);
@@ -33,7 +34,10 @@ final class Failures {
     Set<String> context = new LinkedHashSet<>();
     for (Throwable c = t; c != null && c != root; c = c.getCause()) {
       String m = c.getMessage();
-      if (m != null && !GENERIC.contains(m) && !m.startsWith(root.getClass().getName()) && !b.toString().contains(m)) {
+      if (m != null
+          && !GENERIC.contains(m)
+          && !m.startsWith(root.getClass().getName())
+          && !b.toString().contains(m)) {
         context.add(m.lines().findFirst().orElse(m));
       }
     }

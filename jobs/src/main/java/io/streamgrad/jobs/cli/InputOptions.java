@@ -15,13 +15,18 @@ import picocli.CommandLine.Option;
 
 /** What the job accepts as input: record size and the writer schemas producers announce. */
 final class InputOptions {
-  @Option(names = "--max-record-bytes",
-      description = "Records larger than this go to the dead letters as 'record too large: N bytes' (with a prefix of the record), before decoding (default: ${DEFAULT-VALUE}).",
+  @Option(
+      names = "--max-record-bytes",
+      description =
+          "Records larger than this go to the dead letters as 'record too large: N bytes' (with a prefix of the record), before decoding (default: ${DEFAULT-VALUE}).",
       defaultValue = "" + SampleDecoder.DEFAULT_MAX_RECORD_BYTES)
   int maxRecordBytes;
 
-  @Option(names = "--writer-schemas", paramLabel = "PATH",
-      description = "Writer schemas of Sample that producers use besides the released ones: an .avsc file, or a directory of them; repeatable. Records of those schemas are resolved against this version.")
+  @Option(
+      names = "--writer-schemas",
+      paramLabel = "PATH",
+      description =
+          "Writer schemas of Sample that producers use besides the released ones: an .avsc file, or a directory of them; repeatable. Records of those schemas are resolved against this version.")
   List<Path> writerSchemas = new ArrayList<>();
 
   /** Parses and checks every announced schema; returns them as JSON for the job. */
@@ -34,7 +39,10 @@ final class InputOptions {
       }
       List<Path> files;
       try (Stream<Path> dir = Files.isDirectory(p) ? Files.list(p) : Stream.of(p)) {
-        files = dir.filter(f -> Files.isDirectory(p) ? f.toString().endsWith(".avsc") : true).sorted().toList();
+        files =
+            dir.filter(f -> Files.isDirectory(p) ? f.toString().endsWith(".avsc") : true)
+                .sorted()
+                .toList();
       } catch (IOException e) {
         throw new BadOption("--writer-schemas " + p + ": cannot read it (" + e.getMessage() + ")");
       }
@@ -46,7 +54,8 @@ final class InputOptions {
           SampleDecoder.knownSchemas(List.of(parsed.toString()));
           json.add(parsed.toString());
         } catch (IOException e) {
-          throw new BadOption("--writer-schemas " + f + ": cannot read it (" + e.getMessage() + ")");
+          throw new BadOption(
+              "--writer-schemas " + f + ": cannot read it (" + e.getMessage() + ")");
         } catch (SchemaParseException | IllegalArgumentException e) {
           throw new BadOption("--writer-schemas " + f + ": " + e.getMessage());
         }

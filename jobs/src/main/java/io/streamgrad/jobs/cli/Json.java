@@ -44,7 +44,9 @@ final class Json {
 
   static String weights(Map<String, float[]> weights) {
     StringBuilder b = new StringBuilder("{");
-    weights.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append(string(k)).append(": ").append(array(v)));
+    weights.forEach(
+        (k, v) ->
+            b.append(b.length() > 1 ? ", " : "").append(string(k)).append(": ").append(array(v)));
     return b.append('}').toString();
   }
 }

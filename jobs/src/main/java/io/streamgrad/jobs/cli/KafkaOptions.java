@@ -10,34 +10,56 @@ import picocli.CommandLine.Option;
 
 /** Kafka options shared by every command. Client property values are never printed. */
 public final class KafkaOptions {
-  @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers, host:port[,host:port].")
+  @Option(
+      names = "--bootstrap-servers",
+      description = "Kafka bootstrap servers, host:port[,host:port].")
   String bootstrapServers;
 
-  @Option(names = "--samples-topic", defaultValue = "samples", description = "Topic of samples (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--samples-topic",
+      defaultValue = "samples",
+      description = "Topic of samples (default: ${DEFAULT-VALUE}).")
   String samplesTopic;
 
-  @Option(names = "--snapshots-topic", defaultValue = "snapshots", description = "Topic of weight snapshots (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--snapshots-topic",
+      defaultValue = "snapshots",
+      description = "Topic of weight snapshots (default: ${DEFAULT-VALUE}).")
   String snapshotsTopic;
 
-  @Option(names = "--dead-letters-topic", defaultValue = "dead-letters", description = "Topic of dead letters (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--dead-letters-topic",
+      defaultValue = "dead-letters",
+      description = "Topic of dead letters (default: ${DEFAULT-VALUE}).")
   String deadLettersTopic;
 
-  @Option(names = "--delivery", defaultValue = "at-least-once",
-      description = "Snapshot and dead-letter delivery: at-least-once, or exactly-once (Kafka transactions committed with each checkpoint; read with isolation.level=read_committed) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--delivery",
+      defaultValue = "at-least-once",
+      description =
+          "Snapshot and dead-letter delivery: at-least-once, or exactly-once (Kafka transactions committed with each checkpoint; read with isolation.level=read_committed) (default: ${DEFAULT-VALUE}).")
   String delivery;
 
-  @Option(names = "--transactional-id-prefix", defaultValue = "streamgrad-train",
-      description = "Prefix of the transactional ids with exactly-once; unique per job on a cluster (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--transactional-id-prefix",
+      defaultValue = "streamgrad-train",
+      description =
+          "Prefix of the transactional ids with exactly-once; unique per job on a cluster (default: ${DEFAULT-VALUE}).")
   String transactionalIdPrefix;
 
-  @Option(names = "--kafka-timeout", defaultValue = "10s", converter = DurationConverter.class,
-      description = "How long to wait for Kafka to answer before failing with the cause, e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kafka-timeout",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description =
+          "How long to wait for Kafka to answer before failing with the cause, e.g. 500ms, 10s (default: ${DEFAULT-VALUE}).")
   Duration kafkaTimeout = Duration.ofSeconds(10);
 
   @Option(
       names = "--kafka-property",
       paramLabel = "KEY=VALUE",
-      description = "Any Kafka client property (e.g. SASL/SSL settings); repeatable. Values are never printed.")
+      description =
+          "Any Kafka client property (e.g. SASL/SSL settings); repeatable. Values are never printed.")
   Map<String, String> properties = new LinkedHashMap<>();
 
   Properties clientProperties() {
@@ -49,7 +71,10 @@ public final class KafkaOptions {
     return p;
   }
 
-  /** Checks the values (no connection yet); {@code bootstrapRequired} for commands that have no embedded broker. */
+  /**
+   * Checks the values (no connection yet); {@code bootstrapRequired} for commands that have no
+   * embedded broker.
+   */
   void validate(boolean bootstrapRequired) {
     if (bootstrapRequired) {
       Check.required("--bootstrap-servers", bootstrapServers);
@@ -62,7 +87,8 @@ public final class KafkaOptions {
     Check.oneOf("--delivery", delivery, "at-least-once", "exactly-once");
     Check.notBlank("--transactional-id-prefix", transactionalIdPrefix);
     if (kafkaTimeout.isZero() || kafkaTimeout.isNegative()) {
-      throw new BadOption("--kafka-timeout must be positive, got " + kafkaTimeout.toMillis() + "ms");
+      throw new BadOption(
+          "--kafka-timeout must be positive, got " + kafkaTimeout.toMillis() + "ms");
     }
     for (String address : bootstrapServers == null ? new String[0] : bootstrapServers.split(",")) {
       try {
@@ -73,7 +99,9 @@ public final class KafkaOptions {
     }
   }
 
-  /** Connects to Kafka or fails within {@code --kafka-timeout}, naming the address and the cause. */
+  /**
+   * Connects to Kafka or fails within {@code --kafka-timeout}, naming the address and the cause.
+   */
   KafkaPreflight preflight() {
     return KafkaPreflight.connect(bootstrapServers, clientProperties(), kafkaTimeout);
   }
@@ -92,7 +120,8 @@ public final class KafkaOptions {
         s.delivery = org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE;
         break;
       default:
-        throw new IllegalArgumentException("--delivery must be at-least-once or exactly-once, not '" + delivery + "'");
+        throw new IllegalArgumentException(
+            "--delivery must be at-least-once or exactly-once, not '" + delivery + "'");
     }
     s.transactionalIdPrefix = transactionalIdPrefix;
     Properties p = new Properties();
@@ -106,7 +135,15 @@ public final class KafkaOptions {
   public String toString() {
     Map<String, String> masked = new LinkedHashMap<>();
     properties.keySet().forEach(k -> masked.put(k, "****"));
-    return "bootstrap=" + bootstrapServers + ", topics=" + samplesTopic + "/" + snapshotsTopic + "/" + deadLettersTopic
-        + ", properties=" + masked;
+    return "bootstrap="
+        + bootstrapServers
+        + ", topics="
+        + samplesTopic
+        + "/"
+        + snapshotsTopic
+        + "/"
+        + deadLettersTopic
+        + ", properties="
+        + masked;
   }
 }

@@ -1,11 +1,11 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.jobs.demo.EmbeddedKafka;
-import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.WireFormat;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.nio.charset.StandardCharsets;
@@ -25,12 +25,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Everything on one machine with no external service: a real Kafka broker in this JVM (KRaft),
- * the topics, {@code produce}, {@code train} on a Flink MiniCluster until the input is consumed,
- * then the snapshot table and the learned vs true weights.
+ * Everything on one machine with no external service: a real Kafka broker in this JVM (KRaft), the
+ * topics, {@code produce}, {@code train} on a Flink MiniCluster until the input is consumed, then
+ * the snapshot table and the learned vs true weights.
  */
-@Command(name = "local", mixinStandardHelpOptions = true,
-    description = "Run produce, train and watch end to end on an embedded Kafka broker and a Flink MiniCluster.")
+@Command(
+    name = "local",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run produce, train and watch end to end on an embedded Kafka broker and a Flink MiniCluster.")
 public final class LocalCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
@@ -40,21 +43,34 @@ public final class LocalCommand implements Callable<Integer> {
   @Mixin InputOptions input = new InputOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
 
-  @Option(names = "--partitions", defaultValue = "2", description = "Partitions of the samples topic (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--partitions",
+      defaultValue = "2",
+      description = "Partitions of the samples topic (default: ${DEFAULT-VALUE}).")
   int partitions;
 
-  @Option(names = "--parallelism", defaultValue = "2", description = "Parallelism of the training job (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--parallelism",
+      defaultValue = "2",
+      description = "Parallelism of the training job (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
   @Option(names = "--summary-json", description = "Write a JSON summary of the run to this file.")
   Path summaryJson;
 
-  @Option(names = "--fail-after", split = ",", paramLabel = "N",
-      description = "Chaos: make the training job fail after N (then M, ...) processed samples; it restarts from its last checkpoint.")
+  @Option(
+      names = "--fail-after",
+      split = ",",
+      paramLabel = "N",
+      description =
+          "Chaos: make the training job fail after N (then M, ...) processed samples; it restarts from its last checkpoint.")
   long[] failAfter = new long[0];
 
-  @Option(names = "--checkpoint-interval-ms", defaultValue = "200",
-      description = "Checkpoint interval when checkpoints are needed (--fail-after, exactly-once) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--checkpoint-interval-ms",
+      defaultValue = "200",
+      description =
+          "Checkpoint interval when checkpoints are needed (--fail-after, exactly-once) (default: ${DEFAULT-VALUE}).")
   long checkpointIntervalMs;
 
   @Override
@@ -81,21 +97,35 @@ public final class LocalCommand implements Callable<Integer> {
         broker = new EmbeddedKafka();
         kafka.bootstrapServers = broker.bootstrapServers();
         settings.bootstrapServers = kafka.bootstrapServers;
-        System.err.println("started an embedded Kafka 4.2 broker (KRaft) at " + kafka.bootstrapServers);
+        System.err.println(
+            "started an embedded Kafka 4.2 broker (KRaft) at " + kafka.bootstrapServers);
       } else {
         kafka.preflight().close(); // reachable, or the cause within --kafka-timeout
       }
-      EmbeddedKafka.createTopics(kafka.bootstrapServers, partitions, kafka.samplesTopic, kafka.snapshotsTopic, kafka.deadLettersTopic);
-      // The topics may hold records of earlier runs: this run reads only what it writes from now on.
+      EmbeddedKafka.createTopics(
+          kafka.bootstrapServers,
+          partitions,
+          kafka.samplesTopic,
+          kafka.snapshotsTopic,
+          kafka.deadLettersTopic);
+      // The topics may hold records of earlier runs: this run reads only what it writes from now
+      // on.
       long since = System.currentTimeMillis();
       SampleProducer.Result produced =
           SampleProducer.produce(kafka, data, trainer.features, null, null, 0, System.err);
-      System.err.println("produced " + produced.produced() + " records for " + data.models + " models"
-          + (produced.corrupted() > 0 ? " (" + produced.corrupted() + " bad on purpose)" : ""));
+      System.err.println(
+          "produced "
+              + produced.produced()
+              + " records for "
+              + data.models
+              + " models"
+              + (produced.corrupted() > 0 ? " (" + produced.corrupted() + " bad on purpose)" : ""));
 
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
+      StreamExecutionEnvironment env =
+          StreamExecutionEnvironment.createLocalEnvironment(parallelism);
       // Exactly-once commits with checkpoints (the last one after the input ends).
-      boolean checkpointed = settings.delivery == DeliveryGuarantee.EXACTLY_ONCE || failAfter.length > 0;
+      boolean checkpointed =
+          settings.delivery == DeliveryGuarantee.EXACTLY_ONCE || failAfter.length > 0;
       RuntimeSettings rt = runtime.settings(parallelism, checkpointed ? checkpointIntervalMs : 0);
       if (checkpointed && rt.checkpointDir == null) {
         checkpoints = Files.createTempDirectory("streamgrad-local-checkpoints");
@@ -116,38 +146,63 @@ public final class LocalCommand implements Callable<Integer> {
       settings.bounded = true; // stop once everything produced above is consumed
       input.applyTo(settings, writerSchemas);
       TrainJob.build(env, settings, t);
-      System.err.println("training " + t.config().model.name() + " with " + t.config().optimizer + " on a Flink MiniCluster…");
+      System.err.println(
+          "training "
+              + t.config().model.name()
+              + " with "
+              + t.config().optimizer
+              + " on a Flink MiniCluster…");
       env.execute("streamgrad-local");
 
       int restarts = FailureInjection.failures(runId);
       FailureInjection.forget(runId);
       SnapshotTable table = new SnapshotTable(System.out, produced.trueWeights());
       Map<String, List<Long>> versions = new TreeMap<>();
-      TopicReader.read(kafka, kafka.snapshotsTopic, 1500, since, bytes -> {
-        WeightSnapshot s = WireFormat.snapshot(bytes);
-        versions.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s.getVersion());
-        table.row(s);
-      });
+      TopicReader.read(
+          kafka,
+          kafka.snapshotsTopic,
+          1500,
+          since,
+          bytes -> {
+            WeightSnapshot s = WireFormat.snapshot(bytes);
+            versions.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s.getVersion());
+            table.row(s);
+          });
       Map<String, Long> deadLetters = new TreeMap<>();
-      TopicReader.read(kafka, kafka.deadLettersTopic, 1000, since,
+      TopicReader.read(
+          kafka,
+          kafka.deadLettersTopic,
+          1000,
+          since,
           bytes -> deadLetters.merge(WireFormat.deadLetter(bytes).getReason(), 1L, Long::sum));
 
       System.out.println();
       for (Map.Entry<String, WeightSnapshot> e : table.latest.entrySet()) {
         float[] truth = produced.trueWeights().get(e.getKey());
-        System.out.println(e.getKey() + "  learned: " + Json.array(FloatLists.unboxed(e.getValue().getWeights())));
+        System.out.println(
+            e.getKey() + "  learned: " + Json.array(FloatLists.unboxed(e.getValue().getWeights())));
         if (truth != null) {
-          System.out.println(" ".repeat(e.getKey().length()) + "  true:    " + Json.array(truth)
-              + "  (max |w - w*| = " + String.format("%.4f", SnapshotTable.maxAbsError(e.getValue().getWeights(), truth)) + ")");
+          System.out.println(
+              " ".repeat(e.getKey().length())
+                  + "  true:    "
+                  + Json.array(truth)
+                  + "  (max |w - w*| = "
+                  + String.format(
+                      "%.4f", SnapshotTable.maxAbsError(e.getValue().getWeights(), truth))
+                  + ")");
         }
       }
       long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
       long seen = table.latest.values().stream().mapToLong(WeightSnapshot::getSamplesSeen).sum();
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("%d records produced, %d samples trained on, %d dead letters %s, %d restarts, %.1f s%n",
+      System.out.printf(
+          "%d records produced, %d samples trained on, %d dead letters %s, %d restarts, %.1f s%n",
           produced.produced(), seen, dead, deadLetters, restarts, seconds);
       if (summaryJson != null) {
-        Files.writeString(summaryJson, summary(produced, seen, dead, deadLetters, restarts, seconds, table.latest, versions), StandardCharsets.UTF_8);
+        Files.writeString(
+            summaryJson,
+            summary(produced, seen, dead, deadLetters, restarts, seconds, table.latest, versions),
+            StandardCharsets.UTF_8);
       }
       if (table.latest.isEmpty()) {
         System.err.println("local: no snapshot arrived; is the snapshots topic readable?");
@@ -192,7 +247,10 @@ public final class LocalCommand implements Callable<Integer> {
     b.append("  \"deadLettersByReason\": {");
     int i = 0;
     for (Map.Entry<String, Long> e : byReason.entrySet()) {
-      b.append(i++ == 0 ? "" : ", ").append(Json.string(e.getKey())).append(": ").append(e.getValue());
+      b.append(i++ == 0 ? "" : ", ")
+          .append(Json.string(e.getKey()))
+          .append(": ")
+          .append(e.getValue());
     }
     b.append("},\n");
     b.append("  \"restarts\": ").append(restarts).append(",\n");
@@ -202,15 +260,28 @@ public final class LocalCommand implements Callable<Integer> {
     for (Map.Entry<String, WeightSnapshot> e : latest.entrySet()) {
       WeightSnapshot s = e.getValue();
       float[] truth = produced.trueWeights().get(e.getKey());
-      b.append(i++ == 0 ? "\n" : ",\n").append("    {\"modelId\": ").append(Json.string(e.getKey()))
-          .append(", \"samplesSeen\": ").append(s.getSamplesSeen())
-          .append(", \"version\": ").append(s.getVersion())
-          .append(", \"finalLoss\": ").append(Json.number(s.getBatchLoss()))
-          .append(", \"snapshots\": ").append(versions.getOrDefault(e.getKey(), List.of()).size())
-          .append(", \"duplicateSnapshots\": ").append(duplicates(versions.getOrDefault(e.getKey(), List.of())))
-          .append(", \"maxAbsWeightError\": ").append(truth == null ? "null" : Json.number(SnapshotTable.maxAbsError(s.getWeights(), truth)))
-          .append(", \"weights\": ").append(Json.array(FloatLists.unboxed(s.getWeights())))
-          .append(", \"trueWeights\": ").append(truth == null ? "null" : Json.array(truth))
+      b.append(i++ == 0 ? "\n" : ",\n")
+          .append("    {\"modelId\": ")
+          .append(Json.string(e.getKey()))
+          .append(", \"samplesSeen\": ")
+          .append(s.getSamplesSeen())
+          .append(", \"version\": ")
+          .append(s.getVersion())
+          .append(", \"finalLoss\": ")
+          .append(Json.number(s.getBatchLoss()))
+          .append(", \"snapshots\": ")
+          .append(versions.getOrDefault(e.getKey(), List.of()).size())
+          .append(", \"duplicateSnapshots\": ")
+          .append(duplicates(versions.getOrDefault(e.getKey(), List.of())))
+          .append(", \"maxAbsWeightError\": ")
+          .append(
+              truth == null
+                  ? "null"
+                  : Json.number(SnapshotTable.maxAbsError(s.getWeights(), truth)))
+          .append(", \"weights\": ")
+          .append(Json.array(FloatLists.unboxed(s.getWeights())))
+          .append(", \"trueWeights\": ")
+          .append(truth == null ? "null" : Json.array(truth))
           .append('}');
     }
     return b.append("\n  ]\n}\n").toString();

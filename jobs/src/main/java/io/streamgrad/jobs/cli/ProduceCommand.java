@@ -1,50 +1,56 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.demo.CorruptRecords;
-import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.KafkaPreflight;
-import io.streamgrad.jobs.demo.SyntheticData;
-import io.streamgrad.schemas.Sample;
-import java.io.BufferedReader;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Feeds samples to Kafka, keyed by model id: synthetic (the tutorial's) or from a CSV file. */
-@Command(name = "produce", mixinStandardHelpOptions = true, description = "Produce samples to Kafka, keyed by model id.")
+@Command(
+    name = "produce",
+    mixinStandardHelpOptions = true,
+    description = "Produce samples to Kafka, keyed by model id.")
 public final class ProduceCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
   @Mixin SyntheticDataOptions data = new SyntheticDataOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
 
-  @Option(names = "--features", defaultValue = "16", description = "Features per synthetic sample (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--features",
+      defaultValue = "16",
+      description = "Features per synthetic sample (default: ${DEFAULT-VALUE}).")
   int features;
 
-  @Option(names = "--csv", description = "Read samples from this CSV file (numbers, last column the label) instead of generating them.")
+  @Option(
+      names = "--csv",
+      description =
+          "Read samples from this CSV file (numbers, last column the label) instead of generating them.")
   Path csv;
 
-  @Option(names = "--model-id", defaultValue = "default", description = "Model id of CSV samples (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--model-id",
+      defaultValue = "default",
+      description = "Model id of CSV samples (default: ${DEFAULT-VALUE}).")
   String csvModelId;
 
-  @Option(names = "--rate", defaultValue = "0", description = "Samples per second at most; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rate",
+      defaultValue = "0",
+      description =
+          "Samples per second at most; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
   double rate;
 
-  @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Show a progress bar on stderr.")
+  @Option(
+      names = "--progress",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Show a progress bar on stderr.")
   boolean progress;
 
   @Override
@@ -63,13 +69,18 @@ public final class ProduceCommand implements Callable<Integer> {
     try (KafkaPreflight check = kafka.preflight()) {
       check.requireTopicsOrAutoCreation("where the samples go", List.of(kafka.samplesTopic));
     }
-    SampleProducer.Result r = SampleProducer.produce(kafka, data, features, csv, csvModelId, rate, progress ? System.err : null);
-    System.out.println("produced " + r.produced() + " records to " + kafka.samplesTopic
-        + (r.corrupted() > 0 ? " (" + r.corrupted() + " of them bad on purpose)" : ""));
+    SampleProducer.Result r =
+        SampleProducer.produce(
+            kafka, data, features, csv, csvModelId, rate, progress ? System.err : null);
+    System.out.println(
+        "produced "
+            + r.produced()
+            + " records to "
+            + kafka.samplesTopic
+            + (r.corrupted() > 0 ? " (" + r.corrupted() + " of them bad on purpose)" : ""));
     if (!r.trueWeights().isEmpty()) {
       System.out.println("true weights: " + Json.weights(r.trueWeights()));
     }
     return 0;
   }
-
 }

@@ -3,25 +3,43 @@ package io.streamgrad.jobs.cli;
 import io.streamgrad.jobs.RuntimeSettings;
 import picocli.CommandLine.Option;
 
-/** Where a job keeps its state and checkpoints, and how often it may fail: shared by {@code train} and {@code local}. */
+/**
+ * Where a job keeps its state and checkpoints, and how often it may fail: shared by {@code train}
+ * and {@code local}.
+ */
 final class RuntimeOptions {
-  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
-      description = "Where checkpoints go (a path or a URI such as s3://bucket/path); default: the cluster's execution.checkpointing.dir, else <temp dir>/streamgrad/checkpoints.")
+  @Option(
+      names = "--checkpoint-dir",
+      paramLabel = "DIR",
+      description =
+          "Where checkpoints go (a path or a URI such as s3://bucket/path); default: the cluster's execution.checkpointing.dir, else <temp dir>/streamgrad/checkpoints.")
   String checkpointDir;
 
-  @Option(names = "--savepoint-dir", paramLabel = "DIR",
-      description = "Default target of savepoints; default: the cluster's, else beside the checkpoints (<temp dir>/streamgrad/savepoints).")
+  @Option(
+      names = "--savepoint-dir",
+      paramLabel = "DIR",
+      description =
+          "Default target of savepoints; default: the cluster's, else beside the checkpoints (<temp dir>/streamgrad/savepoints).")
   String savepointDir;
 
-  @Option(names = "--state-backend",
-      description = "hashmap (models on the heap) or rocksdb (on local disk, incremental checkpoints, for very many models); default: the cluster's, else hashmap.")
+  @Option(
+      names = "--state-backend",
+      description =
+          "hashmap (models on the heap) or rocksdb (on local disk, incremental checkpoints, for very many models); default: the cluster's, else hashmap.")
   String stateBackend;
 
-  @Option(names = "--rocksdb-dir", paramLabel = "DIR", description = "RocksDB's local working directory (default: Flink's temp directories).")
+  @Option(
+      names = "--rocksdb-dir",
+      paramLabel = "DIR",
+      description = "RocksDB's local working directory (default: Flink's temp directories).")
   String rocksDbDir;
 
-  @Option(names = "--max-restarts",
-      description = "Failures allowed within 10 minutes; one more ends the job with its error (0: fail at the first); default: the cluster's restart strategy, else " + RuntimeSettings.DEFAULT_MAX_RESTARTS + ".")
+  @Option(
+      names = "--max-restarts",
+      description =
+          "Failures allowed within 10 minutes; one more ends the job with its error (0: fail at the first); default: the cluster's restart strategy, else "
+              + RuntimeSettings.DEFAULT_MAX_RESTARTS
+              + ".")
   Integer maxRestarts;
 
   void validate() {
@@ -48,7 +66,10 @@ final class RuntimeOptions {
     r.checkpointIntervalMs = checkpointIntervalMs;
     r.checkpointDir = checkpointDir;
     r.savepointDir = savepointDir;
-    r.stateBackend = stateBackend == null ? null : RuntimeSettings.StateBackend.valueOf(stateBackend.toUpperCase(java.util.Locale.ROOT));
+    r.stateBackend =
+        stateBackend == null
+            ? null
+            : RuntimeSettings.StateBackend.valueOf(stateBackend.toUpperCase(java.util.Locale.ROOT));
     r.rocksDbDir = rocksDbDir;
     r.maxRestarts = maxRestarts;
     return r;

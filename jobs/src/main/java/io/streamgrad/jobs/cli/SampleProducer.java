@@ -27,11 +27,20 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class SampleProducer {
   private SampleProducer() {}
 
-  /** What a run produced: records in total, how many were made bad, and the true weights (synthetic data). */
+  /**
+   * What a run produced: records in total, how many were made bad, and the true weights (synthetic
+   * data).
+   */
   record Result(long produced, long corrupted, Map<String, float[]> trueWeights) {}
 
   static Result produce(
-      KafkaOptions kafka, SyntheticDataOptions data, int features, Path csv, String csvModelId, double rate, PrintStream progressOut)
+      KafkaOptions kafka,
+      SyntheticDataOptions data,
+      int features,
+      Path csv,
+      String csvModelId,
+      double rate,
+      PrintStream progressOut)
       throws Exception {
     Properties p = kafka.clientProperties();
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -41,7 +50,9 @@ final class SampleProducer {
     long timeoutMs = kafka.kafkaTimeout.toMillis();
     p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutMs));
     p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(timeoutMs));
-    p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(3 * timeoutMs)); // >= linger + request timeout
+    p.putIfAbsent(
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+        String.valueOf(3 * timeoutMs)); // >= linger + request timeout
     long sent = 0;
     long start = System.nanoTime();
     SendErrors errors = new SendErrors();
@@ -67,11 +78,16 @@ final class SampleProducer {
                 continue; // a header
               }
               // A row that is not numbers is an error, never skipped silently.
-              throw new IllegalArgumentException(csv + " line " + lineNumber + " is not a row of numbers: " + line, e);
+              throw new IllegalArgumentException(
+                  csv + " line " + lineNumber + " is not a row of numbers: " + line, e);
             }
             float y = x.remove(x.size() - 1);
             errors.check(kafka.samplesTopic);
-            send(producer, kafka.samplesTopic, Sample.newBuilder().setModelId(csvModelId).setFeatures(x).setLabel(y).build(), errors);
+            send(
+                producer,
+                kafka.samplesTopic,
+                Sample.newBuilder().setModelId(csvModelId).setFeatures(x).setLabel(y).build(),
+                errors);
             pace(++sent, start, rate);
           }
         }
@@ -89,7 +105,11 @@ final class SampleProducer {
         Sample s = gen.next();
         if (data.corruptFraction > 0 && pick.nextDouble() < data.corruptFraction) {
           CorruptRecords.Bad bad = corrupt.next(s);
-          send(producer, new ProducerRecord<>(kafka.samplesTopic, bad.key().getBytes(StandardCharsets.UTF_8), bad.value()), errors);
+          send(
+              producer,
+              new ProducerRecord<>(
+                  kafka.samplesTopic, bad.key().getBytes(StandardCharsets.UTF_8), bad.value()),
+              errors);
           corrupted++;
         } else {
           send(producer, kafka.samplesTopic, s, errors);
@@ -106,28 +126,46 @@ final class SampleProducer {
     }
   }
 
-  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Sample s, SendErrors errors) {
+  private static void send(
+      KafkaProducer<byte[], byte[]> producer, String topic, Sample s, SendErrors errors) {
     send(producer, KafkaClients.record(topic, s), errors);
   }
 
-  /** A send that cannot even be queued (no metadata within max.block.ms) fails with the count written. */
-  private static void send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record, SendErrors errors) {
+  /**
+   * A send that cannot even be queued (no metadata within max.block.ms) fails with the count
+   * written.
+   */
+  private static void send(
+      KafkaProducer<byte[], byte[]> producer,
+      ProducerRecord<byte[], byte[]> record,
+      SendErrors errors) {
     try {
       producer.send(record, errors);
     } catch (org.apache.kafka.common.KafkaException e) {
-      throw new IllegalStateException(errors.written.get() + " records were written to '" + record.topic()
-          + "' before Kafka stopped taking them: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          errors.written.get()
+              + " records were written to '"
+              + record.topic()
+              + "' before Kafka stopped taking them: "
+              + e.getMessage(),
+          e);
     }
   }
 
-  /** Counts what Kafka accepted and refused, so that produce stops and fails instead of losing records quietly. */
+  /**
+   * Counts what Kafka accepted and refused, so that produce stops and fails instead of losing
+   * records quietly.
+   */
   static final class SendErrors implements org.apache.kafka.clients.producer.Callback {
-    private final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong written =
+        new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong failed =
+        new java.util.concurrent.atomic.AtomicLong();
     private volatile Exception first;
 
     @Override
-    public void onCompletion(org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
+    public void onCompletion(
+        org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
       if (e == null) {
         written.incrementAndGet();
       } else if (failed.getAndIncrement() == 0) {
@@ -138,8 +176,15 @@ final class SampleProducer {
     /** Fails once any record was refused, naming how many were written. */
     void check(String topic) {
       if (failed.get() > 0) {
-        throw new IllegalStateException(written.get() + " records were written to '" + topic + "' before Kafka refused one ("
-            + failed.get() + " refused): " + first.getMessage(), first);
+        throw new IllegalStateException(
+            written.get()
+                + " records were written to '"
+                + topic
+                + "' before Kafka refused one ("
+                + failed.get()
+                + " refused): "
+                + first.getMessage(),
+            first);
       }
     }
   }
@@ -177,8 +222,19 @@ final class SampleProducer {
       if (pct / step != shown / step) {
         shown = pct;
         int filled = pct / 4;
-        out.print((terminal ? "\r" : "") + "producing [" + "#".repeat(filled) + " ".repeat(25 - filled) + "] " + pct + "% ("
-            + done + "/" + total + ")" + (terminal ? "" : "\n"));
+        out.print(
+            (terminal ? "\r" : "")
+                + "producing ["
+                + "#".repeat(filled)
+                + " ".repeat(25 - filled)
+                + "] "
+                + pct
+                + "% ("
+                + done
+                + "/"
+                + total
+                + ")"
+                + (terminal ? "" : "\n"));
         out.flush();
       }
     }

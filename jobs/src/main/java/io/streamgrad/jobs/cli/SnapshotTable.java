@@ -19,7 +19,15 @@ final class SnapshotTable {
   SnapshotTable(PrintStream out, Map<String, float[]> trueWeights) {
     this.out = out;
     this.trueWeights = trueWeights;
-    out.printf("%-12s %8s %10s %12s %12s  %-40s %s%n", "model", "version", "samples", "batch loss", "preq. loss", "weights (head)", "max |w - w*|");
+    out.printf(
+        "%-12s %8s %10s %12s %12s  %-40s %s%n",
+        "model",
+        "version",
+        "samples",
+        "batch loss",
+        "preq. loss",
+        "weights (head)",
+        "max |w - w*|");
   }
 
   void row(WeightSnapshot s) {
@@ -34,20 +42,29 @@ final class SnapshotTable {
     }
     float[] t = trueWeights.get(s.getModelId());
     String dist = t == null ? "" : String.format("%.4f", maxAbsError(w, t));
-    out.printf("%-12s %8d %10d %12.5f %12.5f  %-40s %s%n", s.getModelId(), s.getVersion(), s.getSamplesSeen(),
-        s.getBatchLoss(), s.getPrequentialLoss(), head, dist);
+    out.printf(
+        "%-12s %8d %10d %12.5f %12.5f  %-40s %s%n",
+        s.getModelId(),
+        s.getVersion(),
+        s.getSamplesSeen(),
+        s.getBatchLoss(),
+        s.getPrequentialLoss(),
+        head,
+        dist);
   }
 
   static Map<String, float[]> readWeights(java.nio.file.Path file) throws java.io.IOException {
     var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
     Map<String, float[]> out = new TreeMap<>();
-    tree.fields().forEachRemaining(e -> {
-      float[] w = new float[e.getValue().size()];
-      for (int i = 0; i < w.length; i++) {
-        w[i] = (float) e.getValue().get(i).asDouble();
-      }
-      out.put(e.getKey(), w);
-    });
+    tree.fields()
+        .forEachRemaining(
+            e -> {
+              float[] w = new float[e.getValue().size()];
+              for (int i = 0; i < w.length; i++) {
+                w[i] = (float) e.getValue().get(i).asDouble();
+              }
+              out.put(e.getKey(), w);
+            });
     return out;
   }
 

@@ -14,7 +14,14 @@ import picocli.CommandLine.ParseResult;
     mixinStandardHelpOptions = true,
     version = "streamgrad 0.1.0",
     description = "Online gradient descent on Kafka streams with Flink.",
-    subcommands = {TrainCommand.class, ProduceCommand.class, WatchCommand.class, LocalCommand.class, BenchCommand.class, ClusterCommand.class})
+    subcommands = {
+      TrainCommand.class,
+      ProduceCommand.class,
+      WatchCommand.class,
+      LocalCommand.class,
+      BenchCommand.class,
+      ClusterCommand.class
+    })
 public final class StreamgradCli implements Runnable {
 
   @Override
@@ -28,9 +35,9 @@ public final class StreamgradCli implements Runnable {
   }
 
   /**
-   * The command line for {@code command} with streamgrad's error handling: a refused option or
-   * an unreachable Kafka is one line on stderr (exit 2 for usage errors, 1 otherwise); any
-   * other failure is one line with its root cause, and a stack trace only with {@code --verbose}.
+   * The command line for {@code command} with streamgrad's error handling: a refused option or an
+   * unreachable Kafka is one line on stderr (exit 2 for usage errors, 1 otherwise); any other
+   * failure is one line with its root cause, and a stack trace only with {@code --verbose}.
    */
   public static CommandLine commandLine(Object command) {
     CommandLine cli = new CommandLine(command);
@@ -52,7 +59,8 @@ public final class StreamgradCli implements Runnable {
   private static int onFailure(Exception e, CommandLine cmd, ParseResult full) {
     PrintWriter err = cmd.getErr();
     String name = cmd.getCommandSpec().qualifiedName();
-    boolean verbose = cmd.getParseResult() != null && cmd.getParseResult().hasMatchedOption("--verbose");
+    boolean verbose =
+        cmd.getParseResult() != null && cmd.getParseResult().hasMatchedOption("--verbose");
     int code;
     if (e instanceof BadOption) {
       err.println(name + ": " + e.getMessage());
@@ -67,7 +75,8 @@ public final class StreamgradCli implements Runnable {
     }
     if (verbose) {
       e.printStackTrace(err);
-    } else if (!(e instanceof BadOption) && !(e instanceof KafkaPreflight.KafkaUnavailableException)) {
+    } else if (!(e instanceof BadOption)
+        && !(e instanceof KafkaPreflight.KafkaUnavailableException)) {
       err.println("(--verbose prints the stack trace)");
     }
     err.flush();

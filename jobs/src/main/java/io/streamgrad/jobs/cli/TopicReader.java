@@ -10,7 +10,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
-/** Reads a topic's committed records until it has been quiet for a while: what {@code watch} and {@code local} show. */
+/**
+ * Reads a topic's committed records until it has been quiet for a while: what {@code watch} and
+ * {@code local} show.
+ */
 final class TopicReader {
   private TopicReader() {}
 
@@ -23,31 +26,42 @@ final class TopicReader {
   }
 
   /**
-   * Reads {@code topic} (committed records only) from the first record written at or after
-   * {@code fromTimestamp} (epoch millis; 0 = the beginning) until nothing new arrives for {@code
+   * Reads {@code topic} (committed records only) from the first record written at or after {@code
+   * fromTimestamp} (epoch millis; 0 = the beginning) until nothing new arrives for {@code
    * idleMillis}. Partitions are assigned, not subscribed: no group to join, nothing committed.
    */
-  static long read(KafkaOptions kafka, String topic, long idleMillis, long fromTimestamp, Consumer<byte[]> each) {
+  static long read(
+      KafkaOptions kafka,
+      String topic,
+      long idleMillis,
+      long fromTimestamp,
+      Consumer<byte[]> each) {
     long count = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(kafka.clientProperties(), true)) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        KafkaClients.consumer(kafka.clientProperties(), true)) {
       var infos = consumer.partitionsFor(topic, kafka.kafkaTimeout);
       if (infos == null || infos.isEmpty()) {
-        throw new KafkaPreflight.KafkaUnavailableException("topic '" + topic + "' does not exist at " + kafka.bootstrapServers);
+        throw new KafkaPreflight.KafkaUnavailableException(
+            "topic '" + topic + "' does not exist at " + kafka.bootstrapServers);
       }
-      List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+      List<TopicPartition> partitions =
+          infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
       consumer.assign(partitions);
       if (fromTimestamp <= 0) {
         consumer.seekToBeginning(partitions);
       } else {
         Map<TopicPartition, Long> at = new java.util.HashMap<>();
         partitions.forEach(tp -> at.put(tp, fromTimestamp));
-        consumer.offsetsForTimes(at, kafka.kafkaTimeout).forEach((tp, found) -> {
-          if (found == null) {
-            consumer.seekToEnd(List.of(tp)); // nothing written since
-          } else {
-            consumer.seek(tp, found.offset());
-          }
-        });
+        consumer
+            .offsetsForTimes(at, kafka.kafkaTimeout)
+            .forEach(
+                (tp, found) -> {
+                  if (found == null) {
+                    consumer.seekToEnd(List.of(tp)); // nothing written since
+                  } else {
+                    consumer.seek(tp, found.offset());
+                  }
+                });
       }
       long lastNews = System.currentTimeMillis();
       while (System.currentTimeMillis() - lastNews < idleMillis) {

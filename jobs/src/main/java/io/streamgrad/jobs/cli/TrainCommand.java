@@ -15,7 +15,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The Flink training job: Kafka samples → OnlineTrainer → Kafka snapshots (+ dead letters). */
-@Command(name = "train", mixinStandardHelpOptions = true, description = "Run the training job (on the cluster `flink run` submits to, or locally).")
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = "Run the training job (on the cluster `flink run` submits to, or locally).")
 public final class TrainCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
@@ -24,28 +27,48 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin InputOptions input = new InputOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
 
-  @Option(names = "--group-id", defaultValue = "streamgrad-train", description = "Kafka consumer group (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--group-id",
+      defaultValue = "streamgrad-train",
+      description = "Kafka consumer group (default: ${DEFAULT-VALUE}).")
   String groupId;
 
-  @Option(names = "--starting-offsets", defaultValue = "committed",
-      description = "Where a new job starts reading: earliest, latest, committed (the group's offsets, else earliest) or an epoch-millis timestamp (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--starting-offsets",
+      defaultValue = "committed",
+      description =
+          "Where a new job starts reading: earliest, latest, committed (the group's offsets, else earliest) or an epoch-millis timestamp (default: ${DEFAULT-VALUE}).")
   String startingOffsets;
 
-  @Option(names = "--parallelism", defaultValue = "0", description = "Job parallelism; 0 = the environment's default (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--parallelism",
+      defaultValue = "0",
+      description = "Job parallelism; 0 = the environment's default (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
-  @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--checkpoint-interval-ms",
+      defaultValue = "10000",
+      description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE}).")
   long checkpointIntervalMs;
 
-  @Option(names = "--initial-model", paramLabel = "SOURCE",
-      description = "Warm start: models without state start from their latest snapshot in SOURCE: topic:NAME (committed snapshots), file:PATH (an Avro container file of WeightSnapshot), or a bare file path or topic name.")
+  @Option(
+      names = "--initial-model",
+      paramLabel = "SOURCE",
+      description =
+          "Warm start: models without state start from their latest snapshot in SOURCE: topic:NAME (committed snapshots), file:PATH (an Avro container file of WeightSnapshot), or a bare file path or topic name.")
   String initialModel;
 
-  @Option(names = "--buffer-timeout-ms",
-      description = "Flink network buffer timeout: lower means less sample-to-snapshot latency, some throughput cost; 0 flushes every record (default: Flink's, 100 ms).")
+  @Option(
+      names = "--buffer-timeout-ms",
+      description =
+          "Flink network buffer timeout: lower means less sample-to-snapshot latency, some throughput cost; 0 flushes every record (default: Flink's, 100 ms).")
   Long bufferTimeoutMs;
 
-  @Option(names = "--bounded", description = "Stop at the offsets that are the latest when the job starts (tests, backfills).")
+  @Option(
+      names = "--bounded",
+      description =
+          "Stop at the offsets that are the latest when the job starts (tests, backfills).")
   boolean bounded;
 
   @Override
@@ -67,7 +90,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
     TrainJob.Settings settings = kafka.settings();
     if (settings.delivery == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs <= 0) {
-      throw new BadOption("--delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
+      throw new BadOption(
+          "--delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
     }
     settings.groupId = groupId;
     settings.startingOffsets = startingOffsets;
@@ -75,13 +99,16 @@ public final class TrainCommand implements Callable<Integer> {
     input.applyTo(settings, writerSchemas);
     try (KafkaPreflight kafkaCheck = kafka.preflight()) {
       kafkaCheck.requireTopics("the samples to train on", List.of(settings.samplesTopic));
-      kafkaCheck.requireTopicsOrAutoCreation("where snapshots and dead letters go", List.of(settings.snapshotsTopic, settings.deadLettersTopic));
+      kafkaCheck.requireTopicsOrAutoCreation(
+          "where snapshots and dead letters go",
+          List.of(settings.snapshotsTopic, settings.deadLettersTopic));
       settings.deadLetterTopicMaxBytes = kafkaCheck.maxMessageBytes(settings.deadLettersTopic);
     }
     Map<String, WeightSnapshot> initial = Map.of();
     if (initialModel != null) {
       initial = InitialModels.load(initialModel, settings);
-      System.err.println("streamgrad train: warm start of " + initial.size() + " models from " + initialModel);
+      System.err.println(
+          "streamgrad train: warm start of " + initial.size() + " models from " + initialModel);
     }
     OnlineTrainer t = trainer.build(initial);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -90,7 +117,13 @@ public final class TrainCommand implements Callable<Integer> {
       env.setBufferTimeout(bufferTimeoutMs);
     }
     TrainJob.build(env, settings, t);
-    System.err.println("streamgrad train: " + kafka + ", " + t.config().model.name() + ", " + t.config().optimizer);
+    System.err.println(
+        "streamgrad train: "
+            + kafka
+            + ", "
+            + t.config().model.name()
+            + ", "
+            + t.config().optimizer);
     runtimeSaid.forEach(line -> System.err.println("streamgrad train: " + line));
     env.execute("streamgrad-train");
     return 0;
@@ -104,7 +137,8 @@ public final class TrainCommand implements Callable<Integer> {
     io.streamgrad.schemas.AvroTrust.install();
     int code = StreamgradCli.commandLine(new TrainCommand()).execute(args);
     if (code != 0) {
-      throw new IllegalStateException("streamgrad train failed with exit code " + code + " (see the messages above)");
+      throw new IllegalStateException(
+          "streamgrad train failed with exit code " + code + " (see the messages above)");
     }
   }
 }

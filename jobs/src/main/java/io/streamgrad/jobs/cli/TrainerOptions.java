@@ -2,61 +2,98 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.autograd.Losses;
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.nn.ModelFactory;
-import io.streamgrad.nn.Models;
-import io.streamgrad.nn.Loss;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.nn.Loss;
+import io.streamgrad.nn.ModelFactory;
+import io.streamgrad.nn.Models;
 import java.time.Duration;
 import java.util.Arrays;
 import picocli.CommandLine.Option;
 
 /** The trainer's options, shared by {@code train} and {@code local}. */
 public final class TrainerOptions {
-  @Option(names = "--features", defaultValue = "16", description = "Features per sample (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--features",
+      defaultValue = "16",
+      description = "Features per sample (default: ${DEFAULT-VALUE}).")
   int features;
 
-  @Option(names = "--model", defaultValue = "linear",
-      description = "linear, logistic, mlp:H1[,H2...] (tanh) or mlp-relu:H1[,H2...] (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--model",
+      defaultValue = "linear",
+      description =
+          "linear, logistic, mlp:H1[,H2...] (tanh) or mlp-relu:H1[,H2...] (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--loss", description = "mse, huber[:DELTA] or bce (default: the model's: mse, or bce for logistic).")
+  @Option(
+      names = "--loss",
+      description = "mse, huber[:DELTA] or bce (default: the model's: mse, or bce for logistic).")
   String loss;
 
-  @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adam or adagrad (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--optimizer",
+      defaultValue = "sgd",
+      description = "sgd, adam or adagrad (default: ${DEFAULT-VALUE}).")
   String optimizer;
 
-  @Option(names = "--lr", defaultValue = "0.02", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lr",
+      defaultValue = "0.02",
+      description = "Learning rate (default: ${DEFAULT-VALUE}).")
   double lr;
 
-  @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--momentum",
+      defaultValue = "0",
+      description = "SGD momentum (default: ${DEFAULT-VALUE}).")
   double momentum;
 
   @Option(names = "--nesterov", description = "Nesterov momentum (SGD).")
   boolean nesterov;
 
-  @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--weight-decay",
+      defaultValue = "0",
+      description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
   double weightDecay;
 
-  @Option(names = "--batch-size", defaultValue = "32", description = "Samples per update (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "32",
+      description = "Samples per update (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--max-batch-delay-ms", defaultValue = "0",
-      description = "Flush a partial batch after this long (processing time); 0 = count-only batches, exact replays (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-batch-delay-ms",
+      defaultValue = "0",
+      description =
+          "Flush a partial batch after this long (processing time); 0 = count-only batches, exact replays (default: ${DEFAULT-VALUE}).")
   long maxBatchDelayMs;
 
-  @Option(names = "--snapshot-every", defaultValue = "10", description = "Emit a snapshot every N updates (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--snapshot-every",
+      defaultValue = "10",
+      description = "Emit a snapshot every N updates (default: ${DEFAULT-VALUE}).")
   int snapshotEvery;
 
-  @Option(names = "--grad-clip-norm", defaultValue = "0",
-      description = "Clip each batch's gradient to this global L2 norm; 0 = off (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--grad-clip-norm",
+      defaultValue = "0",
+      description =
+          "Clip each batch's gradient to this global L2 norm; 0 = off (default: ${DEFAULT-VALUE}).")
   double gradClipNorm;
 
-  @Option(names = "--init-seed", defaultValue = "42", description = "Seed of parameter initialisation (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--init-seed",
+      defaultValue = "42",
+      description = "Seed of parameter initialisation (default: ${DEFAULT-VALUE}).")
   long initSeed;
 
-  @Option(names = "--snapshot-optimizer-state",
-      description = "Snapshots also carry the optimizer's state (momentum, Adam moments), so a warm start from them is exact.")
+  @Option(
+      names = "--snapshot-optimizer-state",
+      description =
+          "Snapshots also carry the optimizer's state (momentum, Adam moments), so a warm start from them is exact.")
   boolean snapshotOptimizerState;
 
   /** Refuses any value the trainer cannot use, before anything is produced or submitted. */
@@ -95,7 +132,8 @@ public final class TrainerOptions {
     }
   }
 
-  private OnlineTrainer.Builder builder(java.util.Map<String, io.streamgrad.schemas.WeightSnapshot> initialModels) {
+  private OnlineTrainer.Builder builder(
+      java.util.Map<String, io.streamgrad.schemas.WeightSnapshot> initialModels) {
     OnlineTrainer.Builder b =
         OnlineTrainer.builder()
             .features(features)
@@ -125,17 +163,26 @@ public final class TrainerOptions {
     if (m.startsWith("mlp:") || m.startsWith("mlp-relu:")) {
       int[] hidden;
       try {
-        hidden = Arrays.stream(m.substring(m.indexOf(':') + 1).split(",", -1)).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+        hidden =
+            Arrays.stream(m.substring(m.indexOf(':') + 1).split(",", -1))
+                .mapToInt(s -> Integer.parseInt(s.trim()))
+                .toArray();
       } catch (NumberFormatException e) {
         hidden = new int[] {0};
       }
       if (Arrays.stream(hidden).anyMatch(h -> h <= 0)) {
-        throw new BadOption("--model " + model + ": hidden layer sizes must be positive whole numbers, as in mlp:32,16");
+        throw new BadOption(
+            "--model "
+                + model
+                + ": hidden layer sizes must be positive whole numbers, as in mlp:32,16");
       }
       Models.MlpFactory f = Models.mlp(hidden);
       return m.startsWith("mlp-relu:") ? f.activation(Models.Activation.RELU) : f;
     }
-    throw new BadOption("--model must be linear, logistic, mlp:H1[,H2...] or mlp-relu:H1[,H2...], not '" + model + "'");
+    throw new BadOption(
+        "--model must be linear, logistic, mlp:H1[,H2...] or mlp-relu:H1[,H2...], not '"
+            + model
+            + "'");
   }
 
   private Loss loss() {
@@ -154,7 +201,8 @@ public final class TrainerOptions {
         delta = Float.NaN;
       }
       if (!(delta > 0) || Float.isInfinite(delta)) {
-        throw new BadOption("--loss " + loss + ": huber's delta must be a positive number, as in huber:1.5");
+        throw new BadOption(
+            "--loss " + loss + ": huber's delta must be a positive number, as in huber:1.5");
       }
       float d = delta;
       return (p, t, w) -> Losses.huber(p, t, d, w);

@@ -1,36 +1,38 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.WireFormat;
-import io.streamgrad.schemas.WeightSnapshot;
-import java.io.PrintStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Prints the snapshot stream as a table, one row per snapshot, with the distance to known true weights. */
-@Command(name = "watch", mixinStandardHelpOptions = true, description = "Print weight snapshots as they arrive.")
+/**
+ * Prints the snapshot stream as a table, one row per snapshot, with the distance to known true
+ * weights.
+ */
+@Command(
+    name = "watch",
+    mixinStandardHelpOptions = true,
+    description = "Print weight snapshots as they arrive.")
 public final class WatchCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
 
-  @Option(names = "--idle-timeout-ms", defaultValue = "0",
-      description = "Stop after this long without a new snapshot; 0 = run until interrupted (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--idle-timeout-ms",
+      defaultValue = "0",
+      description =
+          "Stop after this long without a new snapshot; 0 = run until interrupted (default: ${DEFAULT-VALUE}).")
   long idleTimeoutMs;
 
-  @Option(names = "--true-weights",
-      description = "JSON file of the true weights, {\"model-0\": [..], ...} as `produce` prints them: adds the distance column.")
+  @Option(
+      names = "--true-weights",
+      description =
+          "JSON file of the true weights, {\"model-0\": [..], ...} as `produce` prints them: adds the distance column.")
   java.nio.file.Path trueWeights;
 
   @Override
@@ -43,10 +45,14 @@ public final class WatchCommand implements Callable<Integer> {
     try (KafkaPreflight check = kafka.preflight()) {
       check.requireTopics("the snapshots to watch", List.of(kafka.snapshotsTopic));
     }
-    SnapshotTable table = new SnapshotTable(System.out, trueWeights == null ? Map.of() : SnapshotTable.readWeights(trueWeights));
-    TopicReader.read(kafka, kafka.snapshotsTopic, idleTimeoutMs <= 0 ? Long.MAX_VALUE : idleTimeoutMs,
+    SnapshotTable table =
+        new SnapshotTable(
+            System.out, trueWeights == null ? Map.of() : SnapshotTable.readWeights(trueWeights));
+    TopicReader.read(
+        kafka,
+        kafka.snapshotsTopic,
+        idleTimeoutMs <= 0 ? Long.MAX_VALUE : idleTimeoutMs,
         bytes -> table.row(WireFormat.snapshot(bytes)));
     return 0;
   }
-
 }

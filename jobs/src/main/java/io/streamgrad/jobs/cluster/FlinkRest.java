@@ -24,7 +24,8 @@ public final class FlinkRest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String base;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   public FlinkRest(String base) {
     this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
@@ -46,21 +47,36 @@ public final class FlinkRest {
       }
       Thread.sleep(500);
     }
-    throw new IllegalStateException("Flink at " + base + " did not report " + n + " TaskManagers within " + timeout + " (" + last + ")");
+    throw new IllegalStateException(
+        "Flink at "
+            + base
+            + " did not report "
+            + n
+            + " TaskManagers within "
+            + timeout
+            + " ("
+            + last
+            + ")");
   }
 
   /** {@code POST /jars/upload}; returns the jar id. */
   public String uploadJar(Path jar) throws IOException, InterruptedException {
     String boundary = "streamgrad-" + UUID.randomUUID();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\"" + jar.getFileName()
-        + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
+                + jar.getFileName()
+                + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
+            .getBytes(StandardCharsets.UTF_8));
     body.write(Files.readAllBytes(jar));
     body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
     JsonNode r =
-        send(HttpRequest.newBuilder(URI.create(base + "/jars/upload"))
-            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+        send(
+            HttpRequest.newBuilder(URI.create(base + "/jars/upload"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
     String filename = r.path("filename").asText();
     if (filename.isEmpty()) {
       throw new IOException("upload of " + jar + " failed: " + r);
@@ -69,14 +85,16 @@ public final class FlinkRest {
   }
 
   /** {@code POST /jars/:id/run}; returns the job id. */
-  public String runJar(String jarId, List<String> args, int parallelism) throws IOException, InterruptedException {
+  public String runJar(String jarId, List<String> args, int parallelism)
+      throws IOException, InterruptedException {
     Map<String, Object> request = new LinkedHashMap<>();
     request.put("programArgsList", args);
     request.put("parallelism", parallelism);
     JsonNode r =
-        send(HttpRequest.newBuilder(URI.create(base + "/jars/" + jarId + "/run"))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(request))));
+        send(
+            HttpRequest.newBuilder(URI.create(base + "/jars/" + jarId + "/run"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(request))));
     String job = r.path("jobid").asText();
     if (job.isEmpty()) {
       throw new IOException("run of " + jarId + " failed: " + r);
@@ -99,16 +117,21 @@ public final class FlinkRest {
   }
 
   /** Resource ids of the TaskManagers running subtasks of a vertex. */
-  public List<String> vertexTaskManagers(String jobId, String vertexId) throws IOException, InterruptedException {
+  public List<String> vertexTaskManagers(String jobId, String vertexId)
+      throws IOException, InterruptedException {
     List<String> out = new ArrayList<>();
-    for (JsonNode tm : get("/jobs/" + jobId + "/vertices/" + vertexId + "/taskmanagers").path("taskmanagers")) {
+    for (JsonNode tm :
+        get("/jobs/" + jobId + "/vertices/" + vertexId + "/taskmanagers").path("taskmanagers")) {
       out.add(tm.path("taskmanager-id").asText());
     }
     return out;
   }
 
-  /** Every metric of a vertex whose id ends with {@code suffix}, with its value (one per subtask). */
-  public Map<String, String> vertexMetrics(String jobId, String vertexId, String suffix) throws IOException, InterruptedException {
+  /**
+   * Every metric of a vertex whose id ends with {@code suffix}, with its value (one per subtask).
+   */
+  public Map<String, String> vertexMetrics(String jobId, String vertexId, String suffix)
+      throws IOException, InterruptedException {
     String path = "/jobs/" + jobId + "/vertices/" + vertexId + "/metrics";
     List<String> ids = new ArrayList<>();
     for (JsonNode m : get(path)) {
@@ -137,7 +160,9 @@ public final class FlinkRest {
   }
 
   public void cancel(String jobId) throws IOException, InterruptedException {
-    send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId + "?mode=cancel")).method("PATCH", HttpRequest.BodyPublishers.noBody()));
+    send(
+        HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId + "?mode=cancel"))
+            .method("PATCH", HttpRequest.BodyPublishers.noBody()));
   }
 
   public JsonNode get(String path) throws IOException, InterruptedException {
@@ -145,9 +170,18 @@ public final class FlinkRest {
   }
 
   private JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() >= 300) {
-      throw new IOException(r.request().method() + " " + r.request().uri() + " → " + r.statusCode() + ": " + r.body());
+      throw new IOException(
+          r.request().method()
+              + " "
+              + r.request().uri()
+              + " → "
+              + r.statusCode()
+              + ": "
+              + r.body());
     }
     return r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
   }

@@ -18,17 +18,20 @@ import java.util.stream.Stream;
 /**
  * A real Flink session cluster on this machine, started the way Flink's own scripts start one: a
  * JobManager ({@code StandaloneSessionClusterEntrypoint}) and TaskManagers ({@code
- * TaskManagerRunner}), each in its own JVM on loopback, on the jars of a Flink {@code lib/}
- * folder (see the {@code flink-cluster} module), with the memory settings {@code taskmanager.sh}
- * and {@code jobmanager.sh} compute through {@code BashJavaUtils}, Flink's Java 17 JVM options,
- * and {@code --add-modules jdk.incubator.vector} for the Vector API kernels.
+ * TaskManagerRunner}), each in its own JVM on loopback, on the jars of a Flink {@code lib/} folder
+ * (see the {@code flink-cluster} module), with the memory settings {@code taskmanager.sh} and
+ * {@code jobmanager.sh} compute through {@code BashJavaUtils}, Flink's Java 17 JVM options, and
+ * {@code --add-modules jdk.incubator.vector} for the Vector API kernels.
  *
  * <p>Logs go to {@code <dir>/log}, the configuration to {@code <dir>/conf}, process ids to {@code
  * <dir>/pids} (for {@code docker/local-cluster.sh stop}).
  */
 public final class LocalFlinkCluster implements AutoCloseable {
 
-  /** Flink's {@code env.java.opts.all} for Java 17 (as in the distribution's config.yaml), plus the Vector API. */
+  /**
+   * Flink's {@code env.java.opts.all} for Java 17 (as in the distribution's config.yaml), plus the
+   * Vector API.
+   */
   public static final List<String> JVM_OPTIONS =
       List.of(
           "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
@@ -70,9 +73,11 @@ public final class LocalFlinkCluster implements AutoCloseable {
     this.taskManagerCount = b.taskManagers;
     this.restPort = b.restPort > 0 ? b.restPort : freePort();
     try (Stream<Path> jars = Files.list(lib)) {
-      List<String> cp = jars.filter(p -> p.toString().endsWith(".jar")).map(Path::toString).sorted().toList();
+      List<String> cp =
+          jars.filter(p -> p.toString().endsWith(".jar")).map(Path::toString).sorted().toList();
       if (cp.isEmpty()) {
-        throw new IllegalArgumentException(lib + " has no jars: build the flink-cluster module (mvn package) first");
+        throw new IllegalArgumentException(
+            lib + " has no jars: build the flink-cluster module (mvn package) first");
       }
       this.classpath = String.join(java.io.File.pathSeparator, cp);
     }
@@ -87,7 +92,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
     c.put("rest.port", String.valueOf(restPort));
     c.put("jobmanager.memory.process.size", "1024m");
     c.put("taskmanager.memory.process.size", "1536m");
-    c.put("taskmanager.memory.managed.fraction", "0.05"); // state lives on the heap (hashmap backend)
+    c.put(
+        "taskmanager.memory.managed.fraction", "0.05"); // state lives on the heap (hashmap backend)
     c.put("taskmanager.numberOfTaskSlots", String.valueOf(b.slots));
     c.put("taskmanager.load-balance.mode", "SLOTS"); // spread subtasks over TaskManagers
     c.put("env.java.opts.all", String.join(" ", JVM_OPTIONS));
@@ -168,7 +174,11 @@ public final class LocalFlinkCluster implements AutoCloseable {
     Files.writeString(dir.resolve("conf/config.yaml"), yaml(config), StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("conf/log4j.properties"), LOG4J, StandardCharsets.UTF_8);
     jobManager =
-        spawn("jobmanager", "GET_JM_RESOURCE_PARAMS", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", List.of());
+        spawn(
+            "jobmanager",
+            "GET_JM_RESOURCE_PARAMS",
+            "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+            List.of());
     for (int i = 0; i < taskManagerCount; i++) {
       startTaskManager();
     }
@@ -182,7 +192,10 @@ public final class LocalFlinkCluster implements AutoCloseable {
     int index = taskManagers.size();
     String id = "tm-" + index;
     taskManagers.add(
-        spawn(id, "GET_TM_RESOURCE_PARAMS", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+        spawn(
+            id,
+            "GET_TM_RESOURCE_PARAMS",
+            "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
             List.of("-D", "taskmanager.resource-id=" + id)));
     writePids();
     return index;
@@ -208,7 +221,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
   }
 
   /** Memory settings as the start scripts compute them, then the process itself. */
-  private Process spawn(String name, String resourceCommand, String mainClass, List<String> extraDynamic)
+  private Process spawn(
+      String name, String resourceCommand, String mainClass, List<String> extraDynamic)
       throws IOException, InterruptedException {
     List<String> params = bashJavaUtils(resourceCommand);
     List<String> cmd = new ArrayList<>();
@@ -234,8 +248,14 @@ public final class LocalFlinkCluster implements AutoCloseable {
 
   private List<String> bashJavaUtils(String command) throws IOException, InterruptedException {
     Process p =
-        new ProcessBuilder(javaBinary(), "-cp", classpath, "org.apache.flink.runtime.util.bash.BashJavaUtils", command,
-                "--configDir", dir.resolve("conf").toString())
+        new ProcessBuilder(
+                javaBinary(),
+                "-cp",
+                classpath,
+                "org.apache.flink.runtime.util.bash.BashJavaUtils",
+                command,
+                "--configDir",
+                dir.resolve("conf").toString())
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -243,7 +263,10 @@ public final class LocalFlinkCluster implements AutoCloseable {
       throw new IllegalStateException("BashJavaUtils " + command + " failed:\n" + out);
     }
     List<String> results =
-        out.lines().filter(l -> l.startsWith(RESULT_PREFIX)).map(l -> l.substring(RESULT_PREFIX.length())).toList();
+        out.lines()
+            .filter(l -> l.startsWith(RESULT_PREFIX))
+            .map(l -> l.substring(RESULT_PREFIX.length()))
+            .toList();
     if (results.isEmpty()) {
       throw new IllegalStateException("BashJavaUtils " + command + " printed no result:\n" + out);
     }
@@ -300,7 +323,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
   }
 
   private static String quote(String v) {
-    return v.matches("[A-Za-z0-9_./:=-]+") ? v : "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    return v.matches("[A-Za-z0-9_./:=-]+")
+        ? v
+        : "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   static int freePort() throws IOException {

@@ -1,7 +1,7 @@
 package io.streamgrad.jobs.demo;
 
-import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.jobs.SampleDecoder;
+import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.Sample;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +12,8 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
 
 /**
- * Bad records for tests and demos, one kind after another: every case the job must report as a
- * dead letter rather than train on or crash over. Each is derived from a valid sample.
+ * Bad records for tests and demos, one kind after another: every case the job must report as a dead
+ * letter rather than train on or crash over. Each is derived from a valid sample.
  */
 public final class CorruptRecords {
 
@@ -75,7 +75,12 @@ public final class CorruptRecords {
         r.put("label", good.getLabel());
         r.put("weight", good.getWeight());
         r.put("source", "a newer producer");
-        return new Bad(kind, good.getModelId(), WireFormat.bytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_NEXT_VERSION).encode(r)));
+        return new Bad(
+            kind,
+            good.getModelId(),
+            WireFormat.bytes(
+                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_NEXT_VERSION)
+                    .encode(r)));
       case WRONG_FEATURE_COUNT:
         x.remove(x.size() - 1);
         b.setFeatures(x);

@@ -19,7 +19,11 @@ public final class EmbeddedKafka implements AutoCloseable {
   public EmbeddedKafka() throws Exception {
     cluster =
         new KafkaClusterTestKit.Builder(
-                new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build())
             .setConfigProp("offsets.topic.replication.factor", "1")
             .setConfigProp("transaction.state.log.replication.factor", "1")
             .setConfigProp("transaction.state.log.min.isr", "1")
@@ -34,7 +38,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     return cluster.bootstrapServers();
   }
 
-  public static void createTopics(String bootstrapServers, int partitions, String... names) throws Exception {
+  public static void createTopics(String bootstrapServers, int partitions, String... names)
+      throws Exception {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     try (Admin admin = Admin.create(p)) {
@@ -49,8 +54,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /**
    * Waits until every partition has a leader: producing to a topic created a moment ago gets
-   * NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retry after it has been seen to reset
-   * its sequence numbers and stall on OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout.
+   * NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retry after it has been seen to reset its
+   * sequence numbers and stall on OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout.
    */
   static void awaitLeaders(Admin admin, List<String> names) throws Exception {
     long deadline = System.currentTimeMillis() + 30_000;
@@ -62,7 +67,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .flatMap(d -> d.partitions().stream())
                 .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
       } catch (java.util.concurrent.ExecutionException e) {
-        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+        if (!(e.getCause()
+            instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
           throw e;
         }
         ready = false; // the broker's metadata does not know the new topic yet
@@ -71,7 +77,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         return;
       }
       if (System.currentTimeMillis() > deadline) {
-        throw new IllegalStateException("topics " + names + " have partitions without a leader after 30 s");
+        throw new IllegalStateException(
+            "topics " + names + " have partitions without a leader after 30 s");
       }
       Thread.sleep(50);
     }
@@ -83,12 +90,26 @@ public final class EmbeddedKafka implements AutoCloseable {
    * NOT_LEADER_OR_FOLLOWER (and then the stall above).
    */
   private static boolean leadersServe(Admin admin, List<String> names) throws Exception {
-    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
-    admin.describeTopics(names).allTopicNames().get().forEach((name, d) ->
-        d.partitions().forEach(p -> latest.put(new org.apache.kafka.common.TopicPartition(name, p.partition()),
-            org.apache.kafka.clients.admin.OffsetSpec.latest())));
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+        new java.util.HashMap<>();
+    admin
+        .describeTopics(names)
+        .allTopicNames()
+        .get()
+        .forEach(
+            (name, d) ->
+                d.partitions()
+                    .forEach(
+                        p ->
+                            latest.put(
+                                new org.apache.kafka.common.TopicPartition(name, p.partition()),
+                                org.apache.kafka.clients.admin.OffsetSpec.latest())));
     try {
-      admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions().timeoutMs(2_000)).all().get();
+      admin
+          .listOffsets(
+              latest, new org.apache.kafka.clients.admin.ListOffsetsOptions().timeoutMs(2_000))
+          .all()
+          .get();
       return true;
     } catch (java.util.concurrent.ExecutionException e) {
       return false; // not the leader yet (or a timeout): ask again

@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.MapFunction;
 
 /**
- * Chaos for tests and demos ({@code local --fail-after N[,M,...]}): throws inside the training
- * job once the job has processed N samples, then M, ..., so Flink restarts it from its last
- * checkpoint. Each threshold fires once per run. The counters live in this JVM, which is where a
- * MiniCluster's tasks run.
+ * Chaos for tests and demos ({@code local --fail-after N[,M,...]}): throws inside the training job
+ * once the job has processed N samples, then M, ..., so Flink restarts it from its last checkpoint.
+ * Each threshold fires once per run. The counters live in this JVM, which is where a MiniCluster's
+ * tasks run.
  */
 public final class FailureInjection implements MapFunction<DenseSample, DenseSample> {
   private static final long serialVersionUID = 1L;
@@ -48,7 +48,8 @@ public final class FailureInjection implements MapFunction<DenseSample, DenseSam
     for (long t : thresholds) {
       if (n >= t && run.fired.add(t)) {
         run.failures.incrementAndGet();
-        throw new InjectedFailure("injected failure after " + n + " processed samples (--fail-after " + t + ")");
+        throw new InjectedFailure(
+            "injected failure after " + n + " processed samples (--fail-after " + t + ")");
       }
     }
     return sample;

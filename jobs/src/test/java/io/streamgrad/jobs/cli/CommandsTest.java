@@ -3,8 +3,8 @@ package io.streamgrad.jobs.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.schemas.Sample;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -28,7 +28,8 @@ class CommandsTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     System.setOut(new PrintStream(out, true));
     try {
-      assertEquals(0, StreamgradCli.commandLine(new StreamgradCli()).execute(args), String.join(" ", args));
+      assertEquals(
+          0, StreamgradCli.commandLine(new StreamgradCli()).execute(args), String.join(" ", args));
     } finally {
       System.setOut(saved);
     }
@@ -40,40 +41,92 @@ class CommandsTest {
     String bs = kafka.bootstrapServers();
     EmbeddedKafka.createTopics(bs, 2, "s1", "w1", "d1");
     String topics = "--samples-topic=s1 --snapshots-topic=w1 --dead-letters-topic=d1";
-    String produced = run(("produce --bootstrap-servers " + bs + " " + topics
-        + " --samples 3000 --models 1 --features 3 --seed 3 --no-progress").split(" "));
-    String weightsLine = produced.lines().filter(l -> l.startsWith("true weights: ")).findFirst().orElseThrow();
+    String produced =
+        run(
+            ("produce --bootstrap-servers "
+                    + bs
+                    + " "
+                    + topics
+                    + " --samples 3000 --models 1 --features 3 --seed 3 --no-progress")
+                .split(" "));
+    String weightsLine =
+        produced.lines().filter(l -> l.startsWith("true weights: ")).findFirst().orElseThrow();
     Path weights = dir.resolve("w.json");
     Files.writeString(weights, weightsLine.substring("true weights: ".length()));
 
-    run(("train --bootstrap-servers " + bs + " " + topics
-        + " --features 3 --bounded --parallelism 1 --checkpoint-interval-ms 0 --snapshot-every 20").split(" "));
+    run(
+        ("train --bootstrap-servers "
+                + bs
+                + " "
+                + topics
+                + " --features 3 --bounded --parallelism 1 --checkpoint-interval-ms 0 --snapshot-every 20")
+            .split(" "));
 
-    String table = run(("watch --bootstrap-servers " + bs + " " + topics
-        + " --idle-timeout-ms 2000 --true-weights " + weights).split(" "));
-    List<String> rows = new ArrayList<>(table.lines().filter(l -> l.startsWith("model-0")).toList());
+    String table =
+        run(
+            ("watch --bootstrap-servers "
+                    + bs
+                    + " "
+                    + topics
+                    + " --idle-timeout-ms 2000 --true-weights "
+                    + weights)
+                .split(" "));
+    List<String> rows =
+        new ArrayList<>(table.lines().filter(l -> l.startsWith("model-0")).toList());
     assertTrue(rows.size() >= 2, table);
     String[] last = rows.get(rows.size() - 1).trim().split("\\s+");
     assertEquals("3000", last[2], "samples seen: " + rows.get(rows.size() - 1));
-    assertTrue(Double.parseDouble(last[last.length - 1]) < 0.05, "distance to the true weights: " + rows.get(rows.size() - 1));
+    assertTrue(
+        Double.parseDouble(last[last.length - 1]) < 0.05,
+        "distance to the true weights: " + rows.get(rows.size() - 1));
   }
 
   @Test
   void localAgainstAnExistingKafka(@TempDir Path dir) throws Exception {
     Path summary = dir.resolve("s.json");
-    run("local", "--bootstrap-servers", kafka.bootstrapServers(), "--samples-topic=s2", "--snapshots-topic=w2",
-        "--dead-letters-topic=d2", "--samples", "2000", "--models", "1", "--features", "3", "--summary-json", summary.toString());
+    run(
+        "local",
+        "--bootstrap-servers",
+        kafka.bootstrapServers(),
+        "--samples-topic=s2",
+        "--snapshots-topic=w2",
+        "--dead-letters-topic=d2",
+        "--samples",
+        "2000",
+        "--models",
+        "1",
+        "--features",
+        "3",
+        "--summary-json",
+        summary.toString());
     String json = Files.readString(summary);
     assertTrue(json.contains("\"samples\": 2000"), json);
     assertTrue(json.contains("\"samplesSeen\": 2000"), json);
 
     // Again on the same topics, which now hold the first run's records: this run counts its own.
-    run("local", "--bootstrap-servers", kafka.bootstrapServers(), "--samples-topic=s2", "--snapshots-topic=w2",
-        "--dead-letters-topic=d2", "--samples", "500", "--models", "1", "--features", "3", "--corrupt-fraction", "0.02",
-        "--summary-json", summary.toString());
-    com.fasterxml.jackson.databind.JsonNode second = new com.fasterxml.jackson.databind.ObjectMapper().readTree(summary.toFile());
+    run(
+        "local",
+        "--bootstrap-servers",
+        kafka.bootstrapServers(),
+        "--samples-topic=s2",
+        "--snapshots-topic=w2",
+        "--dead-letters-topic=d2",
+        "--samples",
+        "500",
+        "--models",
+        "1",
+        "--features",
+        "3",
+        "--corrupt-fraction",
+        "0.02",
+        "--summary-json",
+        summary.toString());
+    com.fasterxml.jackson.databind.JsonNode second =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(summary.toFile());
     assertEquals(500, second.get("samples").asLong(), second.toString());
-    assertEquals(500, second.get("samplesSeen").asLong() + second.get("deadLetters").asLong(),
+    assertEquals(
+        500,
+        second.get("samplesSeen").asLong() + second.get("deadLetters").asLong(),
         "trained on and refused only what this run produced: " + second);
     assertTrue(second.get("deadLetters").asLong() > 0, second.toString());
   }
@@ -82,8 +135,10 @@ class CommandsTest {
   void startingOffsetsAreValidated() {
     assertEquals(
         "starting offsets must be earliest, latest, committed or an epoch-millis timestamp, not 'yesterday'",
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-            () -> io.streamgrad.jobs.TrainJobTestAccess.startingOffsets("yesterday")).getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> io.streamgrad.jobs.TrainJobTestAccess.startingOffsets("yesterday"))
+            .getMessage());
   }
 
   @Test
@@ -92,47 +147,76 @@ class CommandsTest {
     EmbeddedKafka.createTopics(bs, 1, "csv-samples");
     Path csv = dir.resolve("data.csv");
     Files.writeString(csv, "x1,x2,y\n1.5,-2,0.25\n.5,+3,1\n");
-    run("produce", "--bootstrap-servers", bs, "--samples-topic", "csv-samples", "--csv", csv.toString(), "--model-id", "csv-model");
+    run(
+        "produce",
+        "--bootstrap-servers",
+        bs,
+        "--samples-topic",
+        "csv-samples",
+        "--csv",
+        csv.toString(),
+        "--model-id",
+        "csv-model");
     List<Sample> read = new ArrayList<>();
     KafkaOptions k = new KafkaOptions();
     k.bootstrapServers = bs;
-    TopicReader.read(k, "csv-samples", 1500, bytes -> {
-      try {
-        read.add(Sample.fromByteBuffer(ByteBuffer.wrap(bytes)));
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    TopicReader.read(
+        k,
+        "csv-samples",
+        1500,
+        bytes -> {
+          try {
+            read.add(Sample.fromByteBuffer(ByteBuffer.wrap(bytes)));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
     assertEquals(2, read.size());
     assertEquals("csv-model", read.get(0).getModelId());
     assertEquals(List.of(1.5f, -2f), read.get(0).getFeatures());
     assertEquals(0.25f, read.get(0).getLabel());
-    assertEquals(List.of(0.5f, 3f), read.get(1).getFeatures(), "'.5' and '+3' are numbers, not a header");
+    assertEquals(
+        List.of(0.5f, 3f), read.get(1).getFeatures(), "'.5' and '+3' are numbers, not a header");
   }
 
   @Test
   void aRowThatIsNotNumbersFailsInsteadOfBeingSkipped(@TempDir Path dir) throws Exception {
     Path csv = dir.resolve("bad.csv");
     Files.writeString(csv, "x1,y\n1,2\nthree,4\n");
-    int exit = new CommandLine(new StreamgradCli())
-        .execute("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--samples-topic", "bad-csv", "--csv", csv.toString());
+    int exit =
+        new CommandLine(new StreamgradCli())
+            .execute(
+                "produce",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--samples-topic",
+                "bad-csv",
+                "--csv",
+                csv.toString());
     assertTrue(exit != 0, "a malformed row must not be dropped silently");
   }
 
   @Test
   void benchTimesTrainingAgainstPassthroughOnTheSameRecords(@TempDir Path dir) throws Exception {
     Path json = dir.resolve("bench.json");
-    String out = run(("bench --bootstrap-servers " + kafka.bootstrapServers()
-        + " --samples 6400 --configs 4x1,3x5 --rounds 1 --warmup-rounds 0 --latency-rate 3000 --latency-seconds 1"
-        + " --summary-json " + json).split(" "));
+    String out =
+        run(
+            ("bench --bootstrap-servers "
+                    + kafka.bootstrapServers()
+                    + " --samples 6400 --configs 4x1,3x5 --rounds 1 --warmup-rounds 0 --latency-rate 3000 --latency-seconds 1"
+                    + " --summary-json "
+                    + json)
+                .split(" "));
     assertTrue(out.contains("4 features, 1 model"), out);
     assertTrue(out.contains("sample → snapshot latency"), out);
-    com.fasterxml.jackson.databind.JsonNode summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+    com.fasterxml.jackson.databind.JsonNode summary =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
     assertEquals(2, summary.size(), "one object per configuration");
     assertEquals(4, summary.get(0).get("features").asInt(), "the first configuration first");
     assertEquals(5, summary.get(1).get("models").asInt());
     for (com.fasterxml.jackson.databind.JsonNode config : summary) {
-      // 6400 samples = 100 full batches of 64, for 1 model or 5 (1280 samples each): one output each.
+      // 6400 samples = 100 full batches of 64, for 1 model or 5 (1280 samples each): one output
+      // each.
       assertEquals(100, config.get("train").get("outputs").asLong(), config.toString());
       assertEquals(100, config.get("passthrough").get("outputs").asLong(), config.toString());
       double train = config.get("train").get("samplesPerSecond").asDouble();
@@ -143,8 +227,12 @@ class CommandsTest {
     }
     com.fasterxml.jackson.databind.JsonNode latency = summary.get(0).get("latency");
     assertTrue(latency.get("p50Ms").asDouble() > 0, latency.toString());
-    assertTrue(latency.get("p50Ms").asDouble() <= latency.get("p99Ms").asDouble(), latency.toString());
-    assertEquals(2944, latency.get("samples").asLong(), "3000 samples/s for 1 s, in whole batches of 64");
-    assertTrue(summary.get(1).get("latency") == null, "latency is measured on the first configuration only");
+    assertTrue(
+        latency.get("p50Ms").asDouble() <= latency.get("p99Ms").asDouble(), latency.toString());
+    assertEquals(
+        2944, latency.get("samples").asLong(), "3000 samples/s for 1 s, in whole batches of 64");
+    assertTrue(
+        summary.get(1).get("latency") == null,
+        "latency is measured on the first configuration only");
   }
 }

@@ -20,8 +20,18 @@ class LocalCommandTest {
     Path summary = dir.resolve("summary.json");
     int exit =
         new CommandLine(new StreamgradCli())
-            .execute("local", "--samples", "8000", "--models", "2", "--features", "4", "--seed", "7",
-                "--summary-json", summary.toString());
+            .execute(
+                "local",
+                "--samples",
+                "8000",
+                "--models",
+                "2",
+                "--features",
+                "4",
+                "--seed",
+                "7",
+                "--summary-json",
+                summary.toString());
     assertEquals(0, exit);
     JsonNode s = new ObjectMapper().readTree(Files.readString(summary));
     assertEquals(8000, s.get("samples").asLong());
@@ -42,8 +52,20 @@ class LocalCommandTest {
     Path summary = dir.resolve("summary.json");
     int exit =
         new CommandLine(new StreamgradCli())
-            .execute("local", "--samples", "8000", "--models", "2", "--features", "4", "--seed", "9",
-                "--corrupt-fraction", "0.01", "--summary-json", summary.toString());
+            .execute(
+                "local",
+                "--samples",
+                "8000",
+                "--models",
+                "2",
+                "--features",
+                "4",
+                "--seed",
+                "9",
+                "--corrupt-fraction",
+                "0.01",
+                "--summary-json",
+                summary.toString());
     assertEquals(0, exit);
     JsonNode s = new ObjectMapper().readTree(Files.readString(summary));
     long seen = 0;
@@ -58,9 +80,11 @@ class LocalCommandTest {
     assertTrue(dead > 40, "about 1% of 8000: " + dead);
     assertEquals(8000, seen + dead, "samplesSeen + deadLetters == produced, exactly");
     JsonNode byReason = s.get("deadLettersByReason");
-    for (io.streamgrad.jobs.demo.CorruptRecords.Kind kind : io.streamgrad.jobs.demo.CorruptRecords.Kind.values()) {
+    for (io.streamgrad.jobs.demo.CorruptRecords.Kind kind :
+        io.streamgrad.jobs.demo.CorruptRecords.Kind.values()) {
       String reason = kind.reason != null ? kind.reason : "wrong feature count: expected 4, got 3";
-      assertTrue(byReason.has(reason) && byReason.get(reason).asLong() > 0, reason + " in " + byReason);
+      assertTrue(
+          byReason.has(reason) && byReason.get(reason).asLong() > 0, reason + " in " + byReason);
     }
   }
 
@@ -70,21 +94,53 @@ class LocalCommandTest {
     Path summary = dir.resolve("summary.json");
     int exit =
         new CommandLine(new StreamgradCli())
-            .execute("local", "--samples", "4000", "--models", "2", "--features", "4", "--seed", "5",
-                "--delivery", "exactly-once", "--corrupt-fraction", "0.01", "--summary-json", summary.toString());
+            .execute(
+                "local",
+                "--samples",
+                "4000",
+                "--models",
+                "2",
+                "--features",
+                "4",
+                "--seed",
+                "5",
+                "--delivery",
+                "exactly-once",
+                "--corrupt-fraction",
+                "0.01",
+                "--summary-json",
+                summary.toString());
     assertEquals(0, exit);
     JsonNode s = new ObjectMapper().readTree(Files.readString(summary));
     long seen = 0;
     for (JsonNode m : s.get("models")) {
       seen += m.get("samplesSeen").asLong();
-      assertEquals((m.get("samplesSeen").asLong() + 31) / 32, m.get("version").asLong(), "no lost or repeated update");
+      assertEquals(
+          (m.get("samplesSeen").asLong() + 31) / 32,
+          m.get("version").asLong(),
+          "no lost or repeated update");
     }
-    assertEquals(4000, seen + s.get("deadLetters").asLong(), "read_committed sees every snapshot and dead letter");
+    assertEquals(
+        4000,
+        seen + s.get("deadLetters").asLong(),
+        "read_committed sees every snapshot and dead letter");
   }
 
   private static JsonNode runLocal(Path summary, String... extra) throws Exception {
-    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
-        "local", "--samples", "6000", "--models", "2", "--features", "4", "--seed", "21", "--summary-json", summary.toString()));
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "local",
+                "--samples",
+                "6000",
+                "--models",
+                "2",
+                "--features",
+                "4",
+                "--seed",
+                "21",
+                "--summary-json",
+                summary.toString()));
     args.addAll(java.util.List.of(extra));
     assertEquals(0, new CommandLine(new StreamgradCli()).execute(args.toArray(new String[0])));
     return new ObjectMapper().readTree(Files.readString(summary));
@@ -94,7 +150,13 @@ class LocalCommandTest {
   void threeInjectedFailuresEndBitIdenticalToAFailureFreeRun(@TempDir Path dir) throws Exception {
     io.streamgrad.schemas.AvroTrust.install();
     JsonNode clean = runLocal(dir.resolve("clean.json"));
-    JsonNode chaos = runLocal(dir.resolve("chaos.json"), "--fail-after", "1000,2500,4000", "--delivery", "exactly-once");
+    JsonNode chaos =
+        runLocal(
+            dir.resolve("chaos.json"),
+            "--fail-after",
+            "1000,2500,4000",
+            "--delivery",
+            "exactly-once");
     assertEquals(0, clean.get("restarts").asInt());
     assertEquals(3, chaos.get("restarts").asInt());
     assertEquals(clean.get("models").size(), chaos.get("models").size());
@@ -105,10 +167,14 @@ class LocalCommandTest {
       assertEquals(a.get("samplesSeen"), b.get("samplesSeen"), "samplesSeen exact");
       assertEquals(a.get("version"), b.get("version"), "version exact");
       // Each float printed in full: equal text means equal bits.
-      assertEquals(a.get("weights").toString(), b.get("weights").toString(), "weights bit-identical");
+      assertEquals(
+          a.get("weights").toString(), b.get("weights").toString(), "weights bit-identical");
       assertEquals(0, b.get("duplicateSnapshots").asInt(), "exactly-once: no version seen twice");
       long v = b.get("version").asLong();
-      assertEquals(v / 10 + (v % 10 == 0 ? 0 : 1), b.get("snapshots").asLong(), "every 10th version and the final one, none missing");
+      assertEquals(
+          v / 10 + (v % 10 == 0 ? 0 : 1),
+          b.get("snapshots").asLong(),
+          "every 10th version and the final one, none missing");
     }
   }
 
@@ -126,7 +192,9 @@ class LocalCommandTest {
   @Test
   void kafkaPropertyValuesAreNeverPrinted() {
     KafkaOptions k = new KafkaOptions();
-    new CommandLine(k).parseArgs("--kafka-property", "sasl.jaas.config=secret-password", "--bootstrap-servers", "h:1");
+    new CommandLine(k)
+        .parseArgs(
+            "--kafka-property", "sasl.jaas.config=secret-password", "--bootstrap-servers", "h:1");
     assertTrue(k.toString().contains("sasl.jaas.config"));
     assertTrue(!k.toString().contains("secret-password"), k.toString());
   }

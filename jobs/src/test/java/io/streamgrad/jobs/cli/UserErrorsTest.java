@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /**
- * What a user who gets something wrong sees: one line naming the option or the cause, a
- * non-zero exit, no stack trace, and nothing done before it (no records produced, no job).
+ * What a user who gets something wrong sees: one line naming the option or the cause, a non-zero
+ * exit, no stack trace, and nothing done before it (no records produced, no job).
  */
 class UserErrorsTest {
 
@@ -52,39 +52,42 @@ class UserErrorsTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "local --lr -1 | streamgrad local: --lr must be a positive number, got -1.0",
-      "local --features 0 | streamgrad local: --features must be a positive whole number, got 0",
-      "local --models 0 | streamgrad local: --models must be a positive whole number, got 0",
-      "local --model mlp:x | streamgrad local: --model mlp:x: hidden layer sizes must be positive whole numbers, as in mlp:32,16",
-      "local --model mlp:8,0 | streamgrad local: --model mlp:8,0: hidden layer sizes must be positive whole numbers, as in mlp:32,16",
-      "local --model quadratic | streamgrad local: --model must be linear, logistic, mlp:H1[,H2...] or mlp-relu:H1[,H2...], not 'quadratic'",
-      "local --samples -5 | streamgrad local: --samples must be a positive whole number, got -5",
-      "local --samples 0 | streamgrad local: --samples must be a positive whole number, got 0",
-      "local --optimizer lbfgs | streamgrad local: --optimizer must be sgd, adam or adagrad, not 'lbfgs'",
-      "local --loss huber:x | streamgrad local: --loss huber:x: huber's delta must be a positive number, as in huber:1.5",
-      "local --momentum 1 | streamgrad local: --momentum must be in [0, 1), got 1.0",
-      "local --corrupt-fraction 2 | streamgrad local: --corrupt-fraction must be in [0, 1], got 2.0",
-      "local --delivery twice | streamgrad local: --delivery must be at-least-once or exactly-once, not 'twice'",
-      "local --state-backend disk | streamgrad local: --state-backend must be hashmap or rocksdb, not 'disk'",
-      "local --max-record-bytes 0 | streamgrad local: --max-record-bytes must be a positive whole number, got 0",
-      "local --batch-size 0 | streamgrad local: --batch-size must be a positive whole number, got 0",
-      "local --partitions 0 | streamgrad local: --partitions must be a positive whole number, got 0",
-      "local --kafka-timeout 5x | streamgrad local: Invalid value for option '--kafka-timeout': '5x' is not a duration such as 500ms, 10s, 5m, 2h or 7d",
-      "produce --bootstrap-servers localhost:9 --features 0 | streamgrad produce: --features must be a positive whole number, got 0",
-      "produce --bootstrap-servers localhost:9 --samples 0 | streamgrad produce: --samples must be a positive whole number, got 0",
-      "produce --samples 10 | streamgrad produce: --bootstrap-servers is required",
-      "train --bootstrap-servers localhost | streamgrad train: --bootstrap-servers: 'localhost' is not host:port",
-      "train --bootstrap-servers localhost:9 --starting-offsets yesterday | streamgrad train: --starting-offsets must be earliest, latest, committed or an epoch-millis timestamp, not 'yesterday'",
-      "train --bootstrap-servers localhost:9 --delivery exactly-once --checkpoint-interval-ms 0 | streamgrad train: --delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0",
-      "train --bootstrap-servers localhost:9 --writer-schemas /nonexistent.avsc | streamgrad train: --writer-schemas /nonexistent.avsc: no such file or directory",
-      "watch --bootstrap-servers localhost:9 --true-weights /nonexistent.json | streamgrad watch: --true-weights /nonexistent.json: no such file",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "local --lr -1 | streamgrad local: --lr must be a positive number, got -1.0",
+        "local --features 0 | streamgrad local: --features must be a positive whole number, got 0",
+        "local --models 0 | streamgrad local: --models must be a positive whole number, got 0",
+        "local --model mlp:x | streamgrad local: --model mlp:x: hidden layer sizes must be positive whole numbers, as in mlp:32,16",
+        "local --model mlp:8,0 | streamgrad local: --model mlp:8,0: hidden layer sizes must be positive whole numbers, as in mlp:32,16",
+        "local --model quadratic | streamgrad local: --model must be linear, logistic, mlp:H1[,H2...] or mlp-relu:H1[,H2...], not 'quadratic'",
+        "local --samples -5 | streamgrad local: --samples must be a positive whole number, got -5",
+        "local --samples 0 | streamgrad local: --samples must be a positive whole number, got 0",
+        "local --optimizer lbfgs | streamgrad local: --optimizer must be sgd, adam or adagrad, not 'lbfgs'",
+        "local --loss huber:x | streamgrad local: --loss huber:x: huber's delta must be a positive number, as in huber:1.5",
+        "local --momentum 1 | streamgrad local: --momentum must be in [0, 1), got 1.0",
+        "local --corrupt-fraction 2 | streamgrad local: --corrupt-fraction must be in [0, 1], got 2.0",
+        "local --delivery twice | streamgrad local: --delivery must be at-least-once or exactly-once, not 'twice'",
+        "local --state-backend disk | streamgrad local: --state-backend must be hashmap or rocksdb, not 'disk'",
+        "local --max-record-bytes 0 | streamgrad local: --max-record-bytes must be a positive whole number, got 0",
+        "local --batch-size 0 | streamgrad local: --batch-size must be a positive whole number, got 0",
+        "local --partitions 0 | streamgrad local: --partitions must be a positive whole number, got 0",
+        "local --kafka-timeout 5x | streamgrad local: Invalid value for option '--kafka-timeout': '5x' is not a duration such as 500ms, 10s, 5m, 2h or 7d",
+        "produce --bootstrap-servers localhost:9 --features 0 | streamgrad produce: --features must be a positive whole number, got 0",
+        "produce --bootstrap-servers localhost:9 --samples 0 | streamgrad produce: --samples must be a positive whole number, got 0",
+        "produce --samples 10 | streamgrad produce: --bootstrap-servers is required",
+        "train --bootstrap-servers localhost | streamgrad train: --bootstrap-servers: 'localhost' is not host:port",
+        "train --bootstrap-servers localhost:9 --starting-offsets yesterday | streamgrad train: --starting-offsets must be earliest, latest, committed or an epoch-millis timestamp, not 'yesterday'",
+        "train --bootstrap-servers localhost:9 --delivery exactly-once --checkpoint-interval-ms 0 | streamgrad train: --delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0",
+        "train --bootstrap-servers localhost:9 --writer-schemas /nonexistent.avsc | streamgrad train: --writer-schemas /nonexistent.avsc: no such file or directory",
+        "watch --bootstrap-servers localhost:9 --true-weights /nonexistent.json | streamgrad watch: --true-weights /nonexistent.json: no such file",
+      })
   void aBadOptionIsRefusedBeforeAnythingHappens(String args, String message) {
     Run r = run(args.trim().split(" "));
     assertOneLineError(r, CommandLine.ExitCode.USAGE, message.trim());
     assertTrue(r.err().contains("--help"), r.err());
-    assertFalse(r.err().contains("embedded Kafka"), "no broker started, nothing produced: " + r.err());
+    assertFalse(
+        r.err().contains("embedded Kafka"), "no broker started, nothing produced: " + r.err());
   }
 
   @Test
@@ -96,46 +99,88 @@ class UserErrorsTest {
     String refused = "localhost:" + closed;
     for (String command : List.of("train", "produce", "watch", "local")) {
       Run r = run(command, "--bootstrap-servers", refused, "--kafka-timeout", "2s");
-      assertOneLineError(r, CommandLine.ExitCode.SOFTWARE, "streamgrad " + command + ": cannot reach Kafka at " + refused + " (connection refused)");
-      assertTrue(r.millis() < 60_000, command + " took " + r.millis() + " ms: it must not retry in silence");
+      assertOneLineError(
+          r,
+          CommandLine.ExitCode.SOFTWARE,
+          "streamgrad " + command + ": cannot reach Kafka at " + refused + " (connection refused)");
+      assertTrue(
+          r.millis() < 60_000,
+          command + " took " + r.millis() + " ms: it must not retry in silence");
     }
-    Run unknown = run("train", "--bootstrap-servers", "nosuchhost.invalid:9092", "--kafka-timeout", "2s");
-    assertOneLineError(unknown, CommandLine.ExitCode.SOFTWARE, "streamgrad train: cannot reach Kafka at nosuchhost.invalid:9092 (host not found)");
+    Run unknown =
+        run("train", "--bootstrap-servers", "nosuchhost.invalid:9092", "--kafka-timeout", "2s");
+    assertOneLineError(
+        unknown,
+        CommandLine.ExitCode.SOFTWARE,
+        "streamgrad train: cannot reach Kafka at nosuchhost.invalid:9092 (host not found)");
   }
 
   @Test
   void aServerThatIsNotKafkaIsNamedToo() throws Exception {
-    // Accepts connections and never answers: a wrong port, a proxy, a TLS listener spoken to in plaintext.
+    // Accepts connections and never answers: a wrong port, a proxy, a TLS listener spoken to in
+    // plaintext.
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       List<Socket> held = new ArrayList<>();
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            held.add(silent.accept());
-          }
-        } catch (IOException closed) {
-          // the test is over
-        }
-      });
+      Thread acceptor =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    held.add(silent.accept());
+                  }
+                } catch (IOException closed) {
+                  // the test is over
+                }
+              });
       acceptor.setDaemon(true);
       acceptor.start();
       String address = "localhost:" + silent.getLocalPort();
-      Run r = run("produce", "--bootstrap-servers", address, "--kafka-timeout", "2s", "--samples", "10");
+      Run r =
+          run(
+              "produce",
+              "--bootstrap-servers",
+              address,
+              "--kafka-timeout",
+              "2s",
+              "--samples",
+              "10");
       assertEquals(CommandLine.ExitCode.SOFTWARE, r.exit(), r.err());
-      assertTrue(r.err().startsWith("streamgrad produce: Kafka at " + address
-          + " accepted a connection but did not answer as a Kafka broker within 2 s"), r.err());
+      assertTrue(
+          r.err()
+              .startsWith(
+                  "streamgrad produce: Kafka at "
+                      + address
+                      + " accepted a connection but did not answer as a Kafka broker within 2 s"),
+          r.err());
     }
   }
 
   @Test
   void aMissingTopicIsNamed() throws Exception {
     String bs = kafka.bootstrapServers();
-    Run train = run("train", "--bootstrap-servers", bs, "--samples-topic", "no-such-samples", "--bounded");
-    assertOneLineError(train, CommandLine.ExitCode.SOFTWARE,
-        "streamgrad train: topic 'no-such-samples' does not exist at " + bs + " (the samples to train on); create it first");
-    Run watch = run("watch", "--bootstrap-servers", bs, "--snapshots-topic", "no-such-snapshots", "--idle-timeout-ms", "100");
-    assertOneLineError(watch, CommandLine.ExitCode.SOFTWARE,
-        "streamgrad watch: topic 'no-such-snapshots' does not exist at " + bs + " (the snapshots to watch); create it first");
+    Run train =
+        run("train", "--bootstrap-servers", bs, "--samples-topic", "no-such-samples", "--bounded");
+    assertOneLineError(
+        train,
+        CommandLine.ExitCode.SOFTWARE,
+        "streamgrad train: topic 'no-such-samples' does not exist at "
+            + bs
+            + " (the samples to train on); create it first");
+    Run watch =
+        run(
+            "watch",
+            "--bootstrap-servers",
+            bs,
+            "--snapshots-topic",
+            "no-such-snapshots",
+            "--idle-timeout-ms",
+            "100");
+    assertOneLineError(
+        watch,
+        CommandLine.ExitCode.SOFTWARE,
+        "streamgrad watch: topic 'no-such-snapshots' does not exist at "
+            + bs
+            + " (the snapshots to watch); create it first");
   }
 
   @Test
@@ -144,12 +189,23 @@ class UserErrorsTest {
     Properties p = new Properties();
     p.put("bootstrap.servers", bs);
     try (Admin admin = Admin.create(p)) {
-      admin.createTopics(List.of(new NewTopic("small-topic", 1, (short) 1).configs(Map.of("max.message.bytes", "200000")))).all().get();
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic("small-topic", 1, (short) 1)
+                      .configs(Map.of("max.message.bytes", "200000"))))
+          .all()
+          .get();
     }
-    try (var check = io.streamgrad.jobs.KafkaPreflight.connect(bs, new Properties(), java.time.Duration.ofSeconds(10))) {
+    try (var check =
+        io.streamgrad.jobs.KafkaPreflight.connect(
+            bs, new Properties(), java.time.Duration.ofSeconds(10))) {
       assertEquals(200_000, check.maxMessageBytes("small-topic"));
-      assertEquals(1_048_588, check.maxMessageBytes("not-created-yet"), "the broker's message.max.bytes");
-      assertEquals(java.util.Set.of("not-created-yet"), check.missing(List.of("small-topic", "not-created-yet")));
+      assertEquals(
+          1_048_588, check.maxMessageBytes("not-created-yet"), "the broker's message.max.bytes");
+      assertEquals(
+          java.util.Set.of("not-created-yet"),
+          check.missing(List.of("small-topic", "not-created-yet")));
       assertTrue(check.autoCreatesTopics(), "Kafka's default, read from the broker");
     }
   }
@@ -160,8 +216,23 @@ class UserErrorsTest {
     String bs = doomed.bootstrapServers();
     EmbeddedKafka.createTopics(bs, 1, "doomed-samples");
     Run[] result = new Run[1];
-    Thread produce = new Thread(() -> result[0] = run("produce", "--bootstrap-servers", bs, "--samples-topic", "doomed-samples",
-        "--samples", "1000000", "--rate", "500", "--kafka-timeout", "2s", "--no-progress"));
+    Thread produce =
+        new Thread(
+            () ->
+                result[0] =
+                    run(
+                        "produce",
+                        "--bootstrap-servers",
+                        bs,
+                        "--samples-topic",
+                        "doomed-samples",
+                        "--samples",
+                        "1000000",
+                        "--rate",
+                        "500",
+                        "--kafka-timeout",
+                        "2s",
+                        "--no-progress"));
     produce.start();
     KafkaOptions k = new KafkaOptions();
     k.bootstrapServers = bs;
@@ -178,12 +249,17 @@ class UserErrorsTest {
     assertFalse(produce.isAlive(), "produce must not hang once Kafka is gone");
     Run r = result[0];
     assertEquals(CommandLine.ExitCode.SOFTWARE, r.exit(), r.err());
-    assertTrue(r.err().matches("(?s)streamgrad produce failed: .*\\d+ records were written to 'doomed-samples' before Kafka.*"), r.err());
+    assertTrue(
+        r.err()
+            .matches(
+                "(?s)streamgrad produce failed: .*\\d+ records were written to 'doomed-samples' before Kafka.*"),
+        r.err());
   }
 
   @Test
   void verbosePrintsTheStackTrace() {
-    Run r = run("train", "--bootstrap-servers", "localhost:9", "--snapshot-every", "0", "--verbose");
+    Run r =
+        run("train", "--bootstrap-servers", "localhost:9", "--snapshot-every", "0", "--verbose");
     assertEquals(CommandLine.ExitCode.USAGE, r.exit());
     assertTrue(r.err().contains("\tat "), r.err());
   }

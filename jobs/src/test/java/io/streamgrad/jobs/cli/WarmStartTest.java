@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.InitialModels;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.WireFormat;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -31,8 +31,8 @@ import picocli.CommandLine;
 
 /**
  * {@code train --initial-model}: training the first half, then warm-starting the second half from
- * the first half's last snapshot gives, to the bit, the model trained on everything at once —
- * when snapshots carry the optimizer state (Adam's moments here).
+ * the first half's last snapshot gives, to the bit, the model trained on everything at once — when
+ * snapshots carry the optimizer state (Adam's moments here).
  */
 class WarmStartTest {
 
@@ -55,7 +55,13 @@ class WarmStartTest {
           x.add(v);
           y += v * wj;
         }
-        byte[] value = WireFormat.encode(Sample.newBuilder().setModelId("m").setFeatures(x).setLabel((float) (y + rng.nextGaussian() * 0.1)).build());
+        byte[] value =
+            WireFormat.encode(
+                Sample.newBuilder()
+                    .setModelId("m")
+                    .setFeatures(x)
+                    .setLabel((float) (y + rng.nextGaussian() * 0.1))
+                    .build());
         byte[] key = "m".getBytes(StandardCharsets.UTF_8);
         producer.send(new ProducerRecord<>("ws-all", key, value));
         producer.send(new ProducerRecord<>(i < SAMPLES / 2 ? "ws-first" : "ws-second", key, value));
@@ -69,12 +75,40 @@ class WarmStartTest {
   }
 
   private static void train(String samples, String snapshots, String... extra) {
-    List<String> args = new ArrayList<>(List.of(
-        "train", "--bootstrap-servers", kafka.bootstrapServers(), "--samples-topic", samples, "--snapshots-topic", snapshots,
-        "--dead-letters-topic", "ws-dead", "--features", "3", "--optimizer", "adam", "--lr", "0.05", "--batch-size", "32",
-        "--snapshot-every", "7", "--bounded", "--starting-offsets", "earliest", "--parallelism", "1", "--checkpoint-interval-ms", "0"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--samples-topic",
+                samples,
+                "--snapshots-topic",
+                snapshots,
+                "--dead-letters-topic",
+                "ws-dead",
+                "--features",
+                "3",
+                "--optimizer",
+                "adam",
+                "--lr",
+                "0.05",
+                "--batch-size",
+                "32",
+                "--snapshot-every",
+                "7",
+                "--bounded",
+                "--starting-offsets",
+                "earliest",
+                "--parallelism",
+                "1",
+                "--checkpoint-interval-ms",
+                "0"));
     args.addAll(List.of(extra));
-    assertEquals(0, new CommandLine(new StreamgradCli()).execute(args.toArray(String[]::new)), String.join(" ", args));
+    assertEquals(
+        0,
+        new CommandLine(new StreamgradCli()).execute(args.toArray(String[]::new)),
+        String.join(" ", args));
   }
 
   private static WeightSnapshot latest(String topic) {
@@ -101,16 +135,25 @@ class WarmStartTest {
     assertNotNull(half.getOptimizerState());
     assertEquals(50, half.getOptimizerState().getStep());
 
-    train("ws-second", "ws-out-second", "--snapshot-optimizer-state", "--initial-model", "topic:ws-out-first");
+    train(
+        "ws-second",
+        "ws-out-second",
+        "--snapshot-optimizer-state",
+        "--initial-model",
+        "topic:ws-out-first");
     WeightSnapshot resumed = latest("ws-out-second");
     assertEquals(100, resumed.getVersion(), "the version continues, it is not reset");
     assertEquals(SAMPLES, resumed.getSamplesSeen());
-    assertEquals(bits(straight.getWeights()), bits(resumed.getWeights()), "bit-identical to one run over all samples");
+    assertEquals(
+        bits(straight.getWeights()),
+        bits(resumed.getWeights()),
+        "bit-identical to one run over all samples");
     assertEquals(Float.floatToIntBits(straight.getBias()), Float.floatToIntBits(resumed.getBias()));
 
     // The same from an Avro container file of snapshots (e.g. what an archiving sink writes).
     Path file = dir.resolve("snapshots.avro");
-    try (DataFileWriter<WeightSnapshot> w = new DataFileWriter<>(new SpecificDatumWriter<>(WeightSnapshot.class))) {
+    try (DataFileWriter<WeightSnapshot> w =
+        new DataFileWriter<>(new SpecificDatumWriter<>(WeightSnapshot.class))) {
       w.create(WeightSnapshot.getClassSchema(), file.toFile());
       w.append(half);
     }
@@ -127,7 +170,9 @@ class WarmStartTest {
     WeightSnapshot resumed = latest("ws-out-second-plain");
     assertEquals(100, resumed.getVersion());
     train("ws-all", "ws-out-all-plain");
-    assertNotEquals(bits(latest("ws-out-all-plain").getWeights()), bits(resumed.getWeights()),
+    assertNotEquals(
+        bits(latest("ws-out-all-plain").getWeights()),
+        bits(resumed.getWeights()),
         "Adam's moments restart from zero: close, not identical");
   }
 
@@ -135,13 +180,31 @@ class WarmStartTest {
   void aSnapshotThatDoesNotFitTheModelIsRefusedAtStart() {
     train("ws-first", "ws-out-first-3");
     // Same snapshots, a model with 4 features: w has the wrong shape.
-    int exit = new CommandLine(new StreamgradCli()).execute(
-        "train", "--bootstrap-servers", kafka.bootstrapServers(), "--samples-topic", "ws-first", "--features", "4",
-        "--bounded", "--checkpoint-interval-ms", "0", "--initial-model", "topic:ws-out-first-3");
+    int exit =
+        new CommandLine(new StreamgradCli())
+            .execute(
+                "train",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--samples-topic",
+                "ws-first",
+                "--features",
+                "4",
+                "--bounded",
+                "--checkpoint-interval-ms",
+                "0",
+                "--initial-model",
+                "topic:ws-out-first-3");
     assertNotEquals(0, exit);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-        new TrainerOptionsAccess(4).build(InitialModels.fromTopic(settings(), "ws-out-first-3")));
-    assertEquals("snapshot of model m: parameter 'weight' has shape [3], the model's is [4]", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new TrainerOptionsAccess(4)
+                    .build(InitialModels.fromTopic(settings(), "ws-out-first-3")));
+    assertEquals(
+        "snapshot of model m: parameter 'weight' has shape [3], the model's is [4]",
+        e.getMessage());
   }
 
   private static TrainJob.Settings settings() {

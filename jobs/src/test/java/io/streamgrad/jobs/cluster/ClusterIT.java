@@ -3,10 +3,10 @@ package io.streamgrad.jobs.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.demo.SyntheticData;
 import io.streamgrad.jobs.WireFormat;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.demo.SyntheticData;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.nio.file.Files;
@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The job jar on a real Flink 2.2.1 session cluster: a JobManager and two TaskManagers, each its
- * own JVM, and a real Kafka broker; submitted through the REST API as users do. One TaskManager
- * is killed (SIGKILL) mid-stream; the job recovers from its checkpoint on the other one and every
+ * own JVM, and a real Kafka broker; submitted through the REST API as users do. One TaskManager is
+ * killed (SIGKILL) mid-stream; the job recovers from its checkpoint on the other one and every
  * model ends with exactly the samples it was sent, each version committed once.
  *
  * <p>Runs in {@code mvn verify} (failsafe, after the job jar is packaged); skip it with {@code
@@ -40,6 +40,7 @@ class ClusterIT {
   private static final int MODELS = 8; // spread over both partitions and both trainer subtasks
   private static final int BATCH = 32;
   private static final int RATE = 500; // samples/s
+
   /** Rounds (one batch per model each) the producer still sends once the recovery was seen. */
   private static final int ROUNDS_AFTER_RECOVERY = 5;
 
@@ -47,10 +48,13 @@ class ClusterIT {
   void trainsOnARealClusterAndRecoversFromAKilledTaskManager() throws Exception {
     AvroTrust.install();
     Path lib = Path.of(System.getProperty("streamgrad.flinkLib", "../flink-cluster/target/lib"));
-    Path jobJar = Path.of(System.getProperty("streamgrad.jobJar", "target/streamgrad-flink-job.jar"));
-    assertTrue(Files.isDirectory(lib), lib + " is missing: mvn package builds it (module flink-cluster)");
+    Path jobJar =
+        Path.of(System.getProperty("streamgrad.jobJar", "target/streamgrad-flink-job.jar"));
+    assertTrue(
+        Files.isDirectory(lib), lib + " is missing: mvn package builds it (module flink-cluster)");
     assertTrue(Files.isRegularFile(jobJar), jobJar + " is missing: mvn package builds it");
-    Path dir = Files.createDirectories(Path.of("target", "cluster-it-" + System.currentTimeMillis()));
+    Path dir =
+        Files.createDirectories(Path.of("target", "cluster-it-" + System.currentTimeMillis()));
 
     try (EmbeddedKafka kafka = new EmbeddedKafka();
         LocalFlinkCluster cluster =
@@ -64,10 +68,29 @@ class ClusterIT {
       EmbeddedKafka.createTopics(bs, 2, "samples", "snapshots", "dead-letters");
       FlinkRest rest = cluster.rest();
       String jar = rest.uploadJar(jobJar);
-      String job = rest.runJar(jar, List.of(
-          "--bootstrap-servers", bs, "--features", String.valueOf(FEATURES), "--batch-size", String.valueOf(BATCH),
-          "--snapshot-every", "1", "--lr", "0.02", "--delivery", "exactly-once", "--checkpoint-interval-ms", "1000",
-          "--starting-offsets", "earliest", "--transactional-id-prefix", "cluster-it"), 2);
+      String job =
+          rest.runJar(
+              jar,
+              List.of(
+                  "--bootstrap-servers",
+                  bs,
+                  "--features",
+                  String.valueOf(FEATURES),
+                  "--batch-size",
+                  String.valueOf(BATCH),
+                  "--snapshot-every",
+                  "1",
+                  "--lr",
+                  "0.02",
+                  "--delivery",
+                  "exactly-once",
+                  "--checkpoint-interval-ms",
+                  "1000",
+                  "--starting-offsets",
+                  "earliest",
+                  "--transactional-id-prefix",
+                  "cluster-it"),
+              2);
 
       SyntheticData data = new SyntheticData(FEATURES, MODELS, 0.1f, 3);
       // The producer sends whole rounds (a batch per model) until the recovery has been seen and
@@ -78,7 +101,9 @@ class ClusterIT {
       try {
         SnapshotReader snapshots = new SnapshotReader(bs);
         // Mid-stream: some updates are committed, more samples keep coming.
-        snapshots.await(m -> m.values().stream().anyMatch(s -> s.getSamplesSeen() >= 10L * BATCH), Duration.ofMinutes(2));
+        snapshots.await(
+            m -> m.values().stream().anyMatch(s -> s.getSamplesSeen() >= 10L * BATCH),
+            Duration.ofMinutes(2));
         String trainer = rest.vertexId(job, "OnlineTrainer");
         List<String> hosts = rest.vertexTaskManagers(job, trainer);
         int victim = Integer.parseInt(hosts.get(0).substring("tm-".length()));
@@ -86,14 +111,21 @@ class ClusterIT {
         cluster.killTaskManager(victim);
         long killedAt = System.currentTimeMillis();
         awaitRestart(rest, job, Duration.ofMinutes(2));
-        System.out.printf("ClusterIT: killed tm-%d after %d rounds; the job was running again %d ms later%n",
+        System.out.printf(
+            "ClusterIT: killed tm-%d after %d rounds; the job was running again %d ms later%n",
             victim, roundsAtKill, System.currentTimeMillis() - killedAt);
         producer.recovered();
         producer.finish();
         int perModel = producer.rounds() * BATCH;
-        assertTrue(producer.rounds() >= roundsAtKill + ROUNDS_AFTER_RECOVERY, "samples kept arriving after the recovery");
-        Map<String, List<WeightSnapshot>> all = snapshots.await(m -> m.size() == MODELS && m.values().stream().allMatch(s -> s.getSamplesSeen() >= perModel),
-            Duration.ofMinutes(3));
+        assertTrue(
+            producer.rounds() >= roundsAtKill + ROUNDS_AFTER_RECOVERY,
+            "samples kept arriving after the recovery");
+        Map<String, List<WeightSnapshot>> all =
+            snapshots.await(
+                m ->
+                    m.size() == MODELS
+                        && m.values().stream().allMatch(s -> s.getSamplesSeen() >= perModel),
+                Duration.ofMinutes(3));
         assertEquals("RUNNING", rest.jobState(job));
         checkModels(all, data, perModel);
         checkMetrics(rest, job, trainer, all.keySet().iterator().next(), perModel);
@@ -104,26 +136,35 @@ class ClusterIT {
     }
   }
 
-  private static void checkModels(Map<String, List<WeightSnapshot>> all, SyntheticData data, int perModel) {
+  private static void checkModels(
+      Map<String, List<WeightSnapshot>> all, SyntheticData data, int perModel) {
     List<Long> expected = new ArrayList<>();
     for (long v = 1; v <= perModel / BATCH; v++) {
       expected.add(v);
     }
     for (Map.Entry<String, List<WeightSnapshot>> e : all.entrySet()) {
       List<Long> versions = e.getValue().stream().map(WeightSnapshot::getVersion).toList();
-      assertEquals(expected, versions, e.getKey() + ": each version committed exactly once, in order");
+      assertEquals(
+          expected, versions, e.getKey() + ": each version committed exactly once, in order");
       WeightSnapshot last = e.getValue().get(e.getValue().size() - 1);
-      assertEquals(perModel, last.getSamplesSeen(), e.getKey() + ": samplesSeen is exact after the recovery");
+      assertEquals(
+          perModel,
+          last.getSamplesSeen(),
+          e.getKey() + ": samplesSeen is exact after the recovery");
       float[] truth = data.trueWeights().get(e.getKey());
       for (int j = 0; j < FEATURES; j++) {
-        assertEquals(truth[j], last.getWeights().get(j), 0.1, e.getKey() + " converges, weight " + j);
+        assertEquals(
+            truth[j], last.getWeights().get(j), 0.1, e.getKey() + " converges, weight " + j);
       }
     }
   }
 
   /** The operator's metrics, through the REST API as a dashboard would read them. */
-  private static void checkMetrics(FlinkRest rest, String job, String trainer, String model, int perModel) throws Exception {
-    Map<String, String> seen = awaitMetric(rest, job, trainer, ".model." + model + ".samplesSeen", String.valueOf(perModel));
+  private static void checkMetrics(
+      FlinkRest rest, String job, String trainer, String model, int perModel) throws Exception {
+    Map<String, String> seen =
+        awaitMetric(
+            rest, job, trainer, ".model." + model + ".samplesSeen", String.valueOf(perModel));
     assertEquals(1, seen.size(), "one subtask owns the model: " + seen);
     Map<String, String> version = rest.vertexMetrics(job, trainer, ".model." + model + ".version");
     assertEquals(List.of(String.valueOf(perModel / BATCH)), new ArrayList<>(version.values()));
@@ -135,16 +176,19 @@ class ClusterIT {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       String restarts = rest.jobMetric(job, "numRestarts");
-      if (restarts != null && Long.parseLong(restarts) >= 1 && "RUNNING".equals(rest.jobState(job))) {
+      if (restarts != null
+          && Long.parseLong(restarts) >= 1
+          && "RUNNING".equals(rest.jobState(job))) {
         return;
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("the job did not restart within " + timeout + " after its TaskManager was killed");
+    throw new AssertionError(
+        "the job did not restart within " + timeout + " after its TaskManager was killed");
   }
 
-  private static Map<String, String> awaitMetric(FlinkRest rest, String job, String vertex, String suffix, String value)
-      throws Exception {
+  private static Map<String, String> awaitMetric(
+      FlinkRest rest, String job, String vertex, String suffix, String value) throws Exception {
     long deadline = System.currentTimeMillis() + 60_000;
     Map<String, String> last = Map.of();
     while (System.currentTimeMillis() < deadline) {
@@ -165,7 +209,8 @@ class ClusterIT {
   private static final class RoundProducer extends Thread {
     private final String bootstrapServers;
     private final SyntheticData data;
-    private final java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger rounds =
+        new java.util.concurrent.atomic.AtomicInteger();
     private volatile int stopAfter = Integer.MAX_VALUE;
     private volatile boolean stopNow;
     private volatile Exception failure;
@@ -228,17 +273,25 @@ class ClusterIT {
     SnapshotReader(String bootstrapServers) {
       consumer = KafkaClients.consumer(bootstrapServers, true);
       List<TopicPartition> parts =
-          consumer.partitionsFor("snapshots").stream().map(i -> new TopicPartition("snapshots", i.partition())).toList();
+          consumer.partitionsFor("snapshots").stream()
+              .map(i -> new TopicPartition("snapshots", i.partition()))
+              .toList();
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
     }
 
-    Map<String, List<WeightSnapshot>> await(java.util.function.Predicate<Map<String, WeightSnapshot>> done, Duration timeout) {
+    Map<String, List<WeightSnapshot>> await(
+        java.util.function.Predicate<Map<String, WeightSnapshot>> done, Duration timeout) {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (!done.test(latest)) {
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("snapshots did not get there within " + timeout + "; latest samplesSeen: "
-              + latest.values().stream().map(s -> s.getModelId() + "=" + s.getSamplesSeen()).toList());
+          throw new AssertionError(
+              "snapshots did not get there within "
+                  + timeout
+                  + "; latest samplesSeen: "
+                  + latest.values().stream()
+                      .map(s -> s.getModelId() + "=" + s.getSamplesSeen())
+                      .toList());
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           WeightSnapshot s = WireFormat.snapshot(r.value());
