@@ -2,6 +2,7 @@ package io.streamgrad.autograd;
 
 import io.streamgrad.autograd.kernels.BinaryOp;
 import io.streamgrad.autograd.kernels.Kernels;
+import java.util.Arrays;
 
 /**
  * Moves data between broadcast shapes: binary ops, expanding a tensor to a larger shape, and the
@@ -55,7 +56,7 @@ final class Broadcast {
           } else if (bs == 1) {
             k.binaryScalarLeft(op, a[ao], b, bo, out, o, len);
           } else {
-            java.util.Arrays.fill(out, o, o + len, op.apply(a[ao], b[bo]));
+            Arrays.fill(out, o, o + len, op.apply(a[ao], b[bo]));
           }
         });
   }
@@ -68,7 +69,7 @@ final class Broadcast {
       return out;
     }
     if (src.length == 1) {
-      java.util.Arrays.fill(out, src[0]);
+      Arrays.fill(out, src[0]);
       return out;
     }
     walk(
@@ -79,7 +80,7 @@ final class Broadcast {
           if (as == 1) {
             System.arraycopy(src, ao, out, o, len);
           } else {
-            java.util.Arrays.fill(out, o, o + len, src[ao]);
+            Arrays.fill(out, o, o + len, src[ao]);
           }
         });
     return out;

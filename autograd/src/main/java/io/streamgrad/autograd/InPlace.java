@@ -3,6 +3,7 @@ package io.streamgrad.autograd;
 import static io.streamgrad.autograd.Tensor.K;
 
 import io.streamgrad.autograd.kernels.BinaryOp;
+import io.streamgrad.autograd.kernels.UnaryOp;
 import java.util.Arrays;
 
 /**
@@ -117,8 +118,7 @@ final class InPlace {
       return copy(self, self.sqrt());
     }
     self.checkInPlace();
-    K.unary(
-        io.streamgrad.autograd.kernels.UnaryOp.SQRT, self.data, 0, self.data, 0, self.data.length);
+    K.unary(UnaryOp.SQRT, self.data, 0, self.data, 0, self.data.length);
     self.bumpVersion();
     return self;
   }

@@ -5,6 +5,7 @@ import io.streamgrad.autograd.kernels.KernelProvider;
 import io.streamgrad.autograd.kernels.Kernels;
 import io.streamgrad.autograd.kernels.UnaryOp;
 import java.lang.System.Logger.Level;
+import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
@@ -133,7 +134,7 @@ public final class Tensor {
 
   public static Tensor full(float value, int... shape) {
     Tensor t = zeros(shape);
-    java.util.Arrays.fill(t.data, value);
+    Arrays.fill(t.data, value);
     return t;
   }
 

@@ -5,6 +5,7 @@ import io.streamgrad.flink.operator.Snapshots;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.flink.train.TrainerConfig;
+import io.streamgrad.flink.train.TrainerState;
 import io.streamgrad.nn.Loss;
 import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.Models;
@@ -15,7 +16,10 @@ import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -103,8 +107,7 @@ public final class OnlineTrainer implements Serializable {
     return TypeInformation.of(DenseSample.class);
   }
 
-  private static final class ToDense
-      implements org.apache.flink.api.common.functions.MapFunction<Sample, DenseSample> {
+  private static final class ToDense implements MapFunction<Sample, DenseSample> {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -133,7 +136,7 @@ public final class OnlineTrainer implements Serializable {
     private long seed = 42L;
     private double gradClipNorm;
     private boolean snapshotOptimizerState;
-    private java.util.Map<String, WeightSnapshot> initialModels = java.util.Map.of();
+    private Map<String, WeightSnapshot> initialModels = Map.of();
 
     private Builder() {}
 
@@ -209,7 +212,7 @@ public final class OnlineTrainer implements Serializable {
      * or savepoint) starts from its snapshot here — its parameters, version, samplesSeen and, when
      * the snapshot carries it, its optimizer state.
      */
-    public Builder initialModels(java.util.Map<String, WeightSnapshot> snapshots) {
+    public Builder initialModels(Map<String, WeightSnapshot> snapshots) {
       this.initialModels = Objects.requireNonNull(snapshots, "initialModels");
       return this;
     }
@@ -232,16 +235,15 @@ public final class OnlineTrainer implements Serializable {
                   seed,
                   (float) gradClipNorm,
                   snapshotOptimizerState,
-                  java.util.Map.of())
+                  Map.of())
               .validate();
       if (initialModels.isEmpty()) {
         return new OnlineTrainer(cfg);
       }
       // Checked here, against this model and optimizer: a snapshot that does not fit fails the
       // build.
-      java.util.Map<String, io.streamgrad.flink.train.TrainerState> initial =
-          new java.util.HashMap<>();
-      for (java.util.Map.Entry<String, WeightSnapshot> e : initialModels.entrySet()) {
+      Map<String, TrainerState> initial = new HashMap<>();
+      for (Map.Entry<String, WeightSnapshot> e : initialModels.entrySet()) {
         initial.put(e.getKey(), Snapshots.toState(cfg, e.getValue()));
       }
       return new OnlineTrainer(cfg.withInitialModels(initial));

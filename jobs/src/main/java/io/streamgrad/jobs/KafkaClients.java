@@ -1,5 +1,6 @@
 package io.streamgrad.jobs;
 
+import io.streamgrad.schemas.Sample;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -63,8 +64,7 @@ public final class KafkaClients {
    * A sample's record: keyed by its model id, so each model's samples stay in one partition, in
    * order.
    */
-  public static ProducerRecord<byte[], byte[]> record(
-      String topic, io.streamgrad.schemas.Sample sample) {
+  public static ProducerRecord<byte[], byte[]> record(String topic, Sample sample) {
     return new ProducerRecord<>(
         topic, sample.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(sample));
   }

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs;
 
+import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
@@ -163,6 +164,6 @@ public final class SampleDecoder
   @Override
   public TypeInformation<Either<DenseSample, DeadLetter>> getProducedType() {
     return new EitherTypeInfo<>(
-        io.streamgrad.flink.OnlineTrainer.denseSampleType(), new AvroTypeInfo<>(DeadLetter.class));
+        OnlineTrainer.denseSampleType(), new AvroTypeInfo<>(DeadLetter.class));
   }
 }

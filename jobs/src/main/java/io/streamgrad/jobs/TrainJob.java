@@ -11,12 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -24,6 +27,7 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The training job graph: Kafka samples (single-object Avro) → decode and validate → {@link
@@ -34,9 +38,7 @@ public final class TrainJob {
 
   /** Records the decoder or validator refused. */
   static final OutputTag<DeadLetter> UNDECODABLE =
-      new OutputTag<>(
-          "streamgrad-undecodable",
-          new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(DeadLetter.class));
+      new OutputTag<>("streamgrad-undecodable", new AvroTypeInfo<>(DeadLetter.class));
 
   /** A broker's default {@code transaction.max.timeout.ms}. */
   static final long BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS = 900_000;
@@ -170,8 +172,8 @@ public final class TrainJob {
     return snapshots;
   }
 
-  static org.apache.flink.connector.kafka.source.KafkaSourceBuilder<Either<DenseSample, DeadLetter>>
-      sourceBuilder(Settings kafka, int features) {
+  static KafkaSourceBuilder<Either<DenseSample, DeadLetter>> sourceBuilder(
+      Settings kafka, int features) {
     var b =
         KafkaSource.<Either<DenseSample, DeadLetter>>builder()
             .setBootstrapServers(kafka.bootstrapServers)
@@ -196,8 +198,7 @@ public final class TrainJob {
       case "latest":
         return OffsetsInitializer.latest();
       case "committed":
-        return OffsetsInitializer.committedOffsets(
-            org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST);
+        return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
       default:
         try {
           return OffsetsInitializer.timestamp(Long.parseLong(spec));
@@ -299,7 +300,7 @@ public final class TrainJob {
     private transient DeadLetterMetrics deadLetters;
 
     @Override
-    public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
+    public void open(OpenContext openContext) {
       deadLetters = new DeadLetterMetrics(getRuntimeContext().getMetricGroup());
     }
 

@@ -1,5 +1,6 @@
 package io.streamgrad.schemas;
 
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -49,7 +50,7 @@ public class DenseSample {
         .setFeatures(FloatLists.boxed(features))
         .setLabel(label)
         .setWeight(weight)
-        .setEventTime(eventTime == null ? null : java.time.Instant.ofEpochMilli(eventTime))
+        .setEventTime(eventTime == null ? null : Instant.ofEpochMilli(eventTime))
         .build();
   }
 

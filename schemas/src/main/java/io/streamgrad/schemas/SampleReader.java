@@ -2,6 +2,7 @@ package io.streamgrad.schemas;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.AvroRuntimeException;
@@ -119,7 +120,7 @@ public final class SampleReader {
         throw new EOFException(
             "features: array of " + (size + block) + " floats in " + payloadLength + " bytes");
       }
-      out = size == 0 ? new float[(int) block] : java.util.Arrays.copyOf(out, size + (int) block);
+      out = size == 0 ? new float[(int) block] : Arrays.copyOf(out, size + (int) block);
       for (int i = 0; i < block; i++) {
         out[size++] = d.readFloat();
       }

@@ -1,5 +1,6 @@
 package io.streamgrad.autograd.kernels;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -545,7 +546,7 @@ final class PanamaKernels implements Kernels {
       return;
     }
     if (!accumulate) {
-      java.util.Arrays.fill(out, 0, cols, 0f);
+      Arrays.fill(out, 0, cols, 0f);
     }
     int bound = S.loopBound(cols);
     // Leftover rows first, then blocks of four from the last row back to the first: the transposed
@@ -600,7 +601,7 @@ final class PanamaKernels implements Kernels {
       float[] c,
       boolean accumulate) {
     if (!accumulate) {
-      java.util.Arrays.fill(c, 0, m * n, 0f);
+      Arrays.fill(c, 0, m * n, 0f);
     }
     if (transB) {
       // Rows of A (or columns, with transA) against rows of B: dot products.

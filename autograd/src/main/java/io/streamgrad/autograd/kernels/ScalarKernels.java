@@ -1,5 +1,7 @@
 package io.streamgrad.autograd.kernels;
 
+import java.util.Arrays;
+
 /**
  * Plain Java loops: the reference implementation and the fallback when the Vector API is not
  * available. Loops stay simple so the JIT can auto-vectorize the non-reducing ones.
@@ -190,7 +192,7 @@ public final class ScalarKernels implements Kernels {
   public void gemvTransposed(
       float[] x, int rows, int cols, float[] g, float[] out, boolean accumulate) {
     if (!accumulate) {
-      java.util.Arrays.fill(out, 0, cols, 0f);
+      Arrays.fill(out, 0, cols, 0f);
     }
     for (int r = 0; r < rows; r++) {
       axpy(g[r], x, r * cols, out, 0, cols);
@@ -209,7 +211,7 @@ public final class ScalarKernels implements Kernels {
       float[] c,
       boolean accumulate) {
     if (!accumulate) {
-      java.util.Arrays.fill(c, 0, m * n, 0f);
+      Arrays.fill(c, 0, m * n, 0f);
     }
     if (!transB) {
       // C[i,:] += A(i,p) * B[p,:]: rows of B and C are contiguous.

@@ -7,8 +7,10 @@ import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,6 +22,7 @@ import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -32,6 +35,8 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The keyed training operator: per model id, buffers samples into a mini-batch and runs one
@@ -55,8 +60,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   /** Dead-letter reason of the samples of a step the divergence guard refused. */
   public static final String NON_FINITE_UPDATE = "non-finite update";
 
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(OnlineTrainerOperator.class);
+  private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainerOperator.class);
 
   /** Name of the keyed state holding each model's {@link TrainerState}. */
   public static final String STATE_NAME = "streamgrad-trainer";
@@ -68,7 +72,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   private transient InternalTimerService<VoidNamespace> timers;
   private transient Map<String, ModelTrainer> live;
   private transient Set<String> dirty;
-  private transient org.apache.flink.metrics.Counter divergenceRejections;
+  private transient Counter divergenceRejections;
   private transient DeadLetterMetrics deadLetters;
   private transient Map<String, ModelMetrics> modelMetrics;
 
@@ -237,7 +241,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
       Sample s =
           Sample.newBuilder()
               .setModelId(key)
-              .setFeatures(io.streamgrad.schemas.FloatLists.boxed(x))
+              .setFeatures(FloatLists.boxed(x))
               .setLabel(labelAndWeight[0])
               .setWeight(labelAndWeight[1])
               .build();
@@ -267,7 +271,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     if (model != null) {
       model.deadLetters.count(reason);
     }
-    java.nio.ByteBuffer encoded = sample.toByteBuffer();
+    ByteBuffer encoded = sample.toByteBuffer();
     byte[] payload = new byte[encoded.remaining()];
     encoded.get(payload);
     DeadLetter dl =

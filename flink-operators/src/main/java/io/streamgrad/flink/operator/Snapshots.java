@@ -13,6 +13,7 @@ import io.streamgrad.schemas.OptimizerSnapshot;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -129,7 +130,7 @@ public final class Snapshots {
           "snapshot of model " + modelId + " has no " + what + " '" + name + "'");
     }
     int[] got = t.getShape().stream().mapToInt(Integer::intValue).toArray();
-    if (!java.util.Arrays.equals(got, shape)) {
+    if (!Arrays.equals(got, shape)) {
       throw new IllegalArgumentException(
           "snapshot of model "
               + modelId
@@ -138,9 +139,9 @@ public final class Snapshots {
               + " '"
               + name
               + "' has shape "
-              + java.util.Arrays.toString(got)
+              + Arrays.toString(got)
               + ", the model's is "
-              + java.util.Arrays.toString(shape));
+              + Arrays.toString(shape));
     }
     return FloatLists.unboxed(t.getValues());
   }

@@ -5,6 +5,7 @@ import io.streamgrad.autograd.Tensor;
 import io.streamgrad.autograd.optim.Optimizer;
 import io.streamgrad.autograd.optim.OptimizerState;
 import io.streamgrad.nn.Model;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -112,9 +113,9 @@ public final class ModelTrainer {
     Tensor y = yFull;
     Tensor w = wFull;
     if (n < batchSize) { // partial batch: rare, so a copy is fine
-      x = Tensor.wrap(java.util.Arrays.copyOf(xBuf, n * features), n, features);
-      y = Tensor.wrap(java.util.Arrays.copyOf(yBuf, n), n);
-      w = Tensor.wrap(java.util.Arrays.copyOf(wBuf, n), n);
+      x = Tensor.wrap(Arrays.copyOf(xBuf, n * features), n, features);
+      y = Tensor.wrap(Arrays.copyOf(yBuf, n), n);
+      w = Tensor.wrap(Arrays.copyOf(wBuf, n), n);
     }
     Tensor loss = config.loss.compute(model.forward(x), y, w);
     float batchLoss = loss.item();
@@ -198,9 +199,7 @@ public final class ModelTrainer {
     try (Grad.Scope noGrad = Grad.disabled()) {
       int off = 0;
       for (Tensor p : params) {
-        p.copyFrom(
-            Tensor.wrap(
-                java.util.Arrays.copyOfRange(paramBackup, off, off + p.numel()), p.shape()));
+        p.copyFrom(Tensor.wrap(Arrays.copyOfRange(paramBackup, off, off + p.numel()), p.shape()));
         off += p.numel();
       }
     }
@@ -292,9 +291,9 @@ public final class ModelTrainer {
     s.optimizerStep = os.step();
     s.optimizerSlots = concat(os.slots());
     s.batchCount = count;
-    s.batchFeatures = java.util.Arrays.copyOf(xBuf, count * features);
-    s.batchLabels = java.util.Arrays.copyOf(yBuf, count);
-    s.batchWeights = java.util.Arrays.copyOf(wBuf, count);
+    s.batchFeatures = Arrays.copyOf(xBuf, count * features);
+    s.batchLabels = Arrays.copyOf(yBuf, count);
+    s.batchWeights = Arrays.copyOf(wBuf, count);
     s.batchDeadline = batchDeadline;
     return s;
   }
@@ -320,7 +319,7 @@ public final class ModelTrainer {
     try (Grad.Scope noGrad = Grad.disabled()) {
       int off = 0;
       for (Tensor p : params) {
-        float[] v = java.util.Arrays.copyOfRange(s.parameters, off, off + p.numel());
+        float[] v = Arrays.copyOfRange(s.parameters, off, off + p.numel());
         p.copyFrom(Tensor.wrap(v, p.shape()));
         off += p.numel();
       }
@@ -369,7 +368,7 @@ public final class ModelTrainer {
     float[][] out = new float[like.length][];
     int off = 0;
     for (int i = 0; i < like.length; i++) {
-      out[i] = java.util.Arrays.copyOfRange(flat, off, off + like[i].length);
+      out[i] = Arrays.copyOfRange(flat, off, off + like[i].length);
       off += like[i].length;
     }
     if (off != flat.length) {

@@ -7,6 +7,7 @@ import io.streamgrad.autograd.optim.Optimizer;
 import io.streamgrad.autograd.optim.Sgd;
 import java.io.Serializable;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A serializable description of an optimizer and its hyper-parameters; {@link #create} builds the
@@ -82,7 +83,7 @@ public final class OptimizerSpec implements Serializable {
 
   /** The optimizer's name as snapshots report it: {@code sgd}, {@code adam}, {@code adagrad}. */
   public String name() {
-    return kind.name().toLowerCase(java.util.Locale.ROOT);
+    return kind.name().toLowerCase(Locale.ROOT);
   }
 
   /** Builds the optimizer; fails fast on invalid hyper-parameters (the engine's checks). */

@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /** The validated, immutable configuration of an online trainer. */
 public final class TrainerConfig implements Serializable {
@@ -82,7 +83,7 @@ public final class TrainerConfig implements Serializable {
       throw new IllegalArgumentException(
           "maxBatchDelay must not be negative, got " + maxBatchDelayMillis + " ms");
     }
-    optimizer.create(model.create(features, new java.util.SplittableRandom(seed)).parameters());
+    optimizer.create(model.create(features, new SplittableRandom(seed)).parameters());
     return this;
   }
 

@@ -1,5 +1,7 @@
 package io.streamgrad.flink.train;
 
+import java.io.Serializable;
+
 /**
  * Everything that defines one model's future, as a Flink POJO of primitives and primitive arrays
  * (Flink's own serializers, no Kryo; fields can be added later with POJO schema evolution).
@@ -9,7 +11,7 @@ package io.streamgrad.flink.train;
  * <p>Arrays are copies owned by this record: a checkpoint may serialize it asynchronously while
  * training goes on.
  */
-public class TrainerState implements java.io.Serializable {
+public class TrainerState implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Updates applied so far. */

@@ -1,6 +1,7 @@
 package io.streamgrad.jobs.bench;
 
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ public final class PassthroughOperator extends AbstractStreamOperator<WeightSnap
     DenseSample s = element.getValue();
     long[] c = counts.computeIfAbsent(s.modelId, k -> new long[3]);
     if (++c[0] == batchSize) {
-      emit(s.modelId, io.streamgrad.schemas.FloatLists.boxed(s.features), c);
+      emit(s.modelId, FloatLists.boxed(s.features), c);
     }
   }
 

@@ -1,6 +1,8 @@
 package io.streamgrad.jobs.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
@@ -9,12 +11,14 @@ import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.Arrays;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -80,13 +84,12 @@ public final class PipelineBench {
   public void warmUpEngine(Config config, long millis) {
     OnlineTrainer trainer =
         OnlineTrainer.builder().features(config.features()).batchSize(batchSize).build();
-    io.streamgrad.flink.train.ModelTrainer t =
-        new io.streamgrad.flink.train.ModelTrainer(trainer.config(), "warm-up");
+    ModelTrainer t = new ModelTrainer(trainer.config(), "warm-up");
     SyntheticData data = new SyntheticData(config.features(), 1, 0.1f, 1);
     float[][] xs = new float[batchSize][];
     float[] ys = new float[batchSize];
     for (int i = 0; i < batchSize; i++) {
-      xs[i] = io.streamgrad.schemas.DenseSample.of(data.next()).features;
+      xs[i] = DenseSample.of(data.next()).features;
       ys[i] = i;
     }
     long end = System.nanoTime() + millis * 1_000_000;
@@ -211,7 +214,7 @@ public final class PipelineBench {
     OnlineTrainer trainer =
         OnlineTrainer.builder().features(features).batchSize(batchSize).snapshotEvery(1).build();
     TrainJob.build(env, kafka, trainer);
-    org.apache.flink.core.execution.JobClient job = env.executeAsync("streamgrad-bench-latency");
+    JobClient job = env.executeAsync("streamgrad-bench-latency");
     try (SnapshotClock clock = new SnapshotClock(bootstrapServers, kafka.snapshotsTopic);
         KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(producerProperties("1"))) {
       SyntheticData data = new SyntheticData(features, 1, 0.1f, 7);
@@ -241,7 +244,7 @@ public final class PipelineBench {
       for (int i = 0; i < covered; i++) {
         latencies[i] = clock.arrivalCovering(warmup + i + 1) - sent[i];
       }
-      java.util.Arrays.sort(latencies);
+      Arrays.sort(latencies);
       return new Latency(
           rate,
           covered,
@@ -270,7 +273,7 @@ public final class PipelineBench {
   }
 
   static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
   }
 

@@ -3,6 +3,7 @@ package io.streamgrad.jobs.bench;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.WireFormat;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,8 +43,8 @@ final class SnapshotClock implements AutoCloseable {
         long samplesSeen = WireFormat.snapshot(r.value()).getSamplesSeen();
         synchronized (this) {
           if (count == seen.length) {
-            seen = java.util.Arrays.copyOf(seen, count * 2);
-            arrival = java.util.Arrays.copyOf(arrival, count * 2);
+            seen = Arrays.copyOf(seen, count * 2);
+            arrival = Arrays.copyOf(arrival, count * 2);
           }
           seen[count] = samplesSeen;
           arrival[count] = now;

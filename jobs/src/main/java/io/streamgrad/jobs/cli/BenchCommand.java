@@ -8,6 +8,7 @@ import io.streamgrad.jobs.demo.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -124,7 +125,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (bootstrapServers != null) {
       KafkaOptions k = new KafkaOptions();
       k.bootstrapServers = bootstrapServers;
-      k.kafkaTimeout = java.time.Duration.ofSeconds(10);
+      k.kafkaTimeout = Duration.ofSeconds(10);
       k.preflight().close(); // reachable, or the cause within 10 s
     }
     EmbeddedKafka broker = null;

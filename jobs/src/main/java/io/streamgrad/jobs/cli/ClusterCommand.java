@@ -2,13 +2,18 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.cluster.FlinkRest;
 import io.streamgrad.jobs.cluster.LocalFlinkCluster;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -71,7 +76,7 @@ public final class ClusterCommand implements Runnable {
     int restPort;
 
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any Flink option; repeatable.")
-    java.util.Map<String, String> config = new java.util.LinkedHashMap<>();
+    Map<String, String> config = new LinkedHashMap<>();
 
     @Override
     public Integer call() throws Exception {
@@ -165,8 +170,8 @@ public final class ClusterCommand implements Runnable {
       processes.forEach(ProcessHandle::destroy);
       for (ProcessHandle p : processes) {
         try {
-          p.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+          p.onExit().get(20, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
           p.destroyForcibly();
         }
       }
@@ -176,7 +181,7 @@ public final class ClusterCommand implements Runnable {
     }
   }
 
-  static String restUrl(Path dir) throws java.io.IOException {
+  static String restUrl(Path dir) throws IOException {
     for (String line : Files.readAllLines(dir.resolve("pids"))) {
       if (line.startsWith("rest ")) {
         return line.substring("rest ".length());

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import picocli.CommandLine.Option;
 
 /** Kafka options shared by every command. Client property values are never printed. */
@@ -114,10 +115,10 @@ public final class KafkaOptions {
     s.deadLettersTopic = deadLettersTopic;
     switch (delivery) {
       case "at-least-once":
-        s.delivery = org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE;
+        s.delivery = DeliveryGuarantee.AT_LEAST_ONCE;
         break;
       case "exactly-once":
-        s.delivery = org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE;
+        s.delivery = DeliveryGuarantee.EXACTLY_ONCE;
         break;
       default:
         throw new IllegalArgumentException(

@@ -8,11 +8,13 @@ import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.WeightSnapshot;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -225,8 +227,8 @@ public final class LocalCommand implements Callable<Integer> {
 
   private static void deleteRecursively(Path dir) {
     try (var walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (java.io.IOException e) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
       System.err.println("could not delete " + dir + ": " + e.getMessage());
     }
   }

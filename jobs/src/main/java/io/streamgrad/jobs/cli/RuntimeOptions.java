@@ -1,6 +1,7 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.RuntimeSettings;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /**
@@ -69,7 +70,7 @@ final class RuntimeOptions {
     r.stateBackend =
         stateBackend == null
             ? null
-            : RuntimeSettings.StateBackend.valueOf(stateBackend.toUpperCase(java.util.Locale.ROOT));
+            : RuntimeSettings.StateBackend.valueOf(stateBackend.toUpperCase(Locale.ROOT));
     r.rocksDbDir = rocksDbDir;
     r.maxRestarts = maxRestarts;
     return r;

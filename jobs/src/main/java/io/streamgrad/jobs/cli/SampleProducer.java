@@ -14,9 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -141,7 +145,7 @@ final class SampleProducer {
       SendErrors errors) {
     try {
       producer.send(record, errors);
-    } catch (org.apache.kafka.common.KafkaException e) {
+    } catch (KafkaException e) {
       throw new IllegalStateException(
           errors.written.get()
               + " records were written to '"
@@ -156,16 +160,13 @@ final class SampleProducer {
    * Counts what Kafka accepted and refused, so that produce stops and fails instead of losing
    * records quietly.
    */
-  static final class SendErrors implements org.apache.kafka.clients.producer.Callback {
-    private final java.util.concurrent.atomic.AtomicLong written =
-        new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong failed =
-        new java.util.concurrent.atomic.AtomicLong();
+  static final class SendErrors implements Callback {
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
     private volatile Exception first;
 
     @Override
-    public void onCompletion(
-        org.apache.kafka.clients.producer.RecordMetadata metadata, Exception e) {
+    public void onCompletion(RecordMetadata metadata, Exception e) {
       if (e == null) {
         written.incrementAndGet();
       } else if (failed.getAndIncrement() == 0) {

@@ -1,7 +1,10 @@
 package io.streamgrad.jobs.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamgrad.schemas.WeightSnapshot;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -53,8 +56,8 @@ final class SnapshotTable {
         dist);
   }
 
-  static Map<String, float[]> readWeights(java.nio.file.Path file) throws java.io.IOException {
-    var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+  static Map<String, float[]> readWeights(Path file) throws IOException {
+    var tree = new ObjectMapper().readTree(file.toFile());
     Map<String, float[]> out = new TreeMap<>();
     tree.fields()
         .forEachRemaining(

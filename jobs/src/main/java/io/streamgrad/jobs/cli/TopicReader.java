@@ -3,6 +3,7 @@ package io.streamgrad.jobs.cli;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.KafkaPreflight;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -50,7 +51,7 @@ final class TopicReader {
       if (fromTimestamp <= 0) {
         consumer.seekToBeginning(partitions);
       } else {
-        Map<TopicPartition, Long> at = new java.util.HashMap<>();
+        Map<TopicPartition, Long> at = new HashMap<>();
         partitions.forEach(tp -> at.put(tp, fromTimestamp));
         consumer
             .offsetsForTimes(at, kafka.kafkaTimeout)

@@ -4,6 +4,7 @@ import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.jobs.InitialModels;
 import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.util.List;
 import java.util.Map;
@@ -134,7 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
    * itself (REST {@code /jars/:id/run}, application mode) would exit with it. A failure is thrown.
    */
   public static void main(String[] args) {
-    io.streamgrad.schemas.AvroTrust.install();
+    AvroTrust.install();
     int code = StreamgradCli.commandLine(new TrainCommand()).execute(args);
     if (code != 0) {
       throw new IllegalStateException(

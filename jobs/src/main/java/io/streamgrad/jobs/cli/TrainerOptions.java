@@ -7,8 +7,10 @@ import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Loss;
 import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.Models;
+import io.streamgrad.schemas.WeightSnapshot;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The trainer's options, shared by {@code train} and {@code local}. */
@@ -118,10 +120,10 @@ public final class TrainerOptions {
   }
 
   OnlineTrainer build() {
-    return build(java.util.Map.of());
+    return build(Map.of());
   }
 
-  OnlineTrainer build(java.util.Map<String, io.streamgrad.schemas.WeightSnapshot> initialModels) {
+  OnlineTrainer build(Map<String, WeightSnapshot> initialModels) {
     try {
       return builder(initialModels).build();
     } catch (IllegalArgumentException e) {
@@ -132,8 +134,7 @@ public final class TrainerOptions {
     }
   }
 
-  private OnlineTrainer.Builder builder(
-      java.util.Map<String, io.streamgrad.schemas.WeightSnapshot> initialModels) {
+  private OnlineTrainer.Builder builder(Map<String, WeightSnapshot> initialModels) {
     OnlineTrainer.Builder b =
         OnlineTrainer.builder()
             .features(features)

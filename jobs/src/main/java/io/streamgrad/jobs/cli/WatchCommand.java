@@ -2,6 +2,8 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.WireFormat;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,13 +35,13 @@ public final class WatchCommand implements Callable<Integer> {
       names = "--true-weights",
       description =
           "JSON file of the true weights, {\"model-0\": [..], ...} as `produce` prints them: adds the distance column.")
-  java.nio.file.Path trueWeights;
+  Path trueWeights;
 
   @Override
   public Integer call() throws Exception {
     kafka.validate(true);
     Check.atLeast("--idle-timeout-ms", idleTimeoutMs, 0);
-    if (trueWeights != null && !java.nio.file.Files.isRegularFile(trueWeights)) {
+    if (trueWeights != null && !Files.isRegularFile(trueWeights)) {
       throw new BadOption("--true-weights " + trueWeights + ": no such file");
     }
     try (KafkaPreflight check = kafka.preflight()) {

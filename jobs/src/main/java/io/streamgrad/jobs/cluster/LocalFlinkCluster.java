@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.cluster;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -79,7 +80,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         throw new IllegalArgumentException(
             lib + " has no jars: build the flink-cluster module (mvn package) first");
       }
-      this.classpath = String.join(java.io.File.pathSeparator, cp);
+      this.classpath = String.join(File.pathSeparator, cp);
     }
     Map<String, String> c = new LinkedHashMap<>();
     c.put("jobmanager.rpc.address", "localhost");

@@ -3,6 +3,7 @@ package io.streamgrad.jobs.demo;
 import io.streamgrad.jobs.SampleDecoder;
 import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.Sample;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -56,7 +57,7 @@ public final class CorruptRecords {
   }
 
   /** The next kind of bad record, made from {@code good}: its key and its bytes. */
-  public Bad next(Sample good) throws java.io.IOException {
+  public Bad next(Sample good) throws IOException {
     Kind kind = Kind.values()[next++ % Kind.values().length];
     Sample.Builder b = Sample.newBuilder(good);
     List<Float> x = new ArrayList<>(good.getFeatures());

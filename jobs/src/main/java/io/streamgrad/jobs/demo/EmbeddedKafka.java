@@ -1,11 +1,18 @@
 package io.streamgrad.jobs.demo;
 
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -44,11 +51,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     try (Admin admin = Admin.create(p)) {
       List<NewTopic> topics =
-          java.util.Arrays.stream(names).map(n -> new NewTopic(n, partitions, (short) 1)).toList();
+          Arrays.stream(names).map(n -> new NewTopic(n, partitions, (short) 1)).toList();
       var existing = admin.listTopics().names().get();
       topics = topics.stream().filter(t -> !existing.contains(t.name())).toList();
       admin.createTopics(topics).all().get();
-      awaitLeaders(admin, java.util.Arrays.asList(names));
+      awaitLeaders(admin, Arrays.asList(names));
     }
   }
 
@@ -66,9 +73,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             admin.describeTopics(names).allTopicNames().get().values().stream()
                 .flatMap(d -> d.partitions().stream())
                 .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (!(e.getCause()
-            instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
           throw e;
         }
         ready = false; // the broker's metadata does not know the new topic yet
@@ -90,8 +96,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    * NOT_LEADER_OR_FOLLOWER (and then the stall above).
    */
   private static boolean leadersServe(Admin admin, List<String> names) throws Exception {
-    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
-        new java.util.HashMap<>();
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     admin
         .describeTopics(names)
         .allTopicNames()
@@ -102,16 +107,11 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .forEach(
                         p ->
                             latest.put(
-                                new org.apache.kafka.common.TopicPartition(name, p.partition()),
-                                org.apache.kafka.clients.admin.OffsetSpec.latest())));
+                                new TopicPartition(name, p.partition()), OffsetSpec.latest())));
     try {
-      admin
-          .listOffsets(
-              latest, new org.apache.kafka.clients.admin.ListOffsetsOptions().timeoutMs(2_000))
-          .all()
-          .get();
+      admin.listOffsets(latest, new ListOffsetsOptions().timeoutMs(2_000)).all().get();
       return true;
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       return false; // not the leader yet (or a timeout): ask again
     }
   }
