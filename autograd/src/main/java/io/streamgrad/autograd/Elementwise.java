@@ -31,44 +31,38 @@ final class Elementwise {
    * private copy of the values it is about to overwrite; null when b needs no gradient).
    */
   static Node binaryNode(BinaryOp op, Tensor a, Tensor b, Tensor aValue) {
-    switch (op) {
-      case ADD:
-        return new Node("AddBackward0", (n, g) -> new Tensor[] {g, g}, a, b);
-      case SUB:
-        return new Node(
-            "SubBackward0", (n, g) -> new Tensor[] {g, n.needs(1) ? g.neg() : null}, a, b);
-      case MUL:
-        {
-          Node node =
-              new Node(
-                  "MulBackward0",
-                  (n, g) ->
-                      new Tensor[] {
-                        n.needs(0) ? g.mul(n.saved(1)) : null, n.needs(1) ? g.mul(n.saved(0)) : null
-                      },
-                  a,
-                  b);
-          return node.save(node.needs(1) ? aValue : null, node.needs(0) ? b : null);
-        }
-      case DIV:
-        {
-          Node node =
-              new Node(
-                  "DivBackward0",
-                  (n, g) -> {
-                    Tensor bb = n.saved(1);
-                    Tensor ga = n.needs(0) ? g.div(bb) : null;
-                    // PyTorch: -grad * self / (other * other)
-                    Tensor gb = n.needs(1) ? g.neg().mul(n.saved(0)).div(bb.mul(bb)) : null;
-                    return new Tensor[] {ga, gb};
-                  },
-                  a,
-                  b);
-          return node.save(node.needs(1) ? aValue : null, b);
-        }
-      default:
-        throw new AssertionError(op);
-    }
+    return switch (op) {
+      case ADD -> new Node("AddBackward0", (n, g) -> new Tensor[] {g, g}, a, b);
+      case SUB ->
+          new Node("SubBackward0", (n, g) -> new Tensor[] {g, n.needs(1) ? g.neg() : null}, a, b);
+      case MUL -> {
+        Node node =
+            new Node(
+                "MulBackward0",
+                (n, g) ->
+                    new Tensor[] {
+                      n.needs(0) ? g.mul(n.saved(1)) : null, n.needs(1) ? g.mul(n.saved(0)) : null
+                    },
+                a,
+                b);
+        yield node.save(node.needs(1) ? aValue : null, node.needs(0) ? b : null);
+      }
+      case DIV -> {
+        Node node =
+            new Node(
+                "DivBackward0",
+                (n, g) -> {
+                  Tensor bb = n.saved(1);
+                  Tensor ga = n.needs(0) ? g.div(bb) : null;
+                  // PyTorch: -grad * self / (other * other)
+                  Tensor gb = n.needs(1) ? g.neg().mul(n.saved(0)).div(bb.mul(bb)) : null;
+                  return new Tensor[] {ga, gb};
+                },
+                a,
+                b);
+        yield node.save(node.needs(1) ? aValue : null, b);
+      }
+    };
   }
 
   static Tensor scalar(BinaryOp op, Tensor a, float s) {
@@ -76,22 +70,13 @@ final class Elementwise {
     K.binaryScalarRight(op, a.data, 0, s, out, 0, out.length);
     Node node = null;
     if (Tensor.recording(a)) {
-      switch (op) {
-        case ADD:
-          node = new Node("AddBackward0", (n, g) -> new Tensor[] {g}, a);
-          break;
-        case SUB:
-          node = new Node("SubBackward0", (n, g) -> new Tensor[] {g}, a);
-          break;
-        case MUL:
-          node = new Node("MulBackward0", (n, g) -> new Tensor[] {g.mul(s)}, a);
-          break;
-        case DIV:
-          node = new Node("DivBackward0", (n, g) -> new Tensor[] {g.div(s)}, a);
-          break;
-        default:
-          throw new AssertionError(op);
-      }
+      node =
+          switch (op) {
+            case ADD -> new Node("AddBackward0", (n, g) -> new Tensor[] {g}, a);
+            case SUB -> new Node("SubBackward0", (n, g) -> new Tensor[] {g}, a);
+            case MUL -> new Node("MulBackward0", (n, g) -> new Tensor[] {g.mul(s)}, a);
+            case DIV -> new Node("DivBackward0", (n, g) -> new Tensor[] {g.div(s)}, a);
+          };
     }
     return Tensor.result(out, a.shape, node);
   }
@@ -104,54 +89,22 @@ final class Elementwise {
     }
     Node node =
         new Node(
-            backwardName(op),
+            op.backwardName,
             (n, g) -> {
               float[] gi = new float[g.data.length];
-              if (op == UnaryOp.NEG) {
-                K.scale(-1f, g.data, 0, gi, 0, gi.length);
-              } else {
-                // Each derivative reads either the input or the result, whichever was saved.
-                float[] v = n.saved(0).data;
-                K.unaryBackward(op, v, v, g.data, gi, gi.length);
-              }
+              // The derivative reads only what the op saved: the input, the result, or nothing.
+              float[] v = op.saved == UnaryOp.Saved.NOTHING ? g.data : n.saved(0).data;
+              K.unaryBackward(op, v, v, g.data, gi, gi.length);
               return new Tensor[] {new Tensor(gi, g.shape)};
             },
             a);
     Tensor result = Tensor.result(out, a.shape, node);
-    switch (op) {
-      case NEG:
-        break;
-      case LOG:
-      case ABS:
-        node.save(a);
-        break;
-      default:
-        node.save(new Tensor[1]).saveOutput(0, result);
+    switch (op.saved) {
+      case NOTHING -> {}
+      case INPUT -> node.save(a);
+      case OUTPUT -> node.save(new Tensor[1]).saveOutput(0, result);
     }
     return result;
-  }
-
-  private static String backwardName(UnaryOp op) {
-    switch (op) {
-      case NEG:
-        return "NegBackward0";
-      case EXP:
-        return "ExpBackward0";
-      case LOG:
-        return "LogBackward0";
-      case SQRT:
-        return "SqrtBackward0";
-      case ABS:
-        return "AbsBackward0";
-      case SIGMOID:
-        return "SigmoidBackward0";
-      case TANH:
-        return "TanhBackward0";
-      case RELU:
-        return "ReluBackward0";
-      default:
-        throw new AssertionError(op);
-    }
   }
 
   static Tensor pow(Tensor a, float p) {

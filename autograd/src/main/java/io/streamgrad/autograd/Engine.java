@@ -1,7 +1,5 @@
 package io.streamgrad.autograd;
 
-import java.util.Arrays;
-
 /**
  * Runs backward iteratively (no recursion, so graph depth is unbounded): discovers the graph from
  * the root, counts each node's consumers, then runs nodes once all their output's gradient has
@@ -14,81 +12,13 @@ final class Engine {
    */
   private static final Tensor SCALAR_ONE = Tensor.scalar(1f);
 
-  /** Each thread's buffers for gradients that live only inside a backward pass. */
-  private static final ThreadLocal<ScratchPool> POOL = ThreadLocal.withInitial(ScratchPool::new);
-
   private Engine() {}
 
   /**
-   * One backward pass. It marks the nodes it reached, and lends closures buffers for gradients that
-   * never leave the pass (a loss's gradient that flows into the graph): every path out of a pass
-   * copies (a leaf's first grad, a retained grad) or adds into existing storage, so the buffers go
-   * back to the thread's pool when the pass ends and the next step reuses them, hot in cache,
-   * instead of writing fresh memory.
+   * One backward pass: the mark on the nodes it reached, and (as its {@link GradientBuffers}) the
+   * buffers it lends; one object per pass.
    */
-  static final class Pass {
-    private ScratchPool pool;
-    private int firstLent = -1;
-
-    /**
-     * A buffer of {@code n} floats with undefined contents, returned to the pool after the pass.
-     */
-    float[] scratch(int n) {
-      if (pool == null) {
-        pool = POOL.get();
-      }
-      if (firstLent < 0) {
-        firstLent =
-            pool.lentCount; // a nested pass (backward inside a closure) returns only its own
-      }
-      return pool.lend(n);
-    }
-
-    void end() {
-      if (firstLent >= 0) {
-        pool.giveBack(firstLent);
-      }
-    }
-  }
-
-  /** A few buffers per thread, matched by exact length (a training loop asks for the same ones). */
-  private static final class ScratchPool {
-    private static final int CAPACITY = 8;
-    final float[][] free = new float[CAPACITY][];
-    int freeCount;
-    float[][] lent = new float[CAPACITY][];
-    int lentCount;
-
-    float[] lend(int n) {
-      float[] buffer = null;
-      for (int i = freeCount - 1; i >= 0; i--) {
-        if (free[i].length == n) {
-          buffer = free[i];
-          free[i] = free[--freeCount];
-          free[freeCount] = null;
-          break;
-        }
-      }
-      if (buffer == null) {
-        buffer = new float[n];
-      }
-      if (lentCount == lent.length) {
-        lent = Arrays.copyOf(lent, lentCount * 2);
-      }
-      lent[lentCount++] = buffer;
-      return buffer;
-    }
-
-    void giveBack(int from) {
-      for (int i = from; i < lentCount; i++) {
-        if (freeCount < CAPACITY) {
-          free[freeCount++] = lent[i];
-        }
-        lent[i] = null;
-      }
-      lentCount = from;
-    }
-  }
+  static final class Pass extends GradientBuffers {}
 
   static void backward(Tensor root, Tensor gradient, boolean retainGraph) {
     if (!root.requiresGrad()) {
@@ -122,10 +52,10 @@ final class Engine {
   }
 
   /**
-   * The pass's bookkeeping lives in the nodes themselves (two intrusive lists: every node reached,
-   * and the ready stack), not in long-lived per-thread arrays: storing a young node into an old
-   * array takes the collector's slow write barrier (a fence) on every push, which cost more than
-   * the rest of the engine's work on a small step. The pass object marks the nodes it reached.
+   * PyTorch's algorithm: count each node's consumers ({@link #discover}), then run a node once the
+   * gradients of all its consumers have arrived, passing each input its gradient reduced to the
+   * input's shape. The pass's lists are links in the nodes themselves, not arrays that outlive the
+   * pass (why: BENCHMARKS.md, "The 64×16 target").
    */
   private static void run(Node rootNode, Tensor seed, boolean retainGraph) {
     Pass pass = new Pass();
@@ -135,7 +65,7 @@ final class Engine {
       Node ready = rootNode;
       rootNode.nextReady = null;
       while (ready != null) {
-        Node node = ready;
+        Node node = ready; // pop the ready stack
         ready = node.nextReady;
         node.nextReady = null;
         Tensor g = node.pending;
@@ -156,7 +86,7 @@ final class Engine {
           Tensor leaf = node.leaf(i);
           if (leaf != null) {
             if (gi != null) {
-              accumulate(leaf, gi);
+              AccumulateGrad.into(leaf, gi);
             }
             continue;
           }
@@ -185,29 +115,12 @@ final class Engine {
         n.pending = null;
         n.dependencies = 0;
         n.nextReady = null;
+        n.nextToVisit = null;
         n.nextReached = null;
         n.visitedBy = null;
         n = following;
       }
-      pass.end();
-    }
-  }
-
-  /**
-   * AccumulateGrad: adds a gradient in the broadcast shape into a leaf's grad. A leaf with one
-   * element that already has a grad takes the reduced sum directly: the same float additions as
-   * reducing into a new tensor first, without that tensor.
-   */
-  private static void accumulate(Tensor leaf, Tensor g) {
-    if (leaf.grad != null && g.data == leaf.grad.data) {
-      leaf.grad.bumpVersion(); // the closure accumulated in place (Node.gradientBuffer)
-    } else if (Shapes.equal(g.shape, leaf.shape)) {
-      leaf.accumulateGrad(g);
-    } else if (leaf.grad != null && leaf.data.length == 1 && g.data.length != 1) {
-      leaf.grad.data[0] += Tensor.K.sum(g.data, 0, g.data.length);
-      leaf.grad.bumpVersion();
-    } else {
-      leaf.accumulateGrad(reduceTo(g, leaf.shape));
+      pass.giveBack();
     }
   }
 
@@ -220,12 +133,12 @@ final class Engine {
     rootNode.dependencies = 0;
     rootNode.nextReached = null;
     Node reached = rootNode;
-    Node stack = rootNode;
-    rootNode.nextReady = null;
-    while (stack != null) {
-      Node node = stack;
-      stack = node.nextReady;
-      node.nextReady = null;
+    Node toVisit = rootNode;
+    rootNode.nextToVisit = null;
+    while (toVisit != null) {
+      Node node = toVisit;
+      toVisit = node.nextToVisit;
+      node.nextToVisit = null;
       for (Node next : node.next) {
         if (next == null) {
           continue;
@@ -235,8 +148,8 @@ final class Engine {
           next.dependencies = 0;
           next.nextReached = reached;
           reached = next;
-          next.nextReady = stack;
-          stack = next;
+          next.nextToVisit = toVisit;
+          toVisit = next;
         }
         next.dependencies++;
       }

@@ -41,11 +41,15 @@ public final class Node {
   private Node[] savedOutputOf; // for PyTorch's "which is output 0 of XBackward0" hint
   private boolean freed;
 
-  // Engine bookkeeping, valid during one backward pass only (see Engine.run).
+  // Engine bookkeeping, valid during one backward pass only (see Engine.run): the gradient
+  // gathered so far, the consumers still to run, the pass that reached this node, and links of
+  // three lists: every node the pass reached, the nodes still to visit while counting, and the
+  // stack of nodes ready to run.
   Tensor pending;
   int dependencies;
   Engine.Pass visitedBy;
   Node nextReached;
+  Node nextToVisit;
   Node nextReady;
 
   /** The non-leaf tensor whose grad is kept after backward (retainGrad), if any. */
@@ -111,46 +115,16 @@ public final class Node {
   }
 
   /**
-   * A buffer for a gradient that only flows inside the running backward pass (see {@link
-   * Engine.Pass}); its contents are undefined. Never for a tensor a closure keeps or returns to a
-   * caller.
+   * A buffer for a gradient that only flows inside the running pass ({@link
+   * GradientBuffers#scratch}).
    */
   float[] scratchGradient(int n) {
     return visitedBy.scratch(n);
   }
 
-  /**
-   * A zeroed buffer for input {@code i}'s gradient, for kernels that accumulate into it. When the
-   * input is a leaf whose grad holds only +0.0 (the state {@code zero_()} leaves) and no other
-   * input of this node is the same tensor, it is the grad's own storage: the gradient lands in
-   * place, bit for bit what adding a fresh one to zeros gives, and nothing is allocated for it (the
-   * engine sees the shared storage and only bumps the version). Otherwise a fresh array.
-   */
+  /** A zeroed buffer for input {@code i}'s gradient ({@link GradientBuffers#forInput}). */
   float[] gradientBuffer(int i) {
-    Tensor leaf = leaf(i);
-    if (leaf != null && leaf.grad != null && !usedTwice(leaf) && allPositiveZero(leaf.grad.data)) {
-      return leaf.grad.data;
-    }
-    return new float[inputs[i].data.length];
-  }
-
-  private boolean usedTwice(Tensor input) {
-    int uses = 0;
-    for (Tensor t : inputs) {
-      if (t == input) {
-        uses++;
-      }
-    }
-    return uses > 1;
-  }
-
-  private static boolean allPositiveZero(float[] a) {
-    for (float v : a) {
-      if (Float.floatToRawIntBits(v) != 0) {
-        return false;
-      }
-    }
-    return true;
+    return GradientBuffers.forInput(this, i);
   }
 
   /** Whether input {@code i} needs a gradient (false past the last input: optional inputs). */

@@ -9,17 +9,11 @@ public enum BinaryOp {
 
   /** One element, for tails and scalar code. */
   public float apply(float a, float b) {
-    switch (this) {
-      case ADD:
-        return a + b;
-      case SUB:
-        return a - b;
-      case MUL:
-        return a * b;
-      case DIV:
-        return a / b;
-      default:
-        throw new AssertionError(this);
-    }
+    return switch (this) {
+      case ADD -> a + b;
+      case SUB -> a - b;
+      case MUL -> a * b;
+      case DIV -> a / b;
+    };
   }
 }

@@ -237,40 +237,46 @@ final class PanamaKernels implements Kernels {
       return;
     }
     int bound = S.loopBound(n);
-    int i = 0;
-    switch (op) {
-      case ADD:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i)
-              .add(FloatVector.fromArray(S, b, bOff + i))
-              .intoArray(out, outOff + i);
-        }
-        break;
-      case SUB:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i)
-              .sub(FloatVector.fromArray(S, b, bOff + i))
-              .intoArray(out, outOff + i);
-        }
-        break;
-      case MUL:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i)
-              .mul(FloatVector.fromArray(S, b, bOff + i))
-              .intoArray(out, outOff + i);
-        }
-        break;
-      case DIV:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i)
-              .div(FloatVector.fromArray(S, b, bOff + i))
-              .intoArray(out, outOff + i);
-        }
-        break;
-      default:
-        throw new AssertionError(op);
-    }
-    for (; i < n; i++) {
+    int done =
+        switch (op) {
+          case ADD -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              FloatVector.fromArray(S, a, aOff + i)
+                  .add(FloatVector.fromArray(S, b, bOff + i))
+                  .intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+          case SUB -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              FloatVector.fromArray(S, a, aOff + i)
+                  .sub(FloatVector.fromArray(S, b, bOff + i))
+                  .intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+          case MUL -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              FloatVector.fromArray(S, a, aOff + i)
+                  .mul(FloatVector.fromArray(S, b, bOff + i))
+                  .intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+          case DIV -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              FloatVector.fromArray(S, a, aOff + i)
+                  .div(FloatVector.fromArray(S, b, bOff + i))
+                  .intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+        };
+    for (int i = done; i < n; i++) {
       out[outOff + i] = op.apply(a[aOff + i], b[bOff + i]);
     }
   }
@@ -284,32 +290,38 @@ final class PanamaKernels implements Kernels {
     }
     FloatVector sv = FloatVector.broadcast(S, s);
     int bound = S.loopBound(n);
-    int i = 0;
-    switch (op) {
-      case ADD:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).add(sv).intoArray(out, outOff + i);
-        }
-        break;
-      case SUB:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).sub(sv).intoArray(out, outOff + i);
-        }
-        break;
-      case MUL:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).mul(sv).intoArray(out, outOff + i);
-        }
-        break;
-      case DIV:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).div(sv).intoArray(out, outOff + i);
-        }
-        break;
-      default:
-        throw new AssertionError(op);
-    }
-    for (; i < n; i++) {
+    int done =
+        switch (op) {
+          case ADD -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              FloatVector.fromArray(S, a, aOff + i).add(sv).intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+          case SUB -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              FloatVector.fromArray(S, a, aOff + i).sub(sv).intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+          case MUL -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              FloatVector.fromArray(S, a, aOff + i).mul(sv).intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+          case DIV -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              FloatVector.fromArray(S, a, aOff + i).div(sv).intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+        };
+    for (int i = done; i < n; i++) {
       out[outOff + i] = op.apply(a[aOff + i], s);
     }
   }
@@ -323,32 +335,38 @@ final class PanamaKernels implements Kernels {
     }
     FloatVector sv = FloatVector.broadcast(S, s);
     int bound = S.loopBound(n);
-    int i = 0;
-    switch (op) {
-      case ADD:
-        for (; i < bound; i += L) {
-          sv.add(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
-        }
-        break;
-      case SUB:
-        for (; i < bound; i += L) {
-          sv.sub(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
-        }
-        break;
-      case MUL:
-        for (; i < bound; i += L) {
-          sv.mul(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
-        }
-        break;
-      case DIV:
-        for (; i < bound; i += L) {
-          sv.div(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
-        }
-        break;
-      default:
-        throw new AssertionError(op);
-    }
-    for (; i < n; i++) {
+    int done =
+        switch (op) {
+          case ADD -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              sv.add(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+          case SUB -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              sv.sub(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+          case MUL -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              sv.mul(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+          case DIV -> {
+            int i = 0;
+            for (; i < bound; i += L) {
+              sv.div(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+            }
+            yield i;
+          }
+        };
+    for (int i = done; i < n; i++) {
       out[outOff + i] = op.apply(s, b[bOff + i]);
     }
   }
@@ -360,62 +378,67 @@ final class PanamaKernels implements Kernels {
       return;
     }
     int bound = S.loopBound(n);
-    int i = 0;
-    switch (op) {
-      case NEG:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).neg().intoArray(out, outOff + i);
-        }
-        break;
-      case EXP:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i)
-              .lanewise(VectorOperators.EXP)
-              .intoArray(out, outOff + i);
-        }
-        break;
-      case LOG:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i)
-              .lanewise(VectorOperators.LOG)
-              .intoArray(out, outOff + i);
-        }
-        break;
-      case SQRT:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).sqrt().intoArray(out, outOff + i);
-        }
-        break;
-      case ABS:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).abs().intoArray(out, outOff + i);
-        }
-        break;
-      case SIGMOID:
-        {
-          FloatVector one = FloatVector.broadcast(S, 1f);
-          for (; i < bound; i += L) {
-            FloatVector e =
-                FloatVector.fromArray(S, a, aOff + i).neg().lanewise(VectorOperators.EXP);
-            one.div(e.add(one)).intoArray(out, outOff + i);
+    // One loop per op: the Vector API intrinsifies an operator only when it is a constant.
+    int i =
+        switch (op) {
+          case NEG -> {
+            for (int j = 0; j < bound; j += L) {
+              FloatVector.fromArray(S, a, aOff + j).neg().intoArray(out, outOff + j);
+            }
+            yield bound;
           }
-          break;
-        }
-      case TANH:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i)
-              .lanewise(VectorOperators.TANH)
-              .intoArray(out, outOff + i);
-        }
-        break;
-      case RELU:
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(S, a, aOff + i).max(0f).intoArray(out, outOff + i);
-        }
-        break;
-      default:
-        throw new AssertionError(op);
-    }
+          case EXP -> {
+            for (int j = 0; j < bound; j += L) {
+              FloatVector.fromArray(S, a, aOff + j)
+                  .lanewise(VectorOperators.EXP)
+                  .intoArray(out, outOff + j);
+            }
+            yield bound;
+          }
+          case LOG -> {
+            for (int j = 0; j < bound; j += L) {
+              FloatVector.fromArray(S, a, aOff + j)
+                  .lanewise(VectorOperators.LOG)
+                  .intoArray(out, outOff + j);
+            }
+            yield bound;
+          }
+          case SQRT -> {
+            for (int j = 0; j < bound; j += L) {
+              FloatVector.fromArray(S, a, aOff + j).sqrt().intoArray(out, outOff + j);
+            }
+            yield bound;
+          }
+          case ABS -> {
+            for (int j = 0; j < bound; j += L) {
+              FloatVector.fromArray(S, a, aOff + j).abs().intoArray(out, outOff + j);
+            }
+            yield bound;
+          }
+          case SIGMOID -> {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            for (int j = 0; j < bound; j += L) {
+              FloatVector e =
+                  FloatVector.fromArray(S, a, aOff + j).neg().lanewise(VectorOperators.EXP);
+              one.div(e.add(one)).intoArray(out, outOff + j);
+            }
+            yield bound;
+          }
+          case TANH -> {
+            for (int j = 0; j < bound; j += L) {
+              FloatVector.fromArray(S, a, aOff + j)
+                  .lanewise(VectorOperators.TANH)
+                  .intoArray(out, outOff + j);
+            }
+            yield bound;
+          }
+          case RELU -> {
+            for (int j = 0; j < bound; j += L) {
+              FloatVector.fromArray(S, a, aOff + j).max(0f).intoArray(out, outOff + j);
+            }
+            yield bound;
+          }
+        };
     for (; i < n; i++) {
       out[outOff + i] = op.apply(a[aOff + i]);
     }
@@ -432,35 +455,22 @@ final class PanamaKernels implements Kernels {
     int bound = S.loopBound(n);
     for (; i < bound; i += L) {
       FloatVector gv = FloatVector.fromArray(S, g, i);
-      FloatVector r;
-      switch (op) {
-        case NEG:
-          r = gv.neg();
-          break;
-        case EXP:
-          r = gv.mul(FloatVector.fromArray(S, y, i));
-          break;
-        case LOG:
-          r = gv.div(FloatVector.fromArray(S, x, i));
-          break;
-        case SQRT:
-          r = gv.div(FloatVector.fromArray(S, y, i).mul(2f));
-          break;
-        case SIGMOID:
-          {
-            FloatVector yv = FloatVector.fromArray(S, y, i);
-            r = gv.mul(yv.mul(FloatVector.broadcast(S, 1f).sub(yv)));
-            break;
-          }
-        case TANH:
-          {
-            FloatVector yv = FloatVector.fromArray(S, y, i);
-            r = gv.mul(FloatVector.broadcast(S, 1f).sub(yv.mul(yv)));
-            break;
-          }
-        default:
-          throw new AssertionError(op);
-      }
+      FloatVector r =
+          switch (op) {
+            case NEG -> gv.neg();
+            case EXP -> gv.mul(FloatVector.fromArray(S, y, i));
+            case LOG -> gv.div(FloatVector.fromArray(S, x, i));
+            case SQRT -> gv.div(FloatVector.fromArray(S, y, i).mul(2f));
+            case SIGMOID -> {
+              FloatVector yv = FloatVector.fromArray(S, y, i);
+              yield gv.mul(yv.mul(FloatVector.broadcast(S, 1f).sub(yv)));
+            }
+            case TANH -> {
+              FloatVector yv = FloatVector.fromArray(S, y, i);
+              yield gv.mul(FloatVector.broadcast(S, 1f).sub(yv.mul(yv)));
+            }
+            case ABS, RELU -> throw new IllegalStateException(op + " takes the scalar path above");
+          };
       r.intoArray(out, i);
     }
     for (; i < n; i++) {

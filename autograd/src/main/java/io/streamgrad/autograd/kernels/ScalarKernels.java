@@ -70,64 +70,76 @@ public final class ScalarKernels implements Kernels {
   @Override
   public void binary(
       BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
-    switch (op) {
-      case ADD:
-        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] + b[bOff + i];
-        break;
-      case SUB:
-        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] - b[bOff + i];
-        break;
-      case MUL:
-        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] * b[bOff + i];
-        break;
-      case DIV:
-        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] / b[bOff + i];
-        break;
-      default:
-        throw new AssertionError(op);
-    }
+    int done = // each case says how far it got: the switch is exhaustive, no default
+        switch (op) {
+          case ADD -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] + b[bOff + i];
+            yield n;
+          }
+          case SUB -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] - b[bOff + i];
+            yield n;
+          }
+          case MUL -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] * b[bOff + i];
+            yield n;
+          }
+          case DIV -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] / b[bOff + i];
+            yield n;
+          }
+        };
+    assert done == n;
   }
 
   @Override
   public void binaryScalarRight(
       BinaryOp op, float[] a, int aOff, float s, float[] out, int outOff, int n) {
-    switch (op) {
-      case ADD:
-        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] + s;
-        break;
-      case SUB:
-        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] - s;
-        break;
-      case MUL:
-        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] * s;
-        break;
-      case DIV:
-        for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] / s;
-        break;
-      default:
-        throw new AssertionError(op);
-    }
+    int done = // each case says how far it got: the switch is exhaustive, no default
+        switch (op) {
+          case ADD -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] + s;
+            yield n;
+          }
+          case SUB -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] - s;
+            yield n;
+          }
+          case MUL -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] * s;
+            yield n;
+          }
+          case DIV -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = a[aOff + i] / s;
+            yield n;
+          }
+        };
+    assert done == n;
   }
 
   @Override
   public void binaryScalarLeft(
       BinaryOp op, float s, float[] b, int bOff, float[] out, int outOff, int n) {
-    switch (op) {
-      case ADD:
-        for (int i = 0; i < n; i++) out[outOff + i] = s + b[bOff + i];
-        break;
-      case SUB:
-        for (int i = 0; i < n; i++) out[outOff + i] = s - b[bOff + i];
-        break;
-      case MUL:
-        for (int i = 0; i < n; i++) out[outOff + i] = s * b[bOff + i];
-        break;
-      case DIV:
-        for (int i = 0; i < n; i++) out[outOff + i] = s / b[bOff + i];
-        break;
-      default:
-        throw new AssertionError(op);
-    }
+    int done = // each case says how far it got: the switch is exhaustive, no default
+        switch (op) {
+          case ADD -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = s + b[bOff + i];
+            yield n;
+          }
+          case SUB -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = s - b[bOff + i];
+            yield n;
+          }
+          case MUL -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = s * b[bOff + i];
+            yield n;
+          }
+          case DIV -> {
+            for (int i = 0; i < n; i++) out[outOff + i] = s / b[bOff + i];
+            yield n;
+          }
+        };
+    assert done == n;
   }
 
   @Override
