@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
-import io.streamgrad.schemas.AvroTrust;
+import io.streamgrad.jobs.demo.SyntheticData;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.SplittableRandom;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
@@ -31,8 +30,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -53,67 +50,38 @@ class TrainJobEndToEndTest {
               .setConfiguration(METRICS.addToConfiguration(new Configuration()))
               .build());
 
-  private static EmbeddedKafka kafka;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    AvroTrust.install();
-    kafka = new EmbeddedKafka();
-  }
-
-  @AfterAll
-  static void stopKafka() throws Exception {
-    if (kafka != null) {
-      kafka.close();
-    }
-  }
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
 
   @Test
   void trainsEveryModelAndReportsBadRecords() throws Exception {
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), 2, "samples", "snapshots", "dead-letters");
     int features = 4;
     int perModel = 3000;
-    String[] models = {"alpha", "beta"};
-    float[][] wTrue = new float[models.length][features];
-    SplittableRandom rng = new SplittableRandom(17);
-    for (float[] w : wTrue) {
-      for (int j = 0; j < features; j++) {
-        w[j] = (float) rng.nextGaussian();
-      }
-    }
+    SyntheticData data = new SyntheticData(features, 2, 0.5f, 17);
+    String[] models = data.trueWeights().keySet().toArray(new String[0]);
+    float[][] wTrue = {data.trueWeights().get(models[0]), data.trueWeights().get(models[1])};
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
-      for (int i = 0; i < perModel; i++) {
-        for (int m = 0; m < models.length; m++) {
-          List<Float> x = new ArrayList<>();
-          double y = 0;
-          for (int j = 0; j < features; j++) {
-            float v = (rng.nextFloat() - 0.5f) * 5f;
-            x.add(v);
-            y += v * wTrue[m][j];
-          }
-          y += rng.nextGaussian() / 2;
-          Sample s =
-              Sample.newBuilder().setModelId(models[m]).setFeatures(x).setLabel((float) y).build();
-          send(producer, models[m], WireFormat.encode(s));
-        }
+      for (int i = 0; i < perModel * models.length; i++) {
+        Sample s = data.next(); // round-robin over the models
+        send(producer, s.getModelId(), WireFormat.encode(s));
       }
       // Three malformed records, each with its own reason.
-      send(producer, "alpha", new byte[] {1, 2, 3, 4});
+      send(producer, models[0], new byte[] {1, 2, 3, 4});
       send(
           producer,
-          "alpha",
+          models[0],
           WireFormat.encode(
               Sample.newBuilder()
-                  .setModelId("alpha")
+                  .setModelId(models[0])
                   .setFeatures(List.of(1f, 2f))
                   .setLabel(1f)
                   .build()));
       send(
           producer,
-          "beta",
+          models[1],
           WireFormat.encode(
               Sample.newBuilder()
-                  .setModelId("beta")
+                  .setModelId(models[1])
                   .setFeatures(List.of(1f, 2f, 3f, 4f))
                   .setLabel(Float.NaN)
                   .build()));
@@ -219,7 +187,7 @@ class TrainJobEndToEndTest {
 
   private static KafkaProducer<byte[], byte[]> producer() {
     Properties p = new Properties();
-    p.putAll(kafka.clientConfig());
+    p.putAll(KafkaClients.settings(kafka.bootstrapServers()));
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     return new KafkaProducer<>(p);
@@ -234,7 +202,7 @@ class TrainJobEndToEndTest {
   /** Everything in the topic now (the job has finished and flushed). */
   private static List<byte[]> readAll(String topic) {
     Properties p = new Properties();
-    p.putAll(kafka.clientConfig());
+    p.putAll(KafkaClients.settings(kafka.bootstrapServers()));
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + topic);

@@ -116,10 +116,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  public Map<String, Object> clientConfig() {
-    return Map.of("bootstrap.servers", bootstrapServers());
-  }
-
   @Override
   public void close() throws Exception {
     cluster.close();

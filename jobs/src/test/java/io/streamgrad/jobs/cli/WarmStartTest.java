@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.streamgrad.jobs.EmbeddedKafkaExtension;
 import io.streamgrad.jobs.InitialModels;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
-import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +23,9 @@ import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -37,12 +37,10 @@ import picocli.CommandLine;
 class WarmStartTest {
 
   private static final int SAMPLES = 3200; // 100 batches of 32; the halves are whole batches
-  private static EmbeddedKafka kafka;
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
 
   @BeforeAll
   static void start() throws Exception {
-    AvroTrust.install();
-    kafka = new EmbeddedKafka();
     EmbeddedKafka.createTopics(kafka.bootstrapServers(), 1, "ws-all", "ws-first", "ws-second");
     SplittableRandom rng = new SplittableRandom(11);
     float[] w = {0.5f, -1.5f, 2f};
@@ -67,11 +65,6 @@ class WarmStartTest {
         producer.send(new ProducerRecord<>(i < SAMPLES / 2 ? "ws-first" : "ws-second", key, value));
       }
     }
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    kafka.close();
   }
 
   private static void train(String samples, String snapshots, String... extra) {
