@@ -9,8 +9,13 @@ import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -180,25 +185,15 @@ class SampleDecoderTest {
 
   @Test
   void announcedWriterSchemasAreResolved() throws Exception {
-    org.apache.avro.Schema newer =
-        new org.apache.avro.Schema.Parser()
-            .parse(
-                Sample.getClassSchema()
-                    .toString()
-                    .replace(
-                        "\"name\":\"eventTime\"",
-                        "\"name\":\"source\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"eventTime\""));
-    org.apache.avro.generic.GenericRecord r = new org.apache.avro.generic.GenericData.Record(newer);
+    Schema newer = CorruptRecords.SAMPLE_NEXT_VERSION;
+    GenericRecord r = new GenericData.Record(newer);
     r.put("modelId", "m");
     r.put("features", List.of(1f, 2f, 3f));
     r.put("label", 0.5f);
     r.put("weight", 1f);
     r.put("source", "sensor");
     r.put("eventTime", null);
-    java.nio.ByteBuffer b =
-        new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
-                org.apache.avro.generic.GenericData.get(), newer)
-            .encode(r);
+    ByteBuffer b = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), newer).encode(r);
     byte[] value = new byte[b.remaining()];
     b.get(value);
     assertEquals("unknown schema fingerprint", reason(value), "not announced");

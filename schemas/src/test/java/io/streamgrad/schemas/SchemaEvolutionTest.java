@@ -42,17 +42,7 @@ class SchemaEvolutionTest {
   }
 
   private static byte[] newerSample() throws IOException {
-    GenericRecord v2 = new GenericData.Record(SingleObjectEncodingTest.SAMPLE_V2);
-    v2.put("modelId", "m1");
-    v2.put("features", List.of(1f, -2.5f, 3f));
-    v2.put("label", 0.5f);
-    v2.put("weight", 2f);
-    v2.put("source", "sensor-7");
-    v2.put("eventTime", 1_700_000_000_000L);
-    return bytes(
-        new BinaryMessageEncoder<GenericRecord>(
-                GenericData.get(), SingleObjectEncodingTest.SAMPLE_V2)
-            .encode(v2));
+    return bytes(SingleObjectEncodingTest.sampleV2());
   }
 
   @Test

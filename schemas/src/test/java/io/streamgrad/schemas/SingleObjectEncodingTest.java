@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
@@ -76,8 +77,8 @@ class SingleObjectEncodingTest {
     assertNull(s.getEventTime());
   }
 
-  @Test
-  void aNewWriterIsReadByAnOldReaderThatKnowsItsSchema() throws Exception {
+  /** {@link #sample()} as version 2 writes it: single-object bytes with V2's fingerprint. */
+  static ByteBuffer sampleV2() throws IOException {
     GenericRecord v2 = new GenericData.Record(SAMPLE_V2);
     v2.put("modelId", "m1");
     v2.put("features", List.of(1f, -2.5f, 3f));
@@ -85,8 +86,12 @@ class SingleObjectEncodingTest {
     v2.put("weight", 2f);
     v2.put("source", "sensor-7");
     v2.put("eventTime", 1_700_000_000_000L);
-    ByteBuffer bytes =
-        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_V2).encode(v2);
+    return new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_V2).encode(v2);
+  }
+
+  @Test
+  void aNewWriterIsReadByAnOldReaderThatKnowsItsSchema() throws Exception {
+    ByteBuffer bytes = sampleV2();
 
     // An old reader that never heard of version 2 refuses it clearly...
     assertThrows(MissingSchemaException.class, () -> Sample.getDecoder().decode(bytes.duplicate()));

@@ -40,7 +40,7 @@ public final class CorruptRecords {
   }
 
   /** A later version of Sample (one optional field more): a fingerprint the job does not know. */
-  private static final Schema SAMPLE_NEXT_VERSION =
+  public static final Schema SAMPLE_NEXT_VERSION =
       new Schema.Parser()
           .parse(
               Sample.getClassSchema()
