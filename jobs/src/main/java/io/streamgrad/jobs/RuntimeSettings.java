@@ -62,7 +62,7 @@ public final class RuntimeSettings {
 
   /**
    * Explicit restart limit (failures per {@link #RESTART_WINDOW}), or null: the cluster's, else
-   * {@link #DEFAULT_MAX_RESTARTS}.
+   * {@link #DEFAULT_MAX_RESTARTS} with checkpoints (without them Flink's default: no restart).
    */
   public Integer maxRestarts;
 
@@ -140,8 +140,12 @@ public final class RuntimeSettings {
               + backend.flinkName
               + (backend == StateBackend.ROCKSDB ? " (incremental checkpoints)" : ""));
     }
-    if (maxRestarts != null
-        || cluster.getOptional(RestartStrategyOptions.RESTART_STRATEGY).isEmpty()) {
+    // Without checkpoints a restart would replay from the starting offsets: Flink's default (no
+    // restart) stays unless restarts are asked for.
+    boolean defaultRestarts =
+        checkpointIntervalMs > 0
+            && cluster.getOptional(RestartStrategyOptions.RESTART_STRATEGY).isEmpty();
+    if (maxRestarts != null || defaultRestarts) {
       int limit = maxRestarts != null ? maxRestarts : DEFAULT_MAX_RESTARTS;
       if (limit == 0) {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");

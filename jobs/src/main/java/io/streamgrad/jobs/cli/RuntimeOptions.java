@@ -40,7 +40,7 @@ final class RuntimeOptions {
       description =
           "Failures allowed within 10 minutes; one more ends the job with its error (0: fail at the first); default: the cluster's restart strategy, else "
               + RuntimeSettings.DEFAULT_MAX_RESTARTS
-              + ".")
+              + " with checkpoints, none without.")
   Integer maxRestarts;
 
   void validate() {

@@ -44,6 +44,9 @@ class ClusterIT {
   /** Rounds (one batch per model each) the producer still sends once the recovery was seen. */
   private static final int ROUNDS_AFTER_RECOVERY = 5;
 
+  /** Rounds at least, whenever the recovery happens: enough samples for every model to converge. */
+  private static final int MIN_ROUNDS = 50;
+
   @Test
   void trainsOnARealClusterAndRecoversFromAKilledTaskManager() throws Exception {
     AvroTrust.install();
@@ -204,7 +207,7 @@ class ClusterIT {
   /**
    * Sends rounds of {@code MODELS × BATCH} samples (one batch per model, round-robin) at about
    * {@link #RATE} per second until {@link #recovered()} and {@link #ROUNDS_AFTER_RECOVERY} more
-   * rounds; every send is acknowledged before the round counts.
+   * rounds, and {@link #MIN_ROUNDS} at least; every send is acknowledged before the round counts.
    */
   private static final class RoundProducer extends Thread {
     private final String bootstrapServers;
@@ -226,7 +229,7 @@ class ClusterIT {
     }
 
     void recovered() {
-      stopAfter = rounds.get() + ROUNDS_AFTER_RECOVERY;
+      stopAfter = Math.max(MIN_ROUNDS, rounds.get() + ROUNDS_AFTER_RECOVERY);
     }
 
     void stopNow() throws InterruptedException {
