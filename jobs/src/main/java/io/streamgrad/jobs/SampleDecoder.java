@@ -8,6 +8,7 @@ import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.KnownSchemas;
 import io.streamgrad.schemas.SampleReader;
 import io.streamgrad.schemas.TrailingBytesException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.message.BadHeaderException;
@@ -152,7 +153,7 @@ public final class SampleDecoder
     byte[] payload = record.value() == null ? new byte[0] : record.value();
     long timestamp = record.timestamp() >= 0 ? record.timestamp() : System.currentTimeMillis();
     DeadLetter dl =
-        DeadLetters.of(reason, modelId, payload, timestamp)
+        DeadLetters.of(reason, modelId, ByteBuffer.wrap(payload), timestamp)
             .setSourceTopic(record.topic())
             .setPartition(record.partition())
             .setOffset(record.offset())

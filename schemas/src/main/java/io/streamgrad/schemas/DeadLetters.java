@@ -22,11 +22,11 @@ public final class DeadLetters {
    * {@code timestampMillis}.
    */
   public static DeadLetter.Builder of(
-      String reason, String modelId, byte[] payload, long timestampMillis) {
+      String reason, String modelId, ByteBuffer payload, long timestampMillis) {
     return DeadLetter.newBuilder()
         .setReason(reason)
         .setModelId(cutModelId(modelId))
-        .setPayload(ByteBuffer.wrap(payload))
+        .setPayload(payload)
         .setTimestamp(Instant.ofEpochMilli(timestampMillis));
   }
 

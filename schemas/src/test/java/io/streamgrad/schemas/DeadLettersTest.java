@@ -27,7 +27,7 @@ class DeadLettersTest {
   }
 
   private static DeadLetter letter(byte[] payload) {
-    return DeadLetters.of("malformed Avro body: EOFException", "m1", payload, 1L)
+    return DeadLetters.of("malformed Avro body: EOFException", "m1", ByteBuffer.wrap(payload), 1L)
         .setSourceTopic("samples")
         .setOffset(3L)
         .build();
@@ -73,10 +73,16 @@ class DeadLettersTest {
   void longModelIdsAreCut() {
     DeadLetter d =
         DeadLetters.of(
-                "model id longer than 256 characters", "é".repeat(2_000_000), new byte[0], 1L)
+                "model id longer than 256 characters",
+                "é".repeat(2_000_000),
+                ByteBuffer.wrap(new byte[0]),
+                1L)
             .build();
     assertEquals("é".repeat(DenseSample.MAX_MODEL_ID_LENGTH), d.getModelId());
-    assertNull(DeadLetters.of("empty record", null, new byte[0], 1L).build().getModelId());
+    assertNull(
+        DeadLetters.of("empty record", null, ByteBuffer.wrap(new byte[0]), 1L)
+            .build()
+            .getModelId());
     ByteBuffer unused = d.getPayload();
     assertEquals(0, unused.remaining());
   }

@@ -10,7 +10,6 @@ import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -271,14 +270,11 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     if (model != null) {
       model.deadLetters.count(reason);
     }
-    ByteBuffer encoded = sample.toByteBuffer();
-    byte[] payload = new byte[encoded.remaining()];
-    encoded.get(payload);
     DeadLetter dl =
         DeadLetters.of(
                 reason,
                 sample.getModelId(),
-                payload,
+                sample.toByteBuffer(),
                 getProcessingTimeService().getCurrentProcessingTime())
             .build();
     output.collect(rejectedTag, new StreamRecord<>(dl));

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.cli;
 
+import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
 import io.streamgrad.jobs.bench.PipelineBench.Latency;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -123,10 +125,8 @@ public final class BenchCommand implements Callable<Integer> {
     Check.positive("--rounds", rounds);
     Check.atLeast("--warmup-rounds", warmupRounds, 0);
     if (bootstrapServers != null) {
-      KafkaOptions k = new KafkaOptions();
-      k.bootstrapServers = bootstrapServers;
-      k.kafkaTimeout = Duration.ofSeconds(10);
-      k.preflight().close(); // reachable, or the cause within 10 s
+      // Reachable, or the cause within 10 s.
+      KafkaPreflight.connect(bootstrapServers, new Properties(), Duration.ofSeconds(10)).close();
     }
     EmbeddedKafka broker = null;
     try {
