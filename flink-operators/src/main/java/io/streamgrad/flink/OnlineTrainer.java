@@ -1,6 +1,8 @@
 package io.streamgrad.flink;
 
+import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
+import io.streamgrad.flink.operator.PerModelMetrics;
 import io.streamgrad.flink.operator.Snapshots;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
@@ -60,9 +62,11 @@ public final class OnlineTrainer implements Serializable {
   }
 
   private final TrainerConfig config;
+  private final ModelLifecycle lifecycle;
 
-  private OnlineTrainer(TrainerConfig config) {
+  private OnlineTrainer(TrainerConfig config, ModelLifecycle lifecycle) {
     this.config = config;
+    this.lifecycle = lifecycle;
   }
 
   public static Builder builder() {
@@ -71,6 +75,11 @@ public final class OnlineTrainer implements Serializable {
 
   public TrainerConfig config() {
     return config;
+  }
+
+  /** How the operator holds its models: cache bound, idle expiry, per-model metrics. */
+  public ModelLifecycle lifecycle() {
+    return lifecycle;
   }
 
   /** Keys {@code samples} by model id and trains; rejected samples go to {@link #REJECTED}. */
@@ -99,7 +108,7 @@ public final class OnlineTrainer implements Serializable {
 
   /** A new operator instance, for custom topologies and test harnesses. */
   public OnlineTrainerOperator operator() {
-    return new OnlineTrainerOperator(config, REJECTED);
+    return new OnlineTrainerOperator(config, lifecycle, REJECTED);
   }
 
   /** Flink's POJO type of {@link DenseSample} (field-wise serialization, no Kryo). */
@@ -137,6 +146,9 @@ public final class OnlineTrainer implements Serializable {
     private double gradClipNorm;
     private boolean snapshotOptimizerState;
     private Map<String, WeightSnapshot> initialModels = Map.of();
+    private int maxLiveModels = ModelLifecycle.AUTO;
+    private Duration modelTtl = Duration.ZERO;
+    private PerModelMetrics perModelMetrics = PerModelMetrics.DEFAULT;
 
     private Builder() {}
 
@@ -217,11 +229,44 @@ public final class OnlineTrainer implements Serializable {
       return this;
     }
 
+    /**
+     * At most this many models per subtask stay in memory; the least recently used one is written
+     * to keyed state and evicted when another is needed, and restored from there on its next sample
+     * (what a model learns does not depend on it). By default ({@link ModelLifecycle#AUTO}) a
+     * quarter of the task manager's heap, shared by its slots. With many more models than this, use
+     * RocksDB state so that the others are on disk.
+     */
+    public Builder maxLiveModels(int models) {
+      this.maxLiveModels = models;
+      return this;
+    }
+
+    /**
+     * A model without samples for this long (processing time) is dropped from state, after its
+     * partial batch is trained and its final snapshot emitted; a later sample starts it afresh (or
+     * from its warm-start snapshot). {@link Duration#ZERO} (the default): never.
+     */
+    public Builder modelTtl(Duration ttl) {
+      this.modelTtl = Objects.requireNonNull(ttl, "modelTtl");
+      return this;
+    }
+
+    /** Which models get their own metric group; {@link PerModelMetrics#DEFAULT} by default. */
+    public Builder perModelMetrics(PerModelMetrics which) {
+      this.perModelMetrics = Objects.requireNonNull(which, "perModelMetrics");
+      return this;
+    }
+
     public OnlineTrainer build() {
       if (maxBatchDelay.isNegative()) {
         throw new IllegalArgumentException(
             "maxBatchDelay must not be negative, got " + maxBatchDelay);
       }
+      if (modelTtl.isNegative()) {
+        throw new IllegalArgumentException("modelTtl must not be negative, got " + modelTtl);
+      }
+      ModelLifecycle lifecycle =
+          new ModelLifecycle(maxLiveModels, modelTtl.toMillis(), perModelMetrics);
       // Fail at build time, not on a task manager.
       TrainerConfig cfg =
           new TrainerConfig(
@@ -238,7 +283,7 @@ public final class OnlineTrainer implements Serializable {
                   Map.of())
               .validate();
       if (initialModels.isEmpty()) {
-        return new OnlineTrainer(cfg);
+        return new OnlineTrainer(cfg, lifecycle);
       }
       // Checked here, against this model and optimizer: a snapshot that does not fit fails the
       // build.
@@ -246,7 +291,7 @@ public final class OnlineTrainer implements Serializable {
       for (Map.Entry<String, WeightSnapshot> e : initialModels.entrySet()) {
         initial.put(e.getKey(), Snapshots.toState(cfg, e.getValue()));
       }
-      return new OnlineTrainer(cfg.withInitialModels(initial));
+      return new OnlineTrainer(cfg.withInitialModels(initial), lifecycle);
     }
   }
 }

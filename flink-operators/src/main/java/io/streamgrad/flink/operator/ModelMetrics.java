@@ -1,29 +1,38 @@
 package io.streamgrad.flink.operator;
 
-import io.streamgrad.flink.train.ModelTrainer;
+import io.streamgrad.flink.train.TrainingProgress;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
 
 /**
- * One model's metrics, under {@code model=<id>} in the operator's group: gauges read the live
- * trainer (nothing is updated per sample or per step), {@code updatesPerSecond} is a meter over the
- * version, and the model's dead letters are counted by reason.
+ * One model's metrics, under {@code model=<id>} in the operator's group: gauges read the model's
+ * progress counters (nothing is updated per sample or per step), {@code updatesPerSecond} is a
+ * meter over the version, and the model's dead letters are counted by reason.
+ *
+ * <p>The progress they read is the live trainer's while the model is in memory, and a frozen copy
+ * once it is evicted (its trainer is then reused for another model); {@link #bind} switches.
  */
 final class ModelMetrics {
   static final String MODEL_GROUP = "model";
 
   final DeadLetterMetrics deadLetters;
+  private volatile TrainingProgress progress;
 
-  ModelMetrics(MetricGroup operatorGroup, String modelId, ModelTrainer trainer) {
+  ModelMetrics(MetricGroup operatorGroup, String modelId, TrainingProgress progress) {
+    this.progress = progress;
     MetricGroup g = operatorGroup.addGroup(MODEL_GROUP, modelId);
-    g.gauge("version", (Gauge<Long>) trainer::version);
-    g.gauge("samplesSeen", (Gauge<Long>) trainer::samplesSeen);
-    g.gauge("batchLoss", (Gauge<Float>) trainer::lastBatchLoss);
-    g.gauge("prequentialLoss", (Gauge<Double>) trainer::prequentialLoss);
-    g.gauge("gradNorm", (Gauge<Float>) trainer::lastGradNorm);
-    g.gauge("divergenceGuardRejections", (Gauge<Long>) trainer::rejectedBatches);
-    g.meter("updatesPerSecond", new MeterView((Gauge<Long>) trainer::version));
+    g.gauge("version", (Gauge<Long>) () -> this.progress.version());
+    g.gauge("samplesSeen", (Gauge<Long>) () -> this.progress.samplesSeen());
+    g.gauge("batchLoss", (Gauge<Float>) () -> this.progress.lastBatchLoss());
+    g.gauge("prequentialLoss", (Gauge<Double>) () -> this.progress.prequentialLoss());
+    g.gauge("gradNorm", (Gauge<Float>) () -> this.progress.lastGradNorm());
+    g.gauge("divergenceGuardRejections", (Gauge<Long>) () -> this.progress.rejectedBatches());
+    g.meter("updatesPerSecond", new MeterView((Gauge<Long>) () -> this.progress.version()));
     deadLetters = new DeadLetterMetrics(g);
+  }
+
+  void bind(TrainingProgress progress) {
+    this.progress = progress;
   }
 }

@@ -10,17 +10,15 @@ import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -40,14 +38,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The keyed training operator: per model id, buffers samples into a mini-batch and runs one
  * autograd step per batch, emitting a {@link WeightSnapshot} every {@code snapshotEvery} updates
- * and a final one at end of input.
+ * and a final one at end of input (or when an idle model expires).
  *
- * <p>Live models sit in a per-subtask cache so that a sample costs a hash lookup and a copy into
- * the batch buffer; every model touched since the last checkpoint is written to keyed state in
- * {@link #prepareSnapshotPreBarrier} (the pattern of Flink's mini-batch operators), so keyed state
- * is exact at every checkpoint barrier and rescaling redistributes models like any keyed state. The
- * cache is per subtask and today unbounded: it holds every model the subtask has seen since it
- * started, so its memory grows with the number of models, not with the active ones.
+ * <p>Models live in keyed state; the recently used ones also in a bounded per-subtask cache of
+ * trainers ({@link LiveModels}), so that a sample costs a hash lookup and a copy into the batch
+ * buffer. A trainer evicted from the cache is written back first if it changed; every trainer
+ * changed since the last checkpoint is written in {@link #prepareSnapshotPreBarrier} (the pattern
+ * of Flink's mini-batch operators). Keyed state is therefore exact at every checkpoint barrier, and
+ * rescaling redistributes models like any keyed state. Memory grows with the cache's bound, not
+ * with the number of models: with RocksDB the rest stays on disk.
  */
 public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSnapshot>
     implements OneInputStreamOperator<DenseSample, WeightSnapshot>,
@@ -65,18 +64,23 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   public static final String STATE_NAME = "streamgrad-trainer";
 
   private final TrainerConfig config;
+  private final ModelLifecycle lifecycle;
   private final OutputTag<DeadLetter> rejectedTag;
 
   private transient ValueState<TrainerState> state;
-  private transient InternalTimerService<VoidNamespace> timers;
-  private transient Map<String, ModelTrainer> live;
-  private transient Set<String> dirty;
+  private transient boolean restored;
+  private transient InternalTimerService<VoidNamespace> batchTimers;
+  private transient InternalTimerService<VoidNamespace> expiryTimers;
+  private transient LiveModels live;
   private transient Counter divergenceRejections;
   private transient DeadLetterMetrics deadLetters;
+  private transient PopulationMetrics population;
   private transient Map<String, ModelMetrics> modelMetrics;
 
-  public OnlineTrainerOperator(TrainerConfig config, OutputTag<DeadLetter> rejectedTag) {
+  public OnlineTrainerOperator(
+      TrainerConfig config, ModelLifecycle lifecycle, OutputTag<DeadLetter> rejectedTag) {
     this.config = config;
+    this.lifecycle = lifecycle;
     this.rejectedTag = rejectedTag;
   }
 
@@ -84,6 +88,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   public void initializeState(StateInitializationContext context) throws Exception {
     AvroTrust.install(); // on the task manager, before any Sample is decoded
     super.initializeState(context);
+    restored = context.isRestored();
     state =
         context
             .getKeyedStateStore()
@@ -94,13 +99,41 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   @Override
   public void open() throws Exception {
     super.open();
-    live = new HashMap<>();
-    dirty = new HashSet<>();
-    timers =
+    int slots =
+        getContainingTask()
+            .getEnvironment()
+            .getTaskManagerInfo()
+            .getConfiguration()
+            .get(TaskManagerOptions.NUM_TASK_SLOTS);
+    int capacity = lifecycle.capacity(config, Runtime.getRuntime().maxMemory(), slots);
+    live = new LiveModels(capacity, this::writeBack, this::evicted);
+    batchTimers =
         getInternalTimerService("streamgrad-batch-delay", VoidNamespaceSerializer.INSTANCE, this);
+    if (lifecycle.modelTtlMillis > 0) {
+      expiryTimers =
+          getInternalTimerService(
+              "streamgrad-model-ttl", VoidNamespaceSerializer.INSTANCE, new Expiry());
+    }
     divergenceRejections = getMetricGroup().counter("divergenceGuardRejections");
     deadLetters = new DeadLetterMetrics(getMetricGroup());
     modelMetrics = new HashMap<>();
+    long now = now();
+    population = new PopulationMetrics(getMetricGroup(), now);
+    if (restored) {
+      population.setInState(storedModelIds().size());
+    }
+    population.refresh(live, now);
+    getProcessingTimeService()
+        .scheduleWithFixedDelay(
+            t -> population.refresh(live, t),
+            PopulationMetrics.REFRESH_MILLIS,
+            PopulationMetrics.REFRESH_MILLIS);
+    LOG.info(
+        "trainer subtask {}: at most {} live models ({}), {} task slot(s) on this task manager",
+        getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+        capacity,
+        lifecycle,
+        slots);
   }
 
   @Override
@@ -116,26 +149,34 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     String key = (String) getCurrentKey();
     ModelTrainer trainer = trainer(key);
     boolean wasEmpty = trainer.pending() == 0;
-    dirty.add(key);
+    live.markDirty(key);
+    if (expiryTimers != null) {
+      long now = now();
+      trainer.setLastSampleMillis(now);
+      if (trainer.expiryTimer() == 0) {
+        scheduleExpiry(trainer, now + lifecycle.modelTtlMillis);
+      }
+    }
     if (trainer.add(x, sample.label, sample.weight)) {
       trainAndMaybeEmit(key, trainer);
     } else if (wasEmpty && config.maxBatchDelayMillis > 0) {
-      long deadline =
-          getProcessingTimeService().getCurrentProcessingTime() + config.maxBatchDelayMillis;
+      long deadline = now() + config.maxBatchDelayMillis;
       trainer.setBatchDeadline(deadline);
-      timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, deadline);
+      batchTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, deadline);
     }
   }
 
+  /** A partial batch's deadline. */
   @Override
   public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
     String key = timer.getKey();
-    ModelTrainer trainer = trainer(key);
+    ModelTrainer trainer = existingTrainer(key);
     // A batch that filled up before its deadline leaves a stale timer behind: ignore it.
-    if (trainer.pending() > 0
+    if (trainer != null
+        && trainer.pending() > 0
         && trainer.batchDeadline() != 0
         && trainer.batchDeadline() <= timer.getTimestamp()) {
-      dirty.add(key);
+      live.markDirty(key);
       trainAndMaybeEmit(key, trainer);
     }
   }
@@ -143,35 +184,83 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   @Override
   public void onEventTime(InternalTimer<String, VoidNamespace> timer) {}
 
+  /** Idle-model expiry: one timer per model at a time, moved on when the model was used since. */
+  private final class Expiry implements Triggerable<String, VoidNamespace> {
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+      String key = timer.getKey();
+      ModelTrainer trainer = existingTrainer(key);
+      if (trainer == null || trainer.expiryTimer() != timer.getTimestamp()) {
+        return; // expired already, or a timer this model no longer waits for
+      }
+      long due = trainer.lastSampleMillis() + lifecycle.modelTtlMillis;
+      if (due > timer.getTimestamp()) {
+        scheduleExpiry(trainer, due);
+        live.markDirty(key);
+      } else {
+        expire(key, trainer);
+      }
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) {}
+  }
+
+  private void scheduleExpiry(ModelTrainer trainer, long at) {
+    expiryTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, at);
+    trainer.setExpiryTimer(at);
+  }
+
+  /**
+   * Drops an idle model from state: its partial batch is trained first and its final snapshot
+   * emitted, so no sample and no update is lost. A later sample starts the model afresh (from its
+   * warm-start snapshot, if the job has one for it).
+   */
+  private void expire(String key, ModelTrainer trainer) throws Exception {
+    if (trainer.pending() > 0) {
+      step(key, trainer);
+    }
+    if (trainer.version() > trainer.lastEmittedVersion()) {
+      emit(key, trainer);
+    }
+    if (trainer.batchDeadline() != 0) {
+      batchTimers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, trainer.batchDeadline());
+    }
+    state.clear();
+    live.remove(key);
+    detachMetrics(key, trainer);
+    population.expired.inc();
+    population.addInState(-1);
+  }
+
   @Override
   public void endInput() throws Exception {
-    // Every model of this subtask: live ones and those only in restored state.
-    Set<String> keys = new HashSet<>(live.keySet());
-    try (Stream<String> stored =
-        this.<String>getKeyedStateBackend().getKeys(STATE_NAME, VoidNamespace.INSTANCE)) {
-      keys.addAll(stored.collect(Collectors.toList()));
-    }
-    List<String> ordered = new ArrayList<>(keys);
-    ordered.sort(null); // deterministic emission order
+    live.flush();
+    // Every model of this subtask is in state now; sorted for a deterministic emission order.
+    List<String> ordered = storedModelIds();
+    ordered.sort(null);
     for (String key : ordered) {
       setCurrentKey(key);
       ModelTrainer trainer = trainer(key);
       if (trainer.pending() > 0) {
         step(key, trainer);
-        dirty.add(key);
+        live.markDirty(key);
       }
       if (trainer.version() > trainer.lastEmittedVersion()) {
         emit(key, trainer);
-        dirty.add(key);
+        live.markDirty(key);
       }
     }
-    flushToState();
+    live.flush();
+    population.refresh(live, now());
   }
 
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
     super.prepareSnapshotPreBarrier(checkpointId);
-    flushToState();
+    long start = System.nanoTime();
+    int written = live.flush();
+    population.checkpointWrite(written, (System.nanoTime() - start) / 1_000_000);
   }
 
   /**
@@ -179,38 +268,83 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
    */
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
-    flushToState();
+    live.flush();
     super.snapshotState(context);
   }
 
-  private void flushToState() throws Exception {
-    Object current = getCurrentKey();
-    for (String key : dirty) {
-      setCurrentKey(key);
-      state.update(live.get(key).toState());
+  private List<String> storedModelIds() throws Exception {
+    try (Stream<String> stored =
+        this.<String>getKeyedStateBackend().getKeys(STATE_NAME, VoidNamespace.INSTANCE)) {
+      return stored.collect(Collectors.toList());
     }
-    dirty.clear();
+  }
+
+  private void writeBack(String key, ModelTrainer trainer) throws Exception {
+    Object current = getCurrentKey();
+    setCurrentKey(key);
+    state.update(trainer.toState());
     if (current != null) {
       setCurrentKey(current);
     }
   }
 
-  /** The live trainer for the current key, restored from keyed state on first use. */
+  /** The trainer of the current key, restored from keyed state or created on first use. */
   private ModelTrainer trainer(String key) throws Exception {
     ModelTrainer trainer = live.get(key);
-    if (trainer == null) {
-      trainer = new ModelTrainer(config, key);
-      TrainerState stored = state.value();
-      if (stored == null) {
-        stored = config.initialModels.get(key); // warm start, only for a model without state
-      }
-      if (stored != null) {
-        trainer.restore(stored);
-      }
-      live.put(key, trainer);
-      modelMetrics.put(key, new ModelMetrics(getMetricGroup(), key, trainer));
+    return trainer != null ? trainer : load(key, state.value());
+  }
+
+  /** The trainer of the current key if the model exists (live or in state); null otherwise. */
+  private ModelTrainer existingTrainer(String key) throws Exception {
+    ModelTrainer trainer = live.get(key);
+    if (trainer != null) {
+      return trainer;
+    }
+    TrainerState stored = state.value();
+    return stored == null ? null : load(key, stored);
+  }
+
+  private ModelTrainer load(String key, TrainerState stored) throws Exception {
+    if (stored != null) {
+      population.restoredFromState.inc();
+    } else {
+      population.created.inc();
+      population.addInState(1);
+      stored = config.initialModels.get(key); // warm start, only for a model without state
+    }
+    ModelTrainer trainer;
+    if (stored == null) {
+      trainer = new ModelTrainer(config, key); // its initialisation depends on the id
+    } else {
+      ModelTrainer spare = live.takeSpare();
+      trainer = spare != null ? spare : new ModelTrainer(config, key);
+      trainer.restore(stored); // overwrites all of a reused trainer's state
+    }
+    live.add(key, trainer);
+    ModelMetrics m = modelMetrics.get(key);
+    if (m != null) {
+      m.bind(trainer.progress());
+    } else if (lifecycle.perModelMetrics.allowsAnother(modelMetrics.size())) {
+      modelMetrics.put(key, new ModelMetrics(getMetricGroup(), key, trainer.progress()));
     }
     return trainer;
+  }
+
+  private void evicted(String key, ModelTrainer trainer) {
+    population.evictions.inc();
+    detachMetrics(key, trainer);
+  }
+
+  /** A model's metrics keep showing its last values once its trainer is gone or reused. */
+  private void detachMetrics(String key, ModelTrainer trainer) {
+    ModelMetrics m = modelMetrics.get(key);
+    if (m != null) {
+      m.bind(trainer.progress().copy());
+    }
+  }
+
+  private long now() {
+    return getProcessingTimeService().getCurrentProcessingTime();
   }
 
   private void trainAndMaybeEmit(String key, ModelTrainer trainer) throws Exception {
@@ -221,9 +355,16 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
 
   /** One step; a batch the divergence guard refuses goes, sample by sample, to the dead letters. */
   private boolean step(String key, ModelTrainer trainer) throws Exception {
+    long previousUpdate = trainer.progress().lastUpdateMillis();
     ModelTrainer.StepResult result = trainer.step();
-    if (result != ModelTrainer.StepResult.REJECTED_NON_FINITE) {
-      return result == ModelTrainer.StepResult.TRAINED;
+    if (result == ModelTrainer.StepResult.TRAINED) {
+      long now = now();
+      trainer.markUpdated(now);
+      population.updated(previousUpdate, now);
+      return true;
+    }
+    if (result == ModelTrainer.StepResult.EMPTY) {
+      return false;
     }
     int n = trainer.pending();
     LOG.warn(
@@ -252,12 +393,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
 
   private void emit(String key, ModelTrainer trainer) {
     output.collect(
-        new StreamRecord<>(
-            Snapshots.of(
-                key,
-                trainer,
-                config.snapshotOptimizerState,
-                getProcessingTimeService().getCurrentProcessingTime())));
+        new StreamRecord<>(Snapshots.of(key, trainer, config.snapshotOptimizerState, now())));
     trainer.markEmitted();
   }
 

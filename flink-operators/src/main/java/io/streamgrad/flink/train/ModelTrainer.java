@@ -25,17 +25,21 @@ public final class ModelTrainer {
   private final int features;
   private final int batchSize;
 
-  // Full-batch buffers and the tensors that wrap them (no copy per step).
-  private final float[] xBuf;
-  private final float[] yBuf;
-  private final float[] wBuf;
-  private final Tensor xFull;
-  private final Tensor yFull;
-  private final Tensor wFull;
+  // Batch buffers, grown to a full batch on demand: a model that only ever sees a few samples
+  // (one per user among millions) keeps a few rows, not a batch. Once full, tensors wrap them (no
+  // copy per step).
+  private float[] xBuf;
+  private float[] yBuf;
+  private float[] wBuf;
+  private Tensor xFull;
+  private Tensor yFull;
+  private Tensor wFull;
 
   private int count;
   private final TrainingProgress progress = new TrainingProgress();
   private long batchDeadline;
+  private long lastSampleMillis;
+  private long expiryTimer;
   private final float[] paramBackup;
   private OptimizerState optimizerBackup;
 
@@ -48,17 +52,40 @@ public final class ModelTrainer {
         config.model.create(features, new SplittableRandom(initSeed(config.seed, modelId)));
     this.params = model.parameters();
     this.optimizer = config.optimizer.create(params);
-    this.xBuf = new float[batchSize * features];
-    this.yBuf = new float[batchSize];
-    this.wBuf = new float[batchSize];
-    this.xFull = Tensor.wrap(xBuf, batchSize, features);
-    this.yFull = Tensor.wrap(yBuf, batchSize);
-    this.wFull = Tensor.wrap(wBuf, batchSize);
+    allocateRows(Math.min(batchSize, INITIAL_ROWS));
     int total = 0;
     for (Tensor p : params) {
       total += p.numel();
     }
     this.paramBackup = new float[total];
+  }
+
+  /** Rows a new trainer's batch buffers start with; they double up to the batch size. */
+  static final int INITIAL_ROWS = 2;
+
+  private void allocateRows(int rows) {
+    float[] x = new float[rows * features];
+    float[] y = new float[rows];
+    float[] w = new float[rows];
+    if (xBuf != null) {
+      System.arraycopy(xBuf, 0, x, 0, count * features);
+      System.arraycopy(yBuf, 0, y, 0, count);
+      System.arraycopy(wBuf, 0, w, 0, count);
+    }
+    xBuf = x;
+    yBuf = y;
+    wBuf = w;
+    if (rows == batchSize) {
+      xFull = Tensor.wrap(xBuf, batchSize, features);
+      yFull = Tensor.wrap(yBuf, batchSize);
+      wFull = Tensor.wrap(wBuf, batchSize);
+    }
+  }
+
+  private void ensureRows(int rows) {
+    if (yBuf.length < rows) {
+      allocateRows(Math.min(batchSize, Math.max(rows, 2 * yBuf.length)));
+    }
   }
 
   static long initSeed(long seed, String modelId) {
@@ -76,6 +103,9 @@ public final class ModelTrainer {
 
   /** Copies one sample into the batch; true when the batch is full. */
   public boolean add(float[] x, float label, float weight) {
+    if (count == yBuf.length) {
+      ensureRows(count + 1);
+    }
     System.arraycopy(x, 0, xBuf, count * features, features);
     return commit(label, weight);
   }
@@ -239,9 +269,33 @@ public final class ModelTrainer {
 
   /** Mean over all samples trained on of their batch's loss before its update. */
   public double prequentialLoss() {
-    return progress.samplesSeen == 0
-        ? Double.NaN
-        : progress.prequentialLossSum / progress.samplesSeen;
+    return progress.prequentialLoss();
+  }
+
+  /** The live progress counters (read by metrics; change with every update). */
+  public TrainingProgress progress() {
+    return progress;
+  }
+
+  /** Stamps the last update with the processing time {@code millis}. */
+  public void markUpdated(long millis) {
+    progress.lastUpdateMillis = millis;
+  }
+
+  public long lastSampleMillis() {
+    return lastSampleMillis;
+  }
+
+  public void setLastSampleMillis(long millis) {
+    this.lastSampleMillis = millis;
+  }
+
+  public long expiryTimer() {
+    return expiryTimer;
+  }
+
+  public void setExpiryTimer(long timestamp) {
+    this.expiryTimer = timestamp;
   }
 
   public float lastBatchLoss() {
@@ -295,6 +349,8 @@ public final class ModelTrainer {
     s.batchLabels = Arrays.copyOf(yBuf, count);
     s.batchWeights = Arrays.copyOf(wBuf, count);
     s.batchDeadline = batchDeadline;
+    s.lastSampleMillis = lastSampleMillis;
+    s.expiryTimer = expiryTimer;
     return s;
   }
 
@@ -329,11 +385,15 @@ public final class ModelTrainer {
     optimizer.loadState(
         new OptimizerState(template.optimizer(), s.optimizerStep, template.slotNames(), slots));
     progress.copyFrom(s);
+    count = 0;
+    ensureRows(s.batchCount);
     count = s.batchCount;
     System.arraycopy(s.batchFeatures, 0, xBuf, 0, count * features);
     System.arraycopy(s.batchLabels, 0, yBuf, 0, count);
     System.arraycopy(s.batchWeights, 0, wBuf, 0, count);
     batchDeadline = s.batchDeadline;
+    lastSampleMillis = s.lastSampleMillis;
+    expiryTimer = s.expiryTimer;
   }
 
   private static float[] concat(List<Tensor> tensors) {

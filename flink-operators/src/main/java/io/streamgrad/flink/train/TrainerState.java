@@ -50,5 +50,14 @@ public class TrainerState implements Serializable {
   /** Steps the divergence guard rolled back. */
   public long rejectedBatches;
 
+  /** Processing time of the last update (0: none yet). */
+  public long lastUpdateMillis;
+
+  /** Processing time of the last sample, when idle models expire (0: not tracked). */
+  public long lastSampleMillis;
+
+  /** The expiry timer registered for this model (0: none). */
+  public long expiryTimer;
+
   public TrainerState() {}
 }

@@ -25,6 +25,9 @@ public final class TrainingProgress {
   /** Steps the divergence guard rolled back. */
   long rejectedBatches;
 
+  /** Processing time of the last update (0: none yet). */
+  long lastUpdateMillis;
+
   /**
    * Counts {@code n} samples of an update whose batch loss (before the update) was {@code
    * batchLoss}.
@@ -37,6 +40,49 @@ public final class TrainingProgress {
     lastGradNorm = gradNorm;
   }
 
+  public long version() {
+    return version;
+  }
+
+  public long samplesSeen() {
+    return samplesSeen;
+  }
+
+  /** Mean over all samples trained on of their batch's loss before its update. */
+  public double prequentialLoss() {
+    return samplesSeen == 0 ? Double.NaN : prequentialLossSum / samplesSeen;
+  }
+
+  public float lastBatchLoss() {
+    return lastBatchLoss;
+  }
+
+  public float lastGradNorm() {
+    return lastGradNorm;
+  }
+
+  public long rejectedBatches() {
+    return rejectedBatches;
+  }
+
+  public long lastUpdateMillis() {
+    return lastUpdateMillis;
+  }
+
+  /** A copy that no longer follows training (what the metrics of an evicted model show). */
+  public TrainingProgress copy() {
+    TrainingProgress p = new TrainingProgress();
+    p.version = version;
+    p.samplesSeen = samplesSeen;
+    p.lastEmittedVersion = lastEmittedVersion;
+    p.prequentialLossSum = prequentialLossSum;
+    p.lastBatchLoss = lastBatchLoss;
+    p.lastGradNorm = lastGradNorm;
+    p.rejectedBatches = rejectedBatches;
+    p.lastUpdateMillis = lastUpdateMillis;
+    return p;
+  }
+
   /** Writes these counters into {@code s}, whatever else it holds. */
   public void copyTo(TrainerState s) {
     s.version = version;
@@ -46,6 +92,7 @@ public final class TrainingProgress {
     s.lastBatchLoss = lastBatchLoss;
     s.lastGradNorm = lastGradNorm;
     s.rejectedBatches = rejectedBatches;
+    s.lastUpdateMillis = lastUpdateMillis;
   }
 
   void copyFrom(TrainerState s) {
@@ -56,6 +103,7 @@ public final class TrainingProgress {
     lastBatchLoss = s.lastBatchLoss;
     lastGradNorm = s.lastGradNorm;
     rejectedBatches = s.rejectedBatches;
+    lastUpdateMillis = s.lastUpdateMillis;
   }
 
   /**

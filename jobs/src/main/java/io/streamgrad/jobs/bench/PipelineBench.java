@@ -2,8 +2,10 @@ package io.streamgrad.jobs.bench;
 
 import com.sun.management.OperatingSystemMXBean;
 import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.jobs.KafkaClients;
+import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.SyntheticData;
@@ -106,16 +108,25 @@ public final class PipelineBench {
    * topic}.
    */
   public Run train(String topic, Config config) throws Exception {
+    return train(topic, config, RuntimeSettings.StateBackend.HASHMAP, ModelLifecycle.AUTO);
+  }
+
+  /** The same on {@code backend}, with at most {@code maxLiveModels} live models per subtask. */
+  public Run train(
+      String topic, Config config, RuntimeSettings.StateBackend backend, int maxLiveModels)
+      throws Exception {
     OnlineTrainer trainer =
         OnlineTrainer.builder()
             .features(config.features())
             .batchSize(batchSize)
             .snapshotEvery(1)
+            .maxLiveModels(maxLiveModels)
             .build();
     return time(
         "train",
         topic,
         config,
+        backend,
         samples ->
             trainer.trainDense(
                 samples.map(new Meters.First<>()).returns(OnlineTrainer.denseSampleType())));
@@ -127,6 +138,7 @@ public final class PipelineBench {
         "passthrough",
         topic,
         config,
+        RuntimeSettings.StateBackend.HASHMAP, // keeps its counts in a plain map, no Flink state
         samples ->
             samples
                 .map(new Meters.First<>())
@@ -137,7 +149,13 @@ public final class PipelineBench {
                 .uid("streamgrad-passthrough"));
   }
 
-  private Run time(String job, String topic, Config config, TrainJob.Stage stage) throws Exception {
+  private Run time(
+      String job,
+      String topic,
+      Config config,
+      RuntimeSettings.StateBackend backend,
+      TrainJob.Stage stage)
+      throws Exception {
     TrainJob.Settings kafka = new TrainJob.Settings();
     kafka.bootstrapServers = bootstrapServers;
     kafka.samplesTopic = topic;
@@ -149,10 +167,12 @@ public final class PipelineBench {
     EmbeddedKafka.createTopics(
         bootstrapServers, parallelism, kafka.snapshotsTopic, kafka.deadLettersTopic);
 
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
-    Configuration conf = new Configuration();
-    conf.set(PipelineOptions.GENERIC_TYPES, false);
-    env.configure(conf, PipelineBench.class.getClassLoader());
+    RuntimeSettings rt = new RuntimeSettings();
+    rt.stateBackend = backend;
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironment(
+            parallelism, rt.miniClusterConfig(parallelism));
+    rt.applyTo(env); // no Kryo, the state backend, no checkpoints
     TrainJob.build(
         env,
         kafka,

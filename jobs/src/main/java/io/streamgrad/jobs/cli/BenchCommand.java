@@ -1,6 +1,8 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.KafkaPreflight;
+import io.streamgrad.jobs.RuntimeSettings;
+import io.streamgrad.jobs.bench.CheckpointBench;
 import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
 import io.streamgrad.jobs.bench.PipelineBench.Latency;
@@ -94,6 +96,28 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Use this Kafka cluster instead of an embedded broker.")
   String bootstrapServers;
 
+  @Option(
+      names = "--state-backends",
+      split = ",",
+      defaultValue = "hashmap",
+      paramLabel = "hashmap|rocksdb",
+      description =
+          "State backends the training job is measured on, each against the passthrough job (default: ${DEFAULT-VALUE}).")
+  List<String> stateBackends;
+
+  @Option(
+      names = "--max-live-models",
+      defaultValue = "auto",
+      paramLabel = "N|auto",
+      description = "The training job's live-model cache per subtask (default: ${DEFAULT-VALUE}).")
+  String maxLiveModels;
+
+  @Option(
+      names = "--checkpoints",
+      description =
+          "Instead: checkpoint size and duration against the number of models touched since the last checkpoint, on each --state-backends (see CheckpointBench).")
+  boolean checkpoints;
+
   @Option(names = "--summary-json", description = "Write the figures as JSON to this file.")
   Path summaryJson;
 
@@ -118,6 +142,14 @@ public final class BenchCommand implements Callable<Integer> {
                 + "'");
       }
       parsed.add(new Config(features, models, samples));
+    }
+    List<RuntimeSettings.StateBackend> backends = new ArrayList<>();
+    for (String b : stateBackends) {
+      backends.add(RuntimeOptions.stateBackend("--state-backends", b));
+    }
+    int maxLive = TrainerOptions.maxLiveModels("--max-live-models", maxLiveModels);
+    if (checkpoints) {
+      return checkpointTable(backends);
     }
     Check.positive("--samples", samples);
     Check.positive("--batch-size", batchSize);
@@ -154,23 +186,28 @@ public final class BenchCommand implements Callable<Integer> {
         System.err.printf(
             "bench: %s: pre-loaded %d samples in %.1f s%n",
             config.name(), config.samples(), (System.nanoTime() - t0) / 1e9);
-        List<Run> train = new ArrayList<>();
-        List<Run> pass = new ArrayList<>();
         bench.warmUpEngine(config, 2_000);
-        for (int r = 0; r < warmupRounds; r++) {
-          System.err.printf("bench: %s: warm-up %d/%d%n", config.name(), r + 1, warmupRounds);
-          bench.passthrough(topic, config);
-          bench.train(topic, config);
-        }
-        for (int r = 0; r < rounds; r++) {
-          // Alternate which job goes first, so neither always gets the warmer JVM.
-          if (r % 2 == 0) {
-            pass.add(report(config, bench.passthrough(topic, config)));
-            train.add(report(config, bench.train(topic, config)));
-          } else {
-            train.add(report(config, bench.train(topic, config)));
-            pass.add(report(config, bench.passthrough(topic, config)));
+        for (RuntimeSettings.StateBackend backend : backends) {
+          List<Run> train = new ArrayList<>();
+          List<Run> pass = new ArrayList<>();
+          for (int r = 0; r < warmupRounds; r++) {
+            System.err.printf("bench: %s: warm-up %d/%d%n", config.name(), r + 1, warmupRounds);
+            bench.passthrough(topic, config);
+            bench.train(topic, config, backend, maxLive);
           }
+          for (int r = 0; r < rounds; r++) {
+            // Alternate which job goes first, so neither always gets the warmer JVM.
+            if (r % 2 == 0) {
+              pass.add(report(config, bench.passthrough(topic, config)));
+              train.add(report(config, bench.train(topic, config, backend, maxLive)));
+            } else {
+              train.add(report(config, bench.train(topic, config, backend, maxLive)));
+              pass.add(report(config, bench.passthrough(topic, config)));
+            }
+          }
+          results.add(
+              new Result(
+                  config, backend.flinkName, median(train), median(pass), train, pass, null));
         }
         Latency latency = null;
         if (i == 0 && latencyRate > 0) {
@@ -185,7 +222,19 @@ public final class BenchCommand implements Callable<Integer> {
               "bench: latency at %.0f samples/s: p50 %.1f ms, p99 %.1f ms%n",
               latency.ratePerSecond(), latency.p50(), latency.p99());
         }
-        results.add(new Result(config, median(train), median(pass), train, pass, latency));
+        if (latency != null) {
+          Result first = results.get(results.size() - backends.size());
+          results.set(
+              results.size() - backends.size(),
+              new Result(
+                  config,
+                  first.backend(),
+                  first.train(),
+                  first.passthrough(),
+                  first.trainRounds(),
+                  first.passRounds(),
+                  latency));
+        }
       }
       print(results);
       if (summaryJson != null) {
@@ -199,8 +248,68 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
+  @Option(
+      names = "--checkpoint-models",
+      defaultValue = "1000000",
+      description = "--checkpoints: models in state (default: ${DEFAULT-VALUE}).")
+  int checkpointModels;
+
+  @Option(
+      names = "--checkpoint-touched",
+      split = ",",
+      defaultValue = "1000,10000,100000",
+      description =
+          "--checkpoints: models touched per checkpoint interval (default: ${DEFAULT-VALUE}).")
+  List<Integer> checkpointTouched;
+
+  private int checkpointTable(List<RuntimeSettings.StateBackend> backends) throws Exception {
+    Check.positive("--checkpoint-models", checkpointModels);
+    for (int t : checkpointTouched) {
+      Check.positive("--checkpoint-touched", t);
+    }
+    Path dir = Files.createTempDirectory("streamgrad-checkpoint-bench");
+    try {
+      CheckpointBench bench = new CheckpointBench(16, batchSize, 5_000, dir);
+      List<CheckpointBench.Row> rows = new ArrayList<>();
+      for (RuntimeSettings.StateBackend backend : backends) {
+        for (int touched : checkpointTouched) {
+          CheckpointBench.Row r = bench.run(backend, checkpointModels, touched);
+          System.err.println("bench: " + r);
+          rows.add(r);
+        }
+      }
+      System.out.println();
+      System.out.printf(
+          "%-8s %10s %14s %18s %16s %14s %16s%n",
+          "backend",
+          "models",
+          "touched/ckpt",
+          "checkpointed size",
+          "full state size",
+          "ckpt duration",
+          "barrier write");
+      for (CheckpointBench.Row r : rows) {
+        System.out.printf(
+            "%-8s %,10d %,14d %,16d B %,14d B %,11d ms %,13d ms%n",
+            r.backend(),
+            r.models(),
+            r.touchedWritten(),
+            r.checkpointedBytes(),
+            r.stateBytes(),
+            r.durationMillis(),
+            r.barrierWriteMillis());
+      }
+      return 0;
+    } finally {
+      try (var walk = Files.walk(dir)) {
+        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
   record Result(
       Config config,
+      String backend,
       Run train,
       Run passthrough,
       List<Run> trainRounds,
@@ -227,7 +336,7 @@ public final class BenchCommand implements Callable<Integer> {
   private void print(List<Result> results) {
     System.out.println();
     System.out.printf(
-        "%-26s %15s %15s %7s %14s %14s %9s %9s%n",
+        "%-44s %15s %15s %7s %14s %14s %9s %9s%n",
         "configuration",
         "train/s",
         "passthrough/s",
@@ -238,8 +347,8 @@ public final class BenchCommand implements Callable<Integer> {
         "pass GC");
     for (Result r : results) {
       System.out.printf(
-          "%-26s %,15.0f %,15.0f %6.2f× %14.2f %14.2f %8.2fs %8.2fs%n",
-          r.config().name(),
+          "%-44s %,15.0f %,15.0f %6.2f× %14.2f %14.2f %8.2fs %8.2fs%n",
+          r.config().name() + ", " + r.backend(),
           r.train().samplesPerSecond(),
           r.passthrough().samplesPerSecond(),
           r.ratio(),
@@ -279,6 +388,8 @@ public final class BenchCommand implements Callable<Integer> {
           .append(batchSize)
           .append(", \"parallelism\": ")
           .append(parallelism)
+          .append(", \"stateBackend\": ")
+          .append(Json.string(r.backend()))
           .append(",\n   \"train\": ")
           .append(json(r.train(), r.trainRounds()))
           .append(",\n   \"passthrough\": ")

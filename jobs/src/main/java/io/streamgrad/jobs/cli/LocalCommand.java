@@ -57,6 +57,13 @@ public final class LocalCommand implements Callable<Integer> {
       description = "Parallelism of the training job (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
+  @Option(
+      names = "--show-models",
+      defaultValue = "20",
+      description =
+          "With up to this many models, print every snapshot and each model's learned weights; with more, only the worst and best of them and the spread (the --summary-json keeps every model) (default: ${DEFAULT-VALUE}).")
+  int showModels;
+
   @Option(names = "--summary-json", description = "Write a JSON summary of the run to this file.")
   Path summaryJson;
 
@@ -86,6 +93,7 @@ public final class LocalCommand implements Callable<Integer> {
     List<String> writerSchemas = input.validate();
     Check.positive("--partitions", partitions);
     Check.positive("--parallelism", parallelism);
+    Check.positive("--show-models", showModels);
     Check.positive("--checkpoint-interval-ms", checkpointIntervalMs);
     for (long n : failAfter) {
       Check.positive("--fail-after", n);
@@ -123,12 +131,13 @@ public final class LocalCommand implements Callable<Integer> {
               + " models"
               + (produced.corrupted() > 0 ? " (" + produced.corrupted() + " bad on purpose)" : ""));
 
-      StreamExecutionEnvironment env =
-          StreamExecutionEnvironment.createLocalEnvironment(parallelism);
       // Exactly-once commits with checkpoints (the last one after the input ends).
       boolean checkpointed =
           settings.delivery == DeliveryGuarantee.EXACTLY_ONCE || failAfter.length > 0;
       RuntimeSettings rt = runtime.settings(parallelism, checkpointed ? checkpointIntervalMs : 0);
+      StreamExecutionEnvironment env =
+          StreamExecutionEnvironment.createLocalEnvironment(
+              parallelism, rt.miniClusterConfig(parallelism));
       if (checkpointed && rt.checkpointDir == null) {
         checkpoints = Files.createTempDirectory("streamgrad-local-checkpoints");
         rt.checkpointDir = checkpoints.toString();
@@ -158,7 +167,8 @@ public final class LocalCommand implements Callable<Integer> {
 
       int restarts = FailureInjection.failures(runId);
       FailureInjection.forget(runId);
-      SnapshotTable table = new SnapshotTable(System.out, produced.trueWeights());
+      boolean few = data.models <= showModels;
+      SnapshotTable table = new SnapshotTable(System.out, produced.trueWeights(), few);
       Map<String, List<Long>> versions = new TreeMap<>();
       TopicReader.read(
           kafka,
@@ -178,19 +188,22 @@ public final class LocalCommand implements Callable<Integer> {
           since,
           bytes -> deadLetters.merge(WireFormat.deadLetter(bytes).getReason(), 1L, Long::sum));
 
+      if (!few) {
+        table.printModels(showModels);
+      }
       System.out.println();
-      for (Map.Entry<String, WeightSnapshot> e : table.latest.entrySet()) {
-        float[] truth = produced.trueWeights().get(e.getKey());
+      for (WeightSnapshot latest : table.shown(showModels)) {
+        String id = latest.getModelId();
+        float[] truth = produced.trueWeights().get(id);
         System.out.println(
-            e.getKey() + "  learned: " + Json.array(FloatLists.unboxed(e.getValue().getWeights())));
+            id + "  learned: " + Json.array(FloatLists.unboxed(latest.getWeights())));
         if (truth != null) {
           System.out.println(
-              " ".repeat(e.getKey().length())
+              " ".repeat(id.length())
                   + "  true:    "
                   + Json.array(truth)
                   + "  (max |w - w*| = "
-                  + String.format(
-                      "%.4f", SnapshotTable.maxAbsError(e.getValue().getWeights(), truth))
+                  + String.format("%.4f", SnapshotTable.maxAbsError(latest.getWeights(), truth))
                   + ")");
         }
       }

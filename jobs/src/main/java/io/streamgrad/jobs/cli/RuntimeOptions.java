@@ -61,16 +61,19 @@ final class RuntimeOptions {
     }
   }
 
+  /** {@code hashmap} or {@code rocksdb}, as given to {@code option}. */
+  static RuntimeSettings.StateBackend stateBackend(String option, String value) {
+    Check.oneOf(option, value.trim(), "hashmap", "rocksdb");
+    return RuntimeSettings.StateBackend.valueOf(value.trim().toUpperCase(Locale.ROOT));
+  }
+
   RuntimeSettings settings(int parallelism, long checkpointIntervalMs) {
     RuntimeSettings r = new RuntimeSettings();
     r.parallelism = parallelism;
     r.checkpointIntervalMs = checkpointIntervalMs;
     r.checkpointDir = checkpointDir;
     r.savepointDir = savepointDir;
-    r.stateBackend =
-        stateBackend == null
-            ? null
-            : RuntimeSettings.StateBackend.valueOf(stateBackend.toUpperCase(Locale.ROOT));
+    r.stateBackend = stateBackend == null ? null : stateBackend("--state-backend", stateBackend);
     r.rocksDbDir = rocksDbDir;
     r.maxRestarts = maxRestarts;
     return r;

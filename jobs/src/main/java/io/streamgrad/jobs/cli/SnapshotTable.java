@@ -5,6 +5,8 @@ import io.streamgrad.schemas.WeightSnapshot;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,16 +14,32 @@ import java.util.TreeMap;
 /**
  * The snapshot table {@code watch} and {@code local} print: model, version, samples, batch loss,
  * prequential loss, the head of the weights and the distance to known true weights. Keeps each
- * model's latest snapshot.
+ * model's latest snapshot; with many models, prints a bounded selection of them.
  */
 final class SnapshotTable {
   private final PrintStream out;
   private final Map<String, float[]> trueWeights;
+  private final boolean printEach;
+  private boolean headerPrinted;
   final Map<String, WeightSnapshot> latest = new TreeMap<>();
 
+  /** A table that prints every snapshot as it comes. */
   SnapshotTable(PrintStream out, Map<String, float[]> trueWeights) {
+    this(out, trueWeights, true);
+  }
+
+  /** With {@code printEach} false nothing is printed until {@link #printModels}. */
+  SnapshotTable(PrintStream out, Map<String, float[]> trueWeights, boolean printEach) {
     this.out = out;
     this.trueWeights = trueWeights;
+    this.printEach = printEach;
+    if (printEach) {
+      header();
+    }
+  }
+
+  private void header() {
+    headerPrinted = true;
     out.printf(
         "%-12s %8s %10s %12s %12s  %-40s %s%n",
         "model",
@@ -34,7 +52,19 @@ final class SnapshotTable {
   }
 
   void row(WeightSnapshot s) {
+    // Kept for a million models in local runs: the table needs the weights, not every tensor.
+    s.setParameters(List.of());
+    s.setOptimizerState(null);
     latest.put(s.getModelId(), s);
+    if (printEach) {
+      print(s);
+    }
+  }
+
+  private void print(WeightSnapshot s) {
+    if (!headerPrinted) {
+      header();
+    }
     StringBuilder head = new StringBuilder();
     List<Float> w = s.getWeights();
     for (int i = 0; i < Math.min(4, w.size()); i++) {
@@ -54,6 +84,58 @@ final class SnapshotTable {
         s.getPrequentialLoss(),
         head,
         dist);
+  }
+
+  /** How far a model is from the truth, or its prequential loss when the truth is unknown. */
+  double badness(WeightSnapshot s) {
+    float[] t = trueWeights.get(s.getModelId());
+    double b = t == null ? s.getPrequentialLoss() : maxAbsError(s.getWeights(), t);
+    return Double.isNaN(b) ? Double.POSITIVE_INFINITY : b;
+  }
+
+  /**
+   * The models to show in full: all of them when there are at most {@code limit}; otherwise the
+   * {@code limit / 2} worst and the best ones (by {@link #badness}), worst first.
+   */
+  List<WeightSnapshot> shown(int limit) {
+    List<WeightSnapshot> all = new ArrayList<>(latest.values());
+    if (all.size() <= limit) {
+      return all;
+    }
+    all.sort(Comparator.comparingDouble(this::badness).reversed());
+    int worst = (limit + 1) / 2;
+    List<WeightSnapshot> out = new ArrayList<>(all.subList(0, worst));
+    out.addAll(all.subList(all.size() - (limit - worst), all.size()));
+    return out;
+  }
+
+  /**
+   * Each model's latest snapshot, bounded to {@code limit} rows: with more models, the worst and
+   * best ones and a line with the spread over all of them.
+   */
+  void printModels(int limit) {
+    List<WeightSnapshot> shown = shown(limit);
+    if (shown.size() < latest.size()) {
+      out.printf(
+          "%,d models; the %d worst and %d best by %s:%n",
+          latest.size(),
+          (limit + 1) / 2,
+          limit - (limit + 1) / 2,
+          trueWeights.isEmpty() ? "prequential loss" : "max |w - w*|");
+    }
+    for (WeightSnapshot s : shown) {
+      print(s);
+    }
+    if (shown.size() < latest.size()) {
+      double[] b = latest.values().stream().mapToDouble(this::badness).sorted().toArray();
+      out.printf(
+          "%s over all %,d models: min %.4f, median %.4f, max %.4f%n",
+          trueWeights.isEmpty() ? "prequential loss" : "max |w - w*|",
+          b.length,
+          b[0],
+          b[b.length / 2],
+          b[b.length - 1]);
+    }
   }
 
   static Map<String, float[]> readWeights(Path file) throws IOException {

@@ -64,15 +64,36 @@ final class TopicReader {
                   }
                 });
       }
+      // What the topic holds now is read to its end, however long that takes (a million
+      // snapshots); then until nothing new arrives for idleMillis.
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, kafka.kafkaTimeout);
       long lastNews = System.currentTimeMillis();
-      while (System.currentTimeMillis() - lastNews < idleMillis) {
+      while (true) {
         var records = consumer.poll(Duration.ofMillis(200));
+        long now = System.currentTimeMillis();
         if (!records.isEmpty()) {
-          lastNews = System.currentTimeMillis();
+          lastNews = now;
         }
         for (ConsumerRecord<byte[], byte[]> r : records) {
           each.accept(r.value());
           count++;
+        }
+        boolean atEnd = true;
+        for (TopicPartition tp : partitions) {
+          atEnd &= consumer.position(tp, kafka.kafkaTimeout) >= ends.get(tp);
+        }
+        if (atEnd
+            ? now - lastNews >= idleMillis
+            : now - lastNews >= kafka.kafkaTimeout.toMillis()) {
+          if (!atEnd) {
+            System.err.println(
+                "stopped reading '"
+                    + topic
+                    + "' before its end: nothing arrived for "
+                    + kafka.kafkaTimeout.toMillis()
+                    + " ms");
+          }
+          break;
         }
       }
     }

@@ -2,6 +2,8 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.autograd.Losses;
 import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.flink.operator.ModelLifecycle;
+import io.streamgrad.flink.operator.PerModelMetrics;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Loss;
@@ -98,6 +100,30 @@ public final class TrainerOptions {
           "Snapshots also carry the optimizer's state (momentum, Adam moments), so a warm start from them is exact.")
   boolean snapshotOptimizerState;
 
+  @Option(
+      names = "--max-live-models",
+      defaultValue = "auto",
+      paramLabel = "N|auto",
+      description =
+          "Models kept in memory per subtask; the least recently used one is written to state and evicted when another is needed. auto: a quarter of the heap, shared by the task manager's slots (default: ${DEFAULT-VALUE}).")
+  String maxLiveModels;
+
+  @Option(
+      names = "--model-ttl",
+      converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description =
+          "Drop a model that got no sample for this long (processing time), after training its partial batch and emitting its final snapshot, e.g. 30d (default: never).")
+  Duration modelTtl;
+
+  @Option(
+      names = "--per-model-metrics",
+      defaultValue = "first:20",
+      paramLabel = "none|first:K|all",
+      description =
+          "Which models get their own metric group: none, the first K of each subtask, or all (only for a few models) (default: ${DEFAULT-VALUE}).")
+  String perModelMetrics;
+
   /** Refuses any value the trainer cannot use, before anything is produced or submitted. */
   void validate() {
     Check.positive("--features", features);
@@ -111,6 +137,11 @@ public final class TrainerOptions {
     Check.oneOf("--optimizer", optimizer.trim(), "sgd", "adam", "adagrad");
     if (nesterov && !(optimizer.trim().equals("sgd") && momentum > 0)) {
       throw new BadOption("--nesterov needs --optimizer sgd and a --momentum > 0");
+    }
+    maxLiveModels();
+    perModelMetrics();
+    if (modelTtl != null && !(modelTtl.toMillis() > 0)) {
+      throw new BadOption("--model-ttl must be positive, got " + modelTtl.toMillis() + "ms");
     }
     model();
     if (loss != null) {
@@ -146,11 +177,46 @@ public final class TrainerOptions {
             .seed(initSeed)
             .gradClipNorm(gradClipNorm)
             .snapshotOptimizerState(snapshotOptimizerState)
-            .initialModels(initialModels);
+            .initialModels(initialModels)
+            .maxLiveModels(maxLiveModels())
+            .modelTtl(modelTtl == null ? Duration.ZERO : modelTtl)
+            .perModelMetrics(perModelMetrics());
     if (loss != null) {
       b.loss(loss());
     }
     return b;
+  }
+
+  private int maxLiveModels() {
+    return maxLiveModels("--max-live-models", maxLiveModels);
+  }
+
+  /** A positive count, or {@code auto} ({@link ModelLifecycle#AUTO}). */
+  static int maxLiveModels(String option, String value) {
+    String v = value.trim();
+    if (v.equals("auto")) {
+      return ModelLifecycle.AUTO;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new BadOption(option + " must be a positive whole number or auto, not '" + value + "'");
+  }
+
+  private PerModelMetrics perModelMetrics() {
+    try {
+      return PerModelMetrics.parse(perModelMetrics);
+    } catch (IllegalArgumentException e) {
+      throw new BadOption(
+          "--per-model-metrics must be none, all or first:K with K >= 0, not '"
+              + perModelMetrics
+              + "'");
+    }
   }
 
   private ModelFactory model() {

@@ -1,0 +1,173 @@
+package io.streamgrad.jobs.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.jobs.RuntimeSettings;
+import io.streamgrad.jobs.cluster.FlinkRest;
+import io.streamgrad.schemas.DenseSample;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+/**
+ * Checkpoint size and duration against the number of models touched since the last checkpoint. A
+ * job (parallelism 1, no Kafka: the cost measured is the state's) first creates {@code models}
+ * models, then sends samples round-robin to the first {@code touched} of them at a rate that
+ * touches each once per checkpoint interval. After the population, {@link #CHECKPOINTS} checkpoints
+ * are read from Flink's REST API (checkpointed size: what the checkpoint wrote; full state size;
+ * end-to-end duration) with the trainer's own count of models written at the barrier.
+ */
+public final class CheckpointBench {
+  static final int CHECKPOINTS = 4;
+
+  /** One measured configuration: medians over {@link #CHECKPOINTS} checkpoints. */
+  public record Row(
+      String backend,
+      int models,
+      int touchedTarget,
+      long touchedWritten,
+      long checkpointedBytes,
+      long stateBytes,
+      long durationMillis,
+      long barrierWriteMillis) {}
+
+  private final int features;
+  private final int batchSize;
+  private final long intervalMillis;
+  private final Path dir;
+
+  public CheckpointBench(int features, int batchSize, long intervalMillis, Path dir) {
+    this.features = features;
+    this.batchSize = batchSize;
+    this.intervalMillis = intervalMillis;
+    this.dir = dir;
+  }
+
+  /** Samples created by the job's map, across the whole JVM (the MiniCluster runs in it). */
+  static final AtomicLong PRODUCED = new AtomicLong();
+
+  /** Sample {@code i}: first one per model, then round-robin over the first {@code touched}. */
+  static final class Samples implements MapFunction<Long, DenseSample> {
+    private static final long serialVersionUID = 1L;
+    private final int models;
+    private final int touched;
+    private final int features;
+    private final double perMilli;
+    private transient long start;
+
+    Samples(int models, int touched, int features, double perMilli) {
+      this.models = models;
+      this.touched = touched;
+      this.features = features;
+      this.perMilli = perMilli;
+    }
+
+    @Override
+    public DenseSample map(Long i) throws InterruptedException {
+      long k = i - models;
+      if (k >= 0) { // the steady phase: paced
+        if (k == 0) {
+          start = System.currentTimeMillis();
+        }
+        long due = start + (long) (k / perMilli);
+        long wait = due - System.currentTimeMillis();
+        if (wait > 0) {
+          Thread.sleep(wait);
+        }
+      }
+      PRODUCED.incrementAndGet();
+      int m = k < 0 ? (int) (long) i : (int) (k % touched);
+      float[] x = new float[features];
+      x[(int) (i % features)] = 1f;
+      return new DenseSample("m" + m, x, 1f, 1f);
+    }
+  }
+
+  public Row run(RuntimeSettings.StateBackend backend, int models, int touched) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    RuntimeSettings rt = new RuntimeSettings();
+    rt.stateBackend = backend;
+    rt.parallelism = 1;
+    rt.checkpointIntervalMs = intervalMillis;
+    rt.checkpointDir = dir.resolve(backend.flinkName + "-" + touched).toUri().toString();
+    rt.maxRestarts = 0;
+    Configuration conf = rt.miniClusterConfig(1);
+    conf.set(RestOptions.PORT, port);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
+    rt.applyTo(env);
+    OnlineTrainer trainer =
+        OnlineTrainer.builder()
+            .features(features)
+            .batchSize(batchSize)
+            .snapshotEvery(1_000_000) // the state is measured, not the snapshots
+            .build();
+    double perMilli = touched / (double) intervalMillis;
+    PRODUCED.set(0);
+    trainer
+        .trainDense(
+            env.fromSequence(0, Long.MAX_VALUE - 1)
+                .map(new Samples(models, touched, features, perMilli))
+                .returns(OnlineTrainer.denseSampleType()))
+        .sinkTo(new DiscardingSink<>());
+    JobClient job = env.executeAsync("streamgrad-checkpoint-bench");
+    try {
+      FlinkRest rest = new FlinkRest("http://localhost:" + port);
+      String id = job.getJobID().toHexString();
+      while (PRODUCED.get() < models + (long) touched) { // populated, one round of touches
+        Thread.sleep(200);
+      }
+      long after = System.currentTimeMillis();
+      List<JsonNode> done = new ArrayList<>();
+      while (done.size() < CHECKPOINTS) {
+        Thread.sleep(500);
+        done.clear();
+        for (JsonNode c : rest.get("/jobs/" + id + "/checkpoints").path("history")) {
+          if (c.path("status").asText().equals("COMPLETED")
+              && c.path("trigger_timestamp").asLong() > after + intervalMillis) {
+            done.add(c);
+          }
+        }
+        if (job.getJobStatus().get().isGloballyTerminalState()) {
+          throw new IllegalStateException("the checkpoint bench job ended");
+        }
+      }
+      String vertex = rest.vertexId(id, "OnlineTrainer");
+      Map<String, String> written =
+          rest.vertexMetrics(id, vertex, "models.writtenAtLastCheckpoint");
+      Map<String, String> writeMs =
+          rest.vertexMetrics(id, vertex, "models.lastCheckpointWriteMillis");
+      return new Row(
+          backend.flinkName,
+          models,
+          touched,
+          sum(written),
+          median(done, "checkpointed_size"),
+          median(done, "state_size"),
+          median(done, "end_to_end_duration"),
+          sum(writeMs));
+    } finally {
+      job.cancel().get();
+    }
+  }
+
+  private static long sum(Map<String, String> values) {
+    return values.values().stream().mapToLong(v -> (long) Double.parseDouble(v)).sum();
+  }
+
+  private static long median(List<JsonNode> checkpoints, String field) {
+    long[] v = checkpoints.stream().mapToLong(c -> c.path(field).asLong()).sorted().toArray();
+    return v[v.length / 2];
+  }
+}
