@@ -230,11 +230,11 @@ public final class OnlineTrainer implements Serializable {
     }
 
     /**
-     * At most this many models per subtask stay in memory; the least recently used one is written
-     * to keyed state and evicted when another is needed, and restored from there on its next sample
-     * (what a model learns does not depend on it). By default ({@link ModelLifecycle#AUTO}) a
-     * quarter of the task manager's heap, shared by its slots. With many more models than this, use
-     * RocksDB state so that the others are on disk.
+     * At most this many models per subtask stay in memory; one not used recently is written to
+     * keyed state and evicted when another is needed, and restored from there on its next sample
+     * (what a model learns does not depend on it). By default ({@link ModelLifecycle#AUTO}) the
+     * cache is bounded by bytes instead: a quarter of the task manager's heap, shared by its slots.
+     * With many more models than fit, use RocksDB state so that the others are on disk.
      */
     public Builder maxLiveModels(int models) {
       this.maxLiveModels = models;

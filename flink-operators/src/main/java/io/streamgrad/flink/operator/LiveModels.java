@@ -2,19 +2,21 @@ package io.streamgrad.flink.operator;
 
 import io.streamgrad.flink.train.ModelTrainer;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
- * The trainers a subtask keeps in memory: at most {@code capacity}, least recently used first out.
- * A trainer changed since it was last written ("dirty") is handed to the {@link WriteBack} before
- * it leaves, so keyed state always holds what an evicted model knew; the next sample of that model
- * restores it from there. The evicted trainer itself is kept as a spare, so that a restore reuses
- * its buffers instead of allocating a model per cache miss.
+ * The trainers a subtask keeps in memory, at most {@code capacity} of them and, with a byte budget,
+ * at most that many bytes of them ({@link ModelTrainer#heapBytes()}: a model that saw a few samples
+ * is a tenth of one with full batch buffers, so the budget holds many more of them than a count
+ * sized for the worst case would). Evicted in CLOCK order (second chance: an approximation of least
+ * recently used that costs a flag per use instead of a relinking of list nodes, which at a million
+ * models is a cache miss or three per sample). A trainer changed since it was last written
+ * ("dirty") is handed to the {@link WriteBack} before it leaves, so keyed state always holds what
+ * an evicted model knew; the next sample of that model restores it from there. The evicted trainer
+ * itself is kept as a spare, so that a restore reuses its buffers instead of allocating a model per
+ * cache miss.
  *
  * <p>Not thread-safe: the operator's task thread only.
  */
@@ -30,24 +32,52 @@ final class LiveModels {
     void evicted(String modelId, ModelTrainer trainer);
   }
 
+  /** One live model: its trainer and the cache's marks. */
+  static final class Entry {
+    final String id;
+    final ModelTrainer trainer;
+    private boolean used; // since the clock hand last passed
+    private boolean dirty;
+    private boolean live = true;
+    private int slot;
+    private long bytes;
+
+    Entry(String id, ModelTrainer trainer) {
+      this.id = id;
+      this.trainer = trainer;
+    }
+  }
+
   private final int capacity;
+  private final long maxBytes; // 0: no byte budget
+  private long bytes;
+  private final int[] freeSlots;
+  private int freeCount;
   private final WriteBack writeBack;
   private final EvictionListener onEviction;
-  private final LinkedHashMap<String, ModelTrainer> byId;
-  private final Set<String> dirty = new HashSet<>();
+  private final HashMap<String, Entry> byId;
+  private final Entry[] clock;
+  private int filled; // slots of the clock used so far
+  private int hand;
+  private final List<Entry> dirty = new ArrayList<>();
   private ModelTrainer spare;
-  private String spareId;
   private long evictions;
 
   LiveModels(int capacity, WriteBack writeBack, EvictionListener onEviction) {
+    this(capacity, 0, writeBack, onEviction);
+  }
+
+  LiveModels(int capacity, long maxBytes, WriteBack writeBack, EvictionListener onEviction) {
     if (capacity <= 0) {
       throw new IllegalArgumentException("capacity must be positive, got " + capacity);
     }
     this.capacity = capacity;
+    this.maxBytes = maxBytes;
+    this.freeSlots = new int[capacity];
     this.writeBack = writeBack;
     this.onEviction = onEviction;
-    // Access order: get() moves an entry to the young end.
-    this.byId = new LinkedHashMap<>(Math.min(capacity, 1 << 16), 0.75f, true);
+    this.byId = new HashMap<>(Math.min(capacity, 1 << 16));
+    this.clock = new Entry[capacity];
   }
 
   int capacity() {
@@ -62,29 +92,66 @@ final class LiveModels {
     return evictions;
   }
 
-  /** The live trainer of {@code modelId}, or null; counts as a use. */
-  ModelTrainer get(String modelId) {
-    return byId.get(modelId);
+  /** Heap the live trainers take, as they estimate it. */
+  long bytes() {
+    return bytes;
   }
 
-  /** Adds a trainer (not live before), evicting the least recently used one when full. */
-  void add(String modelId, ModelTrainer trainer) throws Exception {
-    byId.put(modelId, trainer);
-    if (byId.size() <= capacity) {
-      return;
+  long maxBytes() {
+    return maxBytes;
+  }
+
+  /** The live entry of {@code modelId}, or null; counts as a use. */
+  Entry get(String modelId) {
+    Entry e = byId.get(modelId);
+    if (e != null) {
+      e.used = true;
     }
-    Iterator<Map.Entry<String, ModelTrainer>> eldest = byId.entrySet().iterator();
-    Map.Entry<String, ModelTrainer> e = eldest.next();
-    String id = e.getKey();
-    ModelTrainer evicted = e.getValue();
-    if (dirty.remove(id)) {
-      writeBack.write(id, evicted);
+    return e;
+  }
+
+  /** Adds a trainer (not live before), evicting as needed to stay in bounds; returns its entry. */
+  Entry add(String modelId, ModelTrainer trainer) throws Exception {
+    Entry e = new Entry(modelId, trainer);
+    e.bytes = trainer.heapBytes();
+    while (byId.size() >= capacity
+        || (maxBytes > 0 && bytes + e.bytes > maxBytes && !byId.isEmpty())) {
+      evictOne();
     }
-    eldest.remove();
+    e.slot = freeCount > 0 ? freeSlots[--freeCount] : filled++;
+    clock[e.slot] = e;
+    bytes += e.bytes;
+    byId.put(modelId, e);
+    return e;
+  }
+
+  /** Moves the hand to an entry not used since it last passed, and evicts it. */
+  private void evictOne() throws Exception {
+    while (true) {
+      int slot = hand;
+      hand = hand + 1 == filled ? 0 : hand + 1;
+      Entry e = clock[slot];
+      if (e == null) {
+        continue;
+      }
+      if (e.used) {
+        e.used = false;
+      } else {
+        evict(e);
+        return;
+      }
+    }
+  }
+
+  private void evict(Entry e) throws Exception {
+    if (e.dirty) {
+      writeBack.write(e.id, e.trainer);
+      e.dirty = false;
+    }
+    release(e);
     evictions++;
-    onEviction.evicted(id, evicted);
-    spare = evicted;
-    spareId = id;
+    onEviction.evicted(e.id, e.trainer);
+    spare = e.trainer;
   }
 
   /**
@@ -94,40 +161,79 @@ final class LiveModels {
   ModelTrainer takeSpare() {
     ModelTrainer s = spare;
     spare = null;
-    spareId = null;
     return s;
   }
 
-  /** Marks a live trainer as changed since it was last written to keyed state. */
-  void markDirty(String modelId) {
-    dirty.add(modelId);
+  private void release(Entry e) {
+    e.live = false;
+    byId.remove(e.id);
+    clock[e.slot] = null;
+    freeSlots[freeCount++] = e.slot;
+    bytes -= e.bytes;
+  }
+
+  /**
+   * Marks a live entry as changed since it was last written to keyed state (after each sample: its
+   * trainer may have grown, which the byte budget follows).
+   */
+  void markDirty(Entry e) {
+    if (maxBytes > 0) {
+      long now = e.trainer.heapBytes();
+      bytes += now - e.bytes;
+      e.bytes = now;
+    }
+    if (!e.dirty) {
+      e.dirty = true;
+      if (dirty.size() >= 2 * capacity) {
+        // Without checkpoints nothing flushes: drop entries evicted (and written) since.
+        dirty.removeIf(d -> !(d.dirty && d.live));
+      }
+      dirty.add(e);
+    }
   }
 
   /** Drops a model without writing it back (it expired, its state is cleared). */
-  void remove(String modelId) {
-    byId.remove(modelId);
-    dirty.remove(modelId);
-    if (modelId.equals(spareId)) {
-      takeSpare();
+  void remove(Entry e) {
+    e.dirty = false;
+    release(e);
+    if (spare == e.trainer) {
+      spare = null;
     }
   }
 
   /** Writes every dirty trainer back; after this keyed state is exact. Returns how many. */
   int flush() throws Exception {
-    int n = dirty.size();
-    for (String id : dirty) {
-      writeBack.write(id, byId.get(id));
+    int n = 0;
+    for (Entry e : dirty) {
+      if (e.dirty && e.live) {
+        writeBack.write(e.id, e.trainer);
+        e.dirty = false;
+        n++;
+      }
     }
     dirty.clear();
     return n;
   }
 
-  /** The live trainers, oldest use first (for aggregate metrics; do not modify). */
-  Iterable<ModelTrainer> trainers() {
-    return byId.values();
+  /**
+   * At most {@code max} live entries spread evenly over the cache (for aggregate metrics: reading a
+   * million cold trainers every few seconds would cost the task thread more than the estimate is
+   * worth). Every entry when there are at most {@code max}.
+   */
+  List<Entry> sample(int max) {
+    List<Entry> out = new ArrayList<>(Math.min(max, byId.size()));
+    double step = Math.max(1.0, filled / (double) max);
+    for (double i = 0; i < filled && out.size() < max; i += step) {
+      Entry e = clock[(int) i];
+      if (e != null) {
+        out.add(e);
+      }
+    }
+    return out;
   }
 
-  List<String> ids() {
-    return new ArrayList<>(byId.keySet());
+  /** The live entries (do not modify). */
+  Collection<Entry> entries() {
+    return byId.values();
   }
 }

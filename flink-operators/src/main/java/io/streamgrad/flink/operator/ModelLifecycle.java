@@ -1,6 +1,5 @@
 package io.streamgrad.flink.operator;
 
-import io.streamgrad.flink.train.TrainerConfig;
 import java.io.Serializable;
 import java.util.Objects;
 
@@ -14,7 +13,6 @@ public final class ModelLifecycle implements Serializable {
   /** {@link #maxLiveModels} value that sizes the cache from the heap (see {@link #capacity}). */
   public static final int AUTO = 0;
 
-  static final int AUTO_MIN = 1_000;
   static final int AUTO_MAX = 1_000_000;
 
   /** Share of the heap the live models of one task manager may take when sized automatically. */
@@ -44,18 +42,18 @@ public final class ModelLifecycle implements Serializable {
     this.perModelMetrics = Objects.requireNonNull(perModelMetrics, "perModelMetrics");
   }
 
+  /** The most live models of one subtask: {@link #maxLiveModels}, or when automatic 1,000,000. */
+  public int capacity() {
+    return maxLiveModels == AUTO ? AUTO_MAX : maxLiveModels;
+  }
+
   /**
-   * The cache capacity of one subtask: {@link #maxLiveModels}, or when automatic, a quarter of
-   * {@code maxHeapBytes} shared by the task manager's {@code slots}, divided by what one live
-   * trainer of {@code config} takes, within [1,000, 1,000,000].
+   * The heap the live models of one subtask may take: when automatic, a quarter of {@code
+   * maxHeapBytes} shared by the task manager's {@code slots}; 0 (no byte bound) with an explicit
+   * {@link #maxLiveModels}.
    */
-  public int capacity(TrainerConfig config, long maxHeapBytes, int slots) {
-    if (maxLiveModels != AUTO) {
-      return maxLiveModels;
-    }
-    double budget = maxHeapBytes * AUTO_HEAP_SHARE / Math.max(1, slots);
-    long n = (long) (budget / config.liveTrainerBytes());
-    return (int) Math.max(AUTO_MIN, Math.min(AUTO_MAX, n));
+  public long byteBudget(long maxHeapBytes, int slots) {
+    return maxLiveModels == AUTO ? (long) (maxHeapBytes * AUTO_HEAP_SHARE / Math.max(1, slots)) : 0;
   }
 
   @Override

@@ -10,9 +10,12 @@ import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ValueState;
@@ -105,8 +108,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
             .getTaskManagerInfo()
             .getConfiguration()
             .get(TaskManagerOptions.NUM_TASK_SLOTS);
-    int capacity = lifecycle.capacity(config, Runtime.getRuntime().maxMemory(), slots);
-    live = new LiveModels(capacity, this::writeBack, this::evicted);
+    int capacity = lifecycle.capacity();
+    long budget = lifecycle.byteBudget(Runtime.getRuntime().maxMemory(), slots);
+    live = new LiveModels(capacity, budget, this::writeBack, this::evicted);
     batchTimers =
         getInternalTimerService("streamgrad-batch-delay", VoidNamespaceSerializer.INSTANCE, this);
     if (lifecycle.modelTtlMillis > 0) {
@@ -129,9 +133,10 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
             PopulationMetrics.REFRESH_MILLIS,
             PopulationMetrics.REFRESH_MILLIS);
     LOG.info(
-        "trainer subtask {}: at most {} live models ({}), {} task slot(s) on this task manager",
+        "trainer subtask {}: at most {} live models{} ({}), {} task slot(s) on this task manager",
         getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
         capacity,
+        budget > 0 ? " in " + (budget >> 20) + " MB of heap" : "",
         lifecycle,
         slots);
   }
@@ -147,9 +152,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
       return;
     }
     String key = (String) getCurrentKey();
-    ModelTrainer trainer = trainer(key);
+    LiveModels.Entry entry = entry(key);
+    ModelTrainer trainer = entry.trainer;
     boolean wasEmpty = trainer.pending() == 0;
-    live.markDirty(key);
     if (expiryTimers != null) {
       long now = now();
       trainer.setLastSampleMillis(now);
@@ -164,20 +169,21 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
       trainer.setBatchDeadline(deadline);
       batchTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, deadline);
     }
+    live.markDirty(entry); // after the sample: the batch buffer may have grown
   }
 
   /** A partial batch's deadline. */
   @Override
   public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
     String key = timer.getKey();
-    ModelTrainer trainer = existingTrainer(key);
+    LiveModels.Entry entry = existingEntry(key);
     // A batch that filled up before its deadline leaves a stale timer behind: ignore it.
-    if (trainer != null
-        && trainer.pending() > 0
-        && trainer.batchDeadline() != 0
-        && trainer.batchDeadline() <= timer.getTimestamp()) {
-      live.markDirty(key);
-      trainAndMaybeEmit(key, trainer);
+    if (entry != null
+        && entry.trainer.pending() > 0
+        && entry.trainer.batchDeadline() != 0
+        && entry.trainer.batchDeadline() <= timer.getTimestamp()) {
+      live.markDirty(entry);
+      trainAndMaybeEmit(key, entry.trainer);
     }
   }
 
@@ -189,16 +195,16 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     @Override
     public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
       String key = timer.getKey();
-      ModelTrainer trainer = existingTrainer(key);
-      if (trainer == null || trainer.expiryTimer() != timer.getTimestamp()) {
+      LiveModels.Entry entry = existingEntry(key);
+      if (entry == null || entry.trainer.expiryTimer() != timer.getTimestamp()) {
         return; // expired already, or a timer this model no longer waits for
       }
-      long due = trainer.lastSampleMillis() + lifecycle.modelTtlMillis;
+      long due = entry.trainer.lastSampleMillis() + lifecycle.modelTtlMillis;
       if (due > timer.getTimestamp()) {
-        scheduleExpiry(trainer, due);
-        live.markDirty(key);
+        scheduleExpiry(entry.trainer, due);
+        live.markDirty(entry);
       } else {
-        expire(key, trainer);
+        expire(entry);
       }
     }
 
@@ -216,7 +222,9 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
    * emitted, so no sample and no update is lost. A later sample starts the model afresh (from its
    * warm-start snapshot, if the job has one for it).
    */
-  private void expire(String key, ModelTrainer trainer) throws Exception {
+  private void expire(LiveModels.Entry entry) throws Exception {
+    String key = entry.id;
+    ModelTrainer trainer = entry.trainer;
     if (trainer.pending() > 0) {
       step(key, trainer);
     }
@@ -227,7 +235,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
       batchTimers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, trainer.batchDeadline());
     }
     state.clear();
-    live.remove(key);
+    live.remove(entry);
     detachMetrics(key, trainer);
     population.expired.inc();
     population.addInState(-1);
@@ -235,23 +243,30 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
 
   @Override
   public void endInput() throws Exception {
-    live.flush();
-    // Every model of this subtask is in state now; sorted for a deterministic emission order.
-    List<String> ordered = storedModelIds();
+    // Every model of this subtask, live or only in state (without writing the live ones first:
+    // they are written once, below); sorted for a deterministic emission order.
+    Set<String> ids = new HashSet<>(storedModelIds());
+    for (LiveModels.Entry e : live.entries()) {
+      ids.add(e.id);
+    }
+    List<String> ordered = new ArrayList<>(ids);
+    ids = null;
     ordered.sort(null);
     for (String key : ordered) {
       setCurrentKey(key);
-      ModelTrainer trainer = trainer(key);
+      LiveModels.Entry entry = entry(key);
+      ModelTrainer trainer = entry.trainer;
       if (trainer.pending() > 0) {
         step(key, trainer);
-        live.markDirty(key);
+        live.markDirty(entry);
       }
       if (trainer.version() > trainer.lastEmittedVersion()) {
         emit(key, trainer);
-        live.markDirty(key);
+        live.markDirty(entry);
       }
     }
-    live.flush();
+    // Not written to state here: a checkpoint after the end of input (Flink's final one) writes
+    // the changed models first, like any other; a job without checkpoints never needs them.
     population.refresh(live, now());
   }
 
@@ -288,23 +303,23 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     }
   }
 
-  /** The trainer of the current key, restored from keyed state or created on first use. */
-  private ModelTrainer trainer(String key) throws Exception {
-    ModelTrainer trainer = live.get(key);
-    return trainer != null ? trainer : load(key, state.value());
+  /** The live model of the current key, restored from keyed state or created on first use. */
+  private LiveModels.Entry entry(String key) throws Exception {
+    LiveModels.Entry entry = live.get(key);
+    return entry != null ? entry : load(key, state.value());
   }
 
-  /** The trainer of the current key if the model exists (live or in state); null otherwise. */
-  private ModelTrainer existingTrainer(String key) throws Exception {
-    ModelTrainer trainer = live.get(key);
-    if (trainer != null) {
-      return trainer;
+  /** The live model of the current key if it exists (live or in state); null otherwise. */
+  private LiveModels.Entry existingEntry(String key) throws Exception {
+    LiveModels.Entry entry = live.get(key);
+    if (entry != null) {
+      return entry;
     }
     TrainerState stored = state.value();
     return stored == null ? null : load(key, stored);
   }
 
-  private ModelTrainer load(String key, TrainerState stored) throws Exception {
+  private LiveModels.Entry load(String key, TrainerState stored) throws Exception {
     if (stored != null) {
       population.restoredFromState.inc();
     } else {
@@ -320,14 +335,14 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
       trainer = spare != null ? spare : new ModelTrainer(config, key);
       trainer.restore(stored); // overwrites all of a reused trainer's state
     }
-    live.add(key, trainer);
+    LiveModels.Entry entry = live.add(key, trainer);
     ModelMetrics m = modelMetrics.get(key);
     if (m != null) {
       m.bind(trainer.progress());
     } else if (lifecycle.perModelMetrics.allowsAnother(modelMetrics.size())) {
       modelMetrics.put(key, new ModelMetrics(getMetricGroup(), key, trainer.progress()));
     }
-    return trainer;
+    return entry;
   }
 
   private void evicted(String key, ModelTrainer trainer) {

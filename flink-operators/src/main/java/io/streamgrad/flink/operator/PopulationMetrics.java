@@ -1,7 +1,7 @@
 package io.streamgrad.flink.operator;
 
-import io.streamgrad.flink.train.ModelTrainer;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
@@ -11,7 +11,9 @@ import org.apache.flink.metrics.MetricGroup;
  * fifteen metrics, under {@code models} in the operator's group.
  *
  * <ul>
- *   <li>{@code live}, {@code liveCapacity}: trainers in memory and the cache's bound;
+ *   <li>{@code live}, {@code liveCapacity}: trainers in memory and the cache's bound; {@code
+ *       liveBytes}, {@code liveBytesBudget}: the heap they take, as they estimate it, and the
+ *       cache's byte bound (0: none);
  *   <li>{@code inState}: models in this subtask's keyed state;
  *   <li>{@code evictions}, {@code restoredFromState}, {@code created}, {@code expired}: counters;
  *   <li>{@code updatedLastMinute}: distinct models updated in the last 60 s;
@@ -28,6 +30,7 @@ import org.apache.flink.metrics.MetricGroup;
 final class PopulationMetrics {
   static final String GROUP = "models";
   static final long REFRESH_MILLIS = 10_000;
+  static final int SAMPLE = 10_000;
 
   final Counter evictions;
   final Counter restoredFromState;
@@ -37,6 +40,8 @@ final class PopulationMetrics {
 
   private volatile int live;
   private volatile int capacity;
+  private volatile long liveBytes;
+  private volatile long liveBytesBudget;
   private volatile long inState;
   private volatile long updatedLastMinute;
   private volatile long writtenAtLastCheckpoint;
@@ -55,6 +60,8 @@ final class PopulationMetrics {
     recent = new RecentUpdates(nowMillis);
     g.gauge("live", (Gauge<Integer>) () -> live);
     g.gauge("liveCapacity", (Gauge<Integer>) () -> capacity);
+    g.gauge("liveBytes", (Gauge<Long>) () -> liveBytes);
+    g.gauge("liveBytesBudget", (Gauge<Long>) () -> liveBytesBudget);
     g.gauge("inState", (Gauge<Long>) () -> inState);
     g.gauge("updatedLastMinute", (Gauge<Long>) () -> updatedLastMinute);
     g.gauge("writtenAtLastCheckpoint", (Gauge<Long>) () -> writtenAtLastCheckpoint);
@@ -93,22 +100,24 @@ final class PopulationMetrics {
   void refresh(LiveModels models, long nowMillis) {
     live = models.size();
     capacity = models.capacity();
+    liveBytes = models.bytes();
+    liveBytesBudget = models.maxBytes();
     updatedLastMinute = recent.inLastMinute(nowMillis);
-    int n = models.size();
-    if (scratch.length < n) {
-      scratch = new double[n];
+    List<LiveModels.Entry> sample = models.sample(SAMPLE);
+    if (scratch.length < sample.size()) {
+      scratch = new double[sample.size()];
     }
     int k = 0;
-    for (ModelTrainer t : models.trainers()) {
-      long last = t.progress().lastUpdateMillis();
+    for (LiveModels.Entry e : sample) {
+      long last = e.trainer.progress().lastUpdateMillis();
       if (last > 0) {
         scratch[k++] = nowMillis - last;
       }
     }
     staleness = minMedianMax(scratch, k);
     k = 0;
-    for (ModelTrainer t : models.trainers()) {
-      double l = t.prequentialLoss();
+    for (LiveModels.Entry e : sample) {
+      double l = e.trainer.prequentialLoss();
       if (!Double.isNaN(l)) {
         scratch[k++] = l;
       }

@@ -41,6 +41,7 @@ public final class ModelTrainer {
   private long lastSampleMillis;
   private long expiryTimer;
   private final float[] paramBackup;
+  private final long fixedHeapBytes;
   private OptimizerState optimizerBackup;
 
   /** A fresh model for {@code modelId}, initialised deterministically from the seed and the id. */
@@ -58,6 +59,22 @@ public final class ModelTrainer {
       total += p.numel();
     }
     this.paramBackup = new float[total];
+    int slots = optimizer.state().slots().length / Math.max(1, params.size());
+    this.fixedHeapBytes = 4L * total * (3 + slots) + OVERHEAD_BYTES;
+  }
+
+  /**
+   * Objects of a trainer besides its float arrays (tensors, model, optimizer, counters) and its
+   * cache entry and id: measured with {@code bench --memory}.
+   */
+  static final long OVERHEAD_BYTES = 700;
+
+  /**
+   * About what this trainer holds on the heap: its batch buffers as they are now, its parameters
+   * with gradients, rollback copy and optimizer buffers, and the objects around them.
+   */
+  public long heapBytes() {
+    return 4L * yBuf.length * (features + 2) + fixedHeapBytes;
   }
 
   /** Rows a new trainer's batch buffers start with; they double up to the batch size. */

@@ -87,28 +87,6 @@ public final class TrainerConfig implements Serializable {
     return this;
   }
 
-  /**
-   * About what one live trainer of this configuration holds on the heap at most: full batch buffers
-   * (a model that has filled a batch once keeps them), its parameters with their gradients,
-   * rollback copy and optimizer buffers, and the objects around them, its cache entry and id
-   * included (measured: BENCHMARKS.md, "Memory per model").
-   */
-  public long liveTrainerBytes() {
-    var params = model.create(features, new SplittableRandom(seed)).parameters();
-    long p = 0;
-    for (var t : params) {
-      p += t.numel();
-    }
-    int slots = optimizer.create(params).state().slots().length / Math.max(1, params.size());
-    long buffers = 4L * batchSize * (features + 2);
-    return buffers + 4L * p * (3 + slots) + TRAINER_OVERHEAD_BYTES;
-  }
-
-  /**
-   * Objects of a live trainer besides its float arrays (tensors, model, optimizer, cache entry).
-   */
-  static final long TRAINER_OVERHEAD_BYTES = 1_024;
-
   /** This configuration with {@code initialModels} as its warm-start states. */
   public TrainerConfig withInitialModels(Map<String, TrainerState> initialModels) {
     return new TrainerConfig(

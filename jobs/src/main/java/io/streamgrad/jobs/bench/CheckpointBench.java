@@ -9,7 +9,6 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.Configuration;
@@ -33,12 +32,10 @@ public final class CheckpointBench {
   public record Row(
       String backend,
       int models,
-      int touchedTarget,
-      long touchedWritten,
+      int touched,
       long checkpointedBytes,
       long stateBytes,
-      long durationMillis,
-      long barrierWriteMillis) {}
+      long durationMillis) {}
 
   private final int features;
   private final int batchSize;
@@ -143,27 +140,16 @@ public final class CheckpointBench {
           throw new IllegalStateException("the checkpoint bench job ended");
         }
       }
-      String vertex = rest.vertexId(id, "OnlineTrainer");
-      Map<String, String> written =
-          rest.vertexMetrics(id, vertex, "models.writtenAtLastCheckpoint");
-      Map<String, String> writeMs =
-          rest.vertexMetrics(id, vertex, "models.lastCheckpointWriteMillis");
       return new Row(
           backend.flinkName,
           models,
           touched,
-          sum(written),
           median(done, "checkpointed_size"),
           median(done, "state_size"),
-          median(done, "end_to_end_duration"),
-          sum(writeMs));
+          median(done, "end_to_end_duration"));
     } finally {
       job.cancel().get();
     }
-  }
-
-  private static long sum(Map<String, String> values) {
-    return values.values().stream().mapToLong(v -> (long) Double.parseDouble(v)).sum();
   }
 
   private static long median(List<JsonNode> checkpoints, String field) {

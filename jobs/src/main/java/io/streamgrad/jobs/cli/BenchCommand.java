@@ -3,6 +3,7 @@ package io.streamgrad.jobs.cli;
 import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.bench.CheckpointBench;
+import io.streamgrad.jobs.bench.MemoryBench;
 import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
 import io.streamgrad.jobs.bench.PipelineBench.Latency;
@@ -151,6 +152,9 @@ public final class BenchCommand implements Callable<Integer> {
     if (checkpoints) {
       return checkpointTable(backends);
     }
+    if (memory) {
+      return memoryTable(parsed);
+    }
     Check.positive("--samples", samples);
     Check.positive("--batch-size", batchSize);
     Check.positive("--parallelism", parallelism);
@@ -249,6 +253,39 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   @Option(
+      names = "--memory",
+      description =
+          "Instead: memory per model for each of --configs' feature counts at --batch-size: heap per live trainer and bytes of keyed state (see MemoryBench).")
+  boolean memory;
+
+  private int memoryTable(List<Config> configs) throws Exception {
+    System.out.printf(
+        "%8s %6s %16s %20s %18s %22s %20s %20s%n",
+        "features",
+        "batch",
+        "heap, fresh",
+        "heap, after a batch",
+        "estimate, fresh",
+        "estimate, after batch",
+        "state, empty batch",
+        "state, half batch");
+    for (int features : configs.stream().mapToInt(Config::features).distinct().toArray()) {
+      MemoryBench.Row r = MemoryBench.measure(features, batchSize, 100_000);
+      System.out.printf(
+          "%8d %6d %14d B %18d B %16d B %20d B %18d B %18d B%n",
+          r.features(),
+          r.batchSize(),
+          r.heapFresh(),
+          r.heapFullBatch(),
+          r.estimateFresh(),
+          r.estimateFullBatch(),
+          r.stateBytesEmptyBatch(),
+          r.stateBytesHalfBatch());
+    }
+    return 0;
+  }
+
+  @Option(
       names = "--checkpoint-models",
       defaultValue = "1000000",
       description = "--checkpoints: models in state (default: ${DEFAULT-VALUE}).")
@@ -280,24 +317,22 @@ public final class BenchCommand implements Callable<Integer> {
       }
       System.out.println();
       System.out.printf(
-          "%-8s %10s %14s %18s %16s %14s %16s%n",
+          "%-8s %10s %16s %18s %16s %14s%n",
           "backend",
           "models",
-          "touched/ckpt",
+          "touched/interval",
           "checkpointed size",
           "full state size",
-          "ckpt duration",
-          "barrier write");
+          "ckpt duration");
       for (CheckpointBench.Row r : rows) {
         System.out.printf(
-            "%-8s %,10d %,14d %,16d B %,14d B %,11d ms %,13d ms%n",
+            "%-8s %,10d %,16d %,16d B %,14d B %,11d ms%n",
             r.backend(),
             r.models(),
-            r.touchedWritten(),
+            r.touched(),
             r.checkpointedBytes(),
             r.stateBytes(),
-            r.durationMillis(),
-            r.barrierWriteMillis());
+            r.durationMillis());
       }
       return 0;
     } finally {

@@ -105,7 +105,7 @@ public final class TrainerOptions {
       defaultValue = "auto",
       paramLabel = "N|auto",
       description =
-          "Models kept in memory per subtask; the least recently used one is written to state and evicted when another is needed. auto: a quarter of the heap, shared by the task manager's slots (default: ${DEFAULT-VALUE}).")
+          "Models kept in memory per subtask; one not used recently is written to state and evicted when another is needed. auto: as many as fit in a quarter of the heap, shared by the task manager's slots (default: ${DEFAULT-VALUE}).")
   String maxLiveModels;
 
   @Option(
