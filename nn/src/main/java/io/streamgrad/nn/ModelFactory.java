@@ -29,6 +29,15 @@ public interface ModelFactory extends Serializable {
     return Link.IDENTITY;
   }
 
+  /**
+   * What this factory builds for {@code features} inputs, written into every snapshot so that a
+   * predictor can rebuild the model from the snapshot alone. By default this factory's class (which
+   * then needs a no-argument constructor to be rebuilt).
+   */
+  default ModelSpec spec(int features) {
+    return ModelSpec.ofClass(getClass(), features);
+  }
+
   /** The loss this model is usually trained with. */
   default Loss defaultLoss() {
     return Losses::mse;

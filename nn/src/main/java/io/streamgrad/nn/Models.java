@@ -58,6 +58,12 @@ public final class Models {
     }
 
     @Override
+    public ModelSpec spec(int features) {
+      return new ModelSpec(
+          logistic ? ModelSpec.LOGISTIC : ModelSpec.LINEAR, features, null, null, null);
+    }
+
+    @Override
     public Link link() {
       return logistic ? Link.LOGISTIC : Link.IDENTITY;
     }
@@ -145,6 +151,11 @@ public final class Models {
           + Arrays.toString(hidden).replace(" ", "")
           + "-"
           + activation.name().toLowerCase();
+    }
+
+    @Override
+    public ModelSpec spec(int features) {
+      return new ModelSpec(ModelSpec.MLP, features, hidden, activation.name(), null);
     }
 
     @Override

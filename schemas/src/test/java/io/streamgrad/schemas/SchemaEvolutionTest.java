@@ -66,6 +66,61 @@ class SchemaEvolutionTest {
   }
 
   @Test
+  void aSnapshotOfTheFirstReleaseIsReadWithoutAModelSpec() throws IOException {
+    // Bytes of WeightSnapshot-1, written by a job of the previous release.
+    Schema v1 = new Schema.Parser().parse(KnownSchemas.releasedText("WeightSnapshot-1"));
+    GenericRecord old = new GenericData.Record(v1);
+    old.put("modelId", "m");
+    old.put("version", 3L);
+    old.put("weights", List.of(1f, 2f));
+    old.put("bias", 0.5f);
+    old.put("parameters", List.of());
+    old.put("samplesSeen", 9L);
+    old.put("batchLoss", 0.1f);
+    old.put("prequentialLoss", 0.2);
+    old.put("gradNorm", 0.3f);
+    old.put("learningRate", 0.01f);
+    old.put("optimizer", "sgd");
+    old.put("timestamp", 5L);
+    old.put("optimizerState", null);
+    ByteBuffer wire = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+
+    WeightSnapshot read = WeightSnapshot.createDecoder(KnownSchemas.released()).decode(wire);
+    assertEquals(3L, read.getVersion());
+    assertEquals(List.of(1f, 2f), read.getWeights());
+    assertNull(read.getModelSpec(), "written before the field existed");
+  }
+
+  @Test
+  void aSnapshotCarriesItsModelSpec() throws IOException {
+    ModelSpec spec =
+        ModelSpec.newBuilder()
+            .setKind("mlp")
+            .setFeatures(16)
+            .setHidden(List.of(32, 16))
+            .setActivation("TANH")
+            .build();
+    WeightSnapshot s =
+        WeightSnapshot.newBuilder()
+            .setModelId("m")
+            .setVersion(1)
+            .setWeights(List.of())
+            .setBias(0f)
+            .setSamplesSeen(1)
+            .setBatchLoss(0f)
+            .setPrequentialLoss(0)
+            .setGradNorm(0f)
+            .setLearningRate(0f)
+            .setOptimizer("sgd")
+            .setTimestamp(java.time.Instant.EPOCH)
+            .setModelSpec(spec)
+            .build();
+    WeightSnapshot read =
+        WeightSnapshot.createDecoder(KnownSchemas.released()).decode(s.toByteBuffer());
+    assertEquals(spec, read.getModelSpec());
+  }
+
+  @Test
   void anOldWriterIsReadByTheNewReader() throws IOException {
     // Dead letters written by the previous release (no modelId, no payload cut fields).
     Schema v1 = new Schema.Parser().parse(KnownSchemas.releasedText("DeadLetter-1"));

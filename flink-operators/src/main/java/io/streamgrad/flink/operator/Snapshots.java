@@ -7,6 +7,7 @@ import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;
 import io.streamgrad.flink.train.TrainingProgress;
 import io.streamgrad.nn.Model;
+import io.streamgrad.nn.ModelSpec;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.NamedTensor;
 import io.streamgrad.schemas.OptimizerSnapshot;
@@ -51,7 +52,8 @@ public final class Snapshots {
             .setGradNorm(trainer.lastGradNorm())
             .setLearningRate(trainer.optimizer().learningRate())
             .setOptimizer(trainer.optimizer().name())
-            .setTimestamp(Instant.ofEpochMilli(timestampMillis));
+            .setTimestamp(Instant.ofEpochMilli(timestampMillis))
+            .setModelSpec(toAvro(trainer.config().model.spec(trainer.config().features)));
     if (withOptimizer) {
       OptimizerState os = trainer.optimizer().state();
       List<NamedTensor> slots = new ArrayList<>();
@@ -113,6 +115,62 @@ public final class Snapshots {
       s.optimizerStep = os.getStep();
     }
     return s;
+  }
+
+  /** A model spec as snapshots carry it. */
+  public static io.streamgrad.schemas.ModelSpec toAvro(ModelSpec spec) {
+    List<Integer> hidden = new ArrayList<>();
+    for (int h : spec.hidden()) {
+      hidden.add(h);
+    }
+    return io.streamgrad.schemas.ModelSpec.newBuilder()
+        .setKind(spec.kind())
+        .setFeatures(spec.features())
+        .setHidden(hidden)
+        .setActivation(spec.activation())
+        .setFactoryClass(spec.factoryClass())
+        .build();
+  }
+
+  /** The spec of the model {@code snapshot} is of, or null for a snapshot written without one. */
+  public static ModelSpec spec(WeightSnapshot snapshot) {
+    io.streamgrad.schemas.ModelSpec s = snapshot.getModelSpec();
+    if (s == null) {
+      return null;
+    }
+    return new ModelSpec(
+        s.getKind(),
+        s.getFeatures(),
+        s.getHidden().stream().mapToInt(Integer::intValue).toArray(),
+        s.getActivation(),
+        s.getFactoryClass());
+  }
+
+  /**
+   * The model {@code snapshot} is of, with the snapshot's parameters: its forward pass is the
+   * trainer's, bit for bit.
+   *
+   * @throws IllegalArgumentException if the snapshot has no spec (written before specs existed) or
+   *     its parameters do not fit the model, in {@code load_state_dict}'s words
+   */
+  public static Model model(WeightSnapshot snapshot) {
+    ModelSpec spec = spec(snapshot);
+    if (spec == null) {
+      throw new IllegalArgumentException(
+          "snapshot of model "
+              + snapshot.getModelId()
+              + " (version "
+              + snapshot.getVersion()
+              + ") has no model spec: it was written before snapshots carried one");
+    }
+    Model model = spec.create();
+    Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+    for (NamedTensor t : snapshot.getParameters()) {
+      int[] shape = t.getShape().stream().mapToInt(Integer::intValue).toArray();
+      state.put(t.getName(), Tensor.wrap(FloatLists.unboxed(t.getValues()), shape));
+    }
+    model.loadStateDict(state);
+    return model;
   }
 
   private static Map<String, NamedTensor> byName(List<NamedTensor> tensors) {
