@@ -100,10 +100,15 @@ class SnapshotModelTest {
       xs[i] = (float) rng.nextGaussian();
     }
     Tensor x = Tensor.wrap(xs, 8, FEATURES);
+    float[] expected;
     try (var off = Grad.disabled()) {
-      assertArrayEquals(
-          trainer.model().forward(x).toArray(), rebuilt.forward(x).toArray(), 0f, spec.toString());
+      expected = trainer.model().forward(x).toArray();
+      assertArrayEquals(expected, rebuilt.forward(x).toArray(), 0f, spec.toString());
+      expected = factory.link().apply(trainer.model().forward(x)).toArray();
     }
+    float[] predicted = new float[8];
+    Snapshots.predictor(snapshot).predict(xs, 8, predicted);
+    assertArrayEquals(expected, predicted, 0f, "predictions, link applied: " + spec);
   }
 
   @Test

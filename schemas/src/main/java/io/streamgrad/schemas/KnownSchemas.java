@@ -26,7 +26,14 @@ public final class KnownSchemas implements SchemaStore {
    * Every released version, oldest first per record; a new version of a schema adds its file here.
    */
   static final List<String> RELEASED =
-      List.of("Sample-1", "WeightSnapshot-1", "WeightSnapshot-2", "DeadLetter-1", "DeadLetter-2");
+      List.of(
+          "Sample-1",
+          "WeightSnapshot-1",
+          "WeightSnapshot-2",
+          "DeadLetter-1",
+          "DeadLetter-2",
+          "PredictionRequest-1",
+          "Prediction-1");
 
   private static final KnownSchemas RELEASED_SCHEMAS = new KnownSchemas(loadReleased());
 

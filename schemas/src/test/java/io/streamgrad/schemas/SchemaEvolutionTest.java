@@ -52,7 +52,9 @@ class SchemaEvolutionTest {
         List.of(
             Sample.getClassSchema(),
             WeightSnapshot.getClassSchema(),
-            DeadLetter.getClassSchema())) {
+            DeadLetter.getClassSchema(),
+            PredictionRequest.getClassSchema(),
+            Prediction.getClassSchema())) {
       List<Schema> versions = KnownSchemas.released().versions(current.getFullName());
       assertTrue(!versions.isEmpty(), current.getFullName());
       assertEquals(
@@ -118,6 +120,30 @@ class SchemaEvolutionTest {
     WeightSnapshot read =
         WeightSnapshot.createDecoder(KnownSchemas.released()).decode(s.toByteBuffer());
     assertEquals(spec, read.getModelSpec());
+  }
+
+  @Test
+  void requestsAndPredictionsTravelAsSingleObjects() throws IOException {
+    PredictionRequest r =
+        PredictionRequest.newBuilder()
+            .setModelId("m")
+            .setRequestId("r-1")
+            .setFeatures(List.of(1f, -2f))
+            .setEventTime(java.time.Instant.ofEpochMilli(7))
+            .build();
+    assertEquals(
+        r, PredictionRequest.createDecoder(KnownSchemas.released()).decode(r.toByteBuffer()));
+    Prediction p =
+        Prediction.newBuilder()
+            .setModelId("m")
+            .setRequestId("r-1")
+            .setOutput(0.75f)
+            .setModelVersion(12)
+            .setModelTimestamp(java.time.Instant.ofEpochMilli(5))
+            .build();
+    Prediction read = Prediction.createDecoder(KnownSchemas.released()).decode(p.toByteBuffer());
+    assertEquals(p, read);
+    assertNull(read.getEventTime(), "a request without eventTime");
   }
 
   @Test

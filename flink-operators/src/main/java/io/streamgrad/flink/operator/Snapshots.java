@@ -8,6 +8,7 @@ import io.streamgrad.flink.train.TrainerState;
 import io.streamgrad.flink.train.TrainingProgress;
 import io.streamgrad.nn.Model;
 import io.streamgrad.nn.ModelSpec;
+import io.streamgrad.nn.Predictor;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.NamedTensor;
 import io.streamgrad.schemas.OptimizerSnapshot;
@@ -171,6 +172,12 @@ public final class Snapshots {
     }
     model.loadStateDict(state);
     return model;
+  }
+
+  /** A predictor of the model {@code snapshot} is of (see {@link #model}). */
+  public static Predictor predictor(WeightSnapshot snapshot) {
+    Model model = model(snapshot);
+    return Predictor.of(spec(snapshot), model);
   }
 
   private static Map<String, NamedTensor> byName(List<NamedTensor> tensors) {

@@ -1,0 +1,73 @@
+package io.streamgrad.nn;
+
+import io.streamgrad.autograd.Grad;
+import io.streamgrad.autograd.Tensor;
+import java.util.Arrays;
+
+/**
+ * Predictions of one model, without Flink: a batch of inputs goes through the model's forward pass
+ * once (for a linear model one matrix-vector product, SIMD), under {@link Grad#disabled()} so no
+ * graph is built, then through the model's {@link Link}.
+ *
+ * <p>Not thread-safe: a predictor per thread (they can share nothing but the snapshot).
+ */
+public final class Predictor {
+  private final Model model;
+  private final Link link;
+  private final int features;
+
+  public Predictor(Model model, Link link, int features) {
+    if (features <= 0) {
+      throw new IllegalArgumentException("features must be positive, got " + features);
+    }
+    this.model = model;
+    this.link = link;
+    this.features = features;
+  }
+
+  /** A predictor of {@code spec}'s model, whose parameters the caller loads into {@link #model}. */
+  public static Predictor of(ModelSpec spec, Model model) {
+    return new Predictor(model, spec.factory().link(), spec.features());
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  public int features() {
+    return features;
+  }
+
+  /**
+   * Predicts {@code n} inputs, {@code x} row-major ({@code n × features} values), into {@code
+   * out[0..n)}.
+   */
+  public void predict(float[] x, int n, float[] out) {
+    if (n <= 0 || x.length < n * features || out.length < n) {
+      throw new IllegalArgumentException(
+          "predict: "
+              + n
+              + " inputs of "
+              + features
+              + " features need "
+              + n * features
+              + " values and "
+              + n
+              + " outputs, got "
+              + x.length
+              + " and "
+              + out.length);
+    }
+    float[] rows = x.length == n * features ? x : Arrays.copyOf(x, n * features);
+    try (Grad.Scope noGrad = Grad.disabled()) {
+      link.apply(model.forward(Tensor.wrap(rows, n, features))).copyTo(out, 0);
+    }
+  }
+
+  /** The prediction for one input. */
+  public float predict(float[] x) {
+    float[] out = new float[1];
+    predict(x, 1, out);
+    return out[0];
+  }
+}
