@@ -11,11 +11,14 @@ import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
@@ -24,6 +27,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * 100,000 models in a running job, scraped by Prometheus: the scrape stays small (per-model groups
@@ -43,7 +48,10 @@ class MetricsAtScaleTest {
   }
 
   @Test
-  void scrapeOfAHundredThousandModelsStaysSmallAndCountsThemAll() throws Exception {
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void scrapeOfAHundredThousandModelsStaysSmallAndCountsThemAll(@TempDir Path checkpoints)
+      throws Exception {
+    // Ends when the conditions below hold; a metric that never gets there times the test out.
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -54,7 +62,10 @@ class MetricsAtScaleTest {
         "metrics.reporter.prom.factory.class",
         "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
     conf.setString("metrics.reporter.prom.port", String.valueOf(port));
+    conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
+    env.enableCheckpointing(1_000); // models.writtenAtLastCheckpoint counts what each one wrote
     OnlineTrainer trainer =
         OnlineTrainer.builder()
             .features(2)
@@ -76,7 +87,8 @@ class MetricsAtScaleTest {
       String scrape = "";
       // Until both subtasks have every model in state and the 10 s aggregates have caught up.
       while (sum(scrape, "models_inState") < MODELS
-          || sum(scrape, "models_updatedLastMinute") < MODELS) {
+          || sum(scrape, "models_updatedLastMinute") < MODELS
+          || sum(scrape, "models_writtenAtLastCheckpoint") == 0) {
         assertTrue(!job.getJobStatus().get().isGloballyTerminalState(), "the job ended");
         Thread.sleep(500);
         scrape = scrape(port);
@@ -94,6 +106,9 @@ class MetricsAtScaleTest {
       assertTrue(bytes < 1_000_000, "scrape of " + bytes + " bytes");
       assertTrue(max(scrape, "models_live") <= MAX_LIVE, "live models bounded by the cache");
       assertTrue(sum(scrape, "models_evictions") > 0, "the cache evicted");
+      assertTrue(
+          sum(scrape, "models_writtenAtLastCheckpoint") <= 2 * MAX_LIVE,
+          "a checkpoint writes the live models changed since the last one, at most the cache");
       assertTrue(scrape.contains("models_prequentialLoss_median"), "loss distribution");
       assertTrue(scrape.contains("models_stalenessMs_max"), "staleness distribution");
     } finally {
