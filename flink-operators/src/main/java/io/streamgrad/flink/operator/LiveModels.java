@@ -61,7 +61,6 @@ final class LiveModels {
   private int hand;
   private final List<Entry> dirty = new ArrayList<>();
   private ModelTrainer spare;
-  private long evictions;
 
   LiveModels(int capacity, WriteBack writeBack, EvictionListener onEviction) {
     this(capacity, 0, writeBack, onEviction);
@@ -86,10 +85,6 @@ final class LiveModels {
 
   int size() {
     return byId.size();
-  }
-
-  long evictions() {
-    return evictions;
   }
 
   /** Heap the live trainers take, as they estimate it. */
@@ -149,7 +144,6 @@ final class LiveModels {
       e.dirty = false;
     }
     release(e);
-    evictions++;
     onEviction.evicted(e.id, e.trainer);
     spare = e.trainer;
   }

@@ -18,8 +18,6 @@ public final class ModelLifecycle implements Serializable {
   /** Share of the heap the live models of one task manager may take when sized automatically. */
   static final double AUTO_HEAP_SHARE = 0.25;
 
-  public static final ModelLifecycle DEFAULT = new ModelLifecycle(AUTO, 0, PerModelMetrics.DEFAULT);
-
   /** At most this many live trainers per subtask; {@link #AUTO}: from the heap. */
   public final int maxLiveModels;
 

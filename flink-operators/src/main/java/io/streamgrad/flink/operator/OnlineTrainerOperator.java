@@ -79,6 +79,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
   private transient DeadLetterMetrics deadLetters;
   private transient PopulationMetrics population;
   private transient Map<String, ModelMetrics> modelMetrics;
+  private transient io.streamgrad.schemas.ModelSpec modelSpec; // the same in every snapshot
 
   public OnlineTrainerOperator(
       TrainerConfig config, ModelLifecycle lifecycle, OutputTag<DeadLetter> rejectedTag) {
@@ -121,6 +122,7 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
     divergenceRejections = getMetricGroup().counter("divergenceGuardRejections");
     deadLetters = new DeadLetterMetrics(getMetricGroup());
     modelMetrics = new HashMap<>();
+    modelSpec = Snapshots.toAvro(config.model.spec(config.features));
     long now = now();
     population = new PopulationMetrics(getMetricGroup(), now);
     if (restored) {
@@ -408,7 +410,8 @@ public final class OnlineTrainerOperator extends AbstractStreamOperator<WeightSn
 
   private void emit(String key, ModelTrainer trainer) {
     output.collect(
-        new StreamRecord<>(Snapshots.of(key, trainer, config.snapshotOptimizerState, now())));
+        new StreamRecord<>(
+            Snapshots.of(key, trainer, config.snapshotOptimizerState, now(), modelSpec)));
     trainer.markEmitted();
   }
 

@@ -87,10 +87,6 @@ final class PopulationMetrics {
     inState += delta; // task thread only; volatile for the readers
   }
 
-  long inState() {
-    return inState;
-  }
-
   /** A model whose previous update was at {@code previousMillis} was updated at {@code now}. */
   void updated(long previousMillis, long nowMillis) {
     recent.updated(previousMillis, nowMillis);
@@ -123,18 +119,6 @@ final class PopulationMetrics {
       }
     }
     loss = minMedianMax(scratch, k);
-  }
-
-  long updatedLastMinute() {
-    return updatedLastMinute;
-  }
-
-  double[] staleness() {
-    return staleness.clone();
-  }
-
-  double[] prequentialLoss() {
-    return loss.clone();
   }
 
   /** {min, median, max} of the first {@code n} values (sorted in place); NaN when empty. */

@@ -1,5 +1,7 @@
 package io.streamgrad.flink.operator;
 
+import java.util.Arrays;
+
 /**
  * How many distinct models were updated in the last minute, exactly to the second and in O(1) per
  * update, without remembering the models: 60 one-second buckets count each model in the second of
@@ -16,7 +18,7 @@ final class RecentUpdates {
 
   RecentUpdates(long nowMillis) {
     startSecond = nowMillis / 1000;
-    java.util.Arrays.fill(second, -1);
+    Arrays.fill(second, -1);
   }
 
   /** A model whose previous update was at {@code previousMillis} (0: none) was updated now. */

@@ -31,6 +31,25 @@ public final class Snapshots {
   /** The snapshot of {@code trainer} now; with its optimizer state when {@code withOptimizer}. */
   public static WeightSnapshot of(
       String modelId, ModelTrainer trainer, boolean withOptimizer, long timestampMillis) {
+    TrainerConfig config = trainer.config();
+    return of(
+        modelId,
+        trainer,
+        withOptimizer,
+        timestampMillis,
+        toAvro(config.model.spec(config.features)));
+  }
+
+  /**
+   * The same with the model's {@code spec} made once by the caller (it is the same for every
+   * snapshot of a trainer configuration; shared, never modified).
+   */
+  public static WeightSnapshot of(
+      String modelId,
+      ModelTrainer trainer,
+      boolean withOptimizer,
+      long timestampMillis,
+      io.streamgrad.schemas.ModelSpec spec) {
     Model model = trainer.model();
     List<Tensor> params = model.parameters();
     List<String> names = model.parameterNames();
@@ -54,7 +73,7 @@ public final class Snapshots {
             .setLearningRate(trainer.optimizer().learningRate())
             .setOptimizer(trainer.optimizer().name())
             .setTimestamp(Instant.ofEpochMilli(timestampMillis))
-            .setModelSpec(toAvro(trainer.config().model.spec(trainer.config().features)));
+            .setModelSpec(spec);
     if (withOptimizer) {
       OptimizerState os = trainer.optimizer().state();
       List<NamedTensor> slots = new ArrayList<>();

@@ -71,15 +71,10 @@ public final class TrainingProgress {
 
   /** A copy that no longer follows training (what the metrics of an evicted model show). */
   public TrainingProgress copy() {
+    TrainerState s = new TrainerState(); // through the one field list of copyTo / copyFrom
+    copyTo(s);
     TrainingProgress p = new TrainingProgress();
-    p.version = version;
-    p.samplesSeen = samplesSeen;
-    p.lastEmittedVersion = lastEmittedVersion;
-    p.prequentialLossSum = prequentialLossSum;
-    p.lastBatchLoss = lastBatchLoss;
-    p.lastGradNorm = lastGradNorm;
-    p.rejectedBatches = rejectedBatches;
-    p.lastUpdateMillis = lastUpdateMillis;
+    p.copyFrom(s);
     return p;
   }
 

@@ -51,7 +51,7 @@ class LiveModelsTest {
     assertSame(a, cache.takeSpare(), "the evicted trainer, for reuse");
     assertNull(cache.takeSpare(), "taken once");
     assertEquals(2, cache.size());
-    assertEquals(2, cache.evictions());
+    assertEquals(2, evicted.size());
   }
 
   @Test

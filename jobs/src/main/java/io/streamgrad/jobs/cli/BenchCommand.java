@@ -226,18 +226,9 @@ public final class BenchCommand implements Callable<Integer> {
               "bench: latency at %.0f samples/s: p50 %.1f ms, p99 %.1f ms%n",
               latency.ratePerSecond(), latency.p50(), latency.p99());
         }
-        if (latency != null) {
-          Result first = results.get(results.size() - backends.size());
-          results.set(
-              results.size() - backends.size(),
-              new Result(
-                  config,
-                  first.backend(),
-                  first.train(),
-                  first.passthrough(),
-                  first.trainRounds(),
-                  first.passRounds(),
-                  latency));
+        if (latency != null) { // reported with the configuration's first backend
+          int first = results.size() - backends.size();
+          results.set(first, results.get(first).withLatency(latency));
         }
       }
       print(results);
@@ -352,6 +343,10 @@ public final class BenchCommand implements Callable<Integer> {
       Latency latency) {
     double ratio() {
       return train.samplesPerSecond() / passthrough.samplesPerSecond();
+    }
+
+    Result withLatency(Latency l) {
+      return new Result(config, backend, train, passthrough, trainRounds, passRounds, l);
     }
   }
 

@@ -45,7 +45,7 @@ final class RuntimeOptions {
 
   void validate() {
     if (stateBackend != null) {
-      Check.oneOf("--state-backend", stateBackend, "hashmap", "rocksdb");
+      stateBackend("--state-backend", stateBackend);
     }
     if (maxRestarts != null) {
       Check.atLeast("--max-restarts", maxRestarts, 0);
