@@ -3,6 +3,7 @@ package io.streamgrad.flink;
 import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
 import io.streamgrad.flink.operator.PerModelMetrics;
+import io.streamgrad.flink.operator.ServingTrainerOperator;
 import io.streamgrad.flink.operator.Snapshots;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
@@ -13,7 +14,9 @@ import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.Models;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.io.Serializable;
@@ -54,6 +57,13 @@ public final class OnlineTrainer implements Serializable {
   public static final OutputTag<DeadLetter> REJECTED =
       new OutputTag<>("streamgrad-rejected", new AvroTypeInfo<>(DeadLetter.class));
 
+  /**
+   * Predictions made in the training job: answers to requests ({@link #trainAndServe}) and, with
+   * {@link Builder#prequentialPredictions}, each sample's prediction before it was trained on.
+   */
+  public static final OutputTag<Prediction> PREDICTIONS =
+      new OutputTag<>("streamgrad-predictions", new AvroTypeInfo<>(Prediction.class));
+
   /** The operator's uid: keep it stable so savepoints map back to it. */
   public static final String UID = "streamgrad-online-trainer";
 
@@ -63,10 +73,13 @@ public final class OnlineTrainer implements Serializable {
 
   private final TrainerConfig config;
   private final ModelLifecycle lifecycle;
+  private final boolean prequentialPredictions;
 
-  private OnlineTrainer(TrainerConfig config, ModelLifecycle lifecycle) {
+  private OnlineTrainer(
+      TrainerConfig config, ModelLifecycle lifecycle, boolean prequentialPredictions) {
     this.config = config;
     this.lifecycle = lifecycle;
+    this.prequentialPredictions = prequentialPredictions;
   }
 
   public static Builder builder() {
@@ -106,9 +119,33 @@ public final class OnlineTrainer implements Serializable {
         .uid(UID);
   }
 
+  /**
+   * Trains on {@code samples} and answers {@code requests} with the live model of their key, in the
+   * same keyed operator (zero staleness: no snapshot round trip). Predictions go to {@link
+   * #PREDICTIONS}; refused requests (no model yet, a wrong feature count, …) to {@link #REJECTED}.
+   */
+  public SingleOutputStreamOperator<WeightSnapshot> trainAndServe(
+      DataStream<DenseSample> samples, DataStream<DenseRequest> requests) {
+    return samples
+        .keyBy(DenseSample::getModelId, Types.STRING)
+        .connect(requests.keyBy(DenseRequest::getModelId, Types.STRING))
+        .transform(
+            "OnlineTrainer(" + config.model.name() + ", " + config.optimizer + ") + requests",
+            snapshotType(),
+            new ServingTrainerOperator(
+                config, lifecycle, REJECTED, PREDICTIONS, prequentialPredictions))
+        .uid(UID);
+  }
+
   /** A new operator instance, for custom topologies and test harnesses. */
   public OnlineTrainerOperator operator() {
-    return new OnlineTrainerOperator(config, lifecycle, REJECTED);
+    return new OnlineTrainerOperator(
+        config, lifecycle, REJECTED, PREDICTIONS, prequentialPredictions);
+  }
+
+  /** Whether trained samples' predictions go to {@link #PREDICTIONS}. */
+  public boolean prequentialPredictions() {
+    return prequentialPredictions;
   }
 
   /** Flink's POJO type of {@link DenseSample} (field-wise serialization, no Kryo). */
@@ -149,8 +186,19 @@ public final class OnlineTrainer implements Serializable {
     private int maxLiveModels = ModelLifecycle.AUTO;
     private Duration modelTtl = Duration.ZERO;
     private PerModelMetrics perModelMetrics = PerModelMetrics.DEFAULT;
+    private boolean prequentialPredictions;
 
     private Builder() {}
+
+    /**
+     * Test-then-train: for every sample trained on, the prediction the model made for it before the
+     * update goes to {@link #PREDICTIONS}, with the sample's label and the version that made it
+     * (taken from the training step's own forward pass: no extra work per sample).
+     */
+    public Builder prequentialPredictions(boolean enabled) {
+      this.prequentialPredictions = enabled;
+      return this;
+    }
 
     /** Number of input features d of every sample (required). */
     public Builder features(int features) {
@@ -283,7 +331,7 @@ public final class OnlineTrainer implements Serializable {
                   Map.of())
               .validate();
       if (initialModels.isEmpty()) {
-        return new OnlineTrainer(cfg, lifecycle);
+        return new OnlineTrainer(cfg, lifecycle, prequentialPredictions);
       }
       // Checked here, against this model and optimizer: a snapshot that does not fit fails the
       // build.
@@ -291,7 +339,7 @@ public final class OnlineTrainer implements Serializable {
       for (Map.Entry<String, WeightSnapshot> e : initialModels.entrySet()) {
         initial.put(e.getKey(), Snapshots.toState(cfg, e.getValue()));
       }
-      return new OnlineTrainer(cfg.withInitialModels(initial), lifecycle);
+      return new OnlineTrainer(cfg.withInitialModels(initial), lifecycle, prequentialPredictions);
     }
   }
 }

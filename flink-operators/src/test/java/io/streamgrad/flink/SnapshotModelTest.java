@@ -16,6 +16,7 @@ import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.ModelSpec;
 import io.streamgrad.nn.Models;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.serving.SnapshotModels;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
@@ -91,9 +92,9 @@ class SnapshotModelTest {
       }
     }
     WeightSnapshot snapshot = Snapshots.of("m", trainer, false, 0L);
-    ModelSpec spec = Snapshots.spec(snapshot);
+    ModelSpec spec = SnapshotModels.spec(snapshot);
     assertEquals(factory.spec(FEATURES), spec);
-    Model rebuilt = Snapshots.model(snapshot);
+    Model rebuilt = SnapshotModels.model(snapshot);
 
     float[] xs = new float[8 * FEATURES];
     for (int i = 0; i < xs.length; i++) {
@@ -107,7 +108,7 @@ class SnapshotModelTest {
       expected = factory.link().apply(trainer.model().forward(x)).toArray();
     }
     float[] predicted = new float[8];
-    Snapshots.predictor(snapshot).predict(xs, 8, predicted);
+    SnapshotModels.predictor(snapshot).predict(xs, 8, predicted);
     assertArrayEquals(expected, predicted, 0f, "predictions, link applied: " + spec);
   }
 
@@ -117,7 +118,7 @@ class SnapshotModelTest {
     WeightSnapshot old = Snapshots.of("m", new ModelTrainer(t.config(), "m"), false, 0L);
     old.setModelSpec(null); // as a job of the previous release wrote it
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Snapshots.model(old));
+        assertThrows(IllegalArgumentException.class, () -> SnapshotModels.model(old));
     assertTrue(e.getMessage().contains("has no model spec"), e.getMessage());
   }
 }

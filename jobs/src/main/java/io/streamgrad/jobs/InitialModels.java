@@ -2,6 +2,7 @@ package io.streamgrad.jobs;
 
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

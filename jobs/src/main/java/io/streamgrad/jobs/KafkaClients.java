@@ -1,6 +1,7 @@
 package io.streamgrad.jobs;
 
 import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

@@ -7,6 +7,7 @@ import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.schemas.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Properties;

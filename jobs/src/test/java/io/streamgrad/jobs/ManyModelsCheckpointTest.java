@@ -8,6 +8,7 @@ import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

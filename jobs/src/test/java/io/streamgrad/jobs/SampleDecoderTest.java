@@ -9,6 +9,7 @@ import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WireFormat;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,6 +10,7 @@ import io.streamgrad.jobs.demo.SyntheticData;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.schemas.WireFormat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

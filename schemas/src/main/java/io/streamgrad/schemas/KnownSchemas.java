@@ -33,7 +33,8 @@ public final class KnownSchemas implements SchemaStore {
           "DeadLetter-1",
           "DeadLetter-2",
           "PredictionRequest-1",
-          "Prediction-1");
+          "Prediction-1",
+          "Prediction-2");
 
   private static final KnownSchemas RELEASED_SCHEMAS = new KnownSchemas(loadReleased());
 

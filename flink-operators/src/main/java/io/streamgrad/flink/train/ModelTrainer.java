@@ -5,6 +5,7 @@ import io.streamgrad.autograd.Tensor;
 import io.streamgrad.autograd.optim.Optimizer;
 import io.streamgrad.autograd.optim.OptimizerState;
 import io.streamgrad.nn.Model;
+import io.streamgrad.nn.Predictor;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -43,6 +44,7 @@ public final class ModelTrainer {
   private final float[] paramBackup;
   private final long fixedHeapBytes;
   private OptimizerState optimizerBackup;
+  private Predictor predictor;
 
   /** A fresh model for {@code modelId}, initialised deterministically from the seed and the id. */
   public ModelTrainer(TrainerConfig config, String modelId) {
@@ -152,6 +154,16 @@ public final class ModelTrainer {
    * restored, nothing counts as trained.
    */
   public StepResult step() {
+    return step(null, null);
+  }
+
+  /**
+   * The same, also copying what the model predicted for the batch before the update (its outputs
+   * with the link applied, as a {@link Predictor} gives them) into {@code outputs} and the batch's
+   * labels into {@code labels} when they are not null: test-then-train predictions at no extra
+   * forward pass. They are valid when the step returns {@link StepResult#TRAINED}.
+   */
+  public StepResult step(float[] outputs, float[] labels) {
     int n = count;
     if (n == 0) {
       return StepResult.EMPTY;
@@ -164,7 +176,14 @@ public final class ModelTrainer {
       y = Tensor.wrap(Arrays.copyOf(yBuf, n), n);
       w = Tensor.wrap(Arrays.copyOf(wBuf, n), n);
     }
-    Tensor loss = config.loss.compute(model.forward(x), y, w);
+    Tensor out = model.forward(x);
+    if (outputs != null) {
+      try (Grad.Scope noGrad = Grad.disabled()) {
+        config.model.link().apply(out.detach()).copyTo(outputs, 0);
+      }
+      System.arraycopy(yBuf, 0, labels, 0, n);
+    }
+    Tensor loss = config.loss.compute(out, y, w);
     float batchLoss = loss.item();
     if (!Float.isFinite(batchLoss)) {
       return reject();
@@ -251,6 +270,17 @@ public final class ModelTrainer {
       }
     }
     optimizer.loadState(optimizerBackup);
+  }
+
+  /**
+   * Predictions of the model as it is now (one forward pass under no-grad, its link applied): how a
+   * request is answered by the live model. Built on first use; shares the model's parameters.
+   */
+  public Predictor predictor() {
+    if (predictor == null) {
+      predictor = new Predictor(model, config.model.link(), features);
+    }
+    return predictor;
   }
 
   /**

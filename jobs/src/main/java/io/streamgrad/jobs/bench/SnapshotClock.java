@@ -1,7 +1,7 @@
 package io.streamgrad.jobs.bench;
 
 import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.WireFormat;
+import io.streamgrad.schemas.WireFormat;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.KafkaPreflight;
-import io.streamgrad.jobs.WireFormat;
+import io.streamgrad.schemas.WireFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

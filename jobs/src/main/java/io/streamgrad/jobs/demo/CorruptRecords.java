@@ -1,8 +1,8 @@
 package io.streamgrad.jobs.demo;
 
 import io.streamgrad.jobs.SampleDecoder;
-import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

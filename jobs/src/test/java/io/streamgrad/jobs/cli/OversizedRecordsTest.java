@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
 import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.schemas.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.WireFormat;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.SyntheticData;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.schemas.WireFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,9 +1,5 @@
-package io.streamgrad.jobs;
+package io.streamgrad.schemas;
 
-import io.streamgrad.schemas.DeadLetter;
-import io.streamgrad.schemas.KnownSchemas;
-import io.streamgrad.schemas.Sample;
-import io.streamgrad.schemas.WeightSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -39,11 +35,21 @@ public final class WireFormat {
     return bytes(d::toByteBuffer, "DeadLetter");
   }
 
+  public static byte[] encode(PredictionRequest r) {
+    return bytes(r::toByteBuffer, "PredictionRequest");
+  }
+
+  public static byte[] encode(Prediction p) {
+    return bytes(p::toByteBuffer, "Prediction");
+  }
+
   // Readers of every released version: a dead letter written by an older job still decodes.
   private static final BinaryMessageDecoder<WeightSnapshot> SNAPSHOTS =
       WeightSnapshot.createDecoder(KnownSchemas.released());
   private static final BinaryMessageDecoder<DeadLetter> DEAD_LETTERS =
       DeadLetter.createDecoder(KnownSchemas.released());
+  private static final BinaryMessageDecoder<Prediction> PREDICTIONS =
+      Prediction.createDecoder(KnownSchemas.released());
 
   /**
    * Decodes a snapshot written by the job (any released version); fails loudly, since the job wrote
@@ -56,6 +62,11 @@ public final class WireFormat {
   /** Decodes a dead letter written by the job (any released version). */
   public static DeadLetter deadLetter(byte[] bytes) {
     return decode(DEAD_LETTERS::decode, bytes, "DeadLetter");
+  }
+
+  /** Decodes a prediction written by a predictor (any released version). */
+  public static Prediction prediction(byte[] bytes) {
+    return decode(PREDICTIONS::decode, bytes, "Prediction");
   }
 
   public static byte[] bytes(ByteBuffer b) {

@@ -1,0 +1,506 @@
+package io.streamgrad.flink.operator;
+
+import io.streamgrad.flink.predict.Predictions;
+import io.streamgrad.flink.train.ModelTrainer;
+import io.streamgrad.flink.train.TrainerConfig;
+import io.streamgrad.flink.train.TrainerState;
+import io.streamgrad.schemas.AvroTrust;
+import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DeadLetters;
+import io.streamgrad.schemas.DenseRequest;
+import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.FloatLists;
+import io.streamgrad.schemas.Prediction;
+import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.serving.SnapshotModels;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The keyed training operator's work, whatever its inputs ({@link OnlineTrainerOperator}: samples;
+ * {@link ServingTrainerOperator}: samples and prediction requests): per model id, buffers samples
+ * into a mini-batch and runs one autograd step per batch, emitting a {@link WeightSnapshot} every
+ * {@code snapshotEvery} updates and a final one at end of input (or when an idle model expires).
+ *
+ * <p>Models live in keyed state; the recently used ones also in a bounded per-subtask cache of
+ * trainers ({@link LiveModels}), so that a sample costs a hash lookup and a copy into the batch
+ * buffer. A trainer evicted from the cache is written back first if it changed; every trainer
+ * changed since the last checkpoint is written in {@link #prepareSnapshotPreBarrier} (the pattern
+ * of Flink's mini-batch operators). Keyed state is therefore exact at every checkpoint barrier, and
+ * rescaling redistributes models like any keyed state. Memory grows with the cache's bound, not
+ * with the number of models: with RocksDB the rest stays on disk.
+ */
+public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightSnapshot>
+    implements Triggerable<String, VoidNamespace> {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Dead-letter reason of the samples of a step the divergence guard refused. */
+  public static final String NON_FINITE_UPDATE = "non-finite update";
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainerOperatorBase.class);
+
+  /** Name of the keyed state holding each model's {@link TrainerState}. */
+  public static final String STATE_NAME = "streamgrad-trainer";
+
+  private final TrainerConfig config;
+  private final ModelLifecycle lifecycle;
+  private final OutputTag<DeadLetter> rejectedTag;
+  private final OutputTag<Prediction> predictionsTag;
+  private final boolean prequentialPredictions;
+
+  private transient ValueState<TrainerState> state;
+  private transient boolean restored;
+  private transient InternalTimerService<VoidNamespace> batchTimers;
+  private transient InternalTimerService<VoidNamespace> expiryTimers;
+  private transient LiveModels live;
+  private transient Counter divergenceRejections;
+  private transient DeadLetterMetrics deadLetters;
+  private transient PopulationMetrics population;
+  private transient Map<String, ModelMetrics> modelMetrics;
+  private transient io.streamgrad.schemas.ModelSpec modelSpec; // the same in every snapshot
+
+  private transient float[] preqOutputs;
+  private transient float[] preqLabels;
+  private transient Counter requestsAnswered;
+
+  /**
+   * With {@code prequentialPredictions}, every trained batch also emits, to {@code predictionsTag},
+   * what the model predicted for each of its samples before training on them.
+   */
+  protected TrainerOperatorBase(
+      TrainerConfig config,
+      ModelLifecycle lifecycle,
+      OutputTag<DeadLetter> rejectedTag,
+      OutputTag<Prediction> predictionsTag,
+      boolean prequentialPredictions) {
+    if (prequentialPredictions && predictionsTag == null) {
+      throw new IllegalArgumentException("prequential predictions need an output for predictions");
+    }
+    this.config = config;
+    this.lifecycle = lifecycle;
+    this.rejectedTag = rejectedTag;
+    this.predictionsTag = predictionsTag;
+    this.prequentialPredictions = prequentialPredictions;
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    AvroTrust.install(); // on the task manager, before any Sample is decoded
+    super.initializeState(context);
+    restored = context.isRestored();
+    state =
+        context
+            .getKeyedStateStore()
+            .getState(
+                new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(TrainerState.class)));
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    int slots =
+        getContainingTask()
+            .getEnvironment()
+            .getTaskManagerInfo()
+            .getConfiguration()
+            .get(TaskManagerOptions.NUM_TASK_SLOTS);
+    int capacity = lifecycle.capacity();
+    long budget = lifecycle.byteBudget(Runtime.getRuntime().maxMemory(), slots);
+    live = new LiveModels(capacity, budget, this::writeBack, this::evicted);
+    batchTimers =
+        getInternalTimerService("streamgrad-batch-delay", VoidNamespaceSerializer.INSTANCE, this);
+    if (lifecycle.modelTtlMillis > 0) {
+      expiryTimers =
+          getInternalTimerService(
+              "streamgrad-model-ttl", VoidNamespaceSerializer.INSTANCE, new Expiry());
+    }
+    divergenceRejections = getMetricGroup().counter("divergenceGuardRejections");
+    requestsAnswered = getMetricGroup().counter("requestsAnswered");
+    if (prequentialPredictions) {
+      preqOutputs = new float[config.batchSize];
+      preqLabels = new float[config.batchSize];
+    }
+    deadLetters = new DeadLetterMetrics(getMetricGroup());
+    modelMetrics = new HashMap<>();
+    modelSpec = SnapshotModels.toAvro(config.model.spec(config.features));
+    long now = now();
+    population = new PopulationMetrics(getMetricGroup(), now);
+    if (restored) {
+      population.setInState(storedModelIds().size());
+    }
+    population.refresh(live, now);
+    getProcessingTimeService()
+        .scheduleWithFixedDelay(
+            t -> population.refresh(live, t),
+            PopulationMetrics.REFRESH_MILLIS,
+            PopulationMetrics.REFRESH_MILLIS);
+    LOG.info(
+        "trainer subtask {}: at most {} live models{} ({}), {} task slot(s) on this task manager",
+        getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+        capacity,
+        budget > 0 ? " in " + (budget >> 20) + " MB of heap" : "",
+        lifecycle,
+        slots);
+  }
+
+  /** A labeled sample of the current key: into its model's batch, trained when it is full. */
+  protected final void processSample(StreamRecord<DenseSample> element) throws Exception {
+    DenseSample sample = element.getValue();
+    float[] x = sample.features;
+    if (x.length != config.features) {
+      reject(
+          sample.toSample(),
+          "wrong feature count: expected " + config.features + ", got " + x.length);
+      return;
+    }
+    String key = (String) getCurrentKey();
+    LiveModels.Entry entry = entry(key);
+    ModelTrainer trainer = entry.trainer;
+    boolean wasEmpty = trainer.pending() == 0;
+    if (expiryTimers != null) {
+      long now = now();
+      trainer.setLastSampleMillis(now);
+      if (trainer.expiryTimer() == 0) {
+        scheduleExpiry(trainer, now + lifecycle.modelTtlMillis);
+      }
+    }
+    if (trainer.add(x, sample.label, sample.weight)) {
+      trainAndMaybeEmit(key, trainer);
+    } else if (wasEmpty && config.maxBatchDelayMillis > 0) {
+      long deadline = now() + config.maxBatchDelayMillis;
+      trainer.setBatchDeadline(deadline);
+      batchTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, deadline);
+    }
+    live.markDirty(entry); // after the sample: the batch buffer may have grown
+  }
+
+  /** A partial batch's deadline. */
+  @Override
+  public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+    String key = timer.getKey();
+    LiveModels.Entry entry = existingEntry(key);
+    // A batch that filled up before its deadline leaves a stale timer behind: ignore it.
+    if (entry != null
+        && entry.trainer.pending() > 0
+        && entry.trainer.batchDeadline() != 0
+        && entry.trainer.batchDeadline() <= timer.getTimestamp()) {
+      live.markDirty(entry);
+      trainAndMaybeEmit(key, entry.trainer);
+    }
+  }
+
+  @Override
+  public void onEventTime(InternalTimer<String, VoidNamespace> timer) {}
+
+  /** Idle-model expiry: one timer per model at a time, moved on when the model was used since. */
+  private final class Expiry implements Triggerable<String, VoidNamespace> {
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+      String key = timer.getKey();
+      LiveModels.Entry entry = existingEntry(key);
+      if (entry == null || entry.trainer.expiryTimer() != timer.getTimestamp()) {
+        return; // expired already, or a timer this model no longer waits for
+      }
+      long due = entry.trainer.lastSampleMillis() + lifecycle.modelTtlMillis;
+      if (due > timer.getTimestamp()) {
+        scheduleExpiry(entry.trainer, due);
+        live.markDirty(entry);
+      } else {
+        expire(entry);
+      }
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) {}
+  }
+
+  private void scheduleExpiry(ModelTrainer trainer, long at) {
+    expiryTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, at);
+    trainer.setExpiryTimer(at);
+  }
+
+  /**
+   * Drops an idle model from state: its partial batch is trained first and its final snapshot
+   * emitted, so no sample and no update is lost. A later sample starts the model afresh (from its
+   * warm-start snapshot, if the job has one for it).
+   */
+  private void expire(LiveModels.Entry entry) throws Exception {
+    String key = entry.id;
+    ModelTrainer trainer = entry.trainer;
+    if (trainer.pending() > 0) {
+      step(key, trainer);
+    }
+    if (trainer.version() > trainer.lastEmittedVersion()) {
+      emit(key, trainer);
+    }
+    if (trainer.batchDeadline() != 0) {
+      batchTimers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, trainer.batchDeadline());
+    }
+    state.clear();
+    live.remove(entry);
+    detachMetrics(key, trainer);
+    population.expired.inc();
+    population.addInState(-1);
+  }
+
+  /**
+   * The end of the samples: every partial batch is trained and every model's last state emitted.
+   */
+  protected final void endOfSamples() throws Exception {
+    // Every model of this subtask, live or only in state (without writing the live ones first:
+    // they are written once, below); sorted for a deterministic emission order.
+    Set<String> ids = new HashSet<>(storedModelIds());
+    for (LiveModels.Entry e : live.entries()) {
+      ids.add(e.id);
+    }
+    List<String> ordered = new ArrayList<>(ids);
+    ids = null;
+    ordered.sort(null);
+    for (String key : ordered) {
+      setCurrentKey(key);
+      LiveModels.Entry entry = entry(key);
+      ModelTrainer trainer = entry.trainer;
+      if (trainer.pending() > 0) {
+        step(key, trainer);
+        live.markDirty(entry);
+      }
+      if (trainer.version() > trainer.lastEmittedVersion()) {
+        emit(key, trainer);
+        live.markDirty(entry);
+      }
+    }
+    // Not written to state here: a checkpoint after the end of input (Flink's final one) writes
+    // the changed models first, like any other; a job without checkpoints never needs them.
+    population.refresh(live, now());
+  }
+
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    super.prepareSnapshotPreBarrier(checkpointId);
+    long start = System.nanoTime();
+    int written = live.flush();
+    population.checkpointWrite(written, (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /**
+   * Also flushed here (before Flink snapshots the keyed backend), whatever path took the snapshot.
+   */
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    live.flush();
+    super.snapshotState(context);
+  }
+
+  private List<String> storedModelIds() throws Exception {
+    try (Stream<String> stored =
+        this.<String>getKeyedStateBackend().getKeys(STATE_NAME, VoidNamespace.INSTANCE)) {
+      return stored.collect(Collectors.toList());
+    }
+  }
+
+  private void writeBack(String key, ModelTrainer trainer) throws Exception {
+    Object current = getCurrentKey();
+    setCurrentKey(key);
+    state.update(trainer.toState());
+    if (current != null) {
+      setCurrentKey(current);
+    }
+  }
+
+  /** The live model of the current key, restored from keyed state or created on first use. */
+  private LiveModels.Entry entry(String key) throws Exception {
+    LiveModels.Entry entry = live.get(key);
+    return entry != null ? entry : load(key, state.value());
+  }
+
+  /** The live model of the current key if it exists (live or in state); null otherwise. */
+  private LiveModels.Entry existingEntry(String key) throws Exception {
+    LiveModels.Entry entry = live.get(key);
+    if (entry != null) {
+      return entry;
+    }
+    TrainerState stored = state.value();
+    return stored == null ? null : load(key, stored);
+  }
+
+  private LiveModels.Entry load(String key, TrainerState stored) throws Exception {
+    if (stored != null) {
+      population.restoredFromState.inc();
+    } else {
+      population.created.inc();
+      population.addInState(1);
+      stored = config.initialModels.get(key); // warm start, only for a model without state
+    }
+    ModelTrainer trainer;
+    if (stored == null) {
+      trainer = new ModelTrainer(config, key); // its initialisation depends on the id
+    } else {
+      ModelTrainer spare = live.takeSpare();
+      trainer = spare != null ? spare : new ModelTrainer(config, key);
+      trainer.restore(stored); // overwrites all of a reused trainer's state
+    }
+    LiveModels.Entry entry = live.add(key, trainer);
+    ModelMetrics m = modelMetrics.get(key);
+    if (m != null) {
+      m.bind(trainer.progress());
+    } else if (lifecycle.perModelMetrics.allowsAnother(modelMetrics.size())) {
+      modelMetrics.put(key, new ModelMetrics(getMetricGroup(), key, trainer.progress()));
+    }
+    return entry;
+  }
+
+  private void evicted(String key, ModelTrainer trainer) {
+    population.evictions.inc();
+    detachMetrics(key, trainer);
+  }
+
+  /** A model's metrics keep showing its last values once its trainer is gone or reused. */
+  private void detachMetrics(String key, ModelTrainer trainer) {
+    ModelMetrics m = modelMetrics.get(key);
+    if (m != null) {
+      m.bind(trainer.progress().copy());
+    }
+  }
+
+  private long now() {
+    return getProcessingTimeService().getCurrentProcessingTime();
+  }
+
+  private void trainAndMaybeEmit(String key, ModelTrainer trainer) throws Exception {
+    if (step(key, trainer) && trainer.version() % config.snapshotEvery == 0) {
+      emit(key, trainer);
+    }
+  }
+
+  /** One step; a batch the divergence guard refuses goes, sample by sample, to the dead letters. */
+  private boolean step(String key, ModelTrainer trainer) throws Exception {
+    long previousUpdate = trainer.progress().lastUpdateMillis();
+    long previousVersion = trainer.version();
+    long previousSeen = trainer.samplesSeen();
+    int n0 = trainer.pending();
+    ModelTrainer.StepResult result =
+        prequentialPredictions ? trainer.step(preqOutputs, preqLabels) : trainer.step();
+    if (result == ModelTrainer.StepResult.TRAINED) {
+      long now = now();
+      trainer.markUpdated(now);
+      population.updated(previousUpdate, now);
+      if (prequentialPredictions) {
+        for (int i = 0; i < n0; i++) {
+          output.collect(
+              predictionsTag,
+              new StreamRecord<>(
+                  Predictions.prequential(
+                      key,
+                      previousSeen + i + 1,
+                      preqOutputs[i],
+                      preqLabels[i],
+                      previousVersion,
+                      previousUpdate)));
+        }
+      }
+      return true;
+    }
+    if (result == ModelTrainer.StepResult.EMPTY) {
+      return false;
+    }
+    int n = trainer.pending();
+    LOG.warn(
+        "divergence guard: model {} kept its last good state (version {}); {} samples go to dead letters as '{}'",
+        key,
+        trainer.version(),
+        n,
+        NON_FINITE_UPDATE);
+    divergenceRejections.inc();
+    float[] x = new float[config.features];
+    float[] labelAndWeight = new float[2];
+    for (int i = 0; i < n; i++) {
+      trainer.pendingSample(i, x, labelAndWeight);
+      Sample s =
+          Sample.newBuilder()
+              .setModelId(key)
+              .setFeatures(FloatLists.boxed(x))
+              .setLabel(labelAndWeight[0])
+              .setWeight(labelAndWeight[1])
+              .build();
+      reject(s, NON_FINITE_UPDATE);
+    }
+    trainer.discardPending();
+    return false;
+  }
+
+  private void emit(String key, ModelTrainer trainer) {
+    output.collect(
+        new StreamRecord<>(
+            Snapshots.of(key, trainer, config.snapshotOptimizerState, now(), modelSpec)));
+    trainer.markEmitted();
+  }
+
+  /**
+   * Answers a request of the current key with its live model, as it is now (zero staleness). A
+   * model that has no state, or no update yet, has nothing to answer with: {@code no model}.
+   */
+  protected final void processRequest(DenseRequest request) throws Exception {
+    String reason = request.invalidReason(config.features);
+    if (reason == null) {
+      LiveModels.Entry entry = existingEntry(request.modelId);
+      if (entry != null && entry.trainer.version() > 0) {
+        ModelTrainer trainer = entry.trainer;
+        float y = trainer.predictor().predict(request.features);
+        output.collect(
+            predictionsTag,
+            new StreamRecord<>(
+                Predictions.of(
+                    request, y, trainer.version(), trainer.progress().lastUpdateMillis(), false)));
+        requestsAnswered.inc();
+        return;
+      }
+      reason = Predictions.NO_MODEL;
+    }
+    deadLetters.count(reason);
+    output.collect(rejectedTag, new StreamRecord<>(Predictions.refused(request, reason, now())));
+  }
+
+  private void reject(Sample sample, String reason) throws Exception {
+    if (rejectedTag == null) {
+      throw new IllegalArgumentException(reason + " (model " + sample.getModelId() + ")");
+    }
+    deadLetters.count(reason);
+    ModelMetrics model = modelMetrics.get(sample.getModelId());
+    if (model != null) {
+      model.deadLetters.count(reason);
+    }
+    DeadLetter dl =
+        DeadLetters.of(
+                reason,
+                sample.getModelId(),
+                sample.toByteBuffer(),
+                getProcessingTimeService().getCurrentProcessingTime())
+            .build();
+    output.collect(rejectedTag, new StreamRecord<>(dl));
+  }
+}

@@ -1,0 +1,112 @@
+package io.streamgrad.schemas;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A {@link PredictionRequest} with its features in a {@code float[]}: what the serving pipeline
+ * carries between operators (a Flink POJO: field-wise serialization, no boxing, no Kryo). {@link
+ * RequestReader} decodes Kafka bytes straight into it.
+ */
+public class DenseRequest {
+  /** Longest request id a request may carry, in characters. */
+  public static final int MAX_REQUEST_ID_LENGTH = 256;
+
+  public String modelId;
+  public String requestId;
+  public float[] features;
+
+  /** Event time in epoch millis, or null. */
+  public Long eventTime;
+
+  public DenseRequest() {}
+
+  public DenseRequest(String modelId, String requestId, float[] features, Long eventTime) {
+    this.modelId = modelId;
+    this.requestId = requestId;
+    this.features = features;
+    this.eventTime = eventTime;
+  }
+
+  public String getModelId() {
+    return modelId;
+  }
+
+  /** Copies an Avro {@link PredictionRequest}. */
+  public static DenseRequest of(PredictionRequest r) {
+    return new DenseRequest(
+        r.getModelId(),
+        r.getRequestId(),
+        FloatLists.unboxed(r.getFeatures()),
+        r.getEventTime() == null ? null : r.getEventTime().toEpochMilli());
+  }
+
+  /** Back to the Avro record (for dead letters, which carry the request's encoding). */
+  public PredictionRequest toRequest() {
+    return PredictionRequest.newBuilder()
+        .setModelId(modelId)
+        .setRequestId(requestId)
+        .setFeatures(FloatLists.boxed(features))
+        .setEventTime(eventTime == null ? null : Instant.ofEpochMilli(eventTime))
+        .build();
+  }
+
+  /**
+   * The reason this request cannot be answered by a model of {@code expectedFeatures} inputs, or
+   * null when it can: the checks every reader of requests applies (decoder, predictor, trainer).
+   */
+  public String invalidReason(int expectedFeatures) {
+    if (modelId == null || modelId.isEmpty()) {
+      return "empty model id";
+    }
+    if (modelId.length() > DenseSample.MAX_MODEL_ID_LENGTH) {
+      return "model id longer than " + DenseSample.MAX_MODEL_ID_LENGTH + " characters";
+    }
+    if (requestId == null || requestId.isEmpty()) {
+      return "empty request id";
+    }
+    if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
+      return "request id longer than " + MAX_REQUEST_ID_LENGTH + " characters";
+    }
+    if (features.length == 0) {
+      return "empty features";
+    }
+    if (expectedFeatures > 0 && features.length != expectedFeatures) {
+      return "wrong feature count: expected " + expectedFeatures + ", got " + features.length;
+    }
+    for (float v : features) {
+      if (!Float.isFinite(v)) {
+        return "non-finite feature";
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof DenseRequest d
+        && Objects.equals(modelId, d.modelId)
+        && Objects.equals(requestId, d.requestId)
+        && Arrays.equals(features, d.features)
+        && Objects.equals(eventTime, d.eventTime);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(modelId, requestId, Arrays.hashCode(features), eventTime);
+  }
+
+  @Override
+  public String toString() {
+    return "DenseRequest{modelId="
+        + modelId
+        + ", requestId="
+        + requestId
+        + ", features="
+        + Arrays.toString(features)
+        + ", eventTime="
+        + eventTime
+        + "}";
+  }
+}

@@ -1,0 +1,90 @@
+package io.streamgrad.serving;
+
+import io.streamgrad.autograd.Tensor;
+import io.streamgrad.nn.Model;
+import io.streamgrad.nn.ModelSpec;
+import io.streamgrad.nn.Predictor;
+import io.streamgrad.schemas.FloatLists;
+import io.streamgrad.schemas.NamedTensor;
+import io.streamgrad.schemas.WeightSnapshot;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link WeightSnapshot} to the model it is of: the spec it carries rebuilds the model, {@code
+ * loadStateDict} loads its parameters. Free of Flink, so that the trainer, the predictor operator,
+ * the SQL model provider and a plain Java program all run the same forward pass.
+ */
+public final class SnapshotModels {
+
+  private SnapshotModels() {}
+
+  /** A model spec as snapshots carry it. */
+  public static io.streamgrad.schemas.ModelSpec toAvro(ModelSpec spec) {
+    List<Integer> hidden = new ArrayList<>();
+    for (int h : spec.hidden()) {
+      hidden.add(h);
+    }
+    return io.streamgrad.schemas.ModelSpec.newBuilder()
+        .setKind(spec.kind())
+        .setFeatures(spec.features())
+        .setHidden(hidden)
+        .setActivation(spec.activation())
+        .setFactoryClass(spec.factoryClass())
+        .build();
+  }
+
+  /** The spec of the model {@code snapshot} is of, or null for a snapshot written without one. */
+  public static ModelSpec spec(WeightSnapshot snapshot) {
+    io.streamgrad.schemas.ModelSpec s = snapshot.getModelSpec();
+    if (s == null) {
+      return null;
+    }
+    return new ModelSpec(
+        s.getKind(),
+        s.getFeatures(),
+        s.getHidden().stream().mapToInt(Integer::intValue).toArray(),
+        s.getActivation(),
+        s.getFactoryClass());
+  }
+
+  /**
+   * The model {@code snapshot} is of, with the snapshot's parameters: its forward pass is the
+   * trainer's, bit for bit.
+   *
+   * @throws IllegalArgumentException if the snapshot has no spec (written before specs existed) or
+   *     its parameters do not fit the model, in {@code load_state_dict}'s words
+   */
+  public static Model model(WeightSnapshot snapshot) {
+    ModelSpec spec = requireSpec(snapshot);
+    Model model = spec.create();
+    Map<String, Tensor> state = new LinkedHashMap<>();
+    for (NamedTensor t : snapshot.getParameters()) {
+      int[] shape = t.getShape().stream().mapToInt(Integer::intValue).toArray();
+      state.put(t.getName(), Tensor.wrap(FloatLists.unboxed(t.getValues()), shape));
+    }
+    model.loadStateDict(state);
+    return model;
+  }
+
+  /** A predictor of the model {@code snapshot} is of (see {@link #model}). */
+  public static Predictor predictor(WeightSnapshot snapshot) {
+    Model model = model(snapshot);
+    return Predictor.of(spec(snapshot), model);
+  }
+
+  private static ModelSpec requireSpec(WeightSnapshot snapshot) {
+    ModelSpec spec = spec(snapshot);
+    if (spec == null) {
+      throw new IllegalArgumentException(
+          "snapshot of model "
+              + snapshot.getModelId()
+              + " (version "
+              + snapshot.getVersion()
+              + ") has no model spec: it was written before snapshots carried one");
+    }
+    return spec;
+  }
+}
