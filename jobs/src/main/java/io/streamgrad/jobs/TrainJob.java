@@ -1,11 +1,14 @@
 package io.streamgrad.jobs;
 
+import io.streamgrad.flink.OnlinePredictor;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.operator.DeadLetterMetrics;
 import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
+import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +17,7 @@ import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -64,6 +68,16 @@ public final class TrainJob {
     public String samplesTopic = "samples";
     public String snapshotsTopic = "snapshots";
     public String deadLettersTopic = "dead-letters";
+
+    /**
+     * Prediction requests: answered in the training job by the live models when set ({@code train
+     * --requests-topic}); what the predictor job reads ({@code predict}).
+     */
+    public String requestsTopic;
+
+    /** Where predictions go (answers to requests, prequential predictions). */
+    public String predictionsTopic = "predictions";
+
     public String groupId = "streamgrad-train";
 
     /** earliest, latest, committed (falling back to earliest), or a timestamp in epoch millis. */
@@ -116,10 +130,33 @@ public final class TrainJob {
     }
   }
 
-  /** Adds the job to {@code env}; returns the snapshot stream (already written to Kafka). */
+  /**
+   * Adds the job to {@code env}; returns the snapshot stream (already written to Kafka). With a
+   * requests topic, requests are answered by the live models; with it or with prequential
+   * predictions, predictions go to the predictions topic.
+   */
   public static DataStream<WeightSnapshot> build(
       StreamExecutionEnvironment env, Settings kafka, OnlineTrainer trainer) {
-    return build(env, kafka, trainer.config().features, trainer::trainDense);
+    int features = trainer.config().features;
+    boolean predicts = kafka.requestsTopic != null || trainer.prequentialPredictions();
+    if (kafka.requestsTopic == null) {
+      return build(env, kafka, features, trainer::trainDense, predicts, List.of());
+    }
+    SingleOutputStreamOperator<DenseRequest> requests =
+        decoded(
+            env,
+            kafka,
+            kafka.requestsTopic,
+            new RequestDecoder(features, kafka.maxRecordBytes),
+            OnlinePredictor.denseRequestType(),
+            "requests");
+    return build(
+        env,
+        kafka,
+        features,
+        samples -> trainer.trainAndServe(samples, requests),
+        predicts,
+        List.of(requests.getSideOutput(UNDECODABLE)));
   }
 
   /**
@@ -135,11 +172,22 @@ public final class TrainJob {
   /** The job around any {@link Stage}: same source, decoding, validation and sinks. */
   public static DataStream<WeightSnapshot> build(
       StreamExecutionEnvironment env, Settings kafka, int features, Stage stage) {
+    return build(env, kafka, features, stage, false, List.of());
+  }
+
+  private static DataStream<WeightSnapshot> build(
+      StreamExecutionEnvironment env,
+      Settings kafka,
+      int features,
+      Stage stage,
+      boolean predicts,
+      List<DataStream<DeadLetter>> moreDeadLetters) {
+
     KafkaSource<Either<DenseSample, DeadLetter>> source = sourceBuilder(kafka, features).build();
     SingleOutputStreamOperator<DenseSample> samples =
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka samples")
             .uid("streamgrad-samples-source")
-            .process(new Split())
+            .process(new Split<DenseSample>())
             .returns(OnlineTrainer.denseSampleType())
             .name("Decode and validate")
             .uid("streamgrad-decode");
@@ -147,7 +195,7 @@ public final class TrainJob {
     if (kafka.failAfter.length > 0) {
       toTrain =
           samples
-              .map(new FailureInjection(kafka.runId, kafka.failAfter))
+              .map(new FailureInjection<DenseSample>(kafka.runId, kafka.failAfter))
               .returns(OnlineTrainer.denseSampleType())
               .name("Failure injection")
               .uid("streamgrad-failure-injection");
@@ -158,9 +206,65 @@ public final class TrainJob {
             sink(kafka, kafka.snapshotsTopic, "snapshots", new SnapshotKey(), new SnapshotValue()))
         .name("Kafka snapshots")
         .uid("streamgrad-snapshots-sink");
-    samples
-        .getSideOutput(UNDECODABLE)
-        .union(snapshots.getSideOutput(OnlineTrainer.REJECTED))
+    if (predicts) {
+      predictionsSink(kafka, snapshots.getSideOutput(OnlineTrainer.PREDICTIONS));
+    }
+    DataStream<DeadLetter> deadLetters =
+        samples.getSideOutput(UNDECODABLE).union(snapshots.getSideOutput(OnlineTrainer.REJECTED));
+    for (DataStream<DeadLetter> more : moreDeadLetters) {
+      deadLetters = deadLetters.union(more);
+    }
+    deadLettersSink(kafka, deadLetters);
+    return snapshots;
+  }
+
+  /**
+   * Records of {@code topic} decoded and validated by {@code decoder}: the good ones, with the
+   * refused ones (as dead letters) in the side output {@link #UNDECODABLE}.
+   */
+  static <T> SingleOutputStreamOperator<T> decoded(
+      StreamExecutionEnvironment env,
+      Settings kafka,
+      String topic,
+      RecordDecoder<T> decoder,
+      TypeInformation<T> type,
+      String role) {
+    var b =
+        KafkaSource.<Either<T, DeadLetter>>builder()
+            .setBootstrapServers(kafka.bootstrapServers)
+            .setTopics(topic)
+            .setGroupId(kafka.groupId + "-" + role)
+            .setStartingOffsets(startingOffsets(kafka.startingOffsets))
+            .setDeserializer(decoder)
+            .setProperties(kafka.clientProperties);
+    if (kafka.bounded) {
+      b.setBounded(OffsetsInitializer.latest());
+    }
+    return env.fromSource(b.build(), WatermarkStrategy.noWatermarks(), "Kafka " + role)
+        .uid("streamgrad-" + role + "-source")
+        .process(new Split<T>())
+        .returns(type)
+        .name("Decode and validate " + role)
+        .uid("streamgrad-decode-" + role);
+  }
+
+  /** Predictions to their topic, keyed by model id. */
+  static void predictionsSink(Settings kafka, DataStream<Prediction> predictions) {
+    predictions
+        .sinkTo(
+            sink(
+                kafka,
+                kafka.predictionsTopic,
+                "predictions",
+                new PredictionKey(),
+                new PredictionValue()))
+        .name("Kafka predictions")
+        .uid("streamgrad-predictions-sink");
+  }
+
+  /** Dead letters to their topic, keyed by reason, each cut to fit it. */
+  static void deadLettersSink(Settings kafka, DataStream<DeadLetter> deadLetters) {
+    deadLetters
         .sinkTo(
             sink(
                 kafka,
@@ -170,7 +274,6 @@ public final class TrainJob {
                 new DeadLetterValue(kafka.deadLetterMaxBytes())))
         .name("Kafka dead letters")
         .uid("streamgrad-dead-letters-sink");
-    return snapshots;
   }
 
   static KafkaSourceBuilder<Either<DenseSample, DeadLetter>> sourceBuilder(
@@ -266,6 +369,25 @@ public final class TrainJob {
     }
   }
 
+  /** Predictions are keyed by model id, like samples and snapshots. */
+  static final class PredictionKey implements SerializationSchema<Prediction> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public byte[] serialize(Prediction p) {
+      return utf8(p.getModelId());
+    }
+  }
+
+  static final class PredictionValue implements SerializationSchema<Prediction> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public byte[] serialize(Prediction p) {
+      return WireFormat.encode(p);
+    }
+  }
+
   /** Dead letters are keyed by reason, so one reason's records can be read together. */
   static final class DeadLetterKey implements SerializationSchema<DeadLetter> {
     private static final long serialVersionUID = 1L;
@@ -295,8 +417,8 @@ public final class TrainJob {
     }
   }
 
-  /** Good samples downstream; refused records to {@link #UNDECODABLE}, counted by reason. */
-  static final class Split extends ProcessFunction<Either<DenseSample, DeadLetter>, DenseSample> {
+  /** Good records downstream; refused ones to {@link #UNDECODABLE}, counted by reason. */
+  static final class Split<T> extends ProcessFunction<Either<T, DeadLetter>, T> {
     private static final long serialVersionUID = 1L;
     private transient DeadLetterMetrics deadLetters;
 
@@ -306,8 +428,7 @@ public final class TrainJob {
     }
 
     @Override
-    public void processElement(
-        Either<DenseSample, DeadLetter> value, Context ctx, Collector<DenseSample> out) {
+    public void processElement(Either<T, DeadLetter> value, Context ctx, Collector<T> out) {
       if (value.isLeft()) {
         out.collect(value.left());
       } else {

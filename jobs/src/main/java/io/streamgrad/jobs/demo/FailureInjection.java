@@ -1,6 +1,5 @@
 package io.streamgrad.jobs.demo;
 
-import io.streamgrad.schemas.DenseSample;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -9,11 +8,11 @@ import org.apache.flink.api.common.functions.MapFunction;
 
 /**
  * Chaos for tests and demos ({@code local --fail-after N[,M,...]}): throws inside the training job
- * once the job has processed N samples, then M, ..., so Flink restarts it from its last checkpoint.
- * Each threshold fires once per run. The counters live in this JVM, which is where a MiniCluster's
- * tasks run.
+ * once the job has processed N records (samples, or requests), then M, ..., so Flink restarts it
+ * from its last checkpoint. Each threshold fires once per run. The counters live in this JVM, which
+ * is where a MiniCluster's tasks run.
  */
-public final class FailureInjection implements MapFunction<DenseSample, DenseSample> {
+public final class FailureInjection<T> implements MapFunction<T, T> {
   private static final long serialVersionUID = 1L;
 
   /** Thrown on purpose; its message says so. */
@@ -42,17 +41,17 @@ public final class FailureInjection implements MapFunction<DenseSample, DenseSam
   }
 
   @Override
-  public DenseSample map(DenseSample sample) {
+  public T map(T record) {
     Run run = RUNS.computeIfAbsent(runId, k -> new Run());
     long n = run.processed.incrementAndGet();
     for (long t : thresholds) {
       if (n >= t && run.fired.add(t)) {
         run.failures.incrementAndGet();
         throw new InjectedFailure(
-            "injected failure after " + n + " processed samples (--fail-after " + t + ")");
+            "injected failure after " + n + " processed records (--fail-after " + t + ")");
       }
     }
-    return sample;
+    return record;
   }
 
   /** How many failures fired in run {@code runId} (each one restarted the job). */
