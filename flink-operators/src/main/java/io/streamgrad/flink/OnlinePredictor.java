@@ -93,6 +93,7 @@ public final class OnlinePredictor implements Serializable {
     private Duration maxModelAge = Duration.ZERO;
     private PredictorConfig.StalePolicy stalePolicy = PredictorConfig.StalePolicy.REFUSE;
     private int maxLiveModels = 10_000;
+    private boolean snapshotsFirst;
 
     private Builder() {}
 
@@ -142,6 +143,15 @@ public final class OnlinePredictor implements Serializable {
       return this;
     }
 
+    /**
+     * For a bounded snapshot input only (backfills, tests): hold every request (in state) until the
+     * snapshots have ended, so that each is answered by its model's final version.
+     */
+    public Builder snapshotsFirst() {
+      this.snapshotsFirst = true;
+      return this;
+    }
+
     public OnlinePredictor build() {
       return new OnlinePredictor(
           new PredictorConfig(
@@ -150,7 +160,8 @@ public final class OnlinePredictor implements Serializable {
                   noModelWait.toMillis(),
                   maxModelAge.toMillis(),
                   stalePolicy,
-                  maxLiveModels)
+                  maxLiveModels,
+                  snapshotsFirst)
               .validate());
     }
   }

@@ -315,6 +315,31 @@ class OnlinePredictorHarnessTest {
   }
 
   @Test
+  void snapshotsFirstAnswersWithTheFinalVersions() throws Exception {
+    OnlinePredictor predictor =
+        OnlinePredictor.builder().maxBatchDelay(Duration.ZERO).snapshotsFirst().build();
+    Versions v = new Versions(Models.linear(), "m");
+    WeightSnapshot v1 = v.next("m", 0);
+    WeightSnapshot v2 = v.next("m", 0);
+    float[] x = row(new SplittableRandom(4));
+    try (var h = harness(predictor)) {
+      h.open();
+      h.processElement2(v1, 0);
+      h.processElement1(request("m", "a", x), 0);
+      h.processElement1(request("ghost", "g", x), 0);
+      h.processElement2(v2, 0);
+      assertEquals(0, predictions(h).size(), "held until the snapshots end");
+      h.endInput2();
+      assertEquals(List.of(2L), predictions(h).stream().map(Prediction::getModelVersion).toList());
+      assertEquals(List.of("no model"), reasons(h));
+      h.processElement1(request("m", "b", x), 0);
+      h.processElement1(request("ghost", "g2", x), 0);
+      assertEquals(2, predictions(h).size(), "later requests are answered at once");
+      assertEquals(List.of("no model", "no model"), reasons(h));
+    }
+  }
+
+  @Test
   void theBuilderRefusesBadValues() {
     assertThrows(
         IllegalArgumentException.class, () -> OnlinePredictor.builder().maxBatchSize(0).build());

@@ -76,6 +76,7 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
   private transient List<Batch> spareBatches;
   private transient boolean flushScheduled;
   private transient int inputsEnded;
+  private transient boolean snapshotsEnded;
   private transient float[] outputs;
   private transient DeadLetterMetrics deadLetters;
   private transient Counter requests;
@@ -142,6 +143,10 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
       reject(request, reason);
       return;
     }
+    if (config.snapshotsFirst && !snapshotsEnded) {
+      waiting.add(new PendingRequest(request, now())); // answered when the snapshots end
+      return;
+    }
     ServedModel model = model(request.modelId);
     if (model == null) {
       waitForModel(request);
@@ -152,7 +157,7 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
 
   /** Holds a request until its model's first snapshot, for at most {@code noModelWaitMillis}. */
   private void waitForModel(DenseRequest request) throws Exception {
-    if (config.noModelWaitMillis == 0 || inputsEnded == 2) {
+    if (config.noModelWaitMillis == 0 || snapshotsEnded) {
       reject(request, Predictions.NO_MODEL);
       return;
     }
@@ -286,7 +291,7 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
     snapshots.update(served);
     models.put(key, model);
     snapshotsApplied.inc();
-    Iterable<PendingRequest> held2 = waiting.get();
+    Iterable<PendingRequest> held2 = config.snapshotsFirst ? null : waiting.get();
     if (held2 != null) {
       List<PendingRequest> all = new ArrayList<>();
       held2.forEach(all::add);
@@ -307,14 +312,27 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
 
   /**
    * When both inputs have ended no snapshot can come any more: batches are answered and waiting
-   * requests refused as {@code no model}.
+   * requests answered, or refused as {@code no model}. With {@code snapshotsFirst}, the held
+   * requests are answered as soon as the snapshots end.
    */
   @Override
   public void endInput(int inputId) throws Exception {
-    if (++inputsEnded < 2) {
+    inputsEnded++;
+    if (inputId == 2) {
+      snapshotsEnded = true;
+      if (config.snapshotsFirst) {
+        answerWaiting(); // every model has its final version now
+      }
+    }
+    if (inputsEnded < 2) {
       return;
     }
     flushAll();
+    answerWaiting();
+  }
+
+  /** Requests held in state are answered by their model, or refused when it has none. */
+  private void answerWaiting() throws Exception {
     List<String> keys;
     try (Stream<String> stored =
         this.<String>getKeyedStateBackend().getKeys(WAITING_STATE, VoidNamespace.INSTANCE)) {
@@ -324,13 +342,22 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
     for (String key : keys) {
       setCurrentKey(key);
       Iterable<PendingRequest> held = waiting.get();
-      if (held != null) {
-        for (PendingRequest p : held) {
+      if (held == null) {
+        continue;
+      }
+      List<PendingRequest> all = new ArrayList<>();
+      held.forEach(all::add);
+      waiting.clear();
+      ServedModel model = model(key);
+      for (PendingRequest p : all) {
+        if (model == null) {
           reject(p.request, Predictions.NO_MODEL);
+        } else {
+          answer(model, p.request);
         }
       }
-      waiting.clear();
     }
+    flushAll();
   }
 
   /** The newest model of {@code key} (the current key), from the cache or from state. */

@@ -25,19 +25,27 @@ public final class PredictorConfig implements Serializable {
   public final StalePolicy stalePolicy;
   public final int maxLiveModels;
 
+  /**
+   * Hold every request until the snapshot input has ended, then answer with the final versions: for
+   * a bounded snapshot input (backfills, tests, {@code local}), never for a live topic.
+   */
+  public final boolean snapshotsFirst;
+
   public PredictorConfig(
       int maxBatchSize,
       long maxBatchDelayMillis,
       long noModelWaitMillis,
       long maxModelAgeMillis,
       StalePolicy stalePolicy,
-      int maxLiveModels) {
+      int maxLiveModels,
+      boolean snapshotsFirst) {
     this.maxBatchSize = maxBatchSize;
     this.maxBatchDelayMillis = maxBatchDelayMillis;
     this.noModelWaitMillis = noModelWaitMillis;
     this.maxModelAgeMillis = maxModelAgeMillis;
     this.stalePolicy = stalePolicy;
     this.maxLiveModels = maxLiveModels;
+    this.snapshotsFirst = snapshotsFirst;
   }
 
   /** Checks every value; returns this. */
@@ -77,6 +85,7 @@ public final class PredictorConfig implements Serializable {
         + " ms"
         + (maxModelAgeMillis > 0
             ? ", max model age " + maxModelAgeMillis + " ms (" + stalePolicy + ")"
-            : "");
+            : "")
+        + (snapshotsFirst ? ", every snapshot before any request" : "");
   }
 }

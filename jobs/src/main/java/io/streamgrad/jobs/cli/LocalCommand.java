@@ -1,11 +1,13 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.jobs.PredictJob;
 import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.schemas.FloatLists;
+import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
@@ -43,7 +45,27 @@ public final class LocalCommand implements Callable<Integer> {
   @Mixin SyntheticDataOptions data = new SyntheticDataOptions();
   @Mixin RuntimeOptions runtime = new RuntimeOptions();
   @Mixin InputOptions input = new InputOptions();
+  @Mixin PredictorOptions predictor = new PredictorOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
+
+  @Option(
+      names = "--requests",
+      defaultValue = "1000",
+      description =
+          "After training, serve: this many prediction requests for the synthetic models go through the predictor job, and their predictions are compared with the true outputs; 0 skips serving (default: ${DEFAULT-VALUE}).")
+  long requests;
+
+  @Option(
+      names = "--requests-topic",
+      defaultValue = "requests",
+      description = "Topic of prediction requests (default: ${DEFAULT-VALUE}).")
+  String requestsTopic;
+
+  @Option(
+      names = "--predictions-topic",
+      defaultValue = "predictions",
+      description = "Topic of predictions (default: ${DEFAULT-VALUE}).")
+  String predictionsTopic;
 
   @Option(
       names = "--partitions",
@@ -95,6 +117,10 @@ public final class LocalCommand implements Callable<Integer> {
     Check.positive("--parallelism", parallelism);
     Check.positive("--show-models", showModels);
     Check.positive("--checkpoint-interval-ms", checkpointIntervalMs);
+    Check.atLeast("--requests", requests, 0);
+    Check.notBlank("--requests-topic", requestsTopic);
+    Check.notBlank("--predictions-topic", predictionsTopic);
+    predictor.validate();
     for (long n : failAfter) {
       Check.positive("--fail-after", n);
     }
@@ -117,7 +143,9 @@ public final class LocalCommand implements Callable<Integer> {
           partitions,
           kafka.samplesTopic,
           kafka.snapshotsTopic,
-          kafka.deadLettersTopic);
+          kafka.deadLettersTopic,
+          requestsTopic,
+          predictionsTopic);
       // The topics may hold records of earlier runs: this run reads only what it writes from now
       // on.
       long since = System.currentTimeMillis();
@@ -207,6 +235,11 @@ public final class LocalCommand implements Callable<Integer> {
                   + ")");
         }
       }
+      Served served = null;
+      if (requests > 0) {
+        served = serve(settings, rt);
+        System.out.println(served.line());
+      }
       long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
       long seen = table.latest.values().stream().mapToLong(WeightSnapshot::getSamplesSeen).sum();
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -216,7 +249,16 @@ public final class LocalCommand implements Callable<Integer> {
       if (summaryJson != null) {
         Files.writeString(
             summaryJson,
-            summary(produced, seen, dead, deadLetters, restarts, seconds, table.latest, versions),
+            summary(
+                produced,
+                seen,
+                dead,
+                deadLetters,
+                restarts,
+                seconds,
+                table.latest,
+                versions,
+                served),
             StandardCharsets.UTF_8);
       }
       if (table.latest.isEmpty()) {
@@ -238,6 +280,115 @@ public final class LocalCommand implements Callable<Integer> {
     }
   }
 
+  /** What serving the trained models showed. */
+  record Served(
+      long requests,
+      long count,
+      long deadLetters,
+      Map<String, Long> deadLettersByReason,
+      double maxAbsError,
+      double meanAbsError,
+      long minVersion,
+      long maxVersion) {
+    String line() {
+      return String.format(
+          "%d requests: %d predictions (max |y - y*| = %.4f, mean %.4f, model versions %d..%d), %d dead letters %s",
+          requests,
+          count,
+          maxAbsError,
+          meanAbsError,
+          minVersion,
+          maxVersion,
+          deadLetters,
+          deadLettersByReason);
+    }
+
+    String json() {
+      return "{\"requests\": "
+          + requests
+          + ", \"count\": "
+          + count
+          + ", \"deadLetters\": "
+          + deadLetters
+          + ", \"maxAbsError\": "
+          + Json.number(maxAbsError)
+          + ", \"meanAbsError\": "
+          + Json.number(meanAbsError)
+          + ", \"modelVersions\": ["
+          + minVersion
+          + ", "
+          + maxVersion
+          + "]}";
+    }
+  }
+
+  /**
+   * Serving after training: synthetic requests (true outputs known) through the predictor job on a
+   * MiniCluster, bounded, so that each is answered by its model's final snapshot.
+   */
+  private Served serve(TrainJob.Settings trained, RuntimeSettings rt) throws Exception {
+    long since = System.currentTimeMillis();
+    SampleProducer.Requests sent =
+        SampleProducer.produceRequests(
+            kafka, data, trainer.features, requestsTopic, requests, 0, null);
+    TrainJob.Settings s = kafka.settings();
+    s.bootstrapServers = trained.bootstrapServers;
+    s.requestsTopic = requestsTopic;
+    s.predictionsTopic = predictionsTopic;
+    s.groupId = "streamgrad-local-predict-" + UUID.randomUUID();
+    s.startingOffsets = String.valueOf(since);
+    s.bounded = true;
+    s.maxRecordBytes = trained.maxRecordBytes;
+    s.deadLetterTopicMaxBytes = trained.deadLetterTopicMaxBytes;
+    s.transactionalIdPrefix = "streamgrad-local-predict-" + UUID.randomUUID();
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironment(
+            parallelism, rt.miniClusterConfig(parallelism));
+    rt.applyTo(env);
+    PredictJob.build(env, s, predictor.build(true));
+    System.err.println("serving " + requests + " requests with the trained models…");
+    env.execute("streamgrad-local-predict");
+    double[] err = {0, 0};
+    long[] versions = {Long.MAX_VALUE, Long.MIN_VALUE};
+    long count =
+        TopicReader.read(
+            kafka,
+            predictionsTopic,
+            1000,
+            since,
+            bytes -> {
+              Prediction p = WireFormat.prediction(bytes);
+              Float truth = sent.trueOutputs().get(p.getRequestId());
+              if (truth != null) {
+                double e = Math.abs(p.getOutput() - truth);
+                err[0] = Math.max(err[0], e);
+                err[1] += e;
+              }
+              versions[0] = Math.min(versions[0], p.getModelVersion());
+              versions[1] = Math.max(versions[1], p.getModelVersion());
+            });
+    Map<String, Long> refused = new TreeMap<>();
+    TopicReader.read(
+        kafka,
+        kafka.deadLettersTopic,
+        1000,
+        since,
+        bytes -> refused.merge(WireFormat.deadLetter(bytes).getReason(), 1L, Long::sum));
+    long dead = refused.values().stream().mapToLong(Long::longValue).sum();
+    if (count == 0) {
+      versions[0] = versions[1] = 0;
+    }
+    return new Served(
+        requests,
+        count,
+        dead,
+        refused,
+        err[0],
+        count == 0 ? 0 : err[1] / count,
+        versions[0],
+        versions[1]);
+  }
+
   private static void deleteRecursively(Path dir) {
     try (var walk = Files.walk(dir)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -254,7 +405,8 @@ public final class LocalCommand implements Callable<Integer> {
       int restarts,
       double seconds,
       Map<String, WeightSnapshot> latest,
-      Map<String, List<Long>> versions) {
+      Map<String, List<Long>> versions,
+      Served served) {
     StringBuilder b = new StringBuilder("{\n");
     b.append("  \"samples\": ").append(produced.produced()).append(",\n");
     b.append("  \"samplesSeen\": ").append(seen).append(",\n");
@@ -270,6 +422,9 @@ public final class LocalCommand implements Callable<Integer> {
     b.append("},\n");
     b.append("  \"restarts\": ").append(restarts).append(",\n");
     b.append("  \"seconds\": ").append(Json.number(seconds)).append(",\n");
+    if (served != null) {
+      b.append("  \"predictions\": ").append(served.json()).append(",\n");
+    }
     b.append("  \"models\": [");
     i = 0;
     for (Map.Entry<String, WeightSnapshot> e : latest.entrySet()) {

@@ -39,6 +39,19 @@ public final class ProduceCommand implements Callable<Integer> {
   String csvModelId;
 
   @Option(
+      names = "--requests",
+      defaultValue = "0",
+      description =
+          "Write this many prediction requests for the synthetic models instead of samples (their true outputs, noise-free, are known from --seed) (default: ${DEFAULT-VALUE}).")
+  long requests;
+
+  @Option(
+      names = "--requests-topic",
+      defaultValue = "requests",
+      description = "Topic of prediction requests (default: ${DEFAULT-VALUE}).")
+  String requestsTopic;
+
+  @Option(
       names = "--rate",
       defaultValue = "0",
       description =
@@ -57,6 +70,10 @@ public final class ProduceCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     kafka.validate(true);
     Check.nonNegativeFinite("--rate", rate);
+    Check.atLeast("--requests", requests, 0);
+    if (requests > 0 && csv != null) {
+      throw new BadOption("--requests makes synthetic requests; it cannot read --csv");
+    }
     if (csv == null) {
       data.validate();
       Check.positive("--features", features);
@@ -65,6 +82,17 @@ public final class ProduceCommand implements Callable<Integer> {
       if (!Files.isRegularFile(csv)) {
         throw new BadOption("--csv " + csv + ": no such file");
       }
+    }
+    if (requests > 0) {
+      Check.notBlank("--requests-topic", requestsTopic);
+      try (KafkaPreflight check = kafka.preflight()) {
+        check.requireTopicsOrAutoCreation("where the requests go", List.of(requestsTopic));
+      }
+      SampleProducer.Requests r =
+          SampleProducer.produceRequests(
+              kafka, data, features, requestsTopic, requests, rate, progress ? System.err : null);
+      System.out.println("produced " + r.produced() + " requests to " + requestsTopic);
+      return 0;
     }
     try (KafkaPreflight check = kafka.preflight()) {
       check.requireTopicsOrAutoCreation("where the samples go", List.of(kafka.samplesTopic));

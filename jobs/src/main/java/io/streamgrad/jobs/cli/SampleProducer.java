@@ -3,7 +3,9 @@ package io.streamgrad.jobs.cli;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.demo.CorruptRecords;
 import io.streamgrad.jobs.demo.SyntheticData;
+import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WireFormat;
 import java.io.BufferedReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,12 +23,12 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Writes samples to Kafka, keyed by model id: synthetic ones (the tutorial's data, optionally with
- * bad records mixed in) or rows of a CSV file. Used by {@code produce} and {@code local}. Stops and
- * fails at the first record Kafka refuses, with the count written; never waits for ever.
+ * Writes samples (or prediction requests) to Kafka, keyed by model id: synthetic ones (the
+ * tutorial's data, optionally with bad records mixed in) or rows of a CSV file. Used by {@code
+ * produce} and {@code local}. Stops and fails at the first record Kafka refuses, with the count
+ * written; never waits for ever.
  */
 final class SampleProducer {
   private SampleProducer() {}
@@ -46,21 +48,10 @@ final class SampleProducer {
       double rate,
       PrintStream progressOut)
       throws Exception {
-    Properties p = kafka.clientProperties();
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-    // Never wait for ever: a send that cannot complete fails the command within these bounds.
-    long timeoutMs = kafka.kafkaTimeout.toMillis();
-    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutMs));
-    p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(timeoutMs));
-    p.putIfAbsent(
-        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-        String.valueOf(3 * timeoutMs)); // >= linger + request timeout
     long sent = 0;
     long start = System.nanoTime();
     SendErrors errors = new SendErrors();
-    KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
+    KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(producerSettings(kafka));
     try {
       if (csv != null) {
         try (BufferedReader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
@@ -128,6 +119,64 @@ final class SampleProducer {
     } finally {
       producer.close(kafka.kafkaTimeout); // a dead broker must not hold the command up either
     }
+  }
+
+  /** What a run of requests produced: their true outputs (noise-free), by request id. */
+  record Requests(long produced, Map<String, Float> trueOutputs) {}
+
+  /**
+   * Writes {@code n} requests for the synthetic models of {@code data} (the same true weights as
+   * its samples) to {@code topic}, keyed by model id.
+   */
+  static Requests produceRequests(
+      KafkaOptions kafka,
+      SyntheticDataOptions data,
+      int features,
+      String topic,
+      long n,
+      double rate,
+      PrintStream progressOut)
+      throws Exception {
+    KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(producerSettings(kafka));
+    SendErrors errors = new SendErrors();
+    Map<String, Float> truth = new java.util.HashMap<>();
+    try {
+      SyntheticData gen = new SyntheticData(features, data.models, data.noise, data.seed);
+      SplittableRandom rng = new SplittableRandom(data.seed + 3);
+      Progress bar = new Progress(progressOut, n);
+      long start = System.nanoTime();
+      for (long i = 0; i < n; i++) {
+        errors.check(topic);
+        PredictionRequest r = gen.request(i, rng);
+        truth.put(r.getRequestId(), gen.trueOutput(r));
+        send(
+            producer,
+            new ProducerRecord<>(
+                topic, r.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(r)),
+            errors);
+        pace(i + 1, start, rate);
+        bar.update(i + 1);
+      }
+      producer.flush();
+      bar.done();
+      errors.check(topic);
+      return new Requests(n, truth);
+    } finally {
+      producer.close(kafka.kafkaTimeout);
+    }
+  }
+
+  /** Producer settings that never wait for ever: a send that cannot complete fails in bounds. */
+  private static Properties producerSettings(KafkaOptions kafka) {
+    Properties p = kafka.clientProperties();
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    long timeoutMs = kafka.kafkaTimeout.toMillis();
+    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutMs));
+    p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(timeoutMs));
+    p.putIfAbsent(
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+        String.valueOf(3 * timeoutMs)); // >= linger + request timeout
+    return p;
   }
 
   private static void send(

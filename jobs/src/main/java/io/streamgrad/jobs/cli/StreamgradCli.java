@@ -16,6 +16,7 @@ import picocli.CommandLine.ParseResult;
     description = "Online gradient descent on Kafka streams with Flink.",
     subcommands = {
       TrainCommand.class,
+      PredictCommand.class,
       ProduceCommand.class,
       WatchCommand.class,
       LocalCommand.class,

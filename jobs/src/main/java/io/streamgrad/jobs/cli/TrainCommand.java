@@ -67,6 +67,19 @@ public final class TrainCommand implements Callable<Integer> {
   Long bufferTimeoutMs;
 
   @Option(
+      names = "--requests-topic",
+      description =
+          "Answer the prediction requests of this topic with the live models, in the training job (zero staleness); predictions go to --predictions-topic.")
+  String requestsTopic;
+
+  @Option(
+      names = "--predictions-topic",
+      defaultValue = "predictions",
+      description =
+          "Where predictions go (with --requests-topic or --prequential-predictions) (default: ${DEFAULT-VALUE}).")
+  String predictionsTopic;
+
+  @Option(
       names = "--bounded",
       description =
           "Stop at the offsets that are the latest when the job starts (tests, backfills).")
@@ -80,6 +93,10 @@ public final class TrainCommand implements Callable<Integer> {
     runtime.validate();
     List<String> writerSchemas = input.validate();
     Check.atLeast("--parallelism", parallelism, 0);
+    if (requestsTopic != null) {
+      Check.notBlank("--requests-topic", requestsTopic);
+    }
+    Check.notBlank("--predictions-topic", predictionsTopic);
     Check.atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 0);
     if (bufferTimeoutMs != null) {
       Check.atLeast("--buffer-timeout-ms", bufferTimeoutMs, 0);
@@ -97,12 +114,22 @@ public final class TrainCommand implements Callable<Integer> {
     settings.groupId = groupId;
     settings.startingOffsets = startingOffsets;
     settings.bounded = bounded;
+    settings.requestsTopic = requestsTopic;
+    settings.predictionsTopic = predictionsTopic;
     input.applyTo(settings, writerSchemas);
+    boolean predicts = requestsTopic != null || trainer.prequentialPredictions;
     try (KafkaPreflight kafkaCheck = kafka.preflight()) {
       kafkaCheck.requireTopics("the samples to train on", List.of(settings.samplesTopic));
       kafkaCheck.requireTopicsOrAutoCreation(
           "where snapshots and dead letters go",
           List.of(settings.snapshotsTopic, settings.deadLettersTopic));
+      if (requestsTopic != null) {
+        kafkaCheck.requireTopics("the prediction requests to answer", List.of(requestsTopic));
+      }
+      if (predicts) {
+        kafkaCheck.requireTopicsOrAutoCreation(
+            "where predictions go", List.of(settings.predictionsTopic));
+      }
       settings.deadLetterTopicMaxBytes = kafkaCheck.maxMessageBytes(settings.deadLettersTopic);
     }
     Map<String, WeightSnapshot> initial = Map.of();

@@ -124,6 +124,12 @@ public final class TrainerOptions {
           "Which models get their own metric group: none, the first K of each subtask, or all (only for a few models) (default: ${DEFAULT-VALUE}).")
   String perModelMetrics;
 
+  @Option(
+      names = "--prequential-predictions",
+      description =
+          "Test-then-train: for every sample trained on, write the prediction the model made before training on it (with its label and the version that made it) to the predictions topic.")
+  boolean prequentialPredictions;
+
   /** Refuses any value the trainer cannot use, before anything is produced or submitted. */
   void validate() {
     Check.positive("--features", features);
@@ -180,7 +186,8 @@ public final class TrainerOptions {
             .initialModels(initialModels)
             .maxLiveModels(maxLiveModels())
             .modelTtl(modelTtl == null ? Duration.ZERO : modelTtl)
-            .perModelMetrics(perModelMetrics());
+            .perModelMetrics(perModelMetrics())
+            .prequentialPredictions(prequentialPredictions);
     if (loss != null) {
       b.loss(loss());
     }

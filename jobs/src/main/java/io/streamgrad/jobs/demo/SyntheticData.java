@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.demo;
 
+import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.Sample;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,6 +49,33 @@ public final class SyntheticData {
     }
     y += noise * rng.nextGaussian();
     return Sample.newBuilder().setModelId(id).setFeatures(x).setLabel((float) y).build();
+  }
+
+  /**
+   * Request {@code i} for the models in turn, with features drawn like the samples' from {@code
+   * rng}; its true output is {@link #trueOutput} (noise-free).
+   */
+  public PredictionRequest request(long i, SplittableRandom rng) {
+    String id = modelIds.get((int) (i % modelIds.size()));
+    List<Float> x = new ArrayList<>(features);
+    for (int j = 0; j < features; j++) {
+      x.add((rng.nextFloat() - 0.5f) * 5f);
+    }
+    return PredictionRequest.newBuilder()
+        .setModelId(id)
+        .setRequestId("req-" + i)
+        .setFeatures(x)
+        .build();
+  }
+
+  /** The true function's value (no noise) for {@code r}'s model and features. */
+  public float trueOutput(PredictionRequest r) {
+    float[] w = trueWeights.get(r.getModelId());
+    double y = 0;
+    for (int j = 0; j < features; j++) {
+      y += r.getFeatures().get(j) * w[j];
+    }
+    return (float) y;
   }
 
   public Map<String, float[]> trueWeights() {

@@ -82,6 +82,70 @@ class CommandsTest {
   }
 
   @Test
+  void produceTrainProduceRequestsPredict() throws Exception {
+    String bs = kafka.bootstrapServers();
+    EmbeddedKafka.createTopics(bs, 2, "s3", "w3", "d3", "r3", "p3");
+    String topics = "--samples-topic=s3 --snapshots-topic=w3 --dead-letters-topic=d3";
+    run(
+        ("produce --bootstrap-servers "
+                + bs
+                + " "
+                + topics
+                + " --samples 4000 --models 2 --features 3 --seed 5 --noise 0 --no-progress")
+            .split(" "));
+    run(
+        ("train --bootstrap-servers "
+                + bs
+                + " "
+                + topics
+                + " --features 3 --lr 0.05 --bounded --parallelism 2 --checkpoint-interval-ms 0")
+            .split(" "));
+    String produced =
+        run(
+            ("produce --bootstrap-servers "
+                    + bs
+                    + " --requests 300 --requests-topic r3 --models 2 --features 3 --seed 5 --no-progress")
+                .split(" "));
+    assertTrue(produced.contains("produced 300 requests to r3"), produced);
+    run(
+        ("predict --bootstrap-servers "
+                + bs
+                + " "
+                + topics
+                + " --requests-topic r3 --predictions-topic p3 --bounded --parallelism 2 --checkpoint-interval-ms 0")
+            .split(" "));
+    // The requests' true outputs: the same seed gives the same true weights.
+    io.streamgrad.jobs.demo.SyntheticData truth =
+        new io.streamgrad.jobs.demo.SyntheticData(3, 2, 0f, 5);
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(5 + 3);
+    java.util.Map<String, Float> expected = new java.util.HashMap<>();
+    for (long i = 0; i < 300; i++) {
+      var r = truth.request(i, rng);
+      expected.put(r.getRequestId(), truth.trueOutput(r));
+    }
+    java.util.Map<String, Float> got = new java.util.HashMap<>();
+    try (var consumer = io.streamgrad.jobs.KafkaClients.consumer(bs, true)) {
+      var partitions =
+          consumer.partitionsFor("p3").stream()
+              .map(i -> new org.apache.kafka.common.TopicPartition("p3", i.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      var end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        for (var rec : consumer.poll(java.time.Duration.ofMillis(200))) {
+          var p = io.streamgrad.schemas.WireFormat.prediction(rec.value());
+          got.put(p.getRequestId(), p.getOutput());
+        }
+      }
+    }
+    assertEquals(expected.keySet(), got.keySet(), "every request answered");
+    for (var e : expected.entrySet()) {
+      assertEquals(e.getValue(), got.get(e.getKey()), 0.05, e.getKey());
+    }
+  }
+
+  @Test
   void localAgainstAnExistingKafka(@TempDir Path dir) throws Exception {
     Path summary = dir.resolve("s.json");
     run(

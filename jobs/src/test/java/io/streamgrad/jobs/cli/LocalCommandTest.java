@@ -37,6 +37,17 @@ class LocalCommandTest {
     assertEquals(8000, s.get("samples").asLong());
     assertEquals(0, s.get("deadLetters").asLong());
     assertEquals(2, s.get("models").size());
+    JsonNode served = s.get("predictions");
+    assertEquals(1000, served.get("requests").asLong());
+    assertEquals(
+        1000,
+        served.get("count").asLong() + served.get("deadLetters").asLong(),
+        "every request accounted for: " + served);
+    assertEquals(1000, served.get("count").asLong(), served.toString());
+    assertTrue(served.get("maxAbsError").asDouble() < 0.5, served.toString());
+    assertTrue(served.get("meanAbsError").asDouble() < 0.1, served.toString());
+    assertEquals(125, served.get("modelVersions").get(0).asLong(), "the final versions answer");
+    assertEquals(125, served.get("modelVersions").get(1).asLong());
     for (JsonNode m : s.get("models")) {
       assertEquals(4000, m.get("samplesSeen").asLong(), m.get("modelId").asText());
       assertEquals(125, m.get("version").asLong(), "4000 samples in batches of 32");

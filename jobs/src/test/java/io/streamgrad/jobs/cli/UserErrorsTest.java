@@ -84,6 +84,13 @@ class UserErrorsTest {
         "train --bootstrap-servers localhost:9 --delivery exactly-once --checkpoint-interval-ms 0 | streamgrad train: --delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0",
         "train --bootstrap-servers localhost:9 --writer-schemas /nonexistent.avsc | streamgrad train: --writer-schemas /nonexistent.avsc: no such file or directory",
         "watch --bootstrap-servers localhost:9 --true-weights /nonexistent.json | streamgrad watch: --true-weights /nonexistent.json: no such file",
+        "predict --bootstrap-servers localhost:9 --request-batch-size 0 | streamgrad predict: --request-batch-size must be a positive whole number, got 0",
+        "predict --bootstrap-servers localhost:9 --stale-models ignore | streamgrad predict: --stale-models must be refuse or flag, not 'ignore'",
+        "predict --bootstrap-servers localhost:9 --max-model-age 0s | streamgrad predict: --max-model-age must be positive, got 0ms",
+        "predict --bootstrap-servers localhost:9 --delivery exactly-once --checkpoint-interval-ms 0 | streamgrad predict: --delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0",
+        "predict --requests-topic r | streamgrad predict: --bootstrap-servers is required",
+        "local --requests -1 | streamgrad local: --requests must be at least 0, got -1",
+        "produce --bootstrap-servers localhost:9 --requests 5 --csv /tmp/x.csv | streamgrad produce: --requests makes synthetic requests; it cannot read --csv",
       })
   void aBadOptionIsRefusedBeforeAnythingHappens(String args, String message) {
     Run r = run(args.trim().split(" "));

@@ -1,0 +1,161 @@
+package io.streamgrad.jobs.cli;
+
+import io.streamgrad.flink.OnlinePredictor;
+import io.streamgrad.jobs.KafkaPreflight;
+import io.streamgrad.jobs.PredictJob;
+import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.schemas.AvroTrust;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The Flink serving job: Kafka requests + snapshots → OnlinePredictor → Kafka predictions. */
+@Command(
+    name = "predict",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run the predictor job: answer requests with the newest snapshot of their model (on the cluster `flink run` submits to, or locally).")
+public final class PredictCommand implements Callable<Integer> {
+
+  @Mixin KafkaOptions kafka = new KafkaOptions();
+  @Mixin PredictorOptions predictor = new PredictorOptions();
+  @Mixin RuntimeOptions runtime = new RuntimeOptions();
+  @Mixin VerboseOption verbose = new VerboseOption();
+
+  @Option(
+      names = "--requests-topic",
+      defaultValue = "requests",
+      description = "Topic of prediction requests (default: ${DEFAULT-VALUE}).")
+  String requestsTopic;
+
+  @Option(
+      names = "--predictions-topic",
+      defaultValue = "predictions",
+      description = "Topic the predictions go to, keyed by model id (default: ${DEFAULT-VALUE}).")
+  String predictionsTopic;
+
+  @Option(
+      names = "--group-id",
+      defaultValue = "streamgrad-predict",
+      description = "Kafka consumer group of the requests (default: ${DEFAULT-VALUE}).")
+  String groupId;
+
+  @Option(
+      names = "--starting-offsets",
+      defaultValue = "committed",
+      description =
+          "Where a new job starts reading requests: earliest, latest, committed (else earliest) or an epoch-millis timestamp; snapshots are always read from the start (default: ${DEFAULT-VALUE}).")
+  String startingOffsets;
+
+  @Option(
+      names = "--parallelism",
+      defaultValue = "0",
+      description = "Job parallelism; 0 = the environment's default (default: ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  @Option(
+      names = "--checkpoint-interval-ms",
+      defaultValue = "10000",
+      description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE}).")
+  long checkpointIntervalMs;
+
+  @Option(
+      names = "--buffer-timeout-ms",
+      description =
+          "Flink network buffer timeout: lower means less request-to-prediction latency (default: Flink's, 100 ms).")
+  Long bufferTimeoutMs;
+
+  @Option(
+      names = "--max-record-bytes",
+      defaultValue = "1000000",
+      description =
+          "Requests larger than this go to the dead letters as 'record too large: N bytes' (default: ${DEFAULT-VALUE}).")
+  int maxRecordBytes;
+
+  @Option(
+      names = "--bounded",
+      description =
+          "Stop at the offsets that are the latest when the job starts (requests and snapshots); every snapshot is read before any request is answered, so each request gets its model's final version (backfills); a request of a model without snapshot goes to the dead letters.")
+  boolean bounded;
+
+  @Override
+  public Integer call() throws Exception {
+    kafka.validate(true);
+    predictor.validate();
+    runtime.validate();
+    Check.notBlank("--requests-topic", requestsTopic);
+    Check.notBlank("--predictions-topic", predictionsTopic);
+    Check.atLeast("--parallelism", parallelism, 0);
+    Check.atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 0);
+    Check.positive("--max-record-bytes", maxRecordBytes);
+    if (bufferTimeoutMs != null) {
+      Check.atLeast("--buffer-timeout-ms", bufferTimeoutMs, 0);
+    }
+    try {
+      TrainJob.startingOffsets(startingOffsets);
+    } catch (IllegalArgumentException e) {
+      throw new BadOption("--" + e.getMessage().replace("starting offsets", "starting-offsets"));
+    }
+    TrainJob.Settings settings = settings();
+    if (settings.delivery == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs <= 0) {
+      throw new BadOption(
+          "--delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
+    }
+    try (KafkaPreflight check = kafka.preflight()) {
+      check.requireTopics(
+          "the requests to answer and the snapshots to answer them with",
+          List.of(requestsTopic, settings.snapshotsTopic));
+      check.requireTopicsOrAutoCreation(
+          "where predictions and dead letters go",
+          List.of(predictionsTopic, settings.deadLettersTopic));
+      settings.deadLetterTopicMaxBytes = check.maxMessageBytes(settings.deadLettersTopic);
+    }
+    OnlinePredictor p = predictor.build(bounded);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    List<String> runtimeSaid = runtime.settings(parallelism, checkpointIntervalMs).applyTo(env);
+    if (bufferTimeoutMs != null) {
+      env.setBufferTimeout(bufferTimeoutMs);
+    }
+    PredictJob.build(env, settings, p);
+    System.err.println(
+        "streamgrad predict: "
+            + requestsTopic
+            + " + "
+            + settings.snapshotsTopic
+            + " -> "
+            + predictionsTopic
+            + ", "
+            + p.config());
+    runtimeSaid.forEach(line -> System.err.println("streamgrad predict: " + line));
+    env.execute("streamgrad-predict");
+    return 0;
+  }
+
+  TrainJob.Settings settings() {
+    TrainJob.Settings s = kafka.settings();
+    s.requestsTopic = requestsTopic;
+    s.predictionsTopic = predictionsTopic;
+    s.groupId = groupId;
+    s.startingOffsets = startingOffsets;
+    s.bounded = bounded;
+    s.maxRecordBytes = maxRecordBytes;
+    if (s.transactionalIdPrefix.equals("streamgrad-train")) {
+      s.transactionalIdPrefix = "streamgrad-predict"; // never the training job's ids
+    }
+    return s;
+  }
+
+  /** The predictor job jar's entry point (see {@link TrainCommand#main}). */
+  public static void main(String[] args) {
+    AvroTrust.install();
+    int code = StreamgradCli.commandLine(new PredictCommand()).execute(args);
+    if (code != 0) {
+      throw new IllegalStateException(
+          "streamgrad predict failed with exit code " + code + " (see the messages above)");
+    }
+  }
+}
