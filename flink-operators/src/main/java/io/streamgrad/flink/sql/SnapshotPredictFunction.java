@@ -1,0 +1,142 @@
+package io.streamgrad.flink.sql;
+
+import io.streamgrad.serving.ServedModel;
+import io.streamgrad.serving.SnapshotFollower;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.table.data.ArrayData;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.functions.FunctionContext;
+import org.apache.flink.table.functions.PredictFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code ML_PREDICT} for one streamgrad model: follows the snapshot topic (committed snapshots,
+ * from the start; newer versions replace older ones while the query runs) and answers each row with
+ * the newest version it has. The first row waits for the model's first snapshot, at most {@code
+ * model-wait}; then the query fails naming the model and topic. A row whose features cannot be
+ * predicted (null, a wrong count, non-finite values) gets a NULL prediction and is counted ({@code
+ * unpredictableRows}), never dropped.
+ */
+public final class SnapshotPredictFunction extends PredictFunction {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(SnapshotPredictFunction.class);
+
+  private final String modelId;
+  private final String topic;
+  private final Map<String, String> kafka;
+  private final Duration modelWait;
+  private final Duration kafkaTimeout;
+  private final boolean doubleInput;
+  private final List<String> outputs;
+
+  private transient SnapshotFollower follower;
+  private transient Counter unpredictable;
+  private transient boolean warned;
+
+  SnapshotPredictFunction(
+      String modelId,
+      String topic,
+      Map<String, String> kafka,
+      Duration modelWait,
+      Duration kafkaTimeout,
+      boolean doubleInput,
+      List<String> outputs) {
+    this.modelId = modelId;
+    this.topic = topic;
+    this.kafka = new HashMap<>(kafka);
+    this.modelWait = modelWait;
+    this.kafkaTimeout = kafkaTimeout;
+    this.doubleInput = doubleInput;
+    this.outputs = List.copyOf(outputs);
+  }
+
+  @Override
+  public void open(FunctionContext context) throws Exception {
+    SnapshotFollower.Builder b =
+        SnapshotFollower.builder().topic(topic).modelIds(Set.of(modelId)).timeout(kafkaTimeout);
+    kafka.forEach(b::property);
+    follower = b.build();
+    unpredictable = context.getMetricGroup().counter("unpredictableRows");
+  }
+
+  @Override
+  public Collection<RowData> predict(RowData inputRow) {
+    ServedModel model = follower.latest(modelId);
+    if (model == null) {
+      try {
+        model = follower.await(modelId, 0, modelWait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for model " + modelId, e);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException(
+            "streamgrad model '" + modelId + "' has no snapshot: " + e.getMessage(), e);
+      }
+    }
+    float[] x = features(inputRow, model.features());
+    Float prediction = x == null ? null : model.predict(x);
+    if (prediction == null) {
+      unpredictable.inc();
+      if (!warned) {
+        warned = true;
+        LOG.warn(
+            "ML_PREDICT with streamgrad model {}: a row without {} finite features gets a NULL"
+                + " prediction (counted in unpredictableRows; logged once)",
+            modelId,
+            model.features());
+      }
+    }
+    GenericRowData out = new GenericRowData(outputs.size());
+    for (int i = 0; i < outputs.size(); i++) {
+      out.setField(
+          i,
+          switch (outputs.get(i)) {
+            case "float" -> prediction;
+            case "double" -> prediction == null ? null : (double) prediction;
+            case StreamgradModelProviderFactory.MODEL_VERSION -> model.version();
+            case StreamgradModelProviderFactory.MODEL_TIMESTAMP ->
+                TimestampData.fromEpochMillis(model.timestampMillis());
+            default -> throw new AssertionError(outputs.get(i));
+          });
+    }
+    return List.of(out);
+  }
+
+  /** The row's features, or null when they cannot be predicted. */
+  private float[] features(RowData row, int expected) {
+    if (row.isNullAt(0)) {
+      return null;
+    }
+    ArrayData a = row.getArray(0);
+    if (a.size() != expected) {
+      return null;
+    }
+    float[] x = new float[expected];
+    for (int i = 0; i < expected; i++) {
+      if (a.isNullAt(i)) {
+        return null;
+      }
+      x[i] = doubleInput ? (float) a.getDouble(i) : a.getFloat(i);
+      if (!Float.isFinite(x[i])) {
+        return null;
+      }
+    }
+    return x;
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (follower != null) {
+      follower.close();
+    }
+  }
+}
