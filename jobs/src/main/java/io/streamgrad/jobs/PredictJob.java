@@ -7,7 +7,6 @@ import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
-import java.util.Properties;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -32,6 +31,23 @@ public final class PredictJob {
    */
   public static DataStream<Prediction> build(
       StreamExecutionEnvironment env, TrainJob.Settings kafka, OnlinePredictor predictor) {
+    return build(env, kafka, predictor::predict);
+  }
+
+  /**
+   * What answers requests with snapshots: the predictor, or (for the {@code bench} command's
+   * reference job) anything else with the same inputs and output; dead letters it emits go to
+   * {@link OnlinePredictor#REJECTED}.
+   */
+  @FunctionalInterface
+  public interface Stage {
+    SingleOutputStreamOperator<Prediction> apply(
+        DataStream<DenseRequest> requests, DataStream<WeightSnapshot> snapshots);
+  }
+
+  /** The job around any {@link Stage}: same sources, decoding, validation and sinks. */
+  public static DataStream<Prediction> build(
+      StreamExecutionEnvironment env, TrainJob.Settings kafka, Stage stage) {
     SingleOutputStreamOperator<DenseRequest> requests =
         TrainJob.decoded(
             env,
@@ -58,8 +74,8 @@ public final class PredictJob {
             new SnapshotDecoder(),
             OnlineTrainer.snapshotType(),
             "snapshots");
-    SingleOutputStreamOperator<Prediction> predictions = predictor.predict(toAnswer, snapshots);
-    TrainJob.predictionsSink(kafka, predictions);
+    SingleOutputStreamOperator<Prediction> predictions = stage.apply(toAnswer, snapshots);
+    TrainJob.predictionsSink(answering(kafka), predictions);
     DataStream<DeadLetter> deadLetters =
         requests
             .getSideOutput(TrainJob.UNDECODABLE)
@@ -70,17 +86,24 @@ public final class PredictJob {
     return predictions;
   }
 
+  /**
+   * How predictions are written: at once ({@code linger.ms=0}) unless the user set a linger, since
+   * a caller waits for each one; Kafka 4's default of 5 ms would add to every answer's latency.
+   */
+  private static TrainJob.Settings answering(TrainJob.Settings kafka) {
+    if (kafka.clientProperties.containsKey("linger.ms")) {
+      return kafka;
+    }
+    TrainJob.Settings s = kafka.copy();
+    s.clientProperties.put("linger.ms", "0");
+    return s;
+  }
+
   /** How the snapshot topic is read: from its start, committed records only. */
   private static TrainJob.Settings snapshotReading(TrainJob.Settings kafka) {
-    TrainJob.Settings s = new TrainJob.Settings();
-    s.bootstrapServers = kafka.bootstrapServers;
-    s.groupId = kafka.groupId;
+    TrainJob.Settings s = kafka.copy();
     s.startingOffsets = "earliest";
-    s.bounded = kafka.bounded;
-    Properties p = new Properties();
-    p.putAll(kafka.clientProperties);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    s.clientProperties = p;
+    s.clientProperties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     return s;
   }
 }

@@ -116,6 +116,30 @@ public final class TrainJob {
      */
     public int deadLetterTopicMaxBytes = BROKER_DEFAULT_MAX_MESSAGE_BYTES;
 
+    /** A copy, with its own client properties, for a part of a job that sets some of its own. */
+    public Settings copy() {
+      Settings s = new Settings();
+      s.bootstrapServers = bootstrapServers;
+      s.samplesTopic = samplesTopic;
+      s.snapshotsTopic = snapshotsTopic;
+      s.deadLettersTopic = deadLettersTopic;
+      s.requestsTopic = requestsTopic;
+      s.predictionsTopic = predictionsTopic;
+      s.groupId = groupId;
+      s.startingOffsets = startingOffsets;
+      s.bounded = bounded;
+      s.delivery = delivery;
+      s.transactionalIdPrefix = transactionalIdPrefix;
+      s.clientProperties = new Properties();
+      s.clientProperties.putAll(clientProperties);
+      s.failAfter = failAfter.clone();
+      s.runId = runId;
+      s.maxRecordBytes = maxRecordBytes;
+      s.writerSchemas = writerSchemas;
+      s.deadLetterTopicMaxBytes = deadLetterTopicMaxBytes;
+      return s;
+    }
+
     /**
      * The largest dead letter the dead-letter producer and topic both accept, with room for the
      * record's key and headers.

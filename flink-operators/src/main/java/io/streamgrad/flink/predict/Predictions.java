@@ -22,15 +22,16 @@ public final class Predictions {
   /** The answer to {@code request} by version {@code version} of its model. */
   public static Prediction of(
       DenseRequest request, float output, long version, long modelMillis, boolean stale) {
-    return Prediction.newBuilder()
-        .setModelId(request.modelId)
-        .setRequestId(request.requestId)
-        .setOutput(output)
-        .setModelVersion(version)
-        .setModelTimestamp(Instant.ofEpochMilli(modelMillis))
-        .setEventTime(request.eventTime == null ? null : Instant.ofEpochMilli(request.eventTime))
-        .setStale(stale)
-        .build();
+    // The all-fields constructor: one per request, and Avro's builder resolves field defaults.
+    return new Prediction(
+        request.modelId,
+        request.requestId,
+        output,
+        version,
+        Instant.ofEpochMilli(modelMillis),
+        request.eventTime == null ? null : Instant.ofEpochMilli(request.eventTime),
+        null,
+        stale);
   }
 
   /**
@@ -39,14 +40,15 @@ public final class Predictions {
    */
   public static Prediction prequential(
       String modelId, long ordinal, float output, float label, long version, long modelMillis) {
-    return Prediction.newBuilder()
-        .setModelId(modelId)
-        .setRequestId(Long.toString(ordinal))
-        .setOutput(output)
-        .setModelVersion(version)
-        .setModelTimestamp(Instant.ofEpochMilli(modelMillis))
-        .setLabel(label)
-        .build();
+    return new Prediction(
+        modelId,
+        Long.toString(ordinal),
+        output,
+        version,
+        Instant.ofEpochMilli(modelMillis),
+        null,
+        label,
+        false);
   }
 
   /** The dead letter of a request that cannot be answered, carrying its encoding. */

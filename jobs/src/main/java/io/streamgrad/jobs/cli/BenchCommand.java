@@ -8,6 +8,7 @@ import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
 import io.streamgrad.jobs.bench.PipelineBench.Latency;
 import io.streamgrad.jobs.bench.PipelineBench.Run;
+import io.streamgrad.jobs.bench.ServingBench;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -119,6 +120,18 @@ public final class BenchCommand implements Callable<Integer> {
           "Instead: checkpoint size and duration against the number of models touched since the last checkpoint, on each --state-backends (see CheckpointBench).")
   boolean checkpoints;
 
+  @Option(
+      names = "--serving",
+      description =
+          "Instead: the predictor job's requests/s against a passthrough job of the same pipeline over --samples pre-loaded requests for --serving-models models (first of --configs' features), and request-to-prediction latency at --latency-rate with --buffer-timeout-ms.")
+  boolean serving;
+
+  @Option(
+      names = "--serving-models",
+      defaultValue = "64",
+      description = "Models the serving bench's requests are for (default: ${DEFAULT-VALUE}).")
+  int servingModels;
+
   @Option(names = "--summary-json", description = "Write the figures as JSON to this file.")
   Path summaryJson;
 
@@ -160,6 +173,10 @@ public final class BenchCommand implements Callable<Integer> {
     Check.positive("--parallelism", parallelism);
     Check.positive("--rounds", rounds);
     Check.atLeast("--warmup-rounds", warmupRounds, 0);
+    if (serving) {
+      Check.positive("--serving-models", servingModels);
+      return servingTable(parsed.get(0).features());
+    }
     if (bootstrapServers != null) {
       // Reachable, or the cause within 10 s.
       KafkaPreflight.connect(bootstrapServers, new Properties(), Duration.ofSeconds(10)).close();
@@ -355,6 +372,82 @@ public final class BenchCommand implements Callable<Integer> {
         "bench: %-28s %-11s %,12.0f samples/s  %6.2f µs CPU/sample  GC %.2f s%n",
         config.name(), r.job(), r.samplesPerSecond(), r.cpuMicrosPerSample(), r.gcSeconds());
     return r;
+  }
+
+  /** The predictor job against its passthrough, then latency at a steady rate. */
+  private int servingTable(int features) throws Exception {
+    EmbeddedKafka broker = null;
+    try {
+      if (bootstrapServers == null) {
+        broker = new EmbeddedKafka();
+        bootstrapServers = broker.bootstrapServers();
+      } else {
+        KafkaPreflight.connect(bootstrapServers, new Properties(), Duration.ofSeconds(10)).close();
+      }
+      ServingBench bench = new ServingBench(bootstrapServers, parallelism);
+      String run = "bench-serving-" + Long.toString(System.currentTimeMillis(), 36);
+      System.err.printf(
+          "bench: serving %d requests for %d models of %d features, request batches of %d, parallelism %d, %d rounds, JDK %s, %d cores%n",
+          samples,
+          servingModels,
+          features,
+          batchSize,
+          parallelism,
+          rounds,
+          Runtime.version(),
+          Runtime.getRuntime().availableProcessors());
+      ServingBench.Topics topics = bench.preload(run, features, servingModels, samples);
+      bench.warmUpEngine(features, batchSize, 2_000);
+      List<Run> predict = new ArrayList<>();
+      List<Run> pass = new ArrayList<>();
+      for (int r = 0; r < warmupRounds; r++) {
+        System.err.printf("bench: serving warm-up %d/%d%n", r + 1, warmupRounds);
+        bench.passthrough(topics);
+        bench.predictor(topics, batchSize);
+      }
+      for (int r = 0; r < rounds; r++) {
+        if (r % 2 == 0) {
+          pass.add(bench.passthrough(topics));
+          predict.add(bench.predictor(topics, batchSize));
+        } else {
+          predict.add(bench.predictor(topics, batchSize));
+          pass.add(bench.passthrough(topics));
+        }
+        System.err.printf(
+            "bench: serving round %d: predict %.0f/s, passthrough %.0f/s%n",
+            r + 1, predict.get(r).samplesPerSecond(), pass.get(r).samplesPerSecond());
+      }
+      Run p = median(predict);
+      Run q = median(pass);
+      System.out.println();
+      System.out.printf(
+          "%-12s %14s %14s %14s %12s%n", "job", "requests/s", "min", "max", "CPU µs/req");
+      for (List<Run> runs : List.of(predict, pass)) {
+        Run m = median(runs);
+        System.out.printf(
+            "%-12s %14.0f %14.0f %14.0f %12.2f%n",
+            m.job(),
+            m.samplesPerSecond(),
+            runs.stream().mapToDouble(Run::samplesPerSecond).min().orElse(0),
+            runs.stream().mapToDouble(Run::samplesPerSecond).max().orElse(0),
+            m.cpuMicrosPerSample());
+      }
+      System.out.printf(
+          "predict / passthrough: %.2fx (medians of %d rounds)%n",
+          p.samplesPerSecond() / q.samplesPerSecond(), rounds);
+      if (latencyRate > 0) {
+        Latency l =
+            bench.latency(run + "-latency", features, latencyRate, latencySeconds, bufferTimeoutMs);
+        System.out.printf(
+            "latency at %.0f requests/s, buffer timeout %d ms: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d requests)%n",
+            l.ratePerSecond(), l.bufferTimeoutMillis(), l.p50(), l.p99(), l.max(), l.samples());
+      }
+      return 0;
+    } finally {
+      if (broker != null) {
+        broker.close();
+      }
+    }
   }
 
   static Run median(List<Run> runs) {

@@ -331,16 +331,13 @@ public final class LocalCommand implements Callable<Integer> {
     SampleProducer.Requests sent =
         SampleProducer.produceRequests(
             kafka, data, trainer.features, requestsTopic, requests, 0, null);
-    TrainJob.Settings s = kafka.settings();
-    s.bootstrapServers = trained.bootstrapServers;
+    TrainJob.Settings s = trained.copy();
     s.requestsTopic = requestsTopic;
     s.predictionsTopic = predictionsTopic;
     s.groupId = "streamgrad-local-predict-" + UUID.randomUUID();
     s.startingOffsets = String.valueOf(since);
-    s.bounded = true;
-    s.maxRecordBytes = trained.maxRecordBytes;
-    s.deadLetterTopicMaxBytes = trained.deadLetterTopicMaxBytes;
     s.transactionalIdPrefix = "streamgrad-local-predict-" + UUID.randomUUID();
+    s.failAfter = new long[0]; // chaos is for the training job
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(
             parallelism, rt.miniClusterConfig(parallelism));
