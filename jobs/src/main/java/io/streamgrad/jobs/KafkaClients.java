@@ -3,12 +3,14 @@ package io.streamgrad.jobs;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WireFormat;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -59,6 +61,18 @@ public final class KafkaClients {
   public static KafkaConsumer<byte[], byte[]> consumer(
       String bootstrapServers, boolean readCommitted) {
     return consumer(settings(bootstrapServers), readCommitted);
+  }
+
+  /** Assigns every partition of {@code topic} to {@code consumer}, from the start; returns them. */
+  public static List<TopicPartition> readFromStart(
+      KafkaConsumer<byte[], byte[]> consumer, String topic) {
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(topic).stream()
+            .map(i -> new TopicPartition(topic, i.partition()))
+            .toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return partitions;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.bench;
 
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.accumulators.LongMaximum;
 import org.apache.flink.api.common.accumulators.LongMinimum;
@@ -23,6 +24,25 @@ public final class Meters {
   public static final String LAST_GC_MILLIS = "bench.lastGcMillis";
 
   private Meters() {}
+
+  /**
+   * The timed run of {@code job} as its accumulators measured it: {@link First} marks and counts
+   * the inputs, {@link Last} the outputs.
+   */
+  public static PipelineBench.Run run(String job, JobExecutionResult result) {
+    long cpu =
+        result.<Long>getAccumulatorResult(LAST_CPU_NANOS)
+            - result.<Long>getAccumulatorResult(FIRST_CPU_NANOS);
+    long gc =
+        result.<Long>getAccumulatorResult(LAST_GC_MILLIS)
+            - result.<Long>getAccumulatorResult(FIRST_GC_MILLIS);
+    long inputs = result.<Long>getAccumulatorResult(SAMPLES);
+    long outputs = result.<Long>getAccumulatorResult(OUTPUTS);
+    long first = result.<Long>getAccumulatorResult(FIRST_SAMPLE_MILLIS);
+    long last = result.<Long>getAccumulatorResult(LAST_OUTPUT_MILLIS);
+    return new PipelineBench.Run(
+        job, inputs, outputs, Math.max(1, last - first) / 1e3, cpu / 1e9, gc / 1e3);
+  }
 
   /** Identity map on the sample stream. */
   public static final class First<T> extends RichMapFunction<T, T> {

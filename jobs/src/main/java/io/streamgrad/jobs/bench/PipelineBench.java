@@ -16,7 +16,6 @@ import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Properties;
 import java.util.UUID;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -180,23 +179,12 @@ public final class PipelineBench {
         samples ->
             stage.apply(samples).map(new Meters.Last<>()).returns(OnlineTrainer.snapshotType()));
 
-    JobExecutionResult result = env.execute("streamgrad-bench-" + job);
-    long cpu =
-        result.<Long>getAccumulatorResult(Meters.LAST_CPU_NANOS)
-            - result.<Long>getAccumulatorResult(Meters.FIRST_CPU_NANOS);
-    long gc =
-        result.<Long>getAccumulatorResult(Meters.LAST_GC_MILLIS)
-            - result.<Long>getAccumulatorResult(Meters.FIRST_GC_MILLIS);
-
-    long samples = result.<Long>getAccumulatorResult(Meters.SAMPLES);
-    long outputs = result.<Long>getAccumulatorResult(Meters.OUTPUTS);
-    long first = result.<Long>getAccumulatorResult(Meters.FIRST_SAMPLE_MILLIS);
-    long last = result.<Long>getAccumulatorResult(Meters.LAST_OUTPUT_MILLIS);
-    if (samples != config.samples()) {
+    PipelineBench.Run run = Meters.run(job, env.execute("streamgrad-bench-" + job));
+    if (run.samples() != config.samples()) {
       throw new IllegalStateException(
-          job + " saw " + samples + " samples, expected " + config.samples());
+          job + " saw " + run.samples() + " samples, expected " + config.samples());
     }
-    return new Run(job, samples, outputs, Math.max(1, last - first) / 1e3, cpu / 1e9, gc / 1e3);
+    return run;
   }
 
   /** Sample-to-snapshot latency percentiles, in milliseconds. */

@@ -16,13 +16,11 @@ import io.streamgrad.serving.ServedModel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -31,7 +29,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * Times the predictor job against a passthrough job of the same pipeline (same Kafka sources,
@@ -162,23 +159,18 @@ public final class ServingBench {
                     snapshots)
                 .map(new Meters.Last<>())
                 .returns(OnlinePredictor.predictionType()));
-    JobExecutionResult result = env.execute("streamgrad-bench-serving-" + job);
-    long cpu =
-        result.<Long>getAccumulatorResult(Meters.LAST_CPU_NANOS)
-            - result.<Long>getAccumulatorResult(Meters.FIRST_CPU_NANOS);
-    long gc =
-        result.<Long>getAccumulatorResult(Meters.LAST_GC_MILLIS)
-            - result.<Long>getAccumulatorResult(Meters.FIRST_GC_MILLIS);
-    long requests = result.<Long>getAccumulatorResult(Meters.SAMPLES);
-    long outputs = result.<Long>getAccumulatorResult(Meters.OUTPUTS);
-    long first = result.<Long>getAccumulatorResult(Meters.FIRST_SAMPLE_MILLIS);
-    long last = result.<Long>getAccumulatorResult(Meters.LAST_OUTPUT_MILLIS);
-    if (requests != t.count() || outputs != t.count()) {
+    PipelineBench.Run run = Meters.run(job, env.execute("streamgrad-bench-serving-" + job));
+    if (run.samples() != t.count() || run.outputs() != t.count()) {
       throw new IllegalStateException(
-          job + " answered " + outputs + " of " + requests + " requests, expected " + t.count());
+          job
+              + " answered "
+              + run.outputs()
+              + " of "
+              + run.samples()
+              + " requests, expected "
+              + t.count());
     }
-    return new PipelineBench.Run(
-        job, requests, outputs, Math.max(1, last - first) / 1e3, cpu / 1e9, gc / 1e3);
+    return run;
   }
 
   private TrainJob.Settings settings(Topics t, String job) throws Exception {
@@ -277,12 +269,7 @@ public final class ServingBench {
     Arrivals(String topic, long[] arrival) {
       this.arrival = arrival;
       consumer = KafkaClients.consumer(bootstrapServers, false);
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(i -> new TopicPartition(topic, i.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+      KafkaClients.readFromStart(consumer, topic);
       thread = new Thread(this::poll, "prediction-arrivals");
       thread.setDaemon(true);
       thread.start();

@@ -4,11 +4,9 @@ import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.schemas.WireFormat;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * A consumer thread that notes when each snapshot of one model arrives, so that a sample's latency
@@ -25,12 +23,7 @@ final class SnapshotClock implements AutoCloseable {
 
   SnapshotClock(String bootstrapServers, String topic) {
     consumer = KafkaClients.consumer(bootstrapServers, false);
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topic).stream()
-            .map(i -> new TopicPartition(topic, i.partition()))
-            .toList();
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
+    KafkaClients.readFromStart(consumer, topic);
     thread = new Thread(this::poll, "snapshot-clock");
     thread.setDaemon(true);
     thread.start();
