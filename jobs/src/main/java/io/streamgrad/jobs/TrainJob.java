@@ -22,7 +22,6 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -207,14 +206,16 @@ public final class TrainJob {
       boolean predicts,
       List<DataStream<DeadLetter>> moreDeadLetters) {
 
-    KafkaSource<Either<DenseSample, DeadLetter>> source = sourceBuilder(kafka, features).build();
     SingleOutputStreamOperator<DenseSample> samples =
-        env.fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka samples")
-            .uid("streamgrad-samples-source")
-            .process(new Split<DenseSample>())
-            .returns(OnlineTrainer.denseSampleType())
-            .name("Decode and validate")
-            .uid("streamgrad-decode");
+        decoded(
+            env,
+            kafka,
+            kafka.samplesTopic,
+            new SampleDecoder(features, kafka.maxRecordBytes, kafka.writerSchemas),
+            OnlineTrainer.denseSampleType(),
+            "samples",
+            "streamgrad-samples-source",
+            "streamgrad-decode");
     DataStream<DenseSample> toTrain = samples;
     if (kafka.failAfter.length > 0) {
       toTrain =
@@ -253,11 +254,32 @@ public final class TrainJob {
       RecordDecoder<T> decoder,
       TypeInformation<T> type,
       String role) {
+    return decoded(
+        env,
+        kafka,
+        topic,
+        decoder,
+        type,
+        role,
+        "streamgrad-" + role + "-source",
+        "streamgrad-decode-" + role);
+  }
+
+  /** The same with the operators' uids given (the samples' are older than the scheme). */
+  private static <T> SingleOutputStreamOperator<T> decoded(
+      StreamExecutionEnvironment env,
+      Settings kafka,
+      String topic,
+      RecordDecoder<T> decoder,
+      TypeInformation<T> type,
+      String role,
+      String sourceUid,
+      String decodeUid) {
     var b =
         KafkaSource.<Either<T, DeadLetter>>builder()
             .setBootstrapServers(kafka.bootstrapServers)
             .setTopics(topic)
-            .setGroupId(kafka.groupId + "-" + role)
+            .setGroupId(kafka.groupId)
             .setStartingOffsets(startingOffsets(kafka.startingOffsets))
             .setDeserializer(decoder)
             .setProperties(kafka.clientProperties);
@@ -265,11 +287,11 @@ public final class TrainJob {
       b.setBounded(OffsetsInitializer.latest());
     }
     return env.fromSource(b.build(), WatermarkStrategy.noWatermarks(), "Kafka " + role)
-        .uid("streamgrad-" + role + "-source")
+        .uid(sourceUid)
         .process(new Split<T>())
         .returns(type)
         .name("Decode and validate " + role)
-        .uid("streamgrad-decode-" + role);
+        .uid(decodeUid);
   }
 
   /** Predictions to their topic, keyed by model id. */
@@ -298,22 +320,6 @@ public final class TrainJob {
                 new DeadLetterValue(kafka.deadLetterMaxBytes())))
         .name("Kafka dead letters")
         .uid("streamgrad-dead-letters-sink");
-  }
-
-  static KafkaSourceBuilder<Either<DenseSample, DeadLetter>> sourceBuilder(
-      Settings kafka, int features) {
-    var b =
-        KafkaSource.<Either<DenseSample, DeadLetter>>builder()
-            .setBootstrapServers(kafka.bootstrapServers)
-            .setTopics(kafka.samplesTopic)
-            .setGroupId(kafka.groupId)
-            .setStartingOffsets(startingOffsets(kafka.startingOffsets))
-            .setDeserializer(new SampleDecoder(features, kafka.maxRecordBytes, kafka.writerSchemas))
-            .setProperties(kafka.clientProperties);
-    if (kafka.bounded) {
-      b.setBounded(OffsetsInitializer.latest());
-    }
-    return b;
   }
 
   /**
