@@ -77,7 +77,7 @@ public abstract class RecordDecoder<D>
         decoded = decode(payload);
         reason = validate(decoded);
       } catch (BadHeaderException e) {
-        reason = "not Avro single-object encoding";
+        reason = confluentFraming(payload);
       } catch (MissingSchemaException e) {
         reason = "unknown schema fingerprint";
       } catch (TrailingBytesException e) {
@@ -92,6 +92,25 @@ public abstract class RecordDecoder<D>
       out.collect(
           Either.Right(deadLetter(reason, decoded == null ? null : modelId(decoded), record)));
     }
+  }
+
+  /**
+   * The reason for a record that is not single-object encoded: named when it carries Confluent
+   * Schema Registry's framing ({@code 0x00} and a 4-byte big-endian schema id), what most Kafka
+   * shops' Avro serializers write.
+   */
+  public static String confluentFraming(byte[] payload) {
+    if (payload.length > 5 && payload[0] == 0) {
+      int id =
+          ((payload[1] & 0xFF) << 24)
+              | ((payload[2] & 0xFF) << 16)
+              | ((payload[3] & 0xFF) << 8)
+              | (payload[4] & 0xFF);
+      return "Confluent Schema Registry framing (schema id "
+          + id
+          + "): use Avro single-object encoding (C3 01 and the schema's fingerprint)";
+    }
+    return "not Avro single-object encoding";
   }
 
   DeadLetter deadLetter(String reason, String modelId, ConsumerRecord<byte[], byte[]> record) {

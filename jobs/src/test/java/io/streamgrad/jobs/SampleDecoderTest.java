@@ -162,6 +162,21 @@ class SampleDecoderTest {
   }
 
   @Test
+  void confluentFramingIsNamedWithItsSchemaId() throws Exception {
+    // What Confluent's KafkaAvroSerializer writes: 0x00, the schema id (big-endian), the body.
+    byte[] body = bytes(good().build());
+    byte[] framed = new byte[5 + body.length - 10];
+    framed[0] = 0;
+    framed[3] = 0x01;
+    framed[4] = 0x2C; // schema id 300
+    System.arraycopy(body, 10, framed, 5, body.length - 10);
+    assertEquals(
+        "Confluent Schema Registry framing (schema id 300): use Avro single-object encoding (C3 01"
+            + " and the schema's fingerprint)",
+        reason(framed));
+  }
+
+  @Test
   void aDeadLetterNamesItsModelWhenTheRecordCouldBeRead() throws Exception {
     assertEquals("m", decode(bytes(good().setLabel(Float.NaN).build())).right().getModelId());
     String huge = "é".repeat(450_000); // 900 KB of model id

@@ -44,6 +44,11 @@ public final class KnownSchemas implements SchemaStore {
     this.byFingerprint = Collections.unmodifiableMap(byFingerprint);
   }
 
+  /** Every released version's name ({@code Name-N}), oldest first per record. */
+  public static List<String> releasedNames() {
+    return RELEASED;
+  }
+
   /** The released versions of streamgrad's schemas. */
   public static KnownSchemas released() {
     return RELEASED_SCHEMAS;

@@ -28,11 +28,7 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public abstract class SingleObjectReader<R extends SpecificRecord, D> {
 
-  /** The single-object encoding's marker: {@code C3 01}. */
-  private static final byte MARKER_0 = (byte) 0xC3;
-
-  private static final byte MARKER_1 = (byte) 0x01;
-  private static final int HEADER_LENGTH = 10;
+  private static final int HEADER_LENGTH = WireFormat.HEADER_LENGTH;
 
   private final Schema current;
   private final long currentFingerprint;
@@ -62,11 +58,11 @@ public abstract class SingleObjectReader<R extends SpecificRecord, D> {
    * @throws IOException or {@link AvroRuntimeException} if the body is malformed
    */
   public D read(byte[] bytes) throws IOException {
-    if (bytes.length < HEADER_LENGTH || bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
+    if (!WireFormat.hasSingleObjectHeader(bytes)) {
       throw new BadHeaderException(
           "Not single-object encoded: expected C3 01 and an 8-byte fingerprint");
     }
-    long fingerprint = fingerprint(bytes);
+    long fingerprint = WireFormat.fingerprint(bytes);
     decoder =
         DecoderFactory.get()
             .binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, decoder);
@@ -120,13 +116,5 @@ public abstract class SingleObjectReader<R extends SpecificRecord, D> {
       case 1 -> decoder.readLong();
       default -> throw new AvroRuntimeException(field + ": union index out of range");
     };
-  }
-
-  private static long fingerprint(byte[] b) {
-    long f = 0;
-    for (int i = 9; i >= 2; i--) { // little-endian
-      f = (f << 8) | (b[i] & 0xFF);
-    }
-    return f;
   }
 }

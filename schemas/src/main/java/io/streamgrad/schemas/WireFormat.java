@@ -69,6 +69,23 @@ public final class WireFormat {
     return decode(PREDICTIONS::decode, bytes, "Prediction");
   }
 
+  /** Length of the single-object header: the marker {@code C3 01} and the 8-byte fingerprint. */
+  public static final int HEADER_LENGTH = 10;
+
+  /** Whether {@code bytes} start with a single-object header (and a body may follow). */
+  public static boolean hasSingleObjectHeader(byte[] bytes) {
+    return bytes.length >= HEADER_LENGTH && (bytes[0] & 0xFF) == 0xC3 && bytes[1] == 0x01;
+  }
+
+  /** The writer schema's fingerprint in a single-object header (little-endian). */
+  public static long fingerprint(byte[] bytes) {
+    long f = 0;
+    for (int i = HEADER_LENGTH - 1; i >= 2; i--) {
+      f = (f << 8) | (bytes[i] & 0xFF);
+    }
+    return f;
+  }
+
   public static byte[] bytes(ByteBuffer b) {
     byte[] out = new byte[b.remaining()];
     b.get(out);

@@ -21,7 +21,9 @@ import picocli.CommandLine.ParseResult;
       WatchCommand.class,
       LocalCommand.class,
       BenchCommand.class,
-      ClusterCommand.class
+      ClusterCommand.class,
+      SchemasCommand.class,
+      CatCommand.class
     })
 public final class StreamgradCli implements Runnable {
 

@@ -37,9 +37,23 @@ final class TopicReader {
       long idleMillis,
       long fromTimestamp,
       Consumer<byte[]> each) {
+    return readRecords(kafka, topic, idleMillis, fromTimestamp, true, r -> each.accept(r.value()));
+  }
+
+  /**
+   * The same with every record (key, partition, offset); {@code readCommitted} false also shows
+   * records of open or aborted transactions.
+   */
+  static long readRecords(
+      KafkaOptions kafka,
+      String topic,
+      long idleMillis,
+      long fromTimestamp,
+      boolean readCommitted,
+      Consumer<ConsumerRecord<byte[], byte[]>> each) {
     long count = 0;
     try (KafkaConsumer<byte[], byte[]> consumer =
-        KafkaClients.consumer(kafka.clientProperties(), true)) {
+        KafkaClients.consumer(kafka.clientProperties(), readCommitted)) {
       var infos = consumer.partitionsFor(topic, kafka.kafkaTimeout);
       if (infos == null || infos.isEmpty()) {
         throw new KafkaPreflight.KafkaUnavailableException(
@@ -75,7 +89,7 @@ final class TopicReader {
           lastNews = now;
         }
         for (ConsumerRecord<byte[], byte[]> r : records) {
-          each.accept(r.value());
+          each.accept(r);
           count++;
         }
         boolean atEnd = true;

@@ -146,6 +146,90 @@ class CommandsTest {
   }
 
   @Test
+  void schemasPrintsEachWireSchemaStandaloneWithItsHeader(@TempDir Path dir) throws Exception {
+    String out = run("schemas", "--out", dir.toString());
+    byte[] sample =
+        io.streamgrad.schemas.WireFormat.encode(
+            io.streamgrad.schemas.Sample.newBuilder()
+                .setModelId("m")
+                .setFeatures(List.of(1f))
+                .setLabel(0f)
+                .build());
+    String header = java.util.HexFormat.ofDelimiter(" ").withUpperCase().formatHex(sample, 0, 10);
+    assertTrue(out.contains("# Sample-1 (io.streamgrad.schemas.Sample)"), out);
+    assertTrue(out.contains("# single-object header: " + header), "the bytes a producer writes");
+    for (String name :
+        List.of(
+            "Sample-1",
+            "WeightSnapshot-2",
+            "DeadLetter-2",
+            "PredictionRequest-1",
+            "Prediction-2")) {
+      // Each file parses on its own: referenced records are inlined.
+      org.apache.avro.Schema s =
+          new org.apache.avro.Schema.Parser().parse(dir.resolve(name + ".avsc").toFile());
+      assertEquals(
+          io.streamgrad.schemas.KnownSchemas.fingerprint(s),
+          io.streamgrad.schemas.KnownSchemas.fingerprint(
+              io.streamgrad.schemas.KnownSchemas.released()
+                  .findByFingerprint(io.streamgrad.schemas.KnownSchemas.fingerprint(s))));
+      assertTrue(out.contains("# " + name + " "), name);
+    }
+    assertTrue(!out.contains("# WeightSnapshot-1 "), "only the newest by default");
+  }
+
+  @Test
+  void catPrintsAnyTopicAsJsonLines() throws Exception {
+    String bs = kafka.bootstrapServers();
+    EmbeddedKafka.createTopics(bs, 1, "c1");
+    try (var p = io.streamgrad.jobs.KafkaClients.producer(bs)) {
+      p.send(
+          io.streamgrad.jobs.KafkaClients.record(
+              "c1",
+              io.streamgrad.schemas.Sample.newBuilder()
+                  .setModelId("m-1")
+                  .setFeatures(List.of(1f, 2f))
+                  .setLabel(3f)
+                  .build()));
+      p.send(
+          new org.apache.kafka.clients.producer.ProducerRecord<>(
+              "c1",
+              "r".getBytes(),
+              io.streamgrad.schemas.WireFormat.encode(
+                  io.streamgrad.schemas.PredictionRequest.newBuilder()
+                      .setModelId("m-1")
+                      .setRequestId("q")
+                      .setFeatures(List.of(0.5f))
+                      .build())));
+      p.send(
+          new org.apache.kafka.clients.producer.ProducerRecord<>(
+              "c1", new byte[] {0, 0, 0, 0, 7, 2, 4}));
+      p.send(new org.apache.kafka.clients.producer.ProducerRecord<>("c1", new byte[] {1, 2, 3}));
+      p.flush();
+    }
+    String out = run("cat", "--bootstrap-servers", bs, "--topic", "c1", "--idle-timeout-ms", "500");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<com.fasterxml.jackson.databind.JsonNode> lines = new ArrayList<>();
+    for (String l : out.lines().toList()) {
+      lines.add(json.readTree(l)); // every line is JSON
+    }
+    assertEquals(4, lines.size(), out);
+    assertEquals("Sample-1", lines.get(0).get("schema").asText());
+    assertEquals("m-1", lines.get(0).get("key").asText());
+    assertEquals(3.0, lines.get(0).get("value").get("label").asDouble());
+    assertEquals("PredictionRequest-1", lines.get(1).get("schema").asText());
+    assertEquals("q", lines.get(1).get("value").get("requestId").asText());
+    assertTrue(
+        lines
+            .get(2)
+            .get("error")
+            .asText()
+            .startsWith("Confluent Schema Registry framing (schema id 7)"),
+        lines.get(2).toString());
+    assertEquals("not Avro single-object encoding", lines.get(3).get("error").asText());
+  }
+
+  @Test
   void localAgainstAnExistingKafka(@TempDir Path dir) throws Exception {
     Path summary = dir.resolve("s.json");
     run(
