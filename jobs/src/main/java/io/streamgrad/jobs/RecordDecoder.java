@@ -55,6 +55,9 @@ public abstract class RecordDecoder<D>
   /** Flink's type of the decoded records. */
   protected abstract TypeInformation<D> recordType();
 
+  /** Notes where a good record came from, when its type carries it. */
+  protected void origin(D record, ConsumerRecord<byte[], byte[]> from) {}
+
   @Override
   public void open(DeserializationSchema.InitializationContext context) {
     AvroTrust.install();
@@ -87,6 +90,7 @@ public abstract class RecordDecoder<D>
       }
     }
     if (reason == null) {
+      origin(decoded, record);
       out.collect(Either.Left(decoded));
     } else {
       out.collect(

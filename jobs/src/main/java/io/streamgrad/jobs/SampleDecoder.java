@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Decodes Kafka records of single-object-encoded {@link io.streamgrad.schemas.Sample}s (straight
@@ -54,6 +55,12 @@ public final class SampleDecoder extends RecordDecoder<DenseSample> {
       reader = new SampleReader(knownSchemas(writerSchemas));
     }
     return reader.read(payload);
+  }
+
+  /** The partition, so the trainer can tell a model fed from two partitions. */
+  @Override
+  protected void origin(DenseSample s, ConsumerRecord<byte[], byte[]> from) {
+    s.partition = from.partition();
   }
 
   @Override

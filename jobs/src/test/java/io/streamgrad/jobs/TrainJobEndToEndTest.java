@@ -166,6 +166,39 @@ class TrainJobEndToEndTest {
     }
   }
 
+  @Test
+  void aModelFedFromTwoPartitionsIsCounted() throws Exception {
+    EmbeddedKafka.createTopics(
+        kafka.bootstrapServers(), 2, "split-samples", "split-snapshots", "split-dead-letters");
+    SyntheticData data = new SyntheticData(4, 1, 0.1f, 3);
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (int i = 0; i < 128; i++) {
+        Sample s = data.next();
+        // What a producer with another partitioner does: the same key in two partitions.
+        producer.send(
+            new ProducerRecord<>(
+                "split-samples", i % 2, s.getModelId().getBytes(), WireFormat.encode(s)));
+      }
+      producer.flush();
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.setParallelism(2);
+    TrainJob.Settings settings = new TrainJob.Settings();
+    settings.bootstrapServers = kafka.bootstrapServers();
+    settings.samplesTopic = "split-samples";
+    settings.snapshotsTopic = "split-snapshots";
+    settings.deadLettersTopic = "split-dead-letters";
+    settings.bounded = true;
+    settings.startingOffsets = "earliest";
+    TrainJob.build(env, settings, OnlineTrainer.builder().features(4).batchSize(16).build());
+    org.apache.flink.api.common.JobID job = env.execute("split partitions").getJobID();
+    Map<String, org.apache.flink.metrics.Metric> metrics = METRICS.getMetricsByIdentifiers(job);
+    assertEquals(
+        64L,
+        sum(metrics, ".samplesFromAnotherPartition", m -> true),
+        "the samples of the partition that came second: trained on, and counted");
+  }
+
   private static long sum(
       Map<String, org.apache.flink.metrics.Metric> metrics,
       String suffix,

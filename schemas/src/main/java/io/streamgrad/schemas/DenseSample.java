@@ -21,6 +21,12 @@ public class DenseSample {
   /** Event time in epoch millis, or null. */
   public Long eventTime;
 
+  /**
+   * The Kafka partition it was read from, or -1: where it came from, not what it is (not part of
+   * {@link #equals}).
+   */
+  public int partition = -1;
+
   public DenseSample() {}
 
   public DenseSample(String modelId, float[] features, float label, float weight) {

@@ -87,6 +87,8 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   private transient float[] preqOutputs;
   private transient float[] preqLabels;
   private transient Counter requestsAnswered;
+  private transient Counter samplesFromAnotherPartition;
+  private transient Set<String> partitionWarnings;
 
   /**
    * With {@code prequentialPredictions}, every trained batch also emits, to {@code predictionsTag},
@@ -141,6 +143,8 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     }
     divergenceRejections = getMetricGroup().counter("divergenceGuardRejections");
     requestsAnswered = getMetricGroup().counter("requestsAnswered");
+    samplesFromAnotherPartition = getMetricGroup().counter("samplesFromAnotherPartition");
+    partitionWarnings = new HashSet<>();
     if (prequentialPredictions) {
       preqOutputs = new float[config.batchSize];
       preqLabels = new float[config.batchSize];
@@ -181,6 +185,9 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     String key = (String) getCurrentKey();
     LiveModels.Entry entry = entry(key);
     ModelTrainer trainer = entry.trainer;
+    if (!trainer.fromPartition(sample.partition)) {
+      otherPartition(key, trainer.sourcePartition(), sample.partition);
+    }
     boolean wasEmpty = trainer.pending() == 0;
     if (expiryTimers != null) {
       long now = now();
@@ -458,6 +465,28 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
         new StreamRecord<>(
             Snapshots.of(key, trainer, config.snapshotOptimizerState, now(), modelSpec)));
     trainer.markEmitted();
+  }
+
+  /** Models named in the log for samples from a second partition: a bound, not every model. */
+  private static final int PARTITION_WARNINGS = 100;
+
+  /**
+   * A model's samples come from two partitions: their order, which exact replays depend on, is no
+   * longer defined. Counted per sample, logged once per model (for the first {@value
+   * #PARTITION_WARNINGS} models of the subtask).
+   */
+  private void otherPartition(String key, int first, int other) {
+    samplesFromAnotherPartition.inc();
+    if (partitionWarnings.size() < PARTITION_WARNINGS && partitionWarnings.add(key)) {
+      LOG.warn(
+          "model {} gets samples from partitions {} and {}: its producers do not partition its key"
+              + " the same way (librdkafka's default is not Java's murmur2: set"
+              + " partitioner=murmur2_random); its samples' order, which exact replays depend on,"
+              + " is not defined",
+          key,
+          first,
+          other);
+    }
   }
 
   /**

@@ -41,6 +41,7 @@ public final class ModelTrainer {
   private long batchDeadline;
   private long lastSampleMillis;
   private long expiryTimer;
+  private int sourcePartition = -1;
   private final float[] paramBackup;
   private final long fixedHeapBytes;
   private OptimizerState optimizerBackup;
@@ -337,6 +338,26 @@ public final class ModelTrainer {
     this.lastSampleMillis = millis;
   }
 
+  /**
+   * Notes that a sample came from Kafka partition {@code partition} (-1: unknown); false when the
+   * model's samples came from another partition before, which breaks their order.
+   */
+  public boolean fromPartition(int partition) {
+    if (partition < 0 || partition == sourcePartition) {
+      return true;
+    }
+    if (sourcePartition < 0) {
+      sourcePartition = partition;
+      return true;
+    }
+    return false;
+  }
+
+  /** The partition the model's samples come from (-1: not known). */
+  public int sourcePartition() {
+    return sourcePartition;
+  }
+
   public long expiryTimer() {
     return expiryTimer;
   }
@@ -398,6 +419,7 @@ public final class ModelTrainer {
     s.batchDeadline = batchDeadline;
     s.lastSampleMillis = lastSampleMillis;
     s.expiryTimer = expiryTimer;
+    s.sourcePartition = sourcePartition;
     return s;
   }
 
@@ -441,6 +463,7 @@ public final class ModelTrainer {
     batchDeadline = s.batchDeadline;
     lastSampleMillis = s.lastSampleMillis;
     expiryTimer = s.expiryTimer;
+    sourcePartition = s.sourcePartition;
   }
 
   private static float[] concat(List<Tensor> tensors) {

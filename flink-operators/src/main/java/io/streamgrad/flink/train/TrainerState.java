@@ -59,5 +59,8 @@ public class TrainerState implements Serializable {
   /** The expiry timer registered for this model (0: none). */
   public long expiryTimer;
 
+  /** The Kafka partition the model's samples come from (-1: not known yet). */
+  public int sourcePartition = -1;
+
   public TrainerState() {}
 }
