@@ -1,0 +1,161 @@
+"""streamgrad's wire format in Python: Avro single-object encoding of samples and prediction
+requests, and decoding of every record the jobs write (snapshots, predictions, dead letters).
+
+Needs only Debian's python3-avro (1.11); the Kafka side is yours (python3-confluent-kafka in the
+example). The fingerprint is computed from the Avro specification's Parsing Canonical Form, here,
+because python-avro 1.11's own ``canonical_form`` keeps logical types and so gives other
+fingerprints than Java's (records written with them are dead-lettered as
+``unknown schema fingerprint``).
+
+    codec = Codec()                                # the released schemas of the repository, or a
+                                                   # directory written by `streamgrad schemas --out`
+    value = codec.encode("Sample", {"modelId": "m1", "features": [0.5, 1.0], "label": 2.0,
+                                    "weight": 1.0, "eventTime": None})
+    producer = confluent_kafka.Producer({**PRODUCER_CONFIG, "bootstrap.servers": "localhost:9092"})
+    producer.produce("samples", key="m1", value=value)
+    name, record = codec.decode(snapshot_bytes)     # ("WeightSnapshot-2", {...})
+"""
+import io
+import json
+import os
+import re
+
+import avro.io
+import avro.schema
+
+# Java's partitioner (murmur2 of the key): each model's records stay in the partition Java
+# producers and Flink's sinks use. librdkafka's default (consistent_random) is not it.
+PRODUCER_CONFIG = {"partitioner": "murmur2_random"}
+
+MAGIC = b"\xc3\x01"
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SCHEMAS = os.path.join(
+    _HERE, "..", "..", "schemas", "src", "main", "resources", "io", "streamgrad", "schemas", "released")
+
+# --- Parsing Canonical Form and CRC-64-AVRO, as the Avro specification defines them -------------
+
+_PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+_KEEP = ["name", "type", "fields", "symbols", "items", "values", "size"]
+
+
+def _canonical(s, namespace, seen):
+    if isinstance(s, str):
+        if s in _PRIMITIVES:
+            return json.dumps(s)
+        full = s if "." in s or namespace is None else namespace + "." + s
+        return json.dumps(full)
+    if isinstance(s, list):
+        return "[" + ",".join(_canonical(b, namespace, seen) for b in s) + "]"
+    t = s["type"]
+    if isinstance(t, str) and t in _PRIMITIVES:
+        return json.dumps(t)  # {"type": "long", "logicalType": ...} is "long"
+    if t in ("record", "enum", "fixed"):
+        name = s["name"]
+        ns = s.get("namespace", namespace)
+        full = name if "." in name else (name if ns is None else ns + "." + name)
+        if full in seen:
+            return json.dumps(full)
+        seen.add(full)
+        ns = full.rsplit(".", 1)[0] if "." in full else None
+        parts = ['"name":' + json.dumps(full), '"type":' + json.dumps(t)]
+        if t == "record":
+            fields = []
+            for f in s["fields"]:
+                fields.append('{"name":' + json.dumps(f["name"]) + ',"type":'
+                              + _canonical(f["type"], ns, seen) + "}")
+            parts.append('"fields":[' + ",".join(fields) + "]")
+        elif t == "enum":
+            parts.append('"symbols":' + json.dumps(s["symbols"], separators=(",", ":")))
+        else:
+            parts.append('"size":' + str(int(s["size"])))
+        return "{" + ",".join(parts) + "}"
+    if t == "array":
+        return '{"type":"array","items":' + _canonical(s["items"], namespace, seen) + "}"
+    if t == "map":
+        return '{"type":"map","values":' + _canonical(s["values"], namespace, seen) + "}"
+    return _canonical(t, namespace, seen)  # {"type": {...}} or {"type": "a.Named"}
+
+
+def canonical_form(schema_json):
+    """The Parsing Canonical Form of a schema given as JSON text or parsed JSON."""
+    s = json.loads(schema_json) if isinstance(schema_json, str) else schema_json
+    return _canonical(s, None, set())
+
+
+_EMPTY = 0xC15D213AA4D7A795
+_TABLE = []
+for _i in range(256):
+    _fp = _i
+    for _ in range(8):
+        _fp = (_fp >> 1) ^ (_EMPTY & -(_fp & 1))
+    _TABLE.append(_fp & 0xFFFFFFFFFFFFFFFF)
+
+
+def fingerprint(schema_json):
+    """CRC-64-AVRO of the Parsing Canonical Form: what single-object headers carry (unsigned)."""
+    fp = _EMPTY
+    for b in canonical_form(schema_json).encode("utf-8"):
+        fp = (fp >> 8) ^ _TABLE[(fp ^ b) & 0xFF]
+    return fp
+
+
+def header(schema_json):
+    """The 10 bytes every single-object-encoded record of this schema starts with."""
+    return MAGIC + fingerprint(schema_json).to_bytes(8, "little")
+
+
+# --- encoding and decoding ----------------------------------------------------------------------
+
+class Codec:
+    """streamgrad's released schemas by name and version; encodes with the newest of a record."""
+
+    def __init__(self, schema_dir=None):
+        schema_dir = schema_dir or os.environ.get("STREAMGRAD_SCHEMAS") or DEFAULT_SCHEMAS
+        self._by_fingerprint = {}
+        self._newest = {}
+        for file in sorted(os.listdir(schema_dir)):
+            m = re.fullmatch(r"([A-Za-z]+)-(\d+)\.avsc", file)
+            if not m:
+                continue
+            with open(os.path.join(schema_dir, file), encoding="utf-8") as f:
+                text = f.read()
+            schema = avro.schema.parse(text)
+            fp = fingerprint(text)
+            name, version = m.group(1), int(m.group(2))
+            self._by_fingerprint[fp] = (f"{name}-{version}", schema)
+            if version >= self._newest.get(name, (0,))[0]:
+                self._newest[name] = (version, fp, schema)
+        if not self._newest:
+            raise ValueError(f"no Name-N.avsc schema in {schema_dir} (run `streamgrad schemas --out DIR`)")
+
+    def fingerprints(self):
+        """{"Sample-1": fingerprint, ...} for every schema loaded."""
+        return {name: fp for fp, (name, _) in self._by_fingerprint.items()}
+
+    def encode(self, record_name, datum):
+        """Single-object encoding of `datum` (a dict) with the newest version of `record_name`."""
+        _, fp, schema = self._newest[record_name]
+        buf = io.BytesIO()
+        buf.write(MAGIC + fp.to_bytes(8, "little"))
+        avro.io.DatumWriter(schema).write(datum, avro.io.BinaryEncoder(buf))
+        return buf.getvalue()
+
+    def decode(self, value):
+        """("Name-N", dict) of a record any streamgrad job wrote (any released version)."""
+        if len(value) < 10 or value[:2] != MAGIC:
+            raise ValueError("not Avro single-object encoding")
+        fp = int.from_bytes(value[2:10], "little")
+        if fp not in self._by_fingerprint:
+            raise ValueError(f"unknown schema fingerprint {fp}")
+        name, schema = self._by_fingerprint[fp]
+        decoder = avro.io.BinaryDecoder(io.BytesIO(value[10:]))
+        return name, avro.io.DatumReader(schema).read(decoder)
+
+    def sample(self, model_id, features, label, weight=1.0, event_time=None):
+        return self.encode("Sample", {"modelId": model_id, "features": list(features),
+                                      "label": label, "weight": weight, "eventTime": event_time})
+
+    def request(self, model_id, request_id, features, event_time=None):
+        return self.encode("PredictionRequest", {"modelId": model_id, "requestId": request_id,
+                                                 "features": list(features), "eventTime": event_time})

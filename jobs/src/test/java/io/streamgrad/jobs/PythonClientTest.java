@@ -1,0 +1,145 @@
+package io.streamgrad.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.schemas.KnownSchemas;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A producer and a reader written in Python (clients/python, Debian's python3-confluent-kafka and
+ * python3-avro) against the real broker and the real training job: the Python fingerprints are
+ * Java's, the partitions are Java's, the job learns the weights the Python producer drew, and
+ * Python decodes the snapshots and dead letters. In CI (which installs the packages) a missing
+ * Python fails the test; elsewhere it is skipped with the command that installs it.
+ */
+class PythonClientTest {
+  static final String PYTHON = "/usr/bin/python3";
+  static final Path CLIENT = Path.of("..", "clients", "python").toAbsolutePath().normalize();
+
+  @RegisterExtension static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
+
+  record Run(int exit, String out) {}
+
+  static Run python(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(PYTHON));
+    cmd.addAll(List.of(args));
+    Process p =
+        new ProcessBuilder(cmd).directory(CLIENT.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "python finished: " + out);
+    return new Run(p.exitValue(), out);
+  }
+
+  @BeforeAll
+  static void pythonIsThere() throws Exception {
+    boolean there =
+        Files.isExecutable(Path.of(PYTHON))
+            && python("-c", "import confluent_kafka, avro").exit() == 0;
+    if (System.getenv("CI") == null) {
+      Assumptions.assumeTrue(
+          there, "apt-get install python3-confluent-kafka python3-avro (.ci/run does)");
+    }
+    assertTrue(there, "CI installs python3-confluent-kafka and python3-avro (.ci/run)");
+  }
+
+  @Test
+  void pythonFingerprintsAreJavas() throws Exception {
+    Run r =
+        python(
+            "-c",
+            "import streamgrad_client as c\n"
+                + "for k, v in sorted(c.Codec().fingerprints().items()): print(k, v)");
+    assertEquals(0, r.exit(), r.out());
+    for (String name : KnownSchemas.releasedNames()) {
+      long fp =
+          KnownSchemas.fingerprint(
+              new org.apache.avro.Schema.Parser().parse(KnownSchemas.releasedText(name)));
+      assertTrue(
+          r.out().contains(name + " " + Long.toUnsignedString(fp)),
+          name + " " + Long.toUnsignedString(fp) + " in " + r.out());
+    }
+  }
+
+  @Test
+  void producedFromPythonTrainedInFlinkReadBackInPython() throws Exception {
+    String bs = kafka.bootstrapServers();
+    EmbeddedKafka.createTopics(bs, 2, "py-samples", "py-snapshots", "py-dead-letters");
+    Run produced =
+        python(
+            "example.py",
+            "produce",
+            "--bootstrap-servers",
+            bs,
+            "--topic",
+            "py-samples",
+            "--models",
+            "4",
+            "--samples",
+            "8000",
+            "--bad");
+    assertEquals(0, produced.exit(), produced.out());
+    List<String> lines = produced.out().lines().toList();
+    String weights = lines.stream().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
+    // murmur2_random: every model in the partition Java's producer would choose.
+    int checked = 0;
+    for (String l : lines) {
+      if (l.startsWith("partition ")) {
+        String[] f = l.split(" ");
+        int java = Utils.toPositive(Utils.murmur2(f[1].getBytes(StandardCharsets.UTF_8))) % 2;
+        assertEquals(java, Integer.parseInt(f[2]), l);
+        checked++;
+      }
+    }
+    assertEquals(4, checked, produced.out());
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2);
+    TrainJob.Settings s = new TrainJob.Settings();
+    s.bootstrapServers = bs;
+    s.samplesTopic = "py-samples";
+    s.snapshotsTopic = "py-snapshots";
+    s.deadLettersTopic = "py-dead-letters";
+    s.startingOffsets = "earliest";
+    s.bounded = true;
+    TrainJob.build(
+        env,
+        s,
+        OnlineTrainer.builder().features(3).optimizer(Optimizers.sgd(0.05)).batchSize(16).build());
+    env.execute("trained from python");
+
+    Run checked2 =
+        python(
+            "example.py",
+            "check",
+            "--bootstrap-servers",
+            bs,
+            "--snapshots",
+            "py-snapshots",
+            "--dead-letters",
+            "py-dead-letters",
+            "--true-weights",
+            weights);
+    assertEquals(0, checked2.exit(), checked2.out());
+    assertTrue(checked2.out().contains("py-3: version"), checked2.out());
+    assertTrue(
+        checked2
+            .out()
+            .contains("dead letter (DeadLetter-2): wrong feature count: expected 3, got 1"),
+        checked2.out());
+  }
+}
