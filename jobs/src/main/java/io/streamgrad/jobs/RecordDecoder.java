@@ -43,8 +43,17 @@ public abstract class RecordDecoder<D>
     this.maxRecordBytes = maxRecordBytes;
   }
 
+  /** A record a decoder refuses, with the reason its dead letter carries. */
+  public static final class BadRecordException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public BadRecordException(String reason) {
+      super(reason, null, false, false); // no stack trace: a reason, not a failure
+    }
+  }
+
   /** Decodes a payload (made on the task manager: readers are not serializable). */
-  protected abstract D decode(byte[] payload) throws IOException;
+  protected abstract D decode(byte[] payload) throws IOException, BadRecordException;
 
   /** The reason a decoded record cannot be used, or null when it can. */
   protected abstract String validate(D record);
@@ -79,6 +88,8 @@ public abstract class RecordDecoder<D>
       try {
         decoded = decode(payload);
         reason = validate(decoded);
+      } catch (BadRecordException e) {
+        reason = e.getMessage();
       } catch (BadHeaderException e) {
         reason = confluentFraming(payload);
       } catch (MissingSchemaException e) {

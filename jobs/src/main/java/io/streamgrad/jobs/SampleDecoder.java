@@ -1,14 +1,11 @@
 package io.streamgrad.jobs;
 
-import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.KnownSchemas;
 import io.streamgrad.schemas.SampleReader;
 import java.io.IOException;
 import java.util.List;
 import org.apache.avro.Schema;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Decodes Kafka records of single-object-encoded {@link io.streamgrad.schemas.Sample}s (straight
@@ -17,13 +14,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * <p>Records of any released version of {@code Sample}, or of a writer schema announced with {@code
  * --writer-schemas}, are resolved against this version.
  */
-public final class SampleDecoder extends RecordDecoder<DenseSample> {
+public final class SampleDecoder extends SampleFormatDecoder {
   private static final long serialVersionUID = 1L;
-
-  /** Longest accepted model id, in characters. */
-  public static final int MAX_MODEL_ID_LENGTH = DenseSample.MAX_MODEL_ID_LENGTH;
-
-  private final int features;
 
   /** Announced writer schemas, as JSON: Avro's {@code Schema} is not serializable. */
   private final List<String> writerSchemas;
@@ -35,8 +27,7 @@ public final class SampleDecoder extends RecordDecoder<DenseSample> {
   }
 
   public SampleDecoder(int features, int maxRecordBytes, List<String> writerSchemas) {
-    super(maxRecordBytes);
-    this.features = features;
+    super(features, maxRecordBytes);
     this.writerSchemas = List.copyOf(writerSchemas);
   }
 
@@ -55,55 +46,5 @@ public final class SampleDecoder extends RecordDecoder<DenseSample> {
       reader = new SampleReader(knownSchemas(writerSchemas));
     }
     return reader.read(payload);
-  }
-
-  /** The partition, so the trainer can tell a model fed from two partitions. */
-  @Override
-  protected void origin(DenseSample s, ConsumerRecord<byte[], byte[]> from) {
-    s.partition = from.partition();
-  }
-
-  @Override
-  protected String modelId(DenseSample s) {
-    return s.modelId;
-  }
-
-  @Override
-  protected TypeInformation<DenseSample> recordType() {
-    return OnlineTrainer.denseSampleType();
-  }
-
-  /** The reason a decoded sample cannot be trained on, or null when it can. */
-  @Override
-  protected String validate(DenseSample s) {
-    String id = s.modelId;
-    if (id == null || id.isEmpty()) {
-      return "empty model id";
-    }
-    if (id.length() > MAX_MODEL_ID_LENGTH) {
-      return "model id longer than " + MAX_MODEL_ID_LENGTH + " characters";
-    }
-    float[] x = s.features;
-    if (x.length == 0) {
-      return "empty features";
-    }
-    if (x.length != features) {
-      return "wrong feature count: expected " + features + ", got " + x.length;
-    }
-    for (float v : x) {
-      if (!Float.isFinite(v)) {
-        return "non-finite feature";
-      }
-    }
-    if (!Float.isFinite(s.label)) {
-      return "non-finite label";
-    }
-    if (!Float.isFinite(s.weight)) {
-      return "non-finite weight";
-    }
-    if (s.weight < 0f) {
-      return "negative weight";
-    }
-    return null;
   }
 }

@@ -77,6 +77,9 @@ public final class TrainJob {
     /** Where predictions go (answers to requests, prequential predictions). */
     public String predictionsTopic = "predictions";
 
+    /** How samples are written: {@code avro} (single-object encoding) or {@code json}. */
+    public String sampleFormat = "avro";
+
     public String groupId = "streamgrad-train";
 
     /** earliest, latest, committed (falling back to earliest), or a timestamp in epoch millis. */
@@ -124,6 +127,7 @@ public final class TrainJob {
       s.deadLettersTopic = deadLettersTopic;
       s.requestsTopic = requestsTopic;
       s.predictionsTopic = predictionsTopic;
+      s.sampleFormat = sampleFormat;
       s.groupId = groupId;
       s.startingOffsets = startingOffsets;
       s.bounded = bounded;
@@ -211,7 +215,7 @@ public final class TrainJob {
             env,
             kafka,
             kafka.samplesTopic,
-            new SampleDecoder(features, kafka.maxRecordBytes, kafka.writerSchemas),
+            sampleDecoder(kafka, features),
             OnlineTrainer.denseSampleType(),
             "samples",
             "streamgrad-samples-source",
@@ -241,6 +245,17 @@ public final class TrainJob {
     }
     deadLettersSink(kafka, deadLetters);
     return snapshots;
+  }
+
+  /** The decoder of {@code kafka}'s sample format. */
+  static SampleFormatDecoder sampleDecoder(Settings kafka, int features) {
+    return switch (kafka.sampleFormat) {
+      case "avro" -> new SampleDecoder(features, kafka.maxRecordBytes, kafka.writerSchemas);
+      case "json" -> new JsonSampleDecoder(features, kafka.maxRecordBytes);
+      default ->
+          throw new IllegalArgumentException(
+              "sample format must be avro or json, not '" + kafka.sampleFormat + "'");
+    };
   }
 
   /**

@@ -23,6 +23,13 @@ final class InputOptions {
   int maxRecordBytes;
 
   @Option(
+      names = "--sample-format",
+      defaultValue = "avro",
+      description =
+          "How samples are written: avro (single-object encoding) or json ({\"modelId\": \"m1\", \"features\": [..], \"label\": 1.5, \"weight\": 1.0}) (default: ${DEFAULT-VALUE}).")
+  String sampleFormat;
+
+  @Option(
       names = "--writer-schemas",
       paramLabel = "PATH",
       description =
@@ -32,6 +39,7 @@ final class InputOptions {
   /** Parses and checks every announced schema; returns them as JSON for the job. */
   List<String> validate() {
     Check.positive("--max-record-bytes", maxRecordBytes);
+    Check.oneOf("--sample-format", sampleFormat, "avro", "json");
     List<String> json = new ArrayList<>();
     for (Path p : writerSchemas) {
       if (!Files.exists(p)) {
@@ -66,6 +74,7 @@ final class InputOptions {
 
   void applyTo(TrainJob.Settings settings, List<String> writerSchemaJson) {
     settings.maxRecordBytes = maxRecordBytes;
+    settings.sampleFormat = sampleFormat;
     settings.writerSchemas = writerSchemaJson;
   }
 }

@@ -150,7 +150,15 @@ public final class LocalCommand implements Callable<Integer> {
       // on.
       long since = System.currentTimeMillis();
       SampleProducer.Result produced =
-          SampleProducer.produce(kafka, data, trainer.features, null, null, 0, System.err);
+          SampleProducer.produce(
+              kafka,
+              data,
+              trainer.features,
+              null,
+              null,
+              0,
+              System.err,
+              input.sampleFormat.equals("json"));
       System.err.println(
           "produced "
               + produced.produced()

@@ -52,6 +52,13 @@ public final class ProduceCommand implements Callable<Integer> {
   String requestsTopic;
 
   @Option(
+      names = "--sample-format",
+      defaultValue = "avro",
+      description =
+          "Write samples as avro (single-object encoding) or json (what train --sample-format json reads) (default: ${DEFAULT-VALUE}).")
+  String sampleFormat;
+
+  @Option(
       names = "--rate",
       defaultValue = "0",
       description =
@@ -71,6 +78,7 @@ public final class ProduceCommand implements Callable<Integer> {
     kafka.validate(true);
     Check.nonNegativeFinite("--rate", rate);
     Check.atLeast("--requests", requests, 0);
+    Check.oneOf("--sample-format", sampleFormat, "avro", "json");
     if (requests > 0 && csv != null) {
       throw new BadOption("--requests makes synthetic requests; it cannot read --csv");
     }
@@ -99,7 +107,14 @@ public final class ProduceCommand implements Callable<Integer> {
     }
     SampleProducer.Result r =
         SampleProducer.produce(
-            kafka, data, features, csv, csvModelId, rate, progress ? System.err : null);
+            kafka,
+            data,
+            features,
+            csv,
+            csvModelId,
+            rate,
+            progress ? System.err : null,
+            sampleFormat.equals("json"));
     System.out.println(
         "produced "
             + r.produced()

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.cli;
 
+import io.streamgrad.jobs.JsonSamples;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.demo.CorruptRecords;
 import io.streamgrad.jobs.demo.SyntheticData;
@@ -48,6 +49,20 @@ final class SampleProducer {
       double rate,
       PrintStream progressOut)
       throws Exception {
+    return produce(kafka, data, features, csv, csvModelId, rate, progressOut, false);
+  }
+
+  /** The same; with {@code json} the samples are written as JSON instead of Avro. */
+  static Result produce(
+      KafkaOptions kafka,
+      SyntheticDataOptions data,
+      int features,
+      Path csv,
+      String csvModelId,
+      double rate,
+      PrintStream progressOut,
+      boolean json)
+      throws Exception {
     long sent = 0;
     long start = System.nanoTime();
     SendErrors errors = new SendErrors();
@@ -82,6 +97,7 @@ final class SampleProducer {
                 producer,
                 kafka.samplesTopic,
                 Sample.newBuilder().setModelId(csvModelId).setFeatures(x).setLabel(y).build(),
+                json,
                 errors);
             pace(++sent, start, rate);
           }
@@ -107,7 +123,7 @@ final class SampleProducer {
               errors);
           corrupted++;
         } else {
-          send(producer, kafka.samplesTopic, s, errors);
+          send(producer, kafka.samplesTopic, s, json, errors);
         }
         pace(sent + 1, start, rate);
         bar.update(sent + 1);
@@ -180,8 +196,18 @@ final class SampleProducer {
   }
 
   private static void send(
-      KafkaProducer<byte[], byte[]> producer, String topic, Sample s, SendErrors errors) {
-    send(producer, KafkaClients.record(topic, s), errors);
+      KafkaProducer<byte[], byte[]> producer,
+      String topic,
+      Sample s,
+      boolean json,
+      SendErrors errors) {
+    send(
+        producer,
+        json
+            ? new ProducerRecord<>(
+                topic, s.getModelId().getBytes(StandardCharsets.UTF_8), JsonSamples.encode(s))
+            : KafkaClients.record(topic, s),
+        errors);
   }
 
   /**

@@ -90,6 +90,8 @@ class UserErrorsTest {
         "predict --bootstrap-servers localhost:9 --delivery exactly-once --checkpoint-interval-ms 0 | streamgrad predict: --delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0",
         "predict --requests-topic r | streamgrad predict: --bootstrap-servers is required",
         "local --requests -1 | streamgrad local: --requests must be at least 0, got -1",
+        "local --sample-format xml | streamgrad local: --sample-format must be avro or json, not 'xml'",
+        "produce --bootstrap-servers localhost:9 --sample-format csv | streamgrad produce: --sample-format must be avro or json, not 'csv'",
         "produce --bootstrap-servers localhost:9 --requests 5 --csv /tmp/x.csv | streamgrad produce: --requests makes synthetic requests; it cannot read --csv",
       })
   void aBadOptionIsRefusedBeforeAnythingHappens(String args, String message) {

@@ -1,0 +1,122 @@
+package io.streamgrad.jobs;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.streamgrad.schemas.DenseSample;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Decodes JSON samples, {@code {"modelId": "m1", "features": [0.5, 1.0], "label": 1.5, "weight":
+ * 1.0, "eventTime": 1700000000000}} ({@code weight} and {@code eventTime} optional, other fields
+ * ignored), with Jackson's streaming parser straight into a {@link DenseSample}: no tree, no boxed
+ * numbers. A record that is not such an object goes to the dead letters with the reason: {@code not
+ * JSON: …}, {@code not a JSON object}, {@code missing field: features}, {@code wrong type: label
+ * must be a number}, {@code trailing data after the JSON object}; then every check of an Avro
+ * sample (feature count, non-finite values, …).
+ */
+public final class JsonSampleDecoder extends SampleFormatDecoder {
+  private static final long serialVersionUID = 1L;
+
+  private transient JsonFactory json;
+
+  public JsonSampleDecoder(int features, int maxRecordBytes) {
+    super(features, maxRecordBytes);
+  }
+
+  @Override
+  protected DenseSample decode(byte[] payload) throws IOException, BadRecordException {
+    if (json == null) {
+      json = new JsonFactory();
+    }
+    try (JsonParser p = json.createParser(payload)) {
+      return read(p);
+    } catch (JsonParseException e) {
+      String m = e.getOriginalMessage();
+      int cut = m.indexOf('\n');
+      throw new BadRecordException("not JSON: " + (cut < 0 ? m : m.substring(0, cut)));
+    }
+  }
+
+  private DenseSample read(JsonParser p) throws IOException, BadRecordException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      throw new BadRecordException("not a JSON object");
+    }
+    DenseSample s = new DenseSample();
+    boolean hasId = false;
+    boolean hasFeatures = false;
+    boolean hasLabel = false;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+      String field = p.currentName();
+      JsonToken v = p.nextToken();
+      switch (field) {
+        case "modelId" -> {
+          if (v != JsonToken.VALUE_STRING) {
+            throw new BadRecordException("wrong type: modelId must be a string");
+          }
+          s.modelId = p.getText();
+          hasId = true;
+        }
+        case "features" -> {
+          s.features = floats(p, v);
+          hasFeatures = true;
+        }
+        case "label" -> {
+          s.label = number(p, v, "label");
+          hasLabel = true;
+        }
+        case "weight" -> s.weight = number(p, v, "weight");
+        case "eventTime" -> {
+          if (v == JsonToken.VALUE_NUMBER_INT) {
+            s.eventTime = p.getLongValue();
+          } else if (v != JsonToken.VALUE_NULL) {
+            throw new BadRecordException("wrong type: eventTime must be epoch millis or null");
+          }
+        }
+        default -> p.skipChildren(); // a field of a newer producer
+      }
+    }
+    if (p.nextToken() != null) {
+      throw new BadRecordException("trailing data after the JSON object");
+    }
+    if (!hasId) {
+      throw new BadRecordException("missing field: modelId");
+    }
+    if (!hasFeatures) {
+      throw new BadRecordException("missing field: features");
+    }
+    if (!hasLabel) {
+      throw new BadRecordException("missing field: label");
+    }
+    return s;
+  }
+
+  private static float number(JsonParser p, JsonToken v, String field)
+      throws IOException, BadRecordException {
+    if (v != JsonToken.VALUE_NUMBER_FLOAT && v != JsonToken.VALUE_NUMBER_INT) {
+      throw new BadRecordException("wrong type: " + field + " must be a number");
+    }
+    return p.getFloatValue();
+  }
+
+  /** Features read into an array of the expected size (copied only when the count differs). */
+  private float[] floats(JsonParser p, JsonToken v) throws IOException, BadRecordException {
+    if (v != JsonToken.START_ARRAY) {
+      throw new BadRecordException("wrong type: features must be an array of numbers");
+    }
+    float[] out = new float[Math.max(1, features)];
+    int n = 0;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t != JsonToken.VALUE_NUMBER_FLOAT && t != JsonToken.VALUE_NUMBER_INT) {
+        throw new BadRecordException("wrong type: features must be an array of numbers");
+      }
+      if (n == out.length) {
+        out = Arrays.copyOf(out, 2 * n);
+      }
+      out[n++] = p.getFloatValue();
+    }
+    return n == out.length ? out : Arrays.copyOf(out, n);
+  }
+}
