@@ -4,6 +4,7 @@ import com.sun.management.OperatingSystemMXBean;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.train.ModelTrainer;
+import io.streamgrad.jobs.JsonSamples;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.TrainJob;
@@ -13,6 +14,7 @@ import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Properties;
 import java.util.UUID;
@@ -23,6 +25,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Times the training job against a passthrough job over the same pre-loaded topic: same Kafka
@@ -54,10 +57,19 @@ public final class PipelineBench {
   private final int parallelism;
   private final int batchSize;
 
+  private final String sampleFormat;
+
   public PipelineBench(String bootstrapServers, int parallelism, int batchSize) {
+    this(bootstrapServers, parallelism, batchSize, "avro");
+  }
+
+  /** A bench whose topics hold samples in {@code sampleFormat} (avro or json). */
+  public PipelineBench(
+      String bootstrapServers, int parallelism, int batchSize, String sampleFormat) {
     this.bootstrapServers = bootstrapServers;
     this.parallelism = parallelism;
     this.batchSize = batchSize;
+    this.sampleFormat = sampleFormat;
   }
 
   /** Writes {@code config.samples()} synthetic samples, keyed by model id, to a new topic. */
@@ -68,8 +80,16 @@ public final class PipelineBench {
     p.put(ProducerConfig.ACKS_CONFIG, "1");
     SyntheticData data = new SyntheticData(config.features(), config.models(), 0.1f, seed);
     try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(p)) {
+      boolean json = sampleFormat.equals("json");
       for (long i = 0; i < config.samples(); i++) {
-        send(producer, topic, data.next());
+        Sample s = data.next();
+        if (json) {
+          producer.send(
+              new ProducerRecord<>(
+                  topic, s.getModelId().getBytes(StandardCharsets.UTF_8), JsonSamples.encode(s)));
+        } else {
+          send(producer, topic, s);
+        }
       }
       producer.flush();
     }
@@ -163,6 +183,7 @@ public final class PipelineBench {
     kafka.groupId = "streamgrad-bench-" + UUID.randomUUID();
     kafka.startingOffsets = "earliest";
     kafka.bounded = true;
+    kafka.sampleFormat = sampleFormat;
     EmbeddedKafka.createTopics(
         bootstrapServers, parallelism, kafka.snapshotsTopic, kafka.deadLettersTopic);
 

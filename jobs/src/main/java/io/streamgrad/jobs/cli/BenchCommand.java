@@ -132,6 +132,12 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Models the serving bench's requests are for (default: ${DEFAULT-VALUE}).")
   int servingModels;
 
+  @Option(
+      names = "--sample-formats",
+      description =
+          "Instead: the training job on the same samples written as Avro and as JSON (first of --configs), alternating, and JSON's samples/s against Avro's.")
+  boolean sampleFormats;
+
   @Option(names = "--summary-json", description = "Write the figures as JSON to this file.")
   Path summaryJson;
 
@@ -176,6 +182,9 @@ public final class BenchCommand implements Callable<Integer> {
     if (serving) {
       Check.positive("--serving-models", servingModels);
       return servingTable(parsed.get(0).features());
+    }
+    if (sampleFormats) {
+      return formatsTable(parsed.get(0));
     }
     if (bootstrapServers != null) {
       // Reachable, or the cause within 10 s.
@@ -442,6 +451,63 @@ public final class BenchCommand implements Callable<Integer> {
             "latency at %.0f requests/s, buffer timeout %d ms: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d requests)%n",
             l.ratePerSecond(), l.bufferTimeoutMillis(), l.p50(), l.p99(), l.max(), l.samples());
       }
+      return 0;
+    } finally {
+      if (broker != null) {
+        broker.close();
+      }
+    }
+  }
+
+  /** The training job over the same samples in Avro and in JSON, alternating. */
+  private int formatsTable(Config config) throws Exception {
+    EmbeddedKafka broker = null;
+    try {
+      if (bootstrapServers == null) {
+        broker = new EmbeddedKafka();
+        bootstrapServers = broker.bootstrapServers();
+      } else {
+        KafkaPreflight.connect(bootstrapServers, new Properties(), Duration.ofSeconds(10)).close();
+      }
+      String run = "bench-formats-" + Long.toString(System.currentTimeMillis(), 36);
+      PipelineBench avro = new PipelineBench(bootstrapServers, parallelism, batchSize, "avro");
+      PipelineBench json = new PipelineBench(bootstrapServers, parallelism, batchSize, "json");
+      avro.preload(run + "-avro", config, 42);
+      json.preload(run + "-json", config, 42); // the same samples
+      avro.warmUpEngine(config, 2_000);
+      List<Run> a = new ArrayList<>();
+      List<Run> j = new ArrayList<>();
+      for (int r = 0; r < warmupRounds; r++) {
+        System.err.printf("bench: formats warm-up %d/%d%n", r + 1, warmupRounds);
+        avro.train(run + "-avro", config);
+        json.train(run + "-json", config);
+      }
+      for (int r = 0; r < rounds; r++) {
+        if (r % 2 == 0) {
+          a.add(report(config, avro.train(run + "-avro", config)));
+          j.add(report(config, json.train(run + "-json", config)));
+        } else {
+          j.add(report(config, json.train(run + "-json", config)));
+          a.add(report(config, avro.train(run + "-avro", config)));
+        }
+      }
+      System.out.println();
+      System.out.printf(
+          "%-44s %14s %14s %14s %12s%n",
+          "training job, " + config.name(), "samples/s", "min", "max", "CPU µs");
+      for (List<Run> runs : List.of(a, j)) {
+        Run m = median(runs);
+        System.out.printf(
+            "%-44s %14.0f %14.0f %14.0f %12.2f%n",
+            runs == a ? "avro" : "json",
+            m.samplesPerSecond(),
+            runs.stream().mapToDouble(Run::samplesPerSecond).min().orElse(0),
+            runs.stream().mapToDouble(Run::samplesPerSecond).max().orElse(0),
+            m.cpuMicrosPerSample());
+      }
+      System.out.printf(
+          "json / avro: %.2fx (medians of %d rounds)%n",
+          median(j).samplesPerSecond() / median(a).samplesPerSecond(), rounds);
       return 0;
     } finally {
       if (broker != null) {
