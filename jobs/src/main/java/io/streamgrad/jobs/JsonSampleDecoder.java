@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
 import java.util.Arrays;
 
@@ -30,6 +31,13 @@ public final class JsonSampleDecoder extends SampleFormatDecoder {
   protected DenseSample decode(byte[] payload) throws IOException, BadRecordException {
     if (json == null) {
       json = new JsonFactory();
+    }
+    if (WireFormat.hasSingleObjectHeader(payload)) {
+      throw new BadRecordException(
+          "Avro single-object encoding: this job reads JSON samples (--sample-format)");
+    }
+    if (payload.length > 5 && payload[0] == 0) {
+      throw new BadRecordException(confluentFraming(payload));
     }
     try (JsonParser p = json.createParser(payload)) {
       return read(p);

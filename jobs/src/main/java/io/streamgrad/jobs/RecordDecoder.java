@@ -123,7 +123,7 @@ public abstract class RecordDecoder<D>
               | (payload[4] & 0xFF);
       return "Confluent Schema Registry framing (schema id "
           + id
-          + "): use Avro single-object encoding (C3 01 and the schema's fingerprint)";
+          + "): use single-object encoding or JSON";
     }
     return "not Avro single-object encoding";
   }

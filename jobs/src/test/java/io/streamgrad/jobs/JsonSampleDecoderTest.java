@@ -110,6 +110,20 @@ class JsonSampleDecoderTest {
         "negative weight",
         reason("{\"modelId\": \"m\", \"features\": [1, 2, 3], \"label\": 1, \"weight\": -1}"));
     assertEquals("empty record", reason(""));
+    Either<DenseSample, DeadLetter> avro =
+        decode(
+            io.streamgrad.schemas.WireFormat.encode(
+                Sample.newBuilder()
+                    .setModelId("m")
+                    .setFeatures(List.of(1f, 2f, 3f))
+                    .setLabel(1f)
+                    .build()));
+    assertEquals(
+        "Avro single-object encoding: this job reads JSON samples (--sample-format)",
+        avro.right().getReason());
+    assertEquals(
+        "Confluent Schema Registry framing (schema id 9): use single-object encoding or JSON",
+        decode(new byte[] {0, 0, 0, 0, 9, '{', '}'}).right().getReason());
     DeadLetter d = decode("{\"modelId\": \"m\", \"features\": [1], \"label\": 1}").right();
     assertEquals("m", d.getModelId());
     assertEquals("samples", d.getSourceTopic());

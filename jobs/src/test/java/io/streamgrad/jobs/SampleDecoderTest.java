@@ -171,8 +171,7 @@ class SampleDecoderTest {
     framed[4] = 0x2C; // schema id 300
     System.arraycopy(body, 10, framed, 5, body.length - 10);
     assertEquals(
-        "Confluent Schema Registry framing (schema id 300): use Avro single-object encoding (C3 01"
-            + " and the schema's fingerprint)",
+        "Confluent Schema Registry framing (schema id 300): use single-object encoding or JSON",
         reason(framed));
   }
 
