@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
@@ -30,7 +31,8 @@ public final class JsonSampleDecoder extends SampleFormatDecoder {
   @Override
   protected DenseSample decode(byte[] payload) throws IOException, BadRecordException {
     if (json == null) {
-      json = new JsonFactory();
+      // FastDoubleParser for the numbers: most of a JSON sample's decoding time is its floats.
+      json = JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
     }
     if (WireFormat.hasSingleObjectHeader(payload)) {
       throw new BadRecordException(
