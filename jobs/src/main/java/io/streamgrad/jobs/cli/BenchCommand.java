@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -385,6 +386,101 @@ public final class BenchCommand implements Callable<Integer> {
 
   /** The predictor job against its passthrough, then latency at a steady rate. */
   private int servingTable(int features) throws Exception {
+    return onKafka(
+        () -> {
+          ServingBench bench = new ServingBench(bootstrapServers, parallelism);
+          String run = "bench-serving-" + Long.toString(System.currentTimeMillis(), 36);
+          System.err.printf(
+              "bench: serving %d requests for %d models of %d features, request batches of %d, parallelism %d, %d rounds, JDK %s, %d cores%n",
+              samples,
+              servingModels,
+              features,
+              batchSize,
+              parallelism,
+              rounds,
+              Runtime.version(),
+              Runtime.getRuntime().availableProcessors());
+          ServingBench.Topics topics = bench.preload(run, features, servingModels, samples);
+          bench.warmUpEngine(features, batchSize, 2_000);
+          List<Run> predict = new ArrayList<>();
+          List<Run> pass = new ArrayList<>();
+          for (int r = 0; r < warmupRounds; r++) {
+            System.err.printf("bench: serving warm-up %d/%d%n", r + 1, warmupRounds);
+            bench.passthrough(topics);
+            bench.predictor(topics, batchSize);
+          }
+          for (int r = 0; r < rounds; r++) {
+            if (r % 2 == 0) {
+              pass.add(bench.passthrough(topics));
+              predict.add(bench.predictor(topics, batchSize));
+            } else {
+              predict.add(bench.predictor(topics, batchSize));
+              pass.add(bench.passthrough(topics));
+            }
+            System.err.printf(
+                "bench: serving round %d: predict %.0f/s, passthrough %.0f/s%n",
+                r + 1, predict.get(r).samplesPerSecond(), pass.get(r).samplesPerSecond());
+          }
+          printRounds(
+              "job",
+              "requests/s",
+              "CPU µs/req",
+              List.of(Map.entry("predict", predict), Map.entry("passthrough", pass)));
+          System.out.printf(
+              "predict / passthrough: %.2fx (medians of %d rounds)%n",
+              median(predict).samplesPerSecond() / median(pass).samplesPerSecond(), rounds);
+          if (latencyRate > 0) {
+            Latency l =
+                bench.latency(
+                    run + "-latency", features, latencyRate, latencySeconds, bufferTimeoutMs);
+            System.out.printf(
+                "latency at %.0f requests/s, buffer timeout %d ms: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d requests)%n",
+                l.ratePerSecond(), l.bufferTimeoutMillis(), l.p50(), l.p99(), l.max(), l.samples());
+          }
+          return 0;
+        });
+  }
+
+  /** The training job over the same samples in Avro and in JSON, alternating. */
+  private int formatsTable(Config config) throws Exception {
+    return onKafka(
+        () -> {
+          String run = "bench-formats-" + Long.toString(System.currentTimeMillis(), 36);
+          PipelineBench avro = new PipelineBench(bootstrapServers, parallelism, batchSize, "avro");
+          PipelineBench json = new PipelineBench(bootstrapServers, parallelism, batchSize, "json");
+          avro.preload(run + "-avro", config, 42);
+          json.preload(run + "-json", config, 42); // the same samples
+          avro.warmUpEngine(config, 2_000);
+          List<Run> a = new ArrayList<>();
+          List<Run> j = new ArrayList<>();
+          for (int r = 0; r < warmupRounds; r++) {
+            System.err.printf("bench: formats warm-up %d/%d%n", r + 1, warmupRounds);
+            avro.train(run + "-avro", config);
+            json.train(run + "-json", config);
+          }
+          for (int r = 0; r < rounds; r++) {
+            if (r % 2 == 0) {
+              a.add(report(config, avro.train(run + "-avro", config)));
+              j.add(report(config, json.train(run + "-json", config)));
+            } else {
+              j.add(report(config, json.train(run + "-json", config)));
+              a.add(report(config, avro.train(run + "-avro", config)));
+            }
+          }
+          printRounds(
+              "training job, " + config.name(),
+              "samples/s",
+              "CPU µs",
+              List.of(Map.entry("avro", a), Map.entry("json", j)));
+          System.out.printf(
+              "json / avro: %.2fx (medians of %d rounds)%n",
+              median(j).samplesPerSecond() / median(a).samplesPerSecond(), rounds);
+          return 0;
+        });
+  }
+
+  /** Runs {@code work} against --bootstrap-servers (checked first), or an embedded broker. */
+  private int onKafka(Callable<Integer> work) throws Exception {
     EmbeddedKafka broker = null;
     try {
       if (bootstrapServers == null) {
@@ -393,65 +489,7 @@ public final class BenchCommand implements Callable<Integer> {
       } else {
         KafkaPreflight.connect(bootstrapServers, new Properties(), Duration.ofSeconds(10)).close();
       }
-      ServingBench bench = new ServingBench(bootstrapServers, parallelism);
-      String run = "bench-serving-" + Long.toString(System.currentTimeMillis(), 36);
-      System.err.printf(
-          "bench: serving %d requests for %d models of %d features, request batches of %d, parallelism %d, %d rounds, JDK %s, %d cores%n",
-          samples,
-          servingModels,
-          features,
-          batchSize,
-          parallelism,
-          rounds,
-          Runtime.version(),
-          Runtime.getRuntime().availableProcessors());
-      ServingBench.Topics topics = bench.preload(run, features, servingModels, samples);
-      bench.warmUpEngine(features, batchSize, 2_000);
-      List<Run> predict = new ArrayList<>();
-      List<Run> pass = new ArrayList<>();
-      for (int r = 0; r < warmupRounds; r++) {
-        System.err.printf("bench: serving warm-up %d/%d%n", r + 1, warmupRounds);
-        bench.passthrough(topics);
-        bench.predictor(topics, batchSize);
-      }
-      for (int r = 0; r < rounds; r++) {
-        if (r % 2 == 0) {
-          pass.add(bench.passthrough(topics));
-          predict.add(bench.predictor(topics, batchSize));
-        } else {
-          predict.add(bench.predictor(topics, batchSize));
-          pass.add(bench.passthrough(topics));
-        }
-        System.err.printf(
-            "bench: serving round %d: predict %.0f/s, passthrough %.0f/s%n",
-            r + 1, predict.get(r).samplesPerSecond(), pass.get(r).samplesPerSecond());
-      }
-      Run p = median(predict);
-      Run q = median(pass);
-      System.out.println();
-      System.out.printf(
-          "%-12s %14s %14s %14s %12s%n", "job", "requests/s", "min", "max", "CPU µs/req");
-      for (List<Run> runs : List.of(predict, pass)) {
-        Run m = median(runs);
-        System.out.printf(
-            "%-12s %14.0f %14.0f %14.0f %12.2f%n",
-            m.job(),
-            m.samplesPerSecond(),
-            runs.stream().mapToDouble(Run::samplesPerSecond).min().orElse(0),
-            runs.stream().mapToDouble(Run::samplesPerSecond).max().orElse(0),
-            m.cpuMicrosPerSample());
-      }
-      System.out.printf(
-          "predict / passthrough: %.2fx (medians of %d rounds)%n",
-          p.samplesPerSecond() / q.samplesPerSecond(), rounds);
-      if (latencyRate > 0) {
-        Latency l =
-            bench.latency(run + "-latency", features, latencyRate, latencySeconds, bufferTimeoutMs);
-        System.out.printf(
-            "latency at %.0f requests/s, buffer timeout %d ms: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d requests)%n",
-            l.ratePerSecond(), l.bufferTimeoutMillis(), l.p50(), l.p99(), l.max(), l.samples());
-      }
-      return 0;
+      return work.call();
     } finally {
       if (broker != null) {
         broker.close();
@@ -459,60 +497,21 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  /** The training job over the same samples in Avro and in JSON, alternating. */
-  private int formatsTable(Config config) throws Exception {
-    EmbeddedKafka broker = null;
-    try {
-      if (bootstrapServers == null) {
-        broker = new EmbeddedKafka();
-        bootstrapServers = broker.bootstrapServers();
-      } else {
-        KafkaPreflight.connect(bootstrapServers, new Properties(), Duration.ofSeconds(10)).close();
-      }
-      String run = "bench-formats-" + Long.toString(System.currentTimeMillis(), 36);
-      PipelineBench avro = new PipelineBench(bootstrapServers, parallelism, batchSize, "avro");
-      PipelineBench json = new PipelineBench(bootstrapServers, parallelism, batchSize, "json");
-      avro.preload(run + "-avro", config, 42);
-      json.preload(run + "-json", config, 42); // the same samples
-      avro.warmUpEngine(config, 2_000);
-      List<Run> a = new ArrayList<>();
-      List<Run> j = new ArrayList<>();
-      for (int r = 0; r < warmupRounds; r++) {
-        System.err.printf("bench: formats warm-up %d/%d%n", r + 1, warmupRounds);
-        avro.train(run + "-avro", config);
-        json.train(run + "-json", config);
-      }
-      for (int r = 0; r < rounds; r++) {
-        if (r % 2 == 0) {
-          a.add(report(config, avro.train(run + "-avro", config)));
-          j.add(report(config, json.train(run + "-json", config)));
-        } else {
-          j.add(report(config, json.train(run + "-json", config)));
-          a.add(report(config, avro.train(run + "-avro", config)));
-        }
-      }
-      System.out.println();
+  /** Each job's rounds: median, min and max per second, CPU per record at the median. */
+  private static void printRounds(
+      String title, String rate, String cpu, List<Map.Entry<String, List<Run>>> jobs) {
+    System.out.println();
+    System.out.printf("%-44s %14s %14s %14s %12s%n", title, rate, "min", "max", cpu);
+    for (Map.Entry<String, List<Run>> job : jobs) {
+      List<Run> runs = job.getValue();
+      Run m = median(runs);
       System.out.printf(
-          "%-44s %14s %14s %14s %12s%n",
-          "training job, " + config.name(), "samples/s", "min", "max", "CPU µs");
-      for (List<Run> runs : List.of(a, j)) {
-        Run m = median(runs);
-        System.out.printf(
-            "%-44s %14.0f %14.0f %14.0f %12.2f%n",
-            runs == a ? "avro" : "json",
-            m.samplesPerSecond(),
-            runs.stream().mapToDouble(Run::samplesPerSecond).min().orElse(0),
-            runs.stream().mapToDouble(Run::samplesPerSecond).max().orElse(0),
-            m.cpuMicrosPerSample());
-      }
-      System.out.printf(
-          "json / avro: %.2fx (medians of %d rounds)%n",
-          median(j).samplesPerSecond() / median(a).samplesPerSecond(), rounds);
-      return 0;
-    } finally {
-      if (broker != null) {
-        broker.close();
-      }
+          "%-44s %14.0f %14.0f %14.0f %12.2f%n",
+          job.getKey(),
+          m.samplesPerSecond(),
+          runs.stream().mapToDouble(Run::samplesPerSecond).min().orElse(0),
+          runs.stream().mapToDouble(Run::samplesPerSecond).max().orElse(0),
+          m.cpuMicrosPerSample());
     }
   }
 

@@ -146,6 +146,28 @@ class CommandsTest {
   }
 
   @Test
+  void benchTimesServingAndSampleFormats() throws Exception {
+    String serving =
+        run(
+            ("bench --serving --bootstrap-servers "
+                    + kafka.bootstrapServers()
+                    + " --samples 3000 --configs 4x1 --serving-models 3 --rounds 1 --warmup-rounds 0"
+                    + " --latency-rate 1000 --latency-seconds 1")
+                .split(" "));
+    // Each job checked that it answered every request (it throws otherwise).
+    assertTrue(serving.matches("(?s).*predict / passthrough: \\d+\\.\\d+x.*"), serving);
+    assertTrue(serving.contains("latency at 1000 requests/s"), serving);
+    assertTrue(serving.contains("(1000 requests)"), serving);
+    String formats =
+        run(
+            ("bench --sample-formats --bootstrap-servers "
+                    + kafka.bootstrapServers()
+                    + " --samples 3200 --configs 4x1 --rounds 1 --warmup-rounds 0")
+                .split(" "));
+    assertTrue(formats.matches("(?s).*json / avro: \\d+\\.\\d+x.*"), formats);
+  }
+
+  @Test
   void schemasPrintsEachWireSchemaStandaloneWithItsHeader(@TempDir Path dir) throws Exception {
     String out = run("schemas", "--out", dir.toString());
     byte[] sample =
