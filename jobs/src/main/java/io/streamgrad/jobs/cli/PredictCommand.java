@@ -7,7 +7,6 @@ import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.schemas.AvroTrust;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,6 +23,7 @@ public final class PredictCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka = new KafkaOptions();
   @Mixin PredictorOptions predictor = new PredictorOptions();
   @Mixin RuntimeOptions runtime = new RuntimeOptions();
+  @Mixin JobOptions job = new JobOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
 
   @Option(
@@ -45,31 +45,6 @@ public final class PredictCommand implements Callable<Integer> {
   String groupId;
 
   @Option(
-      names = "--starting-offsets",
-      defaultValue = "committed",
-      description =
-          "Where a new job starts reading requests: earliest, latest, committed (else earliest) or an epoch-millis timestamp; snapshots are always read from the start (default: ${DEFAULT-VALUE}).")
-  String startingOffsets;
-
-  @Option(
-      names = "--parallelism",
-      defaultValue = "0",
-      description = "Job parallelism; 0 = the environment's default (default: ${DEFAULT-VALUE}).")
-  int parallelism;
-
-  @Option(
-      names = "--checkpoint-interval-ms",
-      defaultValue = "10000",
-      description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE}).")
-  long checkpointIntervalMs;
-
-  @Option(
-      names = "--buffer-timeout-ms",
-      description =
-          "Flink network buffer timeout: lower means less request-to-prediction latency (default: Flink's, 100 ms).")
-  Long bufferTimeoutMs;
-
-  @Option(
       names = "--max-record-bytes",
       defaultValue = "1000000",
       description =
@@ -87,24 +62,12 @@ public final class PredictCommand implements Callable<Integer> {
     kafka.validate(true);
     predictor.validate();
     runtime.validate();
+    job.validate();
     Check.notBlank("--requests-topic", requestsTopic);
     Check.notBlank("--predictions-topic", predictionsTopic);
-    Check.atLeast("--parallelism", parallelism, 0);
-    Check.atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 0);
     Check.positive("--max-record-bytes", maxRecordBytes);
-    if (bufferTimeoutMs != null) {
-      Check.atLeast("--buffer-timeout-ms", bufferTimeoutMs, 0);
-    }
-    try {
-      TrainJob.startingOffsets(startingOffsets);
-    } catch (IllegalArgumentException e) {
-      throw new BadOption("--" + e.getMessage().replace("starting offsets", "starting-offsets"));
-    }
     TrainJob.Settings settings = settings();
-    if (settings.delivery == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs <= 0) {
-      throw new BadOption(
-          "--delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
-    }
+    job.applyTo(settings);
     try (KafkaPreflight check = kafka.preflight()) {
       check.requireTopics(
           "the requests to answer and the snapshots to answer them with",
@@ -116,10 +79,7 @@ public final class PredictCommand implements Callable<Integer> {
     }
     OnlinePredictor p = predictor.build(bounded);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    List<String> runtimeSaid = runtime.settings(parallelism, checkpointIntervalMs).applyTo(env);
-    if (bufferTimeoutMs != null) {
-      env.setBufferTimeout(bufferTimeoutMs);
-    }
+    List<String> runtimeSaid = job.configure(env, runtime);
     PredictJob.build(env, settings, p);
     System.err.println(
         "streamgrad predict: "
@@ -140,7 +100,6 @@ public final class PredictCommand implements Callable<Integer> {
     s.requestsTopic = requestsTopic;
     s.predictionsTopic = predictionsTopic;
     s.groupId = groupId;
-    s.startingOffsets = startingOffsets;
     s.bounded = bounded;
     s.maxRecordBytes = maxRecordBytes;
     if (s.transactionalIdPrefix.equals("streamgrad-train")) {

@@ -9,7 +9,6 @@ import io.streamgrad.schemas.WeightSnapshot;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +24,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka = new KafkaOptions();
   @Mixin TrainerOptions trainer = new TrainerOptions();
   @Mixin RuntimeOptions runtime = new RuntimeOptions();
+  @Mixin JobOptions job = new JobOptions();
   @Mixin InputOptions input = new InputOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
 
@@ -35,36 +35,11 @@ public final class TrainCommand implements Callable<Integer> {
   String groupId;
 
   @Option(
-      names = "--starting-offsets",
-      defaultValue = "committed",
-      description =
-          "Where a new job starts reading: earliest, latest, committed (the group's offsets, else earliest) or an epoch-millis timestamp (default: ${DEFAULT-VALUE}).")
-  String startingOffsets;
-
-  @Option(
-      names = "--parallelism",
-      defaultValue = "0",
-      description = "Job parallelism; 0 = the environment's default (default: ${DEFAULT-VALUE}).")
-  int parallelism;
-
-  @Option(
-      names = "--checkpoint-interval-ms",
-      defaultValue = "10000",
-      description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE}).")
-  long checkpointIntervalMs;
-
-  @Option(
       names = "--initial-model",
       paramLabel = "SOURCE",
       description =
           "Warm start: models without state start from their latest snapshot in SOURCE: topic:NAME (committed snapshots), file:PATH (an Avro container file of WeightSnapshot), or a bare file path or topic name.")
   String initialModel;
-
-  @Option(
-      names = "--buffer-timeout-ms",
-      description =
-          "Flink network buffer timeout: lower means less sample-to-snapshot latency, some throughput cost; 0 flushes every record (default: Flink's, 100 ms).")
-  Long bufferTimeoutMs;
 
   @Option(
       names = "--requests-topic",
@@ -91,28 +66,15 @@ public final class TrainCommand implements Callable<Integer> {
     kafka.validate(true);
     trainer.validate();
     runtime.validate();
+    job.validate();
     List<String> writerSchemas = input.validate();
-    Check.atLeast("--parallelism", parallelism, 0);
     if (requestsTopic != null) {
       Check.notBlank("--requests-topic", requestsTopic);
     }
     Check.notBlank("--predictions-topic", predictionsTopic);
-    Check.atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 0);
-    if (bufferTimeoutMs != null) {
-      Check.atLeast("--buffer-timeout-ms", bufferTimeoutMs, 0);
-    }
-    try {
-      TrainJob.startingOffsets(startingOffsets);
-    } catch (IllegalArgumentException e) {
-      throw new BadOption("--" + e.getMessage().replace("starting offsets", "starting-offsets"));
-    }
     TrainJob.Settings settings = kafka.settings();
-    if (settings.delivery == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs <= 0) {
-      throw new BadOption(
-          "--delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
-    }
     settings.groupId = groupId;
-    settings.startingOffsets = startingOffsets;
+    job.applyTo(settings);
     settings.bounded = bounded;
     settings.requestsTopic = requestsTopic;
     settings.predictionsTopic = predictionsTopic;
@@ -140,10 +102,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     OnlineTrainer t = trainer.build(initial);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    List<String> runtimeSaid = runtime.settings(parallelism, checkpointIntervalMs).applyTo(env);
-    if (bufferTimeoutMs != null) {
-      env.setBufferTimeout(bufferTimeoutMs);
-    }
+    List<String> runtimeSaid = job.configure(env, runtime);
     TrainJob.build(env, settings, t);
     System.err.println(
         "streamgrad train: "

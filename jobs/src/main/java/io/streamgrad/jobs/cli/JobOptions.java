@@ -1,0 +1,70 @@
+package io.streamgrad.jobs.cli;
+
+import io.streamgrad.jobs.TrainJob;
+import java.util.List;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Option;
+
+/**
+ * Options of the Flink jobs {@code train} and {@code predict} submit: where a new job starts
+ * reading, its parallelism, checkpoints and network buffer timeout.
+ */
+final class JobOptions {
+  @Option(
+      names = "--starting-offsets",
+      defaultValue = "committed",
+      description =
+          "Where a new job starts reading its input (samples, or requests): earliest, latest, committed (the group's offsets, else earliest) or an epoch-millis timestamp; a restored job resumes from its checkpoint, and predict always reads snapshots from the start (default: ${DEFAULT-VALUE}).")
+  String startingOffsets;
+
+  @Option(
+      names = "--parallelism",
+      defaultValue = "0",
+      description = "Job parallelism; 0 = the environment's default (default: ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  @Option(
+      names = "--checkpoint-interval-ms",
+      defaultValue = "10000",
+      description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE}).")
+  long checkpointIntervalMs;
+
+  @Option(
+      names = "--buffer-timeout-ms",
+      description =
+          "Flink network buffer timeout: lower means less latency (sample to snapshot, request to prediction), some throughput cost; 0 flushes every record (default: Flink's, 100 ms).")
+  Long bufferTimeoutMs;
+
+  /** Checks the values (no connection yet). */
+  void validate() {
+    Check.atLeast("--parallelism", parallelism, 0);
+    Check.atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 0);
+    if (bufferTimeoutMs != null) {
+      Check.atLeast("--buffer-timeout-ms", bufferTimeoutMs, 0);
+    }
+    try {
+      TrainJob.startingOffsets(startingOffsets);
+    } catch (IllegalArgumentException e) {
+      throw new BadOption("--" + e.getMessage().replace("starting offsets", "starting-offsets"));
+    }
+  }
+
+  /** Where {@code settings} start reading; refuses exactly-once without checkpoints. */
+  void applyTo(TrainJob.Settings settings) {
+    if (settings.delivery == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs <= 0) {
+      throw new BadOption(
+          "--delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
+    }
+    settings.startingOffsets = startingOffsets;
+  }
+
+  /** Configures {@code env} with these and {@code runtime}'s options; returns what it chose. */
+  List<String> configure(StreamExecutionEnvironment env, RuntimeOptions runtime) {
+    List<String> said = runtime.settings(parallelism, checkpointIntervalMs).applyTo(env);
+    if (bufferTimeoutMs != null) {
+      env.setBufferTimeout(bufferTimeoutMs);
+    }
+    return said;
+  }
+}
