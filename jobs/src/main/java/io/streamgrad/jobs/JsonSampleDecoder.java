@@ -18,11 +18,16 @@ import java.util.Arrays;
  * JSON: …}, {@code not a JSON object}, {@code missing field: features}, {@code wrong type: label
  * must be a number}, {@code trailing data after the JSON object}; then every check of an Avro
  * sample (feature count, non-finite values, …).
+ *
+ * <p>Most records take {@link JsonSampleScanner}'s byte-level path; whatever it does not take
+ * (escapes, unknown fields, every malformed record) Jackson reads, so both read the same sample and
+ * the reasons are Jackson's.
  */
 public final class JsonSampleDecoder extends SampleFormatDecoder {
   private static final long serialVersionUID = 1L;
 
   private transient JsonFactory json;
+  private transient JsonSampleScanner scanner;
 
   public JsonSampleDecoder(int features, int maxRecordBytes) {
     super(features, maxRecordBytes);
@@ -30,8 +35,17 @@ public final class JsonSampleDecoder extends SampleFormatDecoder {
 
   @Override
   protected DenseSample decode(byte[] payload) throws IOException, BadRecordException {
+    if (scanner == null) {
+      scanner = new JsonSampleScanner(features);
+    }
+    DenseSample fast = scanner.scan(payload);
+    return fast != null ? fast : parse(payload);
+  }
+
+  /** The general path: Jackson's streaming parser, and the reason for what it refuses. */
+  DenseSample parse(byte[] payload) throws IOException, BadRecordException {
     if (json == null) {
-      // FastDoubleParser for the numbers: most of a JSON sample's decoding time is its floats.
+      // FastDoubleParser for the numbers, as on the fast path: the same floats either way.
       json = JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
     }
     if (WireFormat.hasSingleObjectHeader(payload)) {

@@ -64,6 +64,122 @@ class JsonSampleDecoderTest {
     }
   }
 
+  /**
+   * The byte-level fast path reads exactly what Jackson reads: on records of every number form and
+   * spacing, and on thousands of corrupted ones, whatever the fast path accepts Jackson reads to
+   * the same sample (the rest falls through to Jackson, whose reasons are tested below).
+   */
+  @Test
+  void fastPathReadsWhatJacksonReads() throws Exception {
+    java.util.Random random = new java.util.Random(17);
+    JsonSampleScanner scanner = new JsonSampleScanner(3);
+    String[] numbers = {
+      "0",
+      "-0",
+      "1",
+      "-17",
+      "3.25",
+      "-0.5",
+      "1e3",
+      "1E-3",
+      "2.5e+2",
+      "123456789012",
+      "0.1000000000000000055511151231257827",
+      "3.4028235e38",
+      "1.4e-45",
+      "7e-46",
+      "16777217",
+      "0.30000001192092896",
+      "-2.7182817",
+      "99999999999999999999999"
+    };
+    String[] spaces = {"", " ", "\n", "\t ", "\r\n"};
+    int wellFormedTaken = 0;
+    int corruptedTaken = 0;
+    for (int i = 0; i < 4000; i++) {
+      String sp = spaces[random.nextInt(spaces.length)];
+      StringBuilder b = new StringBuilder(sp + "{" + sp + "\"features\"" + sp + ":" + sp + "[");
+      for (int f = 0; f < 3; f++) {
+        b.append(f > 0 ? "," + sp : "").append(numbers[random.nextInt(numbers.length)]);
+      }
+      b.append("]," + sp + "\"label\":" + numbers[random.nextInt(numbers.length)]);
+      b.append(", \"modelId\":" + sp + "\"m-" + random.nextInt(100) + "\"");
+      if (random.nextBoolean()) {
+        b.append(", \"weight\": " + numbers[random.nextInt(numbers.length)]);
+      }
+      if (random.nextBoolean()) {
+        b.append(", \"eventTime\": " + (random.nextBoolean() ? "null" : "-1700000000123"));
+      }
+      byte[] record = b.append(sp + "}" + sp).toString().getBytes(StandardCharsets.UTF_8);
+      if (i % 2 == 1) { // a corrupted copy: a byte changed, dropped or repeated
+        int at = random.nextInt(record.length);
+        byte[] bad = record.clone();
+        bad[at] = (byte) " {}[],:\"-.e0159xn\\".charAt(random.nextInt(18));
+        record = random.nextInt(3) == 0 ? java.util.Arrays.copyOf(bad, at) : bad;
+      }
+      DenseSample fast = scanner.scan(record);
+      if (fast != null) {
+        if (i % 2 == 0) {
+          wellFormedTaken++;
+        } else {
+          corruptedTaken++;
+        }
+        assertEquals(decoder.parse(record), fast, new String(record, StandardCharsets.UTF_8));
+        assertEquals(fast.eventTime, decoder.parse(record).eventTime);
+      }
+    }
+    assertEquals(2000, wellFormedTaken, "the fast path takes every well-formed record");
+    assertTrue(corruptedTaken < 1500, "and leaves most corrupted ones to Jackson");
+  }
+
+  /**
+   * The fast path's float conversion (a double quotient rounded to float, except on half-way
+   * doubles) against the JDK's correctly rounded {@link Float#parseFloat}: random floats as {@link
+   * Float#toString} writes them, random decimals of 1 to 17 digits, and every exponent.
+   */
+  @Test
+  void fastPathRoundsEveryFloatCorrectly() {
+    java.util.Random random = new java.util.Random(5);
+    JsonSampleScanner scanner = new JsonSampleScanner(1);
+    for (int i = 0; i < 200_000; i++) {
+      String number;
+      switch (i % 3) {
+        case 0 -> number = Float.toString(Float.intBitsToFloat(random.nextInt() & 0x7F7FFFFF));
+        case 1 -> {
+          StringBuilder b = new StringBuilder(random.nextBoolean() ? "-" : "");
+          b.append(random.nextInt(10)).append('.');
+          int digits = 1 + random.nextInt(17);
+          for (int d = 0; d < digits; d++) {
+            b.append(random.nextInt(10));
+          }
+          number = b.append('e').append(random.nextInt(80) - 40).toString();
+        }
+        default -> number = (random.nextInt(2_000_000) - 1_000_000) / 1000.0 + "";
+      }
+      byte[] record =
+          ("{\"modelId\": \"m\", \"features\": [" + number + "], \"label\": 0}")
+              .getBytes(StandardCharsets.UTF_8);
+      DenseSample s = scanner.scan(record);
+      assertEquals(
+          Float.floatToIntBits(Float.parseFloat(number)),
+          Float.floatToIntBits(s.features[0]),
+          number);
+    }
+  }
+
+  @Test
+  void fastPathTakesWhatJsonSamplesWrites() {
+    JsonSampleScanner scanner = new JsonSampleScanner(3);
+    SyntheticData data = new SyntheticData(3, 2, 0.5f, 9);
+    for (int i = 0; i < 100; i++) {
+      Sample s = data.next();
+      s.setEventTime(Instant.ofEpochMilli(1_700_000_000_000L + i));
+      DenseSample read = scanner.scan(JsonSamples.encode(s));
+      assertEquals(DenseSample.of(s), read);
+      assertEquals(s.getEventTime().toEpochMilli(), read.eventTime);
+    }
+  }
+
   @Test
   void optionalAndUnknownFields() {
     DenseSample s =
