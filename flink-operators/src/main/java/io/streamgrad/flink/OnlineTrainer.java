@@ -1,5 +1,6 @@
 package io.streamgrad.flink;
 
+import io.streamgrad.flink.operator.DriftEvents;
 import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
 import io.streamgrad.flink.operator.PerModelMetrics;
@@ -7,6 +8,7 @@ import io.streamgrad.flink.operator.ServingTrainerOperator;
 import io.streamgrad.flink.operator.Snapshots;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.flink.train.QualitySpec;
 import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;
 import io.streamgrad.nn.Loss;
@@ -16,6 +18,7 @@ import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -63,6 +66,15 @@ public final class OnlineTrainer implements Serializable {
    */
   public static final OutputTag<Prediction> PREDICTIONS =
       new OutputTag<>("streamgrad-predictions", new AvroTypeInfo<>(Prediction.class));
+
+  /**
+   * Drifts the trainer detected (with {@link QualitySpec#drift}), one {@link DriftEvent} each: the
+   * model, where, the error before and after, and the action taken.
+   */
+  public static final OutputTag<DriftEvent> DRIFTS = DriftEvents.TAG;
+
+  /** Snapshots the quality gate ({@link QualitySpec#publishIf}) held back from the main output. */
+  public static final OutputTag<WeightSnapshot> HELD_BACK = DriftEvents.HELD_BACK;
 
   /** The operator's uid: keep it stable so savepoints map back to it. */
   public static final String UID = "streamgrad-online-trainer";
@@ -187,8 +199,18 @@ public final class OnlineTrainer implements Serializable {
     private Duration modelTtl = Duration.ZERO;
     private PerModelMetrics perModelMetrics = PerModelMetrics.DEFAULT;
     private boolean prequentialPredictions;
+    private QualitySpec quality = QualitySpec.DEFAULT;
 
     private Builder() {}
+
+    /**
+     * Preprocessing, prequential metrics, drift detection and the quality gate ({@link
+     * QualitySpec#DEFAULT}: metrics only).
+     */
+    public Builder quality(QualitySpec quality) {
+      this.quality = Objects.requireNonNull(quality, "quality");
+      return this;
+    }
 
     /**
      * Test-then-train: for every sample trained on, the prediction the model made for it before the
@@ -328,7 +350,8 @@ public final class OnlineTrainer implements Serializable {
                   seed,
                   (float) gradClipNorm,
                   snapshotOptimizerState,
-                  Map.of())
+                  Map.of(),
+                  quality)
               .validate();
       if (initialModels.isEmpty()) {
         return new OnlineTrainer(cfg, lifecycle, prequentialPredictions);

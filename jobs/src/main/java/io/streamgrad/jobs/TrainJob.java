@@ -8,6 +8,7 @@ import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
@@ -77,6 +78,12 @@ public final class TrainJob {
     /** Where predictions go (answers to requests, prequential predictions). */
     public String predictionsTopic = "predictions";
 
+    /** Where drift events go (when the trainer watches for drift). */
+    public String driftsTopic = "drifts";
+
+    /** Where snapshots the quality gate held back go (when the trainer has a gate). */
+    public String heldBackTopic = "snapshots-held-back";
+
     /** How samples are written: {@code avro} (single-object encoding) or {@code json}. */
     public String sampleFormat = "avro";
 
@@ -127,6 +134,8 @@ public final class TrainJob {
       s.deadLettersTopic = deadLettersTopic;
       s.requestsTopic = requestsTopic;
       s.predictionsTopic = predictionsTopic;
+      s.driftsTopic = driftsTopic;
+      s.heldBackTopic = heldBackTopic;
       s.sampleFormat = sampleFormat;
       s.groupId = groupId;
       s.startingOffsets = startingOffsets;
@@ -166,9 +175,32 @@ public final class TrainJob {
       StreamExecutionEnvironment env, Settings kafka, OnlineTrainer trainer) {
     int features = trainer.config().features;
     boolean predicts = kafka.requestsTopic != null || trainer.prequentialPredictions();
+    SingleOutputStreamOperator<WeightSnapshot> snapshots;
     if (kafka.requestsTopic == null) {
-      return build(env, kafka, features, trainer::trainDense, predicts, List.of());
+      snapshots = build(env, kafka, features, trainer::trainDense, predicts, List.of());
+    } else {
+      snapshots = buildServing(env, kafka, trainer, features, predicts);
     }
+    if (trainer.config().quality.drift() != null) {
+      driftsSink(kafka, snapshots.getSideOutput(OnlineTrainer.DRIFTS));
+    }
+    if (trainer.config().quality.gate() != null) {
+      snapshots
+          .getSideOutput(OnlineTrainer.HELD_BACK)
+          .sinkTo(
+              sink(kafka, kafka.heldBackTopic, "held-back", new SnapshotKey(), new SnapshotValue()))
+          .name("Kafka held-back snapshots")
+          .uid("streamgrad-held-back-sink");
+    }
+    return snapshots;
+  }
+
+  private static SingleOutputStreamOperator<WeightSnapshot> buildServing(
+      StreamExecutionEnvironment env,
+      Settings kafka,
+      OnlineTrainer trainer,
+      int features,
+      boolean predicts) {
     SingleOutputStreamOperator<DenseRequest> requests =
         decoded(
             env,
@@ -202,7 +234,7 @@ public final class TrainJob {
     return build(env, kafka, features, stage, false, List.of());
   }
 
-  private static DataStream<WeightSnapshot> build(
+  private static SingleOutputStreamOperator<WeightSnapshot> build(
       StreamExecutionEnvironment env,
       Settings kafka,
       int features,
@@ -323,6 +355,14 @@ public final class TrainJob {
         .uid("streamgrad-predictions-sink");
   }
 
+  /** Drift events to their topic, keyed by model id. */
+  static void driftsSink(Settings kafka, DataStream<DriftEvent> drifts) {
+    drifts
+        .sinkTo(sink(kafka, kafka.driftsTopic, "drifts", new DriftKey(), new DriftValue()))
+        .name("Kafka drift events")
+        .uid("streamgrad-drifts-sink");
+  }
+
   /** Dead letters to their topic, keyed by reason, each cut to fit it. */
   static void deadLettersSink(Settings kafka, DataStream<DeadLetter> deadLetters) {
     deadLetters
@@ -430,6 +470,25 @@ public final class TrainJob {
     @Override
     public byte[] serialize(Prediction p) {
       return WireFormat.encode(p);
+    }
+  }
+
+  /** Drift events are keyed by model id. */
+  static final class DriftKey implements SerializationSchema<DriftEvent> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public byte[] serialize(DriftEvent d) {
+      return utf8(d.getModelId());
+    }
+  }
+
+  static final class DriftValue implements SerializationSchema<DriftEvent> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public byte[] serialize(DriftEvent d) {
+      return WireFormat.encode(d);
     }
   }
 

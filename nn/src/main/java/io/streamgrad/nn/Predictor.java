@@ -15,19 +15,44 @@ public final class Predictor {
   private final Model model;
   private final Link link;
   private final int features;
+  private final Standardizer standardizer;
+  private float[] scratch = new float[0];
 
   public Predictor(Model model, Link link, int features) {
+    this(model, link, features, null);
+  }
+
+  /**
+   * A predictor that standardizes its inputs with {@code standardizer} first (null: none), as the
+   * model was trained; it reads the standardizer's statistics as they are at each call.
+   */
+  public Predictor(Model model, Link link, int features, Standardizer standardizer) {
     if (features <= 0) {
       throw new IllegalArgumentException("features must be positive, got " + features);
     }
     this.model = model;
     this.link = link;
     this.features = features;
+    if (standardizer != null && standardizer.features() != features) {
+      throw new IllegalArgumentException(
+          "standardization of " + standardizer.features() + " features for a model of " + features);
+    }
+    this.standardizer = standardizer;
   }
 
   /** A predictor of {@code spec}'s model, whose parameters the caller loads into {@link #model}. */
   public static Predictor of(ModelSpec spec, Model model) {
-    return new Predictor(model, spec.factory().link(), spec.features());
+    return of(spec, model, null);
+  }
+
+  /** The same, standardizing inputs with {@code standardizer} (null: none). */
+  public static Predictor of(ModelSpec spec, Model model, Standardizer standardizer) {
+    return new Predictor(model, spec.factory().link(), spec.features(), standardizer);
+  }
+
+  /** The standardization applied to inputs, or null. */
+  public Standardizer standardizer() {
+    return standardizer;
   }
 
   public Model model() {
@@ -58,7 +83,16 @@ public final class Predictor {
               + " and "
               + out.length);
     }
-    float[] rows = x.length == n * features ? x : Arrays.copyOf(x, n * features);
+    float[] rows;
+    if (standardizer != null) {
+      if (scratch.length != n * features) {
+        scratch = new float[n * features];
+      }
+      standardizer.applyRows(x, n, scratch);
+      rows = scratch;
+    } else {
+      rows = x.length == n * features ? x : Arrays.copyOf(x, n * features);
+    }
     try (Grad.Scope noGrad = Grad.disabled()) {
       link.apply(model.forward(Tensor.wrap(rows, n, features))).copyTo(out, 0);
     }

@@ -30,11 +30,13 @@ public final class KnownSchemas implements SchemaStore {
           "Sample-1",
           "WeightSnapshot-1",
           "WeightSnapshot-2",
+          "WeightSnapshot-3",
           "DeadLetter-1",
           "DeadLetter-2",
           "PredictionRequest-1",
           "Prediction-1",
-          "Prediction-2");
+          "Prediction-2",
+          "DriftEvent-1");
 
   private static final KnownSchemas RELEASED_SCHEMAS = new KnownSchemas(loadReleased());
 

@@ -43,6 +43,10 @@ public final class WireFormat {
     return bytes(p::toByteBuffer, "Prediction");
   }
 
+  public static byte[] encode(DriftEvent d) {
+    return bytes(d::toByteBuffer, "DriftEvent");
+  }
+
   // Readers of every released version: a dead letter written by an older job still decodes.
   private static final BinaryMessageDecoder<WeightSnapshot> SNAPSHOTS =
       WeightSnapshot.createDecoder(KnownSchemas.released());
@@ -62,6 +66,14 @@ public final class WireFormat {
   /** Decodes a dead letter written by the job (any released version). */
   public static DeadLetter deadLetter(byte[] bytes) {
     return decode(DEAD_LETTERS::decode, bytes, "DeadLetter");
+  }
+
+  private static final BinaryMessageDecoder<DriftEvent> DRIFTS =
+      DriftEvent.createDecoder(KnownSchemas.released());
+
+  /** Decodes a drift event written by the job (any released version). */
+  public static DriftEvent driftEvent(byte[] bytes) {
+    return decode(DRIFTS::decode, bytes, "DriftEvent");
   }
 
   /** Decodes a prediction written by a predictor (any released version). */

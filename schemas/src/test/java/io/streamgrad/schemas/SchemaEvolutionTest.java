@@ -54,7 +54,8 @@ class SchemaEvolutionTest {
             WeightSnapshot.getClassSchema(),
             DeadLetter.getClassSchema(),
             PredictionRequest.getClassSchema(),
-            Prediction.getClassSchema())) {
+            Prediction.getClassSchema(),
+            DriftEvent.getClassSchema())) {
       List<Schema> versions = KnownSchemas.released().versions(current.getFullName());
       assertTrue(!versions.isEmpty(), current.getFullName());
       assertEquals(

@@ -4,10 +4,13 @@ import io.streamgrad.autograd.Tensor;
 import io.streamgrad.nn.Model;
 import io.streamgrad.nn.ModelSpec;
 import io.streamgrad.nn.Predictor;
+import io.streamgrad.nn.Standardizer;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.NamedTensor;
+import io.streamgrad.schemas.Standardization;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +75,53 @@ public final class SnapshotModels {
   /** A predictor of the model {@code snapshot} is of (see {@link #model}). */
   public static Predictor predictor(WeightSnapshot snapshot) {
     Model model = model(snapshot);
-    return Predictor.of(spec(snapshot), model);
+    return Predictor.of(spec(snapshot), model, standardizer(snapshot));
+  }
+
+  /**
+   * The input standardization the model of {@code snapshot} was trained with (a copy that no
+   * training changes), or null when it takes raw features.
+   *
+   * @throws IllegalArgumentException if its statistics do not fit the model's features
+   */
+  public static Standardizer standardizer(WeightSnapshot snapshot) {
+    Standardization z = snapshot.getStandardization();
+    if (z == null) {
+      return null;
+    }
+    double[] mean = z.getMean().stream().mapToDouble(Double::doubleValue).toArray();
+    double[] m2 = z.getM2().stream().mapToDouble(Double::doubleValue).toArray();
+    ModelSpec spec = spec(snapshot);
+    if (mean.length != m2.length || (spec != null && mean.length != spec.features())) {
+      throw new IllegalArgumentException(
+          "snapshot of model "
+              + snapshot.getModelId()
+              + " (version "
+              + snapshot.getVersion()
+              + ") standardizes "
+              + mean.length
+              + " features (and "
+              + m2.length
+              + " variances), its model has "
+              + (spec == null ? "?" : spec.features()));
+    }
+    return Standardizer.of(z.getWarmup(), z.getCount(), mean, m2);
+  }
+
+  /**
+   * The weights and bias of a linear or logistic snapshot in the raw feature space (what a model
+   * trained on standardized features computes on raw ones): the snapshot's own when it has no
+   * standardization. Returns {@code weights..., bias}.
+   */
+  public static float[] rawLinear(WeightSnapshot snapshot) {
+    float[] w = FloatLists.unboxed(snapshot.getWeights());
+    float[] out = Arrays.copyOf(w, w.length + 1);
+    Standardizer z = standardizer(snapshot);
+    out[w.length] =
+        z == null || z.features() != w.length
+            ? snapshot.getBias()
+            : (float) z.toRaw(w, snapshot.getBias(), out);
+    return out;
   }
 
   private static ModelSpec requireSpec(WeightSnapshot snapshot) {

@@ -1,6 +1,8 @@
 package io.streamgrad.flink.operator;
 
 import io.streamgrad.flink.train.TrainingProgress;
+import io.streamgrad.nn.quality.PrequentialMetrics;
+import io.streamgrad.nn.quality.QualityGate;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
@@ -29,7 +31,24 @@ final class ModelMetrics {
     g.gauge("gradNorm", (Gauge<Float>) () -> this.progress.lastGradNorm());
     g.gauge("divergenceGuardRejections", (Gauge<Long>) () -> this.progress.rejectedBatches());
     g.meter("updatesPerSecond", new MeterView((Gauge<Long>) () -> this.progress.version()));
+    g.gauge("drifts", (Gauge<Long>) () -> this.progress.driftCount());
+    g.gauge("gatedSnapshots", (Gauge<Long>) () -> this.progress.gatedSnapshots());
+    PrequentialMetrics m = progress.metrics();
+    if (m != null) {
+      // Windowed as NAME, since the start as NAMESinceStart: what a dashboard plots and alerts on.
+      for (String name : QualityGate.METRICS) {
+        if (m.classification() || name.equals("mae") || name.equals("rmse")) {
+          g.gauge(name, (Gauge<Double>) () -> metric(name, true));
+          g.gauge(name + "SinceStart", (Gauge<Double>) () -> metric(name, false));
+        }
+      }
+    }
     deadLetters = new DeadLetterMetrics(g);
+  }
+
+  private double metric(String name, boolean window) {
+    PrequentialMetrics m = progress.metrics();
+    return m == null ? Double.NaN : m.get(name, window);
   }
 
   void bind(TrainingProgress progress) {

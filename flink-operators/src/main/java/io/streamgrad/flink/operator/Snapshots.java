@@ -7,9 +7,13 @@ import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;
 import io.streamgrad.flink.train.TrainingProgress;
 import io.streamgrad.nn.Model;
+import io.streamgrad.nn.Standardizer;
+import io.streamgrad.nn.quality.PrequentialMetrics;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.NamedTensor;
 import io.streamgrad.schemas.OptimizerSnapshot;
+import io.streamgrad.schemas.QualityMetrics;
+import io.streamgrad.schemas.Standardization;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.serving.SnapshotModels;
 import java.time.Instant;
@@ -72,7 +76,11 @@ public final class Snapshots {
             .setLearningRate(trainer.optimizer().learningRate())
             .setOptimizer(trainer.optimizer().name())
             .setTimestamp(Instant.ofEpochMilli(timestampMillis))
-            .setModelSpec(spec);
+            .setModelSpec(spec)
+            .setStandardization(standardization(trainer.standardizer()))
+            .setMetrics(metrics(trainer.progress().metrics()))
+            .setDrifts(longs(trainer.progress().drifts()))
+            .setGatedSnapshots(trainer.progress().gatedSnapshots());
     if (withOptimizer) {
       OptimizerState os = trainer.optimizer().state();
       List<NamedTensor> slots = new ArrayList<>();
@@ -117,6 +125,35 @@ public final class Snapshots {
       off += values.length;
     }
     TrainingProgress.of(snapshot).copyTo(s);
+    s.metrics = null; // the metrics start again; the counts and the drifts continue
+    Standardization z = snapshot.getStandardization();
+    if ((s.standardizer != null) != (z != null)) {
+      throw new IllegalArgumentException(
+          "snapshot of model "
+              + id
+              + (z != null
+                  ? " was trained on standardized features, this trainer takes raw ones"
+                  : " was trained on raw features, this trainer standardizes them")
+              + ": start from it with the same preprocessing");
+    }
+    if (z != null) {
+      if (z.getMean().size() != config.features) {
+        throw new IllegalArgumentException(
+            "snapshot of model "
+                + id
+                + " standardizes "
+                + z.getMean().size()
+                + " features, the model has "
+                + config.features);
+      }
+      s.standardizer =
+          Standardizer.of(
+                  z.getWarmup(),
+                  z.getCount(),
+                  z.getMean().stream().mapToDouble(Double::doubleValue).toArray(),
+                  z.getM2().stream().mapToDouble(Double::doubleValue).toArray())
+              .state();
+    }
     OptimizerSnapshot os = snapshot.getOptimizerState();
     OptimizerState template = fresh.optimizer().state();
     if (os != null && os.getOptimizer().equals(template.optimizer())) {
@@ -134,6 +171,59 @@ public final class Snapshots {
       s.optimizerStep = os.getStep();
     }
     return s;
+  }
+
+  /** The standardization a snapshot carries, or null. */
+  static Standardization standardization(Standardizer z) {
+    if (z == null) {
+      return null;
+    }
+    List<Double> mean = new ArrayList<>(z.features());
+    List<Double> m2 = new ArrayList<>(z.features());
+    for (double v : z.means()) {
+      mean.add(v);
+    }
+    for (double v : z.m2()) {
+      m2.add(v);
+    }
+    return Standardization.newBuilder()
+        .setCount(z.count())
+        .setWarmup(z.warmup())
+        .setMean(mean)
+        .setM2(m2)
+        .build();
+  }
+
+  /** The metrics a snapshot carries, or null; values that do not exist (yet) are null. */
+  static QualityMetrics metrics(PrequentialMetrics m) {
+    if (m == null) {
+      return null;
+    }
+    return QualityMetrics.newBuilder()
+        .setSamples(m.samples())
+        .setMae(value(m.mae(false)))
+        .setRmse(value(m.rmse(false)))
+        .setLogLoss(value(m.logLoss(false)))
+        .setAccuracy(value(m.accuracy(false)))
+        .setAuc(value(m.auc(false)))
+        .setWindowMae(value(m.mae(true)))
+        .setWindowRmse(value(m.rmse(true)))
+        .setWindowLogLoss(value(m.logLoss(true)))
+        .setWindowAccuracy(value(m.accuracy(true)))
+        .setWindowAuc(value(m.auc(true)))
+        .build();
+  }
+
+  private static Double value(double v) {
+    return Double.isNaN(v) ? null : v;
+  }
+
+  private static List<Long> longs(long[] values) {
+    List<Long> out = new ArrayList<>(values.length);
+    for (long v : values) {
+      out.add(v);
+    }
+    return out;
   }
 
   private static Map<String, NamedTensor> byName(List<NamedTensor> tensors) {

@@ -2,13 +2,16 @@ package io.streamgrad.flink.operator;
 
 import io.streamgrad.flink.predict.Predictions;
 import io.streamgrad.flink.train.ModelTrainer;
+import io.streamgrad.flink.train.QualitySpec;
 import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;
+import io.streamgrad.nn.quality.QualityGate;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.Sample;
@@ -88,6 +91,8 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   private transient float[] preqLabels;
   private transient Counter requestsAnswered;
   private transient Counter samplesFromAnotherPartition;
+  private transient Counter driftsDetected;
+  private transient Counter gatedSnapshots;
   private transient Set<String> partitionWarnings;
 
   /**
@@ -144,6 +149,8 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     divergenceRejections = getMetricGroup().counter("divergenceGuardRejections");
     requestsAnswered = getMetricGroup().counter("requestsAnswered");
     samplesFromAnotherPartition = getMetricGroup().counter("samplesFromAnotherPartition");
+    driftsDetected = getMetricGroup().counter("driftsDetected");
+    gatedSnapshots = getMetricGroup().counter("gatedSnapshots");
     partitionWarnings = new HashSet<>();
     if (prequentialPredictions) {
       preqOutputs = new float[config.batchSize];
@@ -198,7 +205,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     }
     if (trainer.add(x, sample.label, sample.weight)) {
       trainAndMaybeEmit(key, trainer);
-    } else if (wasEmpty && config.maxBatchDelayMillis > 0) {
+    } else if (wasEmpty && trainer.pending() > 0 && config.maxBatchDelayMillis > 0) {
       long deadline = now() + config.maxBatchDelayMillis;
       trainer.setBatchDeadline(deadline);
       batchTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, deadline);
@@ -416,6 +423,9 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
       long now = now();
       trainer.markUpdated(now);
       population.updated(previousUpdate, now);
+      if (trainer.takeDrift()) {
+        drift(key, trainer, now);
+      }
       if (prequentialPredictions) {
         for (int i = 0; i < n0; i++) {
           output.collect(
@@ -460,7 +470,41 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     return false;
   }
 
+  /** Reports a detected drift (counter, log line, drift event) and applies the action. */
+  private void drift(String key, ModelTrainer trainer, long now) {
+    driftsDetected.inc();
+    QualitySpec.DriftAction action = config.quality.driftAction();
+    DriftEvent event = DriftEvents.of(key, trainer, config, action, now);
+    LOG.warn(
+        "drift: model {} at sample {} (version {}): {} rose from {} to {}; action: {}",
+        key,
+        event.getSamplesSeen(),
+        event.getVersion(),
+        event.getError(),
+        String.format("%.4g", event.getErrorBefore()),
+        String.format("%.4g", event.getErrorAfter()),
+        action.label());
+    output.collect(DriftEvents.TAG, new StreamRecord<>(event));
+    if (action == QualitySpec.DriftAction.RESET_OPTIMIZER) {
+      trainer.resetOptimizer();
+    } else if (action == QualitySpec.DriftAction.RESET_MODEL) {
+      trainer.resetModel(key);
+    }
+  }
+
+  /** Emits a snapshot, unless the quality gate holds it back (then counted, and skipped). */
   private void emit(String key, ModelTrainer trainer) {
+    QualityGate gate = config.quality.gate();
+    if (gate != null && !gate.passes(trainer.progress().metrics())) {
+      trainer.progress().gated();
+      gatedSnapshots.inc();
+      output.collect(
+          DriftEvents.HELD_BACK,
+          new StreamRecord<>(
+              Snapshots.of(key, trainer, config.snapshotOptimizerState, now(), modelSpec)));
+      trainer.markEmitted();
+      return;
+    }
     output.collect(
         new StreamRecord<>(
             Snapshots.of(key, trainer, config.snapshotOptimizerState, now(), modelSpec)));

@@ -6,6 +6,9 @@ import io.streamgrad.autograd.optim.Optimizer;
 import io.streamgrad.autograd.optim.OptimizerState;
 import io.streamgrad.nn.Model;
 import io.streamgrad.nn.Predictor;
+import io.streamgrad.nn.Standardizer;
+import io.streamgrad.nn.quality.PageHinkley;
+import io.streamgrad.nn.quality.PrequentialMetrics;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -47,6 +50,16 @@ public final class ModelTrainer {
   private OptimizerState optimizerBackup;
   private Predictor predictor;
 
+  // Quality (see QualitySpec): each null when off.
+  private final Standardizer standardizer;
+  private float[] zBuf; // the batch standardized
+  private Tensor zFull;
+  private PageHinkley driftTest;
+  private final float[] scored; // the batch's predictions before its update
+  private final boolean classification;
+  private boolean drifted;
+  private long driftSample;
+
   /** A fresh model for {@code modelId}, initialised deterministically from the seed and the id. */
   public ModelTrainer(TrainerConfig config, String modelId) {
     this.config = config;
@@ -62,8 +75,19 @@ public final class ModelTrainer {
       total += p.numel();
     }
     this.paramBackup = new float[total];
+    QualitySpec q = config.quality;
+    this.classification = config.classification();
+    this.standardizer = q.standardizes() ? new Standardizer(features, q.warmup()) : null;
+    this.driftTest = q.drift() != null ? new PageHinkley(q.drift()) : null;
+    this.progress.metrics = q.metrics() ? new PrequentialMetrics(classification) : null;
+    this.scored = q.metrics() || driftTest != null ? new float[batchSize] : null;
     int slots = optimizer.state().slots().length / Math.max(1, params.size());
-    this.fixedHeapBytes = 4L * total * (3 + slots) + OVERHEAD_BYTES;
+    long qualityBytes =
+        (standardizer != null ? 16L * features + 4L * features * batchSize : 0)
+            + (progress.metrics != null ? 8L * progress.metrics.state().length : 0)
+            + (scored != null ? 4L * batchSize : 0)
+            + (driftTest != null ? 100 : 0);
+    this.fixedHeapBytes = 4L * total * (3 + slots) + OVERHEAD_BYTES + qualityBytes;
   }
 
   /**
@@ -121,8 +145,18 @@ public final class ModelTrainer {
     return count == batchSize;
   }
 
-  /** Copies one sample into the batch; true when the batch is full. */
+  /**
+   * Copies one sample into the batch; true when the batch is full. With standardization, the sample
+   * also feeds the statistics; during the warm-up it only does that.
+   */
   public boolean add(float[] x, float label, float weight) {
+    if (standardizer != null) {
+      boolean warm = standardizer.ready();
+      standardizer.observe(x, 0);
+      if (!warm) {
+        return false;
+      }
+    }
     if (count == yBuf.length) {
       ensureRows(count + 1);
     }
@@ -172,16 +206,23 @@ public final class ModelTrainer {
     Tensor x = xFull;
     Tensor y = yFull;
     Tensor w = wFull;
-    if (n < batchSize) { // partial batch: rare, so a copy is fine
+    if (standardizer != null) {
+      x = standardized(n);
+    } else if (n < batchSize) { // partial batch: rare, so a copy is fine
       x = Tensor.wrap(Arrays.copyOf(xBuf, n * features), n, features);
+    }
+    if (n < batchSize) {
       y = Tensor.wrap(Arrays.copyOf(yBuf, n), n);
       w = Tensor.wrap(Arrays.copyOf(wBuf, n), n);
     }
     Tensor out = model.forward(x);
-    if (outputs != null) {
+    float[] predicted = outputs != null ? outputs : scored;
+    if (predicted != null) {
       try (Grad.Scope noGrad = Grad.disabled()) {
-        config.model.link().apply(out.detach()).copyTo(outputs, 0);
+        config.model.link().apply(out.detach()).copyTo(predicted, 0);
       }
+    }
+    if (labels != null) {
       System.arraycopy(yBuf, 0, labels, 0, n);
     }
     Tensor loss = config.loss.compute(out, y, w);
@@ -205,10 +246,89 @@ public final class ModelTrainer {
       progress.rejectedBatches++;
       return StepResult.REJECTED_NON_FINITE;
     }
+    long seenBefore = progress.samplesSeen;
     progress.update(n, batchLoss, (float) norm);
+    if (predicted != null) {
+      score(predicted, n, seenBefore);
+    }
     count = 0;
     batchDeadline = 0;
     return StepResult.TRAINED;
+  }
+
+  /** The pending rows standardized with the statistics as they are now. */
+  private Tensor standardized(int n) {
+    if (zBuf == null) {
+      zBuf = new float[batchSize * features];
+      zFull = Tensor.wrap(zBuf, batchSize, features);
+    }
+    standardizer.applyRows(xBuf, n, zBuf);
+    return n == batchSize ? zFull : Tensor.wrap(Arrays.copyOf(zBuf, n * features), n, features);
+  }
+
+  /** Test-then-train: the batch's predictions before its update into the metrics and drift test. */
+  private void score(float[] predicted, int n, long seenBefore) {
+    PrequentialMetrics metrics = progress.metrics;
+    if (metrics != null) {
+      metrics.add(predicted, yBuf, n);
+    }
+    if (driftTest != null) {
+      for (int i = 0; i < n; i++) {
+        if (driftTest.add(PrequentialMetrics.error(classification, predicted[i], yBuf[i]))) {
+          drifted = true;
+          driftSample = seenBefore + i + 1;
+          progress.driftAt(driftSample);
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether the last step detected drift; clears the flag. The operator reports it and applies the
+   * configured action ({@link #resetOptimizer}, {@link #resetModel}).
+   */
+  public boolean takeDrift() {
+    boolean d = drifted;
+    drifted = false;
+    return d;
+  }
+
+  /** The sample count at which drift was last detected. */
+  public long driftSample() {
+    return driftSample;
+  }
+
+  /** The drift test (null when drift is not watched): its errors before and after the change. */
+  public PageHinkley driftTest() {
+    return driftTest;
+  }
+
+  /** Drift action: the optimizer starts afresh (moments, accumulators and step count). */
+  public void resetOptimizer() {
+    optimizer.loadState(config.optimizer.create(params).state());
+  }
+
+  /**
+   * Drift action: the model's parameters start afresh from {@code modelId}'s initial values, and
+   * its optimizer too. Version, counts, metrics and standardization continue.
+   */
+  public void resetModel(String modelId) {
+    List<Tensor> initial =
+        config
+            .model
+            .create(features, new SplittableRandom(initSeed(config.seed, modelId)))
+            .parameters();
+    try (Grad.Scope noGrad = Grad.disabled()) {
+      for (int i = 0; i < params.size(); i++) {
+        params.get(i).copyFrom(initial.get(i));
+      }
+    }
+    resetOptimizer();
+  }
+
+  /** The input standardization (live), or null. */
+  public Standardizer standardizer() {
+    return standardizer;
   }
 
   private StepResult reject() {
@@ -279,14 +399,14 @@ public final class ModelTrainer {
    */
   public Predictor predictor() {
     if (predictor == null) {
-      predictor = new Predictor(model, config.model.link(), features);
+      predictor = new Predictor(model, config.model.link(), features, standardizer);
     }
     return predictor;
   }
 
   /**
-   * Copies pending sample {@code i}'s features into {@code x}; returns its label, weight in {@code
-   * lw}.
+   * Copies pending sample {@code i}'s features (as it arrived, before any standardization) into
+   * {@code x}; its label and weight into {@code labelAndWeight}.
    */
   public void pendingSample(int i, float[] x, float[] labelAndWeight) {
     System.arraycopy(xBuf, i * features, x, 0, features);
@@ -420,6 +540,8 @@ public final class ModelTrainer {
     s.lastSampleMillis = lastSampleMillis;
     s.expiryTimer = expiryTimer;
     s.sourcePartition = sourcePartition;
+    s.standardizer = standardizer != null ? standardizer.state() : null;
+    s.driftTest = driftTest != null ? driftTest.state() : null;
     return s;
   }
 
@@ -464,6 +586,17 @@ public final class ModelTrainer {
     lastSampleMillis = s.lastSampleMillis;
     expiryTimer = s.expiryTimer;
     sourcePartition = s.sourcePartition;
+    if (standardizer != null) {
+      standardizer.loadState(
+          s.standardizer != null ? s.standardizer : new double[1 + 2 * features]);
+    }
+    if (driftTest != null) {
+      driftTest = new PageHinkley(config.quality.drift());
+      if (s.driftTest != null) {
+        driftTest.loadState(s.driftTest);
+      }
+    }
+    drifted = false;
   }
 
   private static float[] concat(List<Tensor> tensors) {

@@ -33,6 +33,9 @@ public final class TrainerConfig implements Serializable {
   /** Warm start: the state a model starts from when it has none in Flink's state, by model id. */
   public final Map<String, TrainerState> initialModels;
 
+  /** Preprocessing, prequential metrics, drift detection and the quality gate. */
+  public final QualitySpec quality;
+
   public TrainerConfig(
       int features,
       ModelFactory model,
@@ -44,7 +47,8 @@ public final class TrainerConfig implements Serializable {
       long seed,
       float gradClipNorm,
       boolean snapshotOptimizerState,
-      Map<String, TrainerState> initialModels) {
+      Map<String, TrainerState> initialModels,
+      QualitySpec quality) {
     this.features = features;
     this.model = model;
     this.loss = loss;
@@ -56,6 +60,12 @@ public final class TrainerConfig implements Serializable {
     this.gradClipNorm = gradClipNorm;
     this.snapshotOptimizerState = snapshotOptimizerState;
     this.initialModels = Collections.unmodifiableMap(new HashMap<>(initialModels));
+    this.quality = quality;
+  }
+
+  /** Whether the model predicts a probability (its link is the logistic function). */
+  public boolean classification() {
+    return model.link() == io.streamgrad.nn.Link.LOGISTIC;
   }
 
   /**
@@ -84,6 +94,7 @@ public final class TrainerConfig implements Serializable {
           "maxBatchDelay must not be negative, got " + maxBatchDelayMillis + " ms");
     }
     optimizer.create(model.create(features, new SplittableRandom(seed)).parameters());
+    quality.validate(classification());
     return this;
   }
 
@@ -100,6 +111,7 @@ public final class TrainerConfig implements Serializable {
         seed,
         gradClipNorm,
         snapshotOptimizerState,
-        initialModels);
+        initialModels,
+        quality);
   }
 }

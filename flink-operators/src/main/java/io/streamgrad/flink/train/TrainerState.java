@@ -62,5 +62,22 @@ public class TrainerState implements Serializable {
   /** The Kafka partition the model's samples come from (-1: not known yet). */
   public int sourcePartition = -1;
 
+  /** Standardization statistics ({@code Standardizer.state()}); null without preprocessing. */
+  public double[] standardizer;
+
+  /** Prequential metrics ({@code PrequentialMetrics.state()}); null when they are off. */
+  public double[] metrics;
+
+  /** The drift test's state ({@code PageHinkley.state()}); null without drift detection. */
+  public double[] driftTest;
+
+  /** Sample counts at which drift was detected (the last 100). */
+  public long[] drifts;
+
+  public long driftCount;
+
+  /** Snapshots the quality gate held back. */
+  public long gatedSnapshots;
+
   public TrainerState() {}
 }

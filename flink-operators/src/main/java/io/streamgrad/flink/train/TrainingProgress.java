@@ -1,6 +1,8 @@
 package io.streamgrad.flink.train;
 
+import io.streamgrad.nn.quality.PrequentialMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
+import java.util.Arrays;
 
 /**
  * A model's progress counters: what a snapshot reports and a restore must continue exactly. The one
@@ -27,6 +29,31 @@ public final class TrainingProgress {
 
   /** Processing time of the last update (0: none yet). */
   long lastUpdateMillis;
+
+  /** Prequential metrics; null when they are off. */
+  PrequentialMetrics metrics;
+
+  /** Sample counts at which drift was detected, the last {@value #DRIFTS_KEPT}. */
+  long[] drifts = new long[0];
+
+  /** Drifts detected in all (also those no longer in {@link #drifts}). */
+  long driftCount;
+
+  /** Snapshots the quality gate held back. */
+  long gatedSnapshots;
+
+  /** Drift sample counts a model keeps (and its snapshots carry). */
+  public static final int DRIFTS_KEPT = 100;
+
+  void driftAt(long sample) {
+    driftCount++;
+    long[] d = drifts.length < DRIFTS_KEPT ? Arrays.copyOf(drifts, drifts.length + 1) : drifts;
+    if (d == drifts) {
+      System.arraycopy(d, 1, d, 0, d.length - 1);
+    }
+    d[d.length - 1] = sample;
+    drifts = d;
+  }
 
   /**
    * Counts {@code n} samples of an update whose batch loss (before the update) was {@code
@@ -69,6 +96,29 @@ public final class TrainingProgress {
     return lastUpdateMillis;
   }
 
+  /** The prequential metrics as they are now (live), or null when they are off. */
+  public PrequentialMetrics metrics() {
+    return metrics;
+  }
+
+  /** Sample counts at which drift was detected (the last {@value #DRIFTS_KEPT}). */
+  public long[] drifts() {
+    return drifts.clone();
+  }
+
+  public long driftCount() {
+    return driftCount;
+  }
+
+  public long gatedSnapshots() {
+    return gatedSnapshots;
+  }
+
+  /** Counts a snapshot the quality gate held back. */
+  public void gated() {
+    gatedSnapshots++;
+  }
+
   /** A copy that no longer follows training (what the metrics of an evicted model show). */
   public TrainingProgress copy() {
     TrainerState s = new TrainerState(); // through the one field list of copyTo / copyFrom
@@ -88,6 +138,10 @@ public final class TrainingProgress {
     s.lastGradNorm = lastGradNorm;
     s.rejectedBatches = rejectedBatches;
     s.lastUpdateMillis = lastUpdateMillis;
+    s.metrics = metrics == null ? null : metrics.state();
+    s.drifts = drifts.clone();
+    s.driftCount = driftCount;
+    s.gatedSnapshots = gatedSnapshots;
   }
 
   void copyFrom(TrainerState s) {
@@ -99,6 +153,18 @@ public final class TrainingProgress {
     lastGradNorm = s.lastGradNorm;
     rejectedBatches = s.rejectedBatches;
     lastUpdateMillis = s.lastUpdateMillis;
+    if (s.metrics == null) {
+      if (metrics != null) {
+        metrics.reset();
+      }
+    } else if (metrics != null && metrics.state().length == s.metrics.length) {
+      metrics.loadState(s.metrics);
+    } else {
+      metrics = PrequentialMetrics.fromState(s.metrics);
+    }
+    drifts = s.drifts == null ? new long[0] : s.drifts.clone();
+    driftCount = s.driftCount;
+    gatedSnapshots = s.gatedSnapshots;
   }
 
   /**
@@ -113,6 +179,9 @@ public final class TrainingProgress {
     p.prequentialLossSum = p.samplesSeen == 0 ? 0 : snapshot.getPrequentialLoss() * p.samplesSeen;
     p.lastBatchLoss = snapshot.getBatchLoss();
     p.lastGradNorm = snapshot.getGradNorm();
+    p.drifts = snapshot.getDrifts().stream().mapToLong(Long::longValue).toArray();
+    p.driftCount = p.drifts.length;
+    p.gatedSnapshots = snapshot.getGatedSnapshots();
     return p;
   }
 }

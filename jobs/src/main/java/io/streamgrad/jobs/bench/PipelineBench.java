@@ -4,6 +4,7 @@ import com.sun.management.OperatingSystemMXBean;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.train.ModelTrainer;
+import io.streamgrad.flink.train.QualitySpec;
 import io.streamgrad.jobs.JsonSamples;
 import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.RuntimeSettings;
@@ -134,12 +135,28 @@ public final class PipelineBench {
   public Run train(
       String topic, Config config, RuntimeSettings.StateBackend backend, int maxLiveModels)
       throws Exception {
+    return train(topic, config, backend, maxLiveModels, QualitySpec.DEFAULT);
+  }
+
+  /** The same with {@code quality} (preprocessing, metrics, drift detection). */
+  public Run train(String topic, Config config, QualitySpec quality) throws Exception {
+    return train(topic, config, RuntimeSettings.StateBackend.HASHMAP, ModelLifecycle.AUTO, quality);
+  }
+
+  private Run train(
+      String topic,
+      Config config,
+      RuntimeSettings.StateBackend backend,
+      int maxLiveModels,
+      QualitySpec quality)
+      throws Exception {
     OnlineTrainer trainer =
         OnlineTrainer.builder()
             .features(config.features())
             .batchSize(batchSize)
             .snapshotEvery(1)
             .maxLiveModels(maxLiveModels)
+            .quality(quality)
             .build();
     return time(
         "train",

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.cli;
 
+import io.streamgrad.flink.train.QualitySpec;
 import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.bench.CheckpointBench;
@@ -10,6 +11,7 @@ import io.streamgrad.jobs.bench.PipelineBench.Latency;
 import io.streamgrad.jobs.bench.PipelineBench.Run;
 import io.streamgrad.jobs.bench.ServingBench;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.nn.quality.PageHinkley;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,6 +141,12 @@ public final class BenchCommand implements Callable<Integer> {
           "Instead: the training job on the same samples written as Avro and as JSON (first of --configs), alternating, and JSON's samples/s against Avro's.")
   boolean sampleFormats;
 
+  @Option(
+      names = "--quality",
+      description =
+          "Instead: the training job (first of --configs) with nothing of the trust features against all of them (standardization, prequential metrics, Page-Hinkley drift detection), alternating, and the ratio of their samples/s.")
+  boolean quality;
+
   @Option(names = "--summary-json", description = "Write the figures as JSON to this file.")
   Path summaryJson;
 
@@ -186,6 +194,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (sampleFormats) {
       return formatsTable(parsed.get(0));
+    }
+    if (quality) {
+      return qualityTable(parsed.get(0));
     }
     if (bootstrapServers != null) {
       // Reachable, or the cause within 10 s.
@@ -475,6 +486,46 @@ public final class BenchCommand implements Callable<Integer> {
           System.out.printf(
               "json / avro: %.2fx (medians of %d rounds)%n",
               median(j).samplesPerSecond() / median(a).samplesPerSecond(), rounds);
+          return 0;
+        });
+  }
+
+  /** The cost of the trust features: the same job and samples with none and with all of them. */
+  private int qualityTable(Config config) throws Exception {
+    QualitySpec all =
+        QualitySpec.DEFAULT
+            .standardize(100)
+            .drift(PageHinkley.Params.DEFAULT, QualitySpec.DriftAction.NONE);
+    return onKafka(
+        () -> {
+          String topic = "bench-quality-" + Long.toString(System.currentTimeMillis(), 36);
+          PipelineBench bench = new PipelineBench(bootstrapServers, parallelism, batchSize);
+          bench.preload(topic, config, 42);
+          bench.warmUpEngine(config, 2_000);
+          List<Run> off = new ArrayList<>();
+          List<Run> on = new ArrayList<>();
+          for (int r = 0; r < warmupRounds; r++) {
+            System.err.printf("bench: quality warm-up %d/%d%n", r + 1, warmupRounds);
+            bench.train(topic, config, QualitySpec.OFF);
+            bench.train(topic, config, all);
+          }
+          for (int r = 0; r < rounds; r++) {
+            if (r % 2 == 0) {
+              off.add(report(config, bench.train(topic, config, QualitySpec.OFF)));
+              on.add(report(config, bench.train(topic, config, all)));
+            } else {
+              on.add(report(config, bench.train(topic, config, all)));
+              off.add(report(config, bench.train(topic, config, QualitySpec.OFF)));
+            }
+          }
+          printRounds(
+              "training job, " + config.name(),
+              "samples/s",
+              "CPU µs",
+              List.of(Map.entry("without", off), Map.entry("with " + all, on)));
+          System.out.printf(
+              "with / without: %.2fx (medians of %d rounds)%n",
+              median(on).samplesPerSecond() / median(off).samplesPerSecond(), rounds);
           return 0;
         });
   }

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
     name = "cat",
     mixinStandardHelpOptions = true,
     description =
-        "Print the records of a streamgrad topic (samples, snapshots, requests, predictions, dead letters) as JSON lines.")
+        "Print the records of a streamgrad topic (samples, snapshots, requests, predictions, dead letters, drift events) as JSON lines.")
 public final class CatCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();

@@ -35,6 +35,19 @@ public final class KafkaOptions {
   String deadLettersTopic;
 
   @Option(
+      names = "--drifts-topic",
+      defaultValue = "drifts",
+      description = "Topic of drift events, with --drift (default: ${DEFAULT-VALUE}).")
+  String driftsTopic;
+
+  @Option(
+      names = "--held-back-topic",
+      defaultValue = "snapshots-held-back",
+      description =
+          "Topic of the snapshots the quality gate held back, with --publish-if (default: ${DEFAULT-VALUE}).")
+  String heldBackTopic;
+
+  @Option(
       names = "--delivery",
       defaultValue = "at-least-once",
       description =
@@ -85,6 +98,8 @@ public final class KafkaOptions {
     Check.notBlank("--samples-topic", samplesTopic);
     Check.notBlank("--snapshots-topic", snapshotsTopic);
     Check.notBlank("--dead-letters-topic", deadLettersTopic);
+    Check.notBlank("--drifts-topic", driftsTopic);
+    Check.notBlank("--held-back-topic", heldBackTopic);
     Check.oneOf("--delivery", delivery, "at-least-once", "exactly-once");
     Check.notBlank("--transactional-id-prefix", transactionalIdPrefix);
     if (kafkaTimeout.isZero() || kafkaTimeout.isNegative()) {
@@ -113,6 +128,8 @@ public final class KafkaOptions {
     s.samplesTopic = samplesTopic;
     s.snapshotsTopic = snapshotsTopic;
     s.deadLettersTopic = deadLettersTopic;
+    s.driftsTopic = driftsTopic;
+    s.heldBackTopic = heldBackTopic;
     switch (delivery) {
       case "at-least-once":
         s.delivery = DeliveryGuarantee.AT_LEAST_ONCE;

@@ -6,8 +6,10 @@ import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.FailureInjection;
+import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Prediction;
+import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
@@ -144,6 +146,8 @@ public final class LocalCommand implements Callable<Integer> {
           kafka.samplesTopic,
           kafka.snapshotsTopic,
           kafka.deadLettersTopic,
+          kafka.driftsTopic,
+          kafka.heldBackTopic,
           requestsTopic,
           predictionsTopic);
       // The topics may hold records of earlier runs: this run reads only what it writes from now
@@ -224,20 +228,53 @@ public final class LocalCommand implements Callable<Integer> {
           since,
           bytes -> deadLetters.merge(WireFormat.deadLetter(bytes).getReason(), 1L, Long::sum));
 
+      Map<String, List<DriftEvent>> drifts = new TreeMap<>();
+      if (t.config().quality.drift() != null) {
+        TopicReader.read(
+            kafka,
+            kafka.driftsTopic,
+            1000,
+            since,
+            bytes -> {
+              DriftEvent d = WireFormat.driftEvent(bytes);
+              drifts.computeIfAbsent(d.getModelId(), k -> new ArrayList<>()).add(d);
+            });
+      }
+      Map<String, Long> gated = new TreeMap<>();
+      if (t.config().quality.gate() != null) {
+        TopicReader.read(
+            kafka,
+            kafka.heldBackTopic,
+            1000,
+            since,
+            bytes -> {
+              WeightSnapshot h = WireFormat.snapshot(bytes);
+              gated.merge(h.getModelId(), h.getGatedSnapshots(), Math::max);
+            });
+        table.latest.forEach((id, s) -> gated.merge(id, s.getGatedSnapshots(), Math::max));
+      }
+
       if (!few) {
         table.printModels(showModels);
       }
+      printDrifts(drifts, gated);
       System.out.println();
       for (WeightSnapshot latest : table.shown(showModels)) {
         String id = latest.getModelId();
         float[] truth = produced.trueWeights().get(id);
+        Float trueBias = produced.trueBias().get(id);
+        boolean showBias = trueBias != null && trueBias != 0f;
         System.out.println(
-            id + "  learned: " + Json.array(FloatLists.unboxed(latest.getWeights())));
+            id
+                + "  learned: "
+                + Json.array(FloatLists.unboxed(latest.getWeights()))
+                + (showBias ? "  bias " + latest.getBias() : ""));
         if (truth != null) {
           System.out.println(
               " ".repeat(id.length())
                   + "  true:    "
                   + Json.array(truth)
+                  + (showBias ? "  bias " + trueBias : "")
                   + "  (max |w - w*| = "
                   + String.format("%.4f", SnapshotTable.maxAbsError(latest.getWeights(), truth))
                   + ")");
@@ -266,7 +303,9 @@ public final class LocalCommand implements Callable<Integer> {
                 seconds,
                 table.latest,
                 versions,
-                served),
+                served,
+                drifts,
+                gated),
             StandardCharsets.UTF_8);
       }
       if (table.latest.isEmpty()) {
@@ -411,7 +450,9 @@ public final class LocalCommand implements Callable<Integer> {
       double seconds,
       Map<String, WeightSnapshot> latest,
       Map<String, List<Long>> versions,
-      Served served) {
+      Served served,
+      Map<String, List<DriftEvent>> drifts,
+      Map<String, Long> gated) {
     StringBuilder b = new StringBuilder("{\n");
     b.append("  \"samples\": ").append(produced.produced()).append(",\n");
     b.append("  \"samplesSeen\": ").append(seen).append(",\n");
@@ -457,9 +498,91 @@ public final class LocalCommand implements Callable<Integer> {
           .append(Json.array(FloatLists.unboxed(s.getWeights())))
           .append(", \"trueWeights\": ")
           .append(truth == null ? "null" : Json.array(truth))
+          .append(", \"bias\": ")
+          .append(Json.number(s.getBias()))
+          .append(", \"trueBias\": ")
+          .append(
+              produced.trueBias().containsKey(e.getKey())
+                  ? Json.number(produced.trueBias().get(e.getKey()))
+                  : "null")
+          .append(", \"metrics\": ")
+          .append(metricsJson(s.getMetrics()))
+          .append(", \"drifts\": ")
+          .append(driftsJson(s, drifts.get(e.getKey())))
+          .append(", \"gatedSnapshots\": ")
+          .append(gated.getOrDefault(e.getKey(), s.getGatedSnapshots()))
           .append('}');
     }
     return b.append("\n  ]\n}\n").toString();
+  }
+
+  /** Each detected drift, and the models the quality gate held back. */
+  private void printDrifts(Map<String, List<DriftEvent>> drifts, Map<String, Long> gated) {
+    int shown = 0;
+    for (List<DriftEvent> events : drifts.values()) {
+      for (DriftEvent d : events) {
+        if (shown++ < showModels) {
+          System.out.printf(
+              "drift: %s at sample %,d%s: %s %.4g -> %.4g; action %s%n",
+              d.getModelId(),
+              d.getSamplesSeen(),
+              data.driftAt > 0 ? String.format(" (true drift after %,d)", data.driftAt) : "",
+              d.getError(),
+              d.getErrorBefore(),
+              d.getErrorAfter(),
+              d.getAction());
+        }
+      }
+    }
+    if (shown > showModels) {
+      System.out.printf("drift: %,d detections in all%n", shown);
+    } else if (shown == 0 && data.driftAt > 0) {
+      System.out.println("drift: none detected");
+    }
+    long held = gated.values().stream().mapToLong(Long::longValue).sum();
+    if (held > 0) {
+      System.out.printf(
+          "quality gate: %,d snapshots of %,d models held back%n",
+          held, gated.values().stream().filter(v -> v > 0).count());
+    }
+  }
+
+  static String metricsJson(QualityMetrics m) {
+    if (m == null) {
+      return "null";
+    }
+    return "{\"samples\": "
+        + m.getSamples()
+        + metric("mae", m.getMae())
+        + metric("rmse", m.getRmse())
+        + metric("logLoss", m.getLogLoss())
+        + metric("accuracy", m.getAccuracy())
+        + metric("auc", m.getAuc())
+        + metric("windowMae", m.getWindowMae())
+        + metric("windowRmse", m.getWindowRmse())
+        + metric("windowLogLoss", m.getWindowLogLoss())
+        + metric("windowAccuracy", m.getWindowAccuracy())
+        + metric("windowAuc", m.getWindowAuc())
+        + "}";
+  }
+
+  private static String metric(String name, Double v) {
+    return v == null ? "" : ", \"" + name + "\": " + Json.number(v);
+  }
+
+  /** The sample counts of the drift events read, or those the snapshot lists. */
+  private static String driftsJson(WeightSnapshot s, List<DriftEvent> events) {
+    StringBuilder b = new StringBuilder("[");
+    if (events != null) {
+      for (int i = 0; i < events.size(); i++) {
+        b.append(i == 0 ? "" : ", ").append(events.get(i).getSamplesSeen());
+      }
+    } else {
+      for (int i = 0; i < s.getDrifts().size(); i++) {
+        b.append(i == 0 ? "" : ", ").append(s.getDrifts().get(i));
+      }
+    }
+    return b.append(']').toString();
   }
 
   static long duplicates(List<Long> versions) {

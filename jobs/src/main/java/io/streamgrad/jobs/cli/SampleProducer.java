@@ -38,7 +38,12 @@ final class SampleProducer {
    * What a run produced: records in total, how many were made bad, and the true weights (synthetic
    * data).
    */
-  record Result(long produced, long corrupted, Map<String, float[]> trueWeights) {}
+  /** What was produced; with synthetic data, each model's true weights and bias at the end. */
+  record Result(
+      long produced,
+      long corrupted,
+      Map<String, float[]> trueWeights,
+      Map<String, Float> trueBias) {}
 
   static Result produce(
       KafkaOptions kafka,
@@ -104,9 +109,9 @@ final class SampleProducer {
         }
         producer.flush();
         errors.check(kafka.samplesTopic);
-        return new Result(sent, 0, Map.of());
+        return new Result(sent, 0, Map.of(), Map.of());
       }
-      SyntheticData gen = new SyntheticData(features, data.models, data.noise, data.seed);
+      SyntheticData gen = data.generator(features);
       CorruptRecords corrupt = new CorruptRecords(data.seed + 1);
       SplittableRandom pick = new SplittableRandom(data.seed + 2);
       long corrupted = 0;
@@ -131,7 +136,7 @@ final class SampleProducer {
       producer.flush();
       bar.done();
       errors.check(kafka.samplesTopic);
-      return new Result(sent, corrupted, gen.trueWeights());
+      return new Result(sent, corrupted, gen.trueWeights(), gen.trueBias());
     } finally {
       producer.close(kafka.kafkaTimeout); // a dead broker must not hold the command up either
     }
@@ -157,7 +162,7 @@ final class SampleProducer {
     SendErrors errors = new SendErrors();
     Map<String, Float> truth = new java.util.HashMap<>();
     try {
-      SyntheticData gen = new SyntheticData(features, data.models, data.noise, data.seed);
+      SyntheticData gen = data.generatorAfterSamples(features);
       SplittableRandom rng = new SplittableRandom(data.seed + 3);
       Progress bar = new Progress(progressOut, n);
       long start = System.nanoTime();

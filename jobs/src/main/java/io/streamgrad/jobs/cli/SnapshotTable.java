@@ -1,7 +1,10 @@
 package io.streamgrad.jobs.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamgrad.schemas.FloatLists;
+import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.serving.SnapshotModels;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -41,17 +44,25 @@ final class SnapshotTable {
   private void header() {
     headerPrinted = true;
     out.printf(
-        "%-12s %8s %10s %12s %12s  %-40s %s%n",
+        "%-12s %8s %10s %12s %12s %16s %6s  %-40s %s%n",
         "model",
         "version",
         "samples",
         "batch loss",
         "preq. loss",
+        "window metric",
+        "drifts",
         "weights (head)",
         "max |w - w*|");
   }
 
   void row(WeightSnapshot s) {
+    if (s.getStandardization() != null) {
+      // Weights of the raw features, comparable with the truth whatever the preprocessing.
+      float[] raw = SnapshotModels.rawLinear(s);
+      s.setWeights(FloatLists.boxed(java.util.Arrays.copyOf(raw, raw.length - 1)));
+      s.setBias(raw[raw.length - 1]);
+    }
     // Kept for a million models in local runs: the table needs the weights, not every tensor.
     s.setParameters(List.of());
     s.setOptimizerState(null);
@@ -76,14 +87,27 @@ final class SnapshotTable {
     float[] t = trueWeights.get(s.getModelId());
     String dist = t == null ? "" : String.format("%.4f", maxAbsError(w, t));
     out.printf(
-        "%-12s %8d %10d %12.5f %12.5f  %-40s %s%n",
+        "%-12s %8d %10d %12.5f %12.5f %16s %6d  %-40s %s%n",
         s.getModelId(),
         s.getVersion(),
         s.getSamplesSeen(),
         s.getBatchLoss(),
         s.getPrequentialLoss(),
+        windowMetric(s.getMetrics()),
+        s.getDrifts().size(),
         head,
         dist);
+  }
+
+  /** The windowed metric a reader looks at first: AUC for a classifier, RMSE otherwise. */
+  static String windowMetric(QualityMetrics m) {
+    if (m == null) {
+      return "";
+    }
+    if (m.getWindowAuc() != null) {
+      return String.format("auc %.4f", m.getWindowAuc());
+    }
+    return m.getWindowRmse() == null ? "" : String.format("rmse %.4f", m.getWindowRmse());
   }
 
   /** How far a model is from the truth, or its prequential loss when the truth is unknown. */

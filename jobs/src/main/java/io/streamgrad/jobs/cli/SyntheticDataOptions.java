@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.cli;
 
+import io.streamgrad.jobs.demo.SyntheticData;
 import picocli.CommandLine.Option;
 
 /** Options of the synthetic data, shared by {@code produce} and {@code local}. */
@@ -35,7 +36,54 @@ public final class SyntheticDataOptions {
           "Replace this fraction of the records by bad ones, every kind in turn (tests, demos) (default: ${DEFAULT-VALUE}).")
   double corruptFraction;
 
+  @Option(
+      names = "--feature-scale",
+      defaultValue = "1",
+      description =
+          "Write features as x*S + O, raw-looking data with the same true function of the raw features (default: ${DEFAULT-VALUE}).")
+  float featureScale;
+
+  @Option(
+      names = "--feature-offset",
+      defaultValue = "0",
+      description = "The O of --feature-scale (default: ${DEFAULT-VALUE}).")
+  float featureOffset;
+
+  @Option(
+      names = "--drift-at",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Concept drift: each model's true weights change (new draws) after its first N samples; 0: never (default: ${DEFAULT-VALUE}).")
+  long driftAt;
+
+  @Option(
+      names = "--noise-at",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Broken data: each model's labels become noise unrelated to the features after its first N samples; 0: never (default: ${DEFAULT-VALUE}).")
+  long noiseAt;
+
+  /** The generator these options describe, for models of {@code features} inputs. */
+  SyntheticData generator(int features) {
+    return new SyntheticData(features, models, noise, seed)
+        .rawLooking(featureScale, featureOffset)
+        .driftAt(driftAt)
+        .noiseAt(noiseAt);
+  }
+
+  /** A generator whose weights are those after the drift, when the samples reached it. */
+  SyntheticData generatorAfterSamples(int features) {
+    SyntheticData g = generator(features);
+    return driftAt > 0 && samples / models > driftAt ? g.drifted() : g;
+  }
+
   void validate() {
+    Check.positiveFinite("--feature-scale", Math.abs(featureScale));
+    Check.nonNegativeFinite("--feature-offset", Math.abs(featureOffset));
+    Check.atLeast("--drift-at", driftAt, 0);
+    Check.atLeast("--noise-at", noiseAt, 0);
     Check.positive("--samples", samples);
     Check.positive("--models", models);
     Check.nonNegativeFinite("--noise", noise);

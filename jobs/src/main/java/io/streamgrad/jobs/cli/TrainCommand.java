@@ -85,6 +85,14 @@ public final class TrainCommand implements Callable<Integer> {
       kafkaCheck.requireTopicsOrAutoCreation(
           "where snapshots and dead letters go",
           List.of(settings.snapshotsTopic, settings.deadLettersTopic));
+      if (trainer.quality.publishIf != null) {
+        kafkaCheck.requireTopicsOrAutoCreation(
+            "where held-back snapshots go", List.of(settings.heldBackTopic));
+      }
+      if (!trainer.quality.drift.equals("none")) {
+        kafkaCheck.requireTopicsOrAutoCreation(
+            "where drift events go", List.of(settings.driftsTopic));
+      }
       if (requestsTopic != null) {
         kafkaCheck.requireTopics("the prediction requests to answer", List.of(requestsTopic));
       }

@@ -130,6 +130,8 @@ public final class TrainerOptions {
           "Test-then-train: for every sample trained on, write the prediction the model made before training on it (with its label and the version that made it) to the predictions topic.")
   boolean prequentialPredictions;
 
+  @picocli.CommandLine.Mixin QualityOptions quality = new QualityOptions();
+
   /** Refuses any value the trainer cannot use, before anything is produced or submitted. */
   void validate() {
     Check.positive("--features", features);
@@ -187,7 +189,8 @@ public final class TrainerOptions {
             .maxLiveModels(maxLiveModels())
             .modelTtl(modelTtl == null ? Duration.ZERO : modelTtl)
             .perModelMetrics(perModelMetrics())
-            .prequentialPredictions(prequentialPredictions);
+            .prequentialPredictions(prequentialPredictions)
+            .quality(quality.spec());
     if (loss != null) {
       b.loss(loss());
     }

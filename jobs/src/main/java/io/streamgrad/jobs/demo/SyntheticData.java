@@ -12,6 +12,10 @@ import java.util.SplittableRandom;
  * The tutorial's data, per model: {@code w_true ~ randn(d)}, {@code X = (rand - 0.5) * 5}, {@code Y
  * = X w_true + noise * randn}. Models take turns, so every model's samples interleave. The same
  * seed gives the same weights and the same samples.
+ *
+ * <p>Two ways to make it harder, each keeping the truth known: {@link #rawLooking} writes features
+ * as {@code x·S + O} (the same true function of the raw features: weights {@code w/S}, bias {@code
+ * -Σ w O/S}), and {@link #driftAt} draws new true weights for each model after its first N samples.
  */
 public final class SyntheticData {
   private final int features;
@@ -20,11 +24,17 @@ public final class SyntheticData {
   private final Map<String, float[]> trueWeights = new LinkedHashMap<>();
   private final List<String> modelIds = new ArrayList<>();
   private long produced;
+  private float scale = 1f;
+  private float offset = 0f;
+  private long driftAt;
+  private long noiseAt;
+  private final long seed;
 
   public SyntheticData(int features, int models, float noise, long seed) {
     this.features = features;
     this.noise = noise;
     this.rng = new SplittableRandom(seed);
+    this.seed = seed;
     for (int m = 0; m < models; m++) {
       String id = "model-" + m;
       float[] w = new float[features];
@@ -36,18 +46,56 @@ public final class SyntheticData {
     }
   }
 
+  /** Features written as {@code x·scale + offset}: what raw measurements look like. */
+  public SyntheticData rawLooking(float scale, float offset) {
+    if (!(scale != 0 && Float.isFinite(scale) && Float.isFinite(offset))) {
+      throw new IllegalArgumentException(
+          "feature scale must be finite and non-zero, offset finite: " + scale + ", " + offset);
+    }
+    this.scale = scale;
+    this.offset = offset;
+    return this;
+  }
+
+  /** Each model's true weights change (new draws) after its first {@code n} samples; 0: never. */
+  public SyntheticData driftAt(long n) {
+    this.driftAt = n;
+    return this;
+  }
+
+  /**
+   * Each model's labels turn to noise after its first {@code n} samples: drawn with the spread of
+   * the true outputs but unrelated to the features (what a broken upstream looks like); 0: never.
+   */
+  public SyntheticData noiseAt(long n) {
+    this.noiseAt = n;
+    return this;
+  }
+
   /** The next sample, round-robin over the models. */
   public Sample next() {
-    String id = modelIds.get((int) (produced++ % modelIds.size()));
+    long k = produced++;
+    int m = (int) (k % modelIds.size());
+    String id = modelIds.get(m);
+    if (driftAt > 0 && k / modelIds.size() == driftAt) {
+      drift(id, m);
+    }
     float[] w = trueWeights.get(id);
     List<Float> x = new ArrayList<>(features);
     double y = 0;
     for (int j = 0; j < features; j++) {
       float v = (rng.nextFloat() - 0.5f) * 5f;
-      x.add(v);
+      x.add(v * scale + offset);
       y += v * w[j];
     }
     y += noise * rng.nextGaussian();
+    if (noiseAt > 0 && k / modelIds.size() >= noiseAt) {
+      double spread = 0;
+      for (float v : w) {
+        spread += v * v;
+      }
+      y = Math.sqrt(spread * 25 / 12) * rng.nextGaussian(); // the sd of w·x for x ~ U(-2.5, 2.5)
+    }
     return Sample.newBuilder().setModelId(id).setFeatures(x).setLabel((float) y).build();
   }
 
@@ -59,7 +107,7 @@ public final class SyntheticData {
     String id = modelIds.get((int) (i % modelIds.size()));
     List<Float> x = new ArrayList<>(features);
     for (int j = 0; j < features; j++) {
-      x.add((rng.nextFloat() - 0.5f) * 5f);
+      x.add((rng.nextFloat() - 0.5f) * 5f * scale + offset);
     }
     return PredictionRequest.newBuilder()
         .setModelId(id)
@@ -73,12 +121,60 @@ public final class SyntheticData {
     float[] w = trueWeights.get(r.getModelId());
     double y = 0;
     for (int j = 0; j < features; j++) {
-      y += r.getFeatures().get(j) * w[j];
+      y += (r.getFeatures().get(j) - offset) / scale * w[j];
     }
     return (float) y;
   }
 
+  /** Every model's weights as after its drift (for requests answered after the samples). */
+  public SyntheticData drifted() {
+    for (int m = 0; m < modelIds.size(); m++) {
+      drift(modelIds.get(m), m);
+    }
+    return this;
+  }
+
+  /** New true weights for model {@code m}, from their own stream: the samples stay the same. */
+  private void drift(String id, int m) {
+    SplittableRandom r = new SplittableRandom(seed * 31 + m + 0x5DEECE66DL);
+    float[] w = new float[features];
+    for (int j = 0; j < features; j++) {
+      w[j] = (float) r.nextGaussian();
+    }
+    trueWeights.put(id, w);
+  }
+
+  /**
+   * The true weights as the model sees them: of the raw features (divided by the scale), the ones
+   * after a drift once it happened.
+   */
   public Map<String, float[]> trueWeights() {
-    return trueWeights;
+    if (scale == 1f) {
+      return trueWeights;
+    }
+    Map<String, float[]> raw = new LinkedHashMap<>();
+    trueWeights.forEach(
+        (id, w) -> {
+          float[] r = new float[features];
+          for (int j = 0; j < features; j++) {
+            r[j] = w[j] / scale;
+          }
+          raw.put(id, r);
+        });
+    return raw;
+  }
+
+  /** The true bias of the raw features: {@code -Σ w O / S} (0 without an offset). */
+  public Map<String, Float> trueBias() {
+    Map<String, Float> out = new LinkedHashMap<>();
+    trueWeights.forEach(
+        (id, w) -> {
+          double b = 0;
+          for (int j = 0; j < features; j++) {
+            b -= (double) w[j] * offset / scale;
+          }
+          out.put(id, (float) b);
+        });
+    return out;
   }
 }

@@ -160,14 +160,15 @@ class LocalCommandTest {
   @Test
   void threeInjectedFailuresEndBitIdenticalToAFailureFreeRun(@TempDir Path dir) throws Exception {
     io.streamgrad.schemas.AvroTrust.install();
-    JsonNode clean = runLocal(dir.resolve("clean.json"));
-    JsonNode chaos =
-        runLocal(
-            dir.resolve("chaos.json"),
-            "--fail-after",
-            "1000,2500,4000",
-            "--delivery",
-            "exactly-once");
+    // With every piece of state a model has: standardization, metrics and the drift test.
+    String[] quality = {
+      "--preprocess", "standardize", "--drift", "page-hinkley", "--drift-min-samples", "30"
+    };
+    JsonNode clean = runLocal(dir.resolve("clean.json"), quality);
+    java.util.List<String> chaosArgs = new java.util.ArrayList<>(java.util.List.of(quality));
+    chaosArgs.addAll(
+        java.util.List.of("--fail-after", "1000,2500,4000", "--delivery", "exactly-once"));
+    JsonNode chaos = runLocal(dir.resolve("chaos.json"), chaosArgs.toArray(new String[0]));
     assertEquals(0, clean.get("restarts").asInt());
     assertEquals(3, chaos.get("restarts").asInt());
     assertEquals(clean.get("models").size(), chaos.get("models").size());
@@ -180,6 +181,11 @@ class LocalCommandTest {
       // Each float printed in full: equal text means equal bits.
       assertEquals(
           a.get("weights").toString(), b.get("weights").toString(), "weights bit-identical");
+      assertEquals(a.get("bias").toString(), b.get("bias").toString(), "raw-space bias too");
+      assertEquals(
+          a.get("metrics").toString(), b.get("metrics").toString(), "metrics bit-identical");
+      assertEquals(a.get("drifts").toString(), b.get("drifts").toString());
+      assertTrue(a.get("metrics").get("windowRmse").asDouble() < 1, a.toString());
       assertEquals(0, b.get("duplicateSnapshots").asInt(), "exactly-once: no version seen twice");
       long v = b.get("version").asLong();
       assertEquals(
