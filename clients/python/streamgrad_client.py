@@ -13,7 +13,7 @@ fingerprints than Java's (records written with them are dead-lettered as
                                     "weight": 1.0, "eventTime": None})
     producer = confluent_kafka.Producer({**PRODUCER_CONFIG, "bootstrap.servers": "localhost:9092"})
     producer.produce("samples", key="m1", value=value)
-    name, record = codec.decode(snapshot_bytes)     # ("WeightSnapshot-2", {...})
+    name, record = codec.decode(snapshot_bytes)     # ("WeightSnapshot-3", {...})
 """
 import io
 import json

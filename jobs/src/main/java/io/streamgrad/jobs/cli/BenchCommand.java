@@ -522,7 +522,9 @@ public final class BenchCommand implements Callable<Integer> {
               "training job, " + config.name(),
               "samples/s",
               "CPU µs",
-              List.of(Map.entry("without", off), Map.entry("with " + all, on)));
+              List.of(
+                  Map.entry("without", off),
+                  Map.entry("with all (standardize, metrics, drift)", on)));
           System.out.printf(
               "with / without: %.2fx (medians of %d rounds)%n",
               median(on).samplesPerSecond() / median(off).samplesPerSecond(), rounds);

@@ -183,10 +183,11 @@ class CommandsTest {
     for (String name :
         List.of(
             "Sample-1",
-            "WeightSnapshot-2",
+            "WeightSnapshot-3",
             "DeadLetter-2",
             "PredictionRequest-1",
-            "Prediction-2")) {
+            "Prediction-2",
+            "DriftEvent-1")) {
       // Each file parses on its own: referenced records are inlined.
       org.apache.avro.Schema s =
           new org.apache.avro.Schema.Parser().parse(dir.resolve(name + ".avsc").toFile());
@@ -198,6 +199,7 @@ class CommandsTest {
       assertTrue(out.contains("# " + name + " "), name);
     }
     assertTrue(!out.contains("# WeightSnapshot-1 "), "only the newest by default");
+    assertTrue(!out.contains("# WeightSnapshot-2 "), "only the newest by default");
   }
 
   @Test
