@@ -3,10 +3,10 @@ package io.streamgrad.jobs.cli;
 import java.util.Map;
 
 /** The little JSON the CLI writes (summaries, weights), without a JSON library. */
-final class Json {
+public final class Json {
   private Json() {}
 
-  static String string(String s) {
+  public static String string(String s) {
     StringBuilder b = new StringBuilder("\"");
     for (char c : s.toCharArray()) {
       switch (c) {
@@ -30,11 +30,11 @@ final class Json {
     return b.append('"').toString();
   }
 
-  static String number(double v) {
+  public static String number(double v) {
     return Double.isFinite(v) ? Double.toString(v) : "null";
   }
 
-  static String array(float[] v) {
+  public static String array(float[] v) {
     StringBuilder b = new StringBuilder("[");
     for (int i = 0; i < v.length; i++) {
       b.append(i == 0 ? "" : ", ").append(number(v[i]));

@@ -4,6 +4,7 @@ import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.jobs.PredictJob;
 import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.jobs.dashboard.Dashboard;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.schemas.DriftEvent;
@@ -106,6 +107,33 @@ public final class LocalCommand implements Callable<Integer> {
           "Checkpoint interval when checkpoints are needed (--fail-after, exactly-once) (default: ${DEFAULT-VALUE}).")
   long checkpointIntervalMs;
 
+  @Option(
+      names = "--dashboard",
+      description =
+          "Serve the live dashboard during the run (see the dashboard command); its address is printed.")
+  boolean dashboard;
+
+  @Option(
+      names = "--dashboard-port",
+      defaultValue = "8088",
+      description = "Port of --dashboard; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int dashboardPort;
+
+  @Option(
+      names = "--dashboard-bind",
+      defaultValue = "127.0.0.1",
+      description = "Address --dashboard listens on (default: ${DEFAULT-VALUE}).")
+  String dashboardBind;
+
+  @Option(
+      names = "--keep-dashboard",
+      description =
+          "With --dashboard: after the run, keep the page (and the embedded broker) up until interrupted.")
+  boolean keepDashboard;
+
+  /** The dashboard of the current run, once started (tests read its address). */
+  volatile Dashboard runningDashboard;
+
   @Override
   public Integer call() throws Exception {
     long start = System.nanoTime();
@@ -128,8 +156,15 @@ public final class LocalCommand implements Callable<Integer> {
     }
     OnlineTrainer t = trainer.build();
     TrainJob.Settings settings = kafka.settings();
+    if (dashboard) {
+      Check.atLeast("--dashboard-port", dashboardPort, 0);
+      Check.notBlank("--dashboard-bind", dashboardBind);
+    } else if (keepDashboard) {
+      throw new BadOption("--keep-dashboard needs --dashboard");
+    }
     EmbeddedKafka broker = null;
     Path checkpoints = null;
+    Dashboard dash = null;
     try {
       if (kafka.bootstrapServers == null) {
         broker = new EmbeddedKafka();
@@ -150,6 +185,20 @@ public final class LocalCommand implements Callable<Integer> {
           kafka.heldBackTopic,
           requestsTopic,
           predictionsTopic);
+      if (dashboard) {
+        dash =
+            Dashboard.start(
+                kafka.bootstrapServers,
+                kafka.clientProperties(),
+                kafka.snapshotsTopic,
+                kafka.deadLettersTopic,
+                predictionsTopic,
+                data.generatorAfterSamples(trainer.features).trueWeights(),
+                dashboardBind,
+                dashboardPort);
+        runningDashboard = dash;
+        System.err.println("dashboard at " + dash.url());
+      }
       // The topics may hold records of earlier runs: this run reads only what it writes from now
       // on.
       long since = System.currentTimeMillis();
@@ -189,6 +238,9 @@ public final class LocalCommand implements Callable<Integer> {
       rt.restartDelay = Duration.ofMillis(200);
       rt.applyTo(env);
       String runId = "local-" + UUID.randomUUID();
+      if (dash != null) {
+        dash.board().restarts(() -> FailureInjection.failures(runId));
+      }
       settings.failAfter = failAfter;
       settings.runId = runId;
       settings.groupId = "streamgrad-local-" + UUID.randomUUID();
@@ -207,6 +259,9 @@ public final class LocalCommand implements Callable<Integer> {
 
       int restarts = FailureInjection.failures(runId);
       FailureInjection.forget(runId);
+      if (dash != null) {
+        dash.board().restarts(() -> restarts);
+      }
       boolean few = data.models <= showModels;
       SnapshotTable table = new SnapshotTable(System.out, produced.trueWeights(), few);
       Map<String, List<Long>> versions = new TreeMap<>();
@@ -312,8 +367,15 @@ public final class LocalCommand implements Callable<Integer> {
         System.err.println("local: no snapshot arrived; is the snapshots topic readable?");
         return 1;
       }
+      if (dash != null && keepDashboard) {
+        System.err.println("the dashboard stays up at " + dash.url() + "; Ctrl-C to stop");
+        new java.util.concurrent.CountDownLatch(1).await();
+      }
       return 0;
     } finally {
+      if (dash != null) {
+        dash.close();
+      }
       if (broker != null) {
         try {
           broker.close();

@@ -23,7 +23,8 @@ import picocli.CommandLine.ParseResult;
       BenchCommand.class,
       ClusterCommand.class,
       SchemasCommand.class,
-      CatCommand.class
+      CatCommand.class,
+      DashboardCommand.class
     })
 public final class StreamgradCli implements Runnable {
 

@@ -1,0 +1,169 @@
+package io.streamgrad.jobs.dashboard;
+
+import io.streamgrad.jobs.cli.Json;
+import io.streamgrad.schemas.FloatLists;
+import io.streamgrad.schemas.QualityMetrics;
+import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.serving.SnapshotModels;
+import java.util.Arrays;
+
+/** What the dashboard knows of one model: its latest snapshot's figures and its curves. */
+final class ModelView {
+  /** Weights shown per model (a bar chart of the first ones). */
+  static final int WEIGHTS_SHOWN = 64;
+
+  final String id;
+  private final float[] trueWeights;
+  private final Curve curve = new Curve();
+
+  private long version;
+  private long samplesSeen;
+  private float batchLoss = Float.NaN;
+  private double prequentialLoss = Double.NaN;
+  private String metricName = "";
+  private double windowMetric = Double.NaN;
+  private double weightError = Double.NaN;
+  private long snapshotMillis;
+  private long receivedMillis;
+  private long drifts;
+  private long gatedSnapshots;
+  private long predictions;
+  private float[] weights = new float[0];
+  private double updatesPerSecond;
+  private long lastRateMillis;
+  private long lastRateVersion;
+
+  ModelView(String id, float[] trueWeights) {
+    this.id = id;
+    this.trueWeights = trueWeights;
+  }
+
+  /** Takes a snapshot; older or repeated versions (an at-least-once replay) are ignored. */
+  synchronized boolean apply(WeightSnapshot s, long now) {
+    if (s.getVersion() <= version) {
+      return false;
+    }
+    float[] w;
+    try {
+      float[] raw = SnapshotModels.rawLinear(s); // raw-space weights of a standardized model
+      w = Arrays.copyOf(raw, raw.length - 1);
+    } catch (IllegalArgumentException e) {
+      w = FloatLists.unboxed(s.getWeights());
+    }
+    if (lastRateMillis == 0) {
+      lastRateMillis = now;
+      lastRateVersion = s.getVersion();
+    } else if (now - lastRateMillis >= 1000) {
+      double rate = (s.getVersion() - lastRateVersion) * 1000.0 / (now - lastRateMillis);
+      updatesPerSecond = updatesPerSecond == 0 ? rate : 0.5 * updatesPerSecond + 0.5 * rate;
+      lastRateMillis = now;
+      lastRateVersion = s.getVersion();
+    }
+    version = s.getVersion();
+    samplesSeen = s.getSamplesSeen();
+    batchLoss = s.getBatchLoss();
+    prequentialLoss = s.getPrequentialLoss();
+    QualityMetrics m = s.getMetrics();
+    if (m != null && m.getWindowAuc() != null) {
+      metricName = "auc";
+      windowMetric = m.getWindowAuc();
+    } else if (m != null && m.getWindowRmse() != null) {
+      metricName = "rmse";
+      windowMetric = m.getWindowRmse();
+    }
+    weightError = trueWeights == null ? Double.NaN : maxAbsError(w, trueWeights);
+    snapshotMillis = s.getTimestamp().toEpochMilli();
+    receivedMillis = now;
+    drifts = s.getDrifts().size();
+    gatedSnapshots = s.getGatedSnapshots();
+    weights = Arrays.copyOf(w, Math.min(w.length, WEIGHTS_SHOWN));
+    curve.add(samplesSeen, batchLoss, prequentialLoss, windowMetric, weightError);
+    return true;
+  }
+
+  synchronized void predicted() {
+    predictions++;
+  }
+
+  private static double maxAbsError(float[] w, float[] t) {
+    double m = 0;
+    for (int i = 0; i < Math.min(w.length, t.length); i++) {
+      m = Math.max(m, Math.abs(w[i] - t[i]));
+    }
+    return m;
+  }
+
+  synchronized long version() {
+    return version;
+  }
+
+  synchronized double prequentialLoss() {
+    return prequentialLoss;
+  }
+
+  synchronized long samplesSeen() {
+    return samplesSeen;
+  }
+
+  synchronized double updatesPerSecond() {
+    return updatesPerSecond;
+  }
+
+  /** Milliseconds since the last snapshot was taken (0 before the first). */
+  synchronized long staleness(long now) {
+    return snapshotMillis == 0 ? 0 : Math.max(0, now - snapshotMillis);
+  }
+
+  /** One row of the model list. */
+  synchronized String rowJson(long now) {
+    return "{\"id\": "
+        + Json.string(id)
+        + ", \"version\": "
+        + version
+        + ", \"samplesSeen\": "
+        + samplesSeen
+        + ", \"batchLoss\": "
+        + Json.number(batchLoss)
+        + ", \"prequentialLoss\": "
+        + Json.number(prequentialLoss)
+        + ", \"metric\": "
+        + Json.string(metricName)
+        + ", \"windowMetric\": "
+        + Json.number(windowMetric)
+        + ", \"updatesPerSecond\": "
+        + Json.number(updatesPerSecond)
+        + ", \"stalenessMs\": "
+        + staleness(now)
+        + ", \"drifts\": "
+        + drifts
+        + ", \"gatedSnapshots\": "
+        + gatedSnapshots
+        + ", \"predictions\": "
+        + predictions
+        + "}";
+  }
+
+  /** The model in full: its row, weights, true weights and curves. */
+  synchronized String detailJson(long now) {
+    StringBuilder b = new StringBuilder(rowJson(now));
+    b.setLength(b.length() - 1);
+    b.append(", \"weightError\": ").append(Json.number(weightError));
+    b.append(", \"weights\": ").append(Json.array(weights));
+    b.append(", \"trueWeights\": ")
+        .append(
+            trueWeights == null
+                ? "null"
+                : Json.array(
+                    Arrays.copyOf(trueWeights, Math.min(WEIGHTS_SHOWN, trueWeights.length))));
+    b.append(", \"curve\": {\"samples\": ").append(Arrays.toString(curve.samples()));
+    for (int s = 0; s < Curve.SERIES.length; s++) {
+      b.append(", ").append(Json.string(Curve.SERIES[s])).append(": [");
+      double[] v = curve.series(s);
+      for (int i = 0; i < v.length; i++) {
+        b.append(i == 0 ? "" : ", ").append(Json.number(v[i]));
+      }
+      b.append(']');
+    }
+    return b.append("}}").toString();
+  }
+}
