@@ -179,7 +179,7 @@ public final class Board {
         switch (sort) {
           case LOSS -> Comparator.comparingDouble((ModelView m) -> -nanLast(m.prequentialLoss()));
           case STALENESS -> Comparator.comparingLong((ModelView m) -> -m.staleness(now));
-          case TRAFFIC -> Comparator.comparingDouble((ModelView m) -> -m.updatesPerSecond());
+          case TRAFFIC -> Comparator.comparingDouble((ModelView m) -> -m.updatesPerSecond(now));
           case ID -> Comparator.comparing((ModelView m) -> m.id);
         };
     matching.sort(order.thenComparing(m -> m.id));

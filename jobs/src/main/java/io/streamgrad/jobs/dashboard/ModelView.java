@@ -50,13 +50,16 @@ final class ModelView {
     } catch (IllegalArgumentException e) {
       w = FloatLists.unboxed(s.getWeights());
     }
+    // Updates per second by the snapshots' own clock: right also when a topic is read from its
+    // start.
+    long taken = s.getTimestamp().toEpochMilli();
     if (lastRateMillis == 0) {
-      lastRateMillis = now;
+      lastRateMillis = taken;
       lastRateVersion = s.getVersion();
-    } else if (now - lastRateMillis >= 1000) {
-      double rate = (s.getVersion() - lastRateVersion) * 1000.0 / (now - lastRateMillis);
+    } else if (taken - lastRateMillis >= 1000) {
+      double rate = (s.getVersion() - lastRateVersion) * 1000.0 / (taken - lastRateMillis);
       updatesPerSecond = updatesPerSecond == 0 ? rate : 0.5 * updatesPerSecond + 0.5 * rate;
-      lastRateMillis = now;
+      lastRateMillis = taken;
       lastRateVersion = s.getVersion();
     }
     version = s.getVersion();
@@ -105,9 +108,12 @@ final class ModelView {
     return samplesSeen;
   }
 
-  synchronized double updatesPerSecond() {
-    return updatesPerSecond;
+  /** Recent updates per second; 0 once no snapshot came for {@value #IDLE_MILLIS} ms. */
+  synchronized double updatesPerSecond(long now) {
+    return now - receivedMillis > IDLE_MILLIS ? 0 : updatesPerSecond;
   }
+
+  static final long IDLE_MILLIS = 10_000;
 
   /** Milliseconds since the last snapshot was taken (0 before the first). */
   synchronized long staleness(long now) {
@@ -131,7 +137,7 @@ final class ModelView {
         + ", \"windowMetric\": "
         + Json.number(windowMetric)
         + ", \"updatesPerSecond\": "
-        + Json.number(updatesPerSecond)
+        + Json.number(updatesPerSecond(now))
         + ", \"stalenessMs\": "
         + staleness(now)
         + ", \"drifts\": "

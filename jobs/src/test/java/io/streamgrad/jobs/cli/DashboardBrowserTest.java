@@ -27,7 +27,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -110,8 +109,8 @@ class DashboardBrowserTest {
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
         browser.get(url);
         wait.until(b -> b.findElements(By.cssSelector("#models tr")).size() == 3);
-        WebElement row = browser.findElement(By.cssSelector("#models tr[data-id='model-0']"));
-        row.click();
+        wait.until(
+            b -> click(b, "model-0")); // rows are rebuilt on each update: find and click at once
         wait.until(b -> text(b, "detail-id").equals("model-0") && points(b) > 0);
         wait.until(b -> value(b, "detail-version").equals(finalVersion));
         assertEquals(model0.get("samplesSeen").asText(), value(browser, "detail-samples"));
@@ -143,14 +142,14 @@ class DashboardBrowserTest {
 
         // A hostile model id is text: listed, selectable, never markup.
         wait.until(b -> b.findElements(By.cssSelector("#models tr")).size() == 4);
-        WebElement hostile = null;
-        for (WebElement r : browser.findElements(By.cssSelector("#models tr td.id"))) {
-          if (r.getText().equals(HOSTILE)) {
-            hostile = r;
-          }
-        }
-        assertTrue(hostile != null, "the id shows as the text it is");
-        hostile.click();
+        @SuppressWarnings("unchecked")
+        List<String> ids =
+            (List<String>)
+                ((JavascriptExecutor) browser)
+                    .executeScript(
+                        "return [...document.querySelectorAll('#models td.id')].map(td => td.textContent);");
+        assertTrue(ids.contains(HOSTILE), "the id shows as the text it is: " + ids);
+        wait.until(b -> click(b, HOSTILE));
         wait.until(b -> text(b, "detail-id").equals(HOSTILE));
         assertTrue(browser.findElements(By.tagName("img")).isEmpty(), "no element made of it");
         assertNull(((JavascriptExecutor) browser).executeScript("return window.__xss;"));
@@ -160,6 +159,17 @@ class DashboardBrowserTest {
         run.join(30_000);
       }
     }
+  }
+
+  /** Clicks the row of model {@code id}; false when it is not listed (yet). */
+  private static boolean click(WebDriver b, String id) {
+    return Boolean.TRUE.equals(
+        ((JavascriptExecutor) b)
+            .executeScript(
+                "for (const tr of document.querySelectorAll('#models tr')) {"
+                    + " if (tr.dataset.id === arguments[0]) { tr.click(); return true; } }"
+                    + " return false;",
+                id));
   }
 
   private static String text(WebDriver b, String id) {
