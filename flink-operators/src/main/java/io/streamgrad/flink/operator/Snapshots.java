@@ -199,19 +199,19 @@ public final class Snapshots {
     if (m == null) {
       return null;
     }
-    return QualityMetrics.newBuilder()
-        .setSamples(m.samples())
-        .setMae(value(m.mae(false)))
-        .setRmse(value(m.rmse(false)))
-        .setLogLoss(value(m.logLoss(false)))
-        .setAccuracy(value(m.accuracy(false)))
-        .setAuc(value(m.auc(false)))
-        .setWindowMae(value(m.mae(true)))
-        .setWindowRmse(value(m.rmse(true)))
-        .setWindowLogLoss(value(m.logLoss(true)))
-        .setWindowAccuracy(value(m.accuracy(true)))
-        .setWindowAuc(value(m.auc(true)))
-        .build();
+    // The all-fields constructor: a snapshot per update, and Avro's builders copy and check.
+    return new QualityMetrics(
+        m.samples(),
+        value(m.mae(false)),
+        value(m.rmse(false)),
+        value(m.logLoss(false)),
+        value(m.accuracy(false)),
+        value(m.auc(false)),
+        value(m.mae(true)),
+        value(m.rmse(true)),
+        value(m.logLoss(true)),
+        value(m.accuracy(true)),
+        value(m.auc(true)));
   }
 
   private static Double value(double v) {

@@ -139,7 +139,7 @@ public final class TrainingProgress {
     s.rejectedBatches = rejectedBatches;
     s.lastUpdateMillis = lastUpdateMillis;
     s.metrics = metrics == null ? null : metrics.state();
-    s.drifts = drifts.clone();
+    s.drifts = drifts.length == 0 ? null : drifts.clone(); // null: a byte, not an array
     s.driftCount = driftCount;
     s.gatedSnapshots = gatedSnapshots;
   }

@@ -2,6 +2,7 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.dashboard.Dashboard;
+import io.streamgrad.jobs.dashboard.FlinkRestarts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,6 +37,13 @@ public final class DashboardCommand implements Callable<Integer> {
           "JSON file of the true weights, {\"model-0\": [..], ...} as `produce` prints them: adds the distance to them over time.")
   Path trueWeights;
 
+  @Option(
+      names = "--flink-rest",
+      paramLabel = "URL",
+      description =
+          "The Flink cluster's REST address (e.g. http://jobmanager:8081): the page shows its jobs' restarts.")
+  String flinkRest;
+
   @Override
   public Integer call() throws Exception {
     kafka.validate(true);
@@ -52,6 +60,11 @@ public final class DashboardCommand implements Callable<Integer> {
             kafka,
             predictionsTopic,
             trueWeights == null ? Map.of() : SnapshotTable.readWeights(trueWeights))) {
+      FlinkRestarts restarts = null;
+      if (flinkRest != null) {
+        restarts = new FlinkRestarts(flinkRest);
+        d.board().restarts(restarts);
+      }
       System.err.println(
           "streamgrad dashboard at "
               + d.url()
@@ -62,7 +75,13 @@ public final class DashboardCommand implements Callable<Integer> {
               + "' on "
               + kafka.bootstrapServers
               + "); Ctrl-C to stop");
-      new CountDownLatch(1).await(); // until interrupted
+      try {
+        new CountDownLatch(1).await(); // until interrupted
+      } finally {
+        if (restarts != null) {
+          restarts.close();
+        }
+      }
     }
     return 0;
   }

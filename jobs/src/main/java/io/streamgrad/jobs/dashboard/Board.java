@@ -96,7 +96,10 @@ public final class Board {
     return waitingFor;
   }
 
-  /** Where the job's restarts are counted (a local run knows them), or null. */
+  /**
+   * Where the job's restarts are counted (a local run knows them; a cluster's REST API), or null; a
+   * negative count means unknown.
+   */
   public void restarts(IntSupplier counter) {
     this.restarts = counter;
   }
@@ -114,7 +117,8 @@ public final class Board {
       b.append(", \"samplesSeen\": ").append(samples.total());
     }
     IntSupplier r = restarts;
-    b.append(", \"restarts\": ").append(r == null ? "null" : Integer.toString(r.getAsInt()));
+    int n = r == null ? -1 : r.getAsInt();
+    b.append(", \"restarts\": ").append(n < 0 ? "null" : Integer.toString(n));
     b.append(", \"waitingFor\": [");
     int i = 0;
     for (String t : waitingFor.stream().sorted().toList()) {

@@ -35,6 +35,11 @@ class DashboardServerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
 
+  @org.junit.jupiter.api.BeforeAll
+  static void trustTheSchemas() {
+    io.streamgrad.schemas.AvroTrust.install(); // as the CLI does, whatever ran before
+  }
+
   static WeightSnapshot snapshot(String id, long version, long seen, float loss) {
     return WeightSnapshot.newBuilder()
         .setModelId(id)

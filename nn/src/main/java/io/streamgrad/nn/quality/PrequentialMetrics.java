@@ -28,22 +28,27 @@ public final class PrequentialMetrics {
 
   private static final double EPS = 1e-7;
 
-  // Since the start, then faded, in one array: the state is the array.
+  // Since the start, then faded, in one array: the state is the array. A regression keeps only
+  // N, ABS and SQ (its state is small: it is written with every model at every checkpoint).
   private static final int N = 0;
   private static final int ABS = 1;
   private static final int SQ = 2;
   private static final int LOG = 3;
   private static final int CORRECT = 4;
-  private static final int SCALARS = 5;
-  private static final int FADED = SCALARS;
-  private static final int HIST = 2 * SCALARS; // positives, negatives; then faded ones
+  private static final int REGRESSION_SCALARS = 3;
+  private static final int CLASSIFICATION_SCALARS = 5;
 
   private final boolean classification;
+  private final int faded; // where the faded scalars start
+  private final int hist; // where the histograms start: positives, negatives; then faded ones
   private final double[] s;
 
   public PrequentialMetrics(boolean classification) {
     this.classification = classification;
-    this.s = new double[HIST + (classification ? 4 * AUC_BINS : 0)];
+    int scalars = classification ? CLASSIFICATION_SCALARS : REGRESSION_SCALARS;
+    this.faded = scalars;
+    this.hist = 2 * scalars;
+    this.s = new double[hist + (classification ? 4 * AUC_BINS : 0)];
   }
 
   public boolean classification() {
@@ -56,11 +61,11 @@ public final class PrequentialMetrics {
    */
   public void add(float[] predicted, float[] labels, int n) {
     double decay = Math.pow(FADING, n);
-    for (int k = FADED; k < FADED + SCALARS; k++) {
+    for (int k = faded; k < hist; k++) {
       s[k] *= decay;
     }
     if (classification) {
-      for (int k = HIST + 2 * AUC_BINS; k < s.length; k++) {
+      for (int k = hist + 2 * AUC_BINS; k < s.length; k++) {
         s[k] *= decay;
       }
     }
@@ -73,7 +78,7 @@ public final class PrequentialMetrics {
     double e = p - y;
     double abs = Math.abs(e);
     double sq = e * e;
-    for (int base = 0; base <= FADED; base += FADED) {
+    for (int base = 0; base <= faded; base += faded) {
       s[base + N] += 1;
       s[base + ABS] += abs;
       s[base + SQ] += sq;
@@ -83,13 +88,13 @@ public final class PrequentialMetrics {
       boolean positive = y >= 0.5;
       double correct = (p >= 0.5) == positive ? 1 : 0;
       int bin = (int) Math.min(AUC_BINS - 1, Math.max(0, p * AUC_BINS));
-      int hist = HIST + (positive ? 0 : AUC_BINS) + bin;
-      for (int base = 0; base <= FADED; base += FADED) {
+      int h = hist + (positive ? 0 : AUC_BINS) + bin;
+      for (int base = 0; base <= faded; base += faded) {
         s[base + LOG] += log;
         s[base + CORRECT] += correct;
       }
-      s[hist] += 1;
-      s[hist + 2 * AUC_BINS] += 1;
+      s[h] += 1;
+      s[h + 2 * AUC_BINS] += 1;
     }
   }
 
@@ -138,7 +143,7 @@ public final class PrequentialMetrics {
     if (!classification) {
       return Double.NaN;
     }
-    int pos = HIST + (window ? 2 * AUC_BINS : 0);
+    int pos = hist + (window ? 2 * AUC_BINS : 0);
     int neg = pos + AUC_BINS;
     double negBelow = 0;
     double pairs = 0;
@@ -172,7 +177,7 @@ public final class PrequentialMetrics {
   }
 
   private double ratio(boolean window, int k) {
-    int base = window ? FADED : 0;
+    int base = window ? faded : 0;
     return s[base + N] > 0 ? s[base + k] / s[base + N] : Double.NaN;
   }
 
@@ -192,7 +197,7 @@ public final class PrequentialMetrics {
 
   /** Metrics restored from a {@link #state()}, of the kind its length says. */
   public static PrequentialMetrics fromState(double[] state) {
-    PrequentialMetrics m = new PrequentialMetrics(state.length > HIST);
+    PrequentialMetrics m = new PrequentialMetrics(state.length > 2 * REGRESSION_SCALARS);
     m.loadState(state);
     return m;
   }
