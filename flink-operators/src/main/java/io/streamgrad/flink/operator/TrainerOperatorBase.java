@@ -87,6 +87,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   private transient Map<String, ModelMetrics> modelMetrics;
   private transient io.streamgrad.schemas.ModelSpec modelSpec; // the same in every snapshot
 
+  private transient boolean scoring;
   private transient float[] preqOutputs;
   private transient float[] preqLabels;
   private transient Counter requestsAnswered;
@@ -152,8 +153,10 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     driftsDetected = getMetricGroup().counter("driftsDetected");
     gatedSnapshots = getMetricGroup().counter("gatedSnapshots");
     partitionWarnings = new HashSet<>();
+    // One buffer for every model's scores (test-then-train), not one per live trainer.
+    scoring = prequentialPredictions || config.quality.metrics() || config.quality.drift() != null;
+    preqOutputs = new float[config.batchSize];
     if (prequentialPredictions) {
-      preqOutputs = new float[config.batchSize];
       preqLabels = new float[config.batchSize];
     }
     deadLetters = new DeadLetterMetrics(getMetricGroup());
@@ -418,7 +421,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     long previousSeen = trainer.samplesSeen();
     int n0 = trainer.pending();
     ModelTrainer.StepResult result =
-        prequentialPredictions ? trainer.step(preqOutputs, preqLabels) : trainer.step();
+        trainer.step(scoring ? preqOutputs : null, preqLabels); // labels: prequential predictions
     if (result == ModelTrainer.StepResult.TRAINED) {
       long now = now();
       trainer.markUpdated(now);

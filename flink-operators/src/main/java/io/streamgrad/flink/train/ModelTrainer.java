@@ -55,7 +55,8 @@ public final class ModelTrainer {
   private float[] zBuf; // the batch standardized
   private Tensor zFull;
   private PageHinkley driftTest;
-  private final float[] scored; // the batch's predictions before its update
+  private final boolean scores; // metrics or drift: the batch's predictions before its update
+  private float[] scored; // their buffer, when the caller passes none (the operator shares one)
   private final boolean classification;
   private boolean drifted;
   private long driftSample;
@@ -80,12 +81,11 @@ public final class ModelTrainer {
     this.standardizer = q.standardizes() ? new Standardizer(features, q.warmup()) : null;
     this.driftTest = q.drift() != null ? new PageHinkley(q.drift()) : null;
     this.progress.metrics = q.metrics() ? new PrequentialMetrics(classification) : null;
-    this.scored = q.metrics() || driftTest != null ? new float[batchSize] : null;
+    this.scores = q.metrics() || driftTest != null;
     int slots = optimizer.state().slots().length / Math.max(1, params.size());
     long qualityBytes =
         (standardizer != null ? 16L * features + 4L * features * batchSize : 0)
             + (progress.metrics != null ? 8L * progress.metrics.state().length : 0)
-            + (scored != null ? 4L * batchSize : 0)
             + (driftTest != null ? 100 : 0);
     this.fixedHeapBytes = 4L * total * (3 + slots) + OVERHEAD_BYTES + qualityBytes;
   }
@@ -216,7 +216,13 @@ public final class ModelTrainer {
       w = Tensor.wrap(Arrays.copyOf(wBuf, n), n);
     }
     Tensor out = model.forward(x);
-    float[] predicted = outputs != null ? outputs : scored;
+    float[] predicted = outputs;
+    if (predicted == null && scores) {
+      if (scored == null) {
+        scored = new float[batchSize];
+      }
+      predicted = scored;
+    }
     if (predicted != null) {
       try (Grad.Scope noGrad = Grad.disabled()) {
         config.model.link().apply(out.detach()).copyTo(predicted, 0);
