@@ -2,6 +2,9 @@ package io.streamgrad.jobs;
 
 import com.fasterxml.jackson.core.io.NumberInput;
 import io.streamgrad.schemas.DenseSample;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -149,8 +152,8 @@ final class JsonSampleScanner {
   private int numberStart;
   private int numberLength;
   private boolean numberIsInteger;
-  private long significand; // the decimal digits as an integer, when there are at most 18
-  private int digitCount;
+  private long significand; // the decimal digits as an integer (exact unless there were > 18)
+  private boolean exactSignificand;
   private int decimalExponent; // value = significand * 10^decimalExponent (without the sign)
   private boolean negative;
 
@@ -165,7 +168,8 @@ final class JsonSampleScanner {
     int p = pos;
     final int start = p;
     long m = 0;
-    int digits = 0;
+    int digits = 0; // accumulated into m, leading zeros included: at most 18, so m cannot overflow
+    boolean tooMany = false; // more digits than m holds: only the general path is exact
     int exp = 0;
     negative = p < len && b[p] == '-';
     if (negative) {
@@ -180,8 +184,7 @@ final class JsonSampleScanner {
           m = 10 * m + (b[p] - '0');
           digits++;
         } else {
-          exp++; // a digit beyond 18 only scales: the general path parses such numbers
-          digits++;
+          tooMany = true;
         }
         p++;
       }
@@ -193,15 +196,33 @@ final class JsonSampleScanner {
     if (p < len && b[p] == '.') {
       integer = false;
       int first = ++p;
+      // Eight, then four digits at a time (SWAR), then one by one.
+      while (digits <= 10 && p + 8 <= len) {
+        long eight = (long) LONGS.get(b, p);
+        if (!allDigits(eight)) {
+          break;
+        }
+        m = m * 100_000_000L + eightDigits(eight);
+        digits += 8;
+        exp -= 8;
+        p += 8;
+      }
+      if (digits <= 14 && p + 4 <= len) {
+        int four = (int) INTS.get(b, p);
+        if (allDigits(four)) {
+          m = m * 10_000L + fourDigits(four);
+          digits += 4;
+          exp -= 4;
+          p += 4;
+        }
+      }
       while (p < len && isDigit(b[p])) {
         if (digits < 18) {
-          if (m != 0 || b[p] != '0') {
-            digits++;
-          }
           m = 10 * m + (b[p] - '0');
+          digits++;
           exp--;
         } else {
-          digits++;
+          tooMany = true;
         }
         p++;
       }
@@ -237,9 +258,37 @@ final class JsonSampleScanner {
     numberLength = n;
     numberIsInteger = integer;
     significand = m;
-    digitCount = digits;
+    exactSignificand = !tooMany;
     decimalExponent = exp;
     return true;
+  }
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INTS =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** Whether all eight bytes of {@code v} are ASCII digits. */
+  private static boolean allDigits(long v) {
+    return ((v & 0xF0F0F0F0F0F0F0F0L) | (((v + 0x0606060606060606L) & 0xF0F0F0F0F0F0F0F0L) >>> 4))
+        == 0x3333333333333333L;
+  }
+
+  private static boolean allDigits(int v) {
+    return ((v & 0xF0F0F0F0) | (((v + 0x06060606) & 0xF0F0F0F0) >>> 4)) == 0x33333333;
+  }
+
+  /** The value of eight ASCII digits, first digit in the lowest byte (Lemire's SWAR). */
+  private static long eightDigits(long v) {
+    v = (v & 0x0F0F0F0F0F0F0F0FL) * 2561 >>> 8;
+    v = (v & 0x00FF00FF00FF00FFL) * 6553601 >>> 16;
+    return (v & 0x0000FFFF0000FFFFL) * 42949672960001L >>> 32;
+  }
+
+  private static int fourDigits(int v) {
+    long x = (v & 0x0F0F0F0FL) * 2561 >>> 8; // in long: the second product needs 48 bits
+    x = (x & 0x00FF00FFL) * 6553601 >>> 16;
+    return (int) (x & 0xFFFF);
   }
 
   /** An integer Jackson would read as a long (at most 18 digits, so no overflow). */
@@ -259,17 +308,17 @@ final class JsonSampleScanner {
 
   /**
    * The number as Jackson reads it: an integer token as a long converted to float (so -0 is 0);
-   * other numbers correctly rounded to float. Fast path (Clinger's): a significand of at most 15
-   * digits and a power of ten of at most 22 are exact in double, so their quotient or product is
-   * the correctly rounded double; rounding that to float is correct unless the double sits exactly
-   * on a float half-way point (then, and for subnormal or huge results, Jackson's parser decides).
+   * other numbers correctly rounded to float. Fast path (Clinger's): a significand of at most 2^53
+   * and a power of ten of at most 22 are exact in double, so their quotient or product is the
+   * correctly rounded double; rounding that to float is correct unless the double sits exactly on a
+   * float half-way point (then, and for subnormal or huge results, Jackson's parser decides).
    */
   private float lastNumber() {
     if (numberIsInteger && numberLength <= 18) {
       return (float) lastLong();
     }
     int e = decimalExponent;
-    if (digitCount <= 15 && e >= -22 && e <= 22) {
+    if (exactSignificand && significand <= 1L << 53 && e >= -22 && e <= 22) {
       double d = e < 0 ? significand / POWERS_OF_TEN[-e] : significand * POWERS_OF_TEN[e];
       if (d == 0) {
         return negative ? -0f : 0f;

@@ -119,6 +119,42 @@ class DashboardServerTest {
     }
   }
 
+  /** 10,000 models: the list is sorted and searched on the server, fifty rows at a time. */
+  @Test
+  void tenThousandModelsAreListedFiftyAtATimeAndCurvesStayBounded() throws Exception {
+    Board board = new Board();
+    for (int m = 0; m < 10_000; m++) {
+      board.snapshot(snapshot("model-" + m, 1, 32, (m * 7919 % 10_000) / 1000f));
+    }
+    JsonNode page = JSON.readTree(board.modelsJson(Board.Sort.LOSS, "", 50));
+    assertEquals(10_000, page.get("total").asInt());
+    assertEquals(50, page.get("models").size());
+    double previous = Double.MAX_VALUE;
+    for (JsonNode row : page.get("models")) {
+      double loss = row.get("prequentialLoss").asDouble();
+      assertTrue(loss <= previous, "highest loss first");
+      previous = loss;
+    }
+    assertEquals(9.999 * 2, page.get("models").get(0).get("prequentialLoss").asDouble(), 1e-3);
+    long expected = 0;
+    for (int m = 0; m < 10_000; m++) {
+      expected += ("model-" + m).contains("model-12") ? 1 : 0;
+    }
+    JsonNode found = JSON.readTree(board.modelsJson(Board.Sort.ID, "MODEL-12", 50));
+    assertEquals(expected, found.get("matching").asLong(), "case-insensitive search");
+    assertEquals("model-12", found.get("models").get(0).get("id").asText());
+
+    for (int v = 2; v <= 5_000; v++) { // a long run: its curve keeps its shape in bounded points
+      board.snapshot(snapshot("model-0", v, 32L * v, 1f / v));
+    }
+    JsonNode curve = JSON.readTree(board.modelJson("model-0")).get("curve");
+    assertTrue(curve.get("samples").size() <= Curve.CAPACITY, curve.get("samples").size() + "");
+    assertTrue(curve.get("samples").size() >= Curve.CAPACITY / 2);
+    assertEquals(32, curve.get("samples").get(0).asLong(), "the first point is kept");
+    long last = curve.get("samples").get(curve.get("samples").size() - 1).asLong();
+    assertTrue(last > 32L * 4_900, "and recent ones: " + last);
+  }
+
   @Test
   void clientsThatLeaveMidStreamEndOnlyTheirOwnStream() throws Exception {
     Board board = new Board();
