@@ -62,6 +62,16 @@ class DockerFilesTest {
     }
     assertEquals(2, producers, "a producer of samples and one of requests");
     assertTrue(compose.contains("requests:4 predictions:4"), "their topics are created");
+
+    Matcher dashboard = Pattern.compile("command: \\[\"dashboard\", ([^\\]]+)\\]").matcher(compose);
+    assertTrue(dashboard.find(), "the dashboard service");
+    List<String> dashboardArgs = new ArrayList<>();
+    for (String a : dashboard.group(1).split(",")) {
+      dashboardArgs.add(a.trim().replace("\"", ""));
+    }
+    new CommandLine(new io.streamgrad.jobs.cli.DashboardCommand())
+        .parseArgs(dashboardArgs.toArray(String[]::new));
+    assertTrue(dashboardArgs.contains("0.0.0.0"), "reachable from the host through its port");
   }
 
   @Test
