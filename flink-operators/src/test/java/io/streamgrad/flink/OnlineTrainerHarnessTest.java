@@ -44,8 +44,8 @@ class OnlineTrainerHarnessTest {
         .build();
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot>
-      harness(OnlineTrainer trainer, int parallelism, int subtask) throws Exception {
+  static KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> harness(
+      OnlineTrainer trainer, int parallelism, int subtask) throws Exception {
     KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h =
         new KeyedOneInputStreamOperatorTestHarness<>(
             trainer.operator(),
@@ -59,13 +59,13 @@ class OnlineTrainerHarnessTest {
   }
 
   /** Snapshots compared bit for bit, except their wall-clock timestamp. */
-  private static List<WeightSnapshot> normalized(List<WeightSnapshot> in) {
+  static List<WeightSnapshot> normalized(List<WeightSnapshot> in) {
     return in.stream()
         .map(s -> WeightSnapshot.newBuilder(s).setTimestamp(Instant.EPOCH).build())
         .collect(Collectors.toList());
   }
 
-  private static void feed(
+  static void feed(
       KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h,
       List<Sample> samples)
       throws Exception {

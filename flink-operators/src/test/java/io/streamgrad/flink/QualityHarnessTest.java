@@ -20,13 +20,9 @@ import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.serving.SnapshotModels;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Collectors;
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -38,28 +34,21 @@ import org.junit.jupiter.api.Test;
  */
 class QualityHarnessTest {
 
+  /** The harness, snapshot comparison and feeding of {@link OnlineTrainerHarnessTest}. */
   private static KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot>
       harness(OnlineTrainer trainer) throws Exception {
-    var h =
-        new KeyedOneInputStreamOperatorTestHarness<>(
-            trainer.operator(), DenseSample::getModelId, Types.STRING, 128, 1, 0);
-    ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
-    return h;
+    return OnlineTrainerHarnessTest.harness(trainer, 1, 0);
   }
 
   private static List<WeightSnapshot> normalized(List<WeightSnapshot> in) {
-    return in.stream()
-        .map(s -> WeightSnapshot.newBuilder(s).setTimestamp(Instant.EPOCH).build())
-        .collect(Collectors.toList());
+    return OnlineTrainerHarnessTest.normalized(in);
   }
 
   private static void feed(
       KeyedOneInputStreamOperatorTestHarness<String, DenseSample, WeightSnapshot> h,
       List<Sample> samples)
       throws Exception {
-    for (Sample s : samples) {
-      h.processElement(DenseSample.of(s), 0L);
-    }
+    OnlineTrainerHarnessTest.feed(h, samples);
   }
 
   /** Samples of a logistic model: labels 0/1 drawn from sigmoid(w·x), or coin flips if noise. */

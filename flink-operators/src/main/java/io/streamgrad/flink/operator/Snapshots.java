@@ -137,22 +137,17 @@ public final class Snapshots {
               + ": start from it with the same preprocessing");
     }
     if (z != null) {
-      if (z.getMean().size() != config.features) {
+      Standardizer restored = SnapshotModels.standardizer(snapshot); // checks it against its spec
+      if (restored.features() != config.features) {
         throw new IllegalArgumentException(
             "snapshot of model "
                 + id
                 + " standardizes "
-                + z.getMean().size()
+                + restored.features()
                 + " features, the model has "
                 + config.features);
       }
-      s.standardizer =
-          Standardizer.of(
-                  z.getWarmup(),
-                  z.getCount(),
-                  z.getMean().stream().mapToDouble(Double::doubleValue).toArray(),
-                  z.getM2().stream().mapToDouble(Double::doubleValue).toArray())
-              .state();
+      s.standardizer = restored.state();
     }
     OptimizerSnapshot os = snapshot.getOptimizerState();
     OptimizerState template = fresh.optimizer().state();

@@ -85,7 +85,7 @@ public final class ModelTrainer {
     int slots = optimizer.state().slots().length / Math.max(1, params.size());
     long qualityBytes =
         (standardizer != null ? 16L * features + 4L * features * batchSize : 0)
-            + (progress.metrics != null ? 8L * progress.metrics.state().length : 0)
+            + (progress.metrics != null ? 8L * progress.metrics.stateSize() : 0)
             + (driftTest != null ? 100 : 0);
     this.fixedHeapBytes = 4L * total * (3 + slots) + OVERHEAD_BYTES + qualityBytes;
   }

@@ -157,7 +157,7 @@ public final class TrainingProgress {
       if (metrics != null) {
         metrics.reset();
       }
-    } else if (metrics != null && metrics.state().length == s.metrics.length) {
+    } else if (metrics != null && metrics.stateSize() == s.metrics.length) {
       metrics.loadState(s.metrics);
     } else {
       metrics = PrequentialMetrics.fromState(s.metrics);

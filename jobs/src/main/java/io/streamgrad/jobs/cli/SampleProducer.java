@@ -34,10 +34,6 @@ import org.apache.kafka.common.KafkaException;
 final class SampleProducer {
   private SampleProducer() {}
 
-  /**
-   * What a run produced: records in total, how many were made bad, and the true weights (synthetic
-   * data).
-   */
   /** What was produced; with synthetic data, each model's true weights and bias at the end. */
   record Result(
       long produced,

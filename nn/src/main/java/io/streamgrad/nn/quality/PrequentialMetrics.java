@@ -181,6 +181,11 @@ public final class PrequentialMetrics {
     return s[base + N] > 0 ? s[base + k] / s[base + N] : Double.NaN;
   }
 
+  /** Length of {@link #state()}, without copying it. */
+  public int stateSize() {
+    return s.length;
+  }
+
   /** The whole state (copied). */
   public double[] state() {
     return s.clone();
