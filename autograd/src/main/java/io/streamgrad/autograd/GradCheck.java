@@ -66,7 +66,12 @@ public final class GradCheck {
       if (!in.requiresGrad()) {
         continue;
       }
-      float[] analytical = in.grad() == null ? new float[in.numel()] : in.grad().toArray();
+      float[] analytical =
+          in.grad() != null
+              ? in.grad().toArray()
+              : in.sparseGrad() != null
+                  ? in.sparseGrad().toDense().toArray()
+                  : new float[in.numel()];
       for (int i = 0; i < in.numel(); i++) {
         float original = in.data[i];
         float plus = (float) (original + eps);

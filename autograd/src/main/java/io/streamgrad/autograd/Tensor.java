@@ -43,6 +43,7 @@ public final class Tensor {
   private boolean requiresGrad;
   Node gradFn;
   Tensor grad;
+  private SparseGrad sparseGrad;
   private boolean retainsGrad;
 
   /** Set on views of a leaf that requires grad: in-place writes to them are refused. */
@@ -241,6 +242,20 @@ public final class Tensor {
     return version == null ? 0 : version.get();
   }
 
+  /**
+   * The backing array itself (row-major), for kernels that update a few rows in place, such as a
+   * sparse optimizer step; call {@link #markModified()} after writing, so saved-tensor checks see
+   * the write. Prefer the in-place ops elsewhere.
+   */
+  public float[] storage() {
+    return data;
+  }
+
+  /** Records an in-place write made through {@link #storage()} ({@code _version += 1}). */
+  public void markModified() {
+    bumpVersion();
+  }
+
   /** Records an in-place write to this tensor's storage. */
   void bumpVersion() {
     sharedVersion().bump();
@@ -300,8 +315,37 @@ public final class Tensor {
     return grad;
   }
 
-  /** Replaces the gradient ({@code t.grad = g}); null clears it. */
+  /**
+   * The sparse gradient a sparse op ({@link Embeddings}) accumulated into this leaf ({@code
+   * grad.is_sparse}), or null; {@link #grad()} stays null while the gradient is sparse. Cleared by
+   * {@code zeroGrad}, dropped by {@code setGrad(null)}.
+   */
+  public SparseGrad sparseGrad() {
+    return sparseGrad;
+  }
+
+  /** The sparse gradient to add into, created on first use. */
+  SparseGrad sparseGradForAccumulation() {
+    if (sparseGrad == null) {
+      sparseGrad = new SparseGrad(shape[0], shape[1]);
+    }
+    return sparseGrad;
+  }
+
+  /** After a sparse accumulation: dense + sparse is dense, as in PyTorch. */
+  void sparseGradChanged() {
+    if (grad != null) {
+      sparseGrad.addTo(grad.data);
+      sparseGrad.clear();
+      grad.bumpVersion();
+    }
+  }
+
+  /** Replaces the gradient ({@code t.grad = g}); null clears it, sparse or dense. */
   public void setGrad(Tensor g) {
+    if (g == null) {
+      sparseGrad = null;
+    }
     if (g != null && !Shapes.equal(g.shape, shape)) {
       throw new IllegalArgumentException(
           "assigned grad has data of a different size: "
@@ -363,6 +407,10 @@ public final class Tensor {
   void accumulateGrad(Tensor g) {
     if (grad == null) {
       grad = new Tensor(g.data.clone(), shape);
+      if (sparseGrad != null && sparseGrad.size() > 0) {
+        sparseGrad.addTo(grad.data); // dense + sparse is dense
+        sparseGrad.clear();
+      }
     } else {
       K.binary(BinaryOp.ADD, grad.data, 0, g.data, 0, grad.data, 0, data.length);
       grad.bumpVersion();

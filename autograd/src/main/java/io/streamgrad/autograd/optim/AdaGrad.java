@@ -1,9 +1,10 @@
 package io.streamgrad.autograd.optim;
 
+import io.streamgrad.autograd.SparseGrad;
 import io.streamgrad.autograd.Tensor;
 import java.util.List;
 
-/** AdaGrad ({@code torch.optim.Adagrad}). */
+/** AdaGrad ({@code torch.optim.Adagrad}), dense or sparse gradients (only their rows change). */
 public final class AdaGrad extends Optimizer {
 
   private final float lrDecay;
@@ -53,6 +54,28 @@ public final class AdaGrad extends Optimizer {
   @Override
   protected List<Tensor[]> buffers() {
     return List.<Tensor[]>of(sums);
+  }
+
+  @Override
+  protected void updateSparse(int i, Tensor p, SparseGrad grad) {
+    if (weightDecay != 0f) {
+      throw new IllegalStateException(
+          "weight_decay option is not compatible with sparse gradients");
+    }
+    float clr = (float) (lr / (1 + (step - 1) * lrDecay));
+    float[] w = p.storage();
+    float[] sum = sums[i].storage();
+    float[] g = grad.values();
+    int width = grad.width();
+    for (int k = 0; k < grad.size(); k++) {
+      int base = grad.row(k) * width;
+      for (int j = 0; j < width; j++) {
+        int at = base + j;
+        float gj = g[k * width + j];
+        sum[at] += gj * gj;
+        w[at] += -clr * (gj / ((float) Math.sqrt(sum[at]) + eps));
+      }
+    }
   }
 
   @Override

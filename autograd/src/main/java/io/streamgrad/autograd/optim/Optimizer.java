@@ -1,6 +1,7 @@
 package io.streamgrad.autograd.optim;
 
 import io.streamgrad.autograd.Grad;
+import io.streamgrad.autograd.SparseGrad;
 import io.streamgrad.autograd.Tensor;
 import java.util.List;
 
@@ -42,7 +43,11 @@ public abstract class Optimizer {
       step++;
       for (int i = 0; i < params.size(); i++) {
         Tensor p = params.get(i);
-        if (p.grad() != null) {
+        SparseGrad sparse = p.sparseGrad();
+        if (sparse != null && sparse.size() > 0) {
+          updateSparse(i, p, sparse);
+          p.markModified();
+        } else if (p.grad() != null) {
           update(i, p, p.grad());
         }
       }
@@ -52,12 +57,28 @@ public abstract class Optimizer {
   /** One parameter's update; runs under no-grad with {@link #step} already incremented. */
   protected abstract void update(int index, Tensor param, Tensor grad);
 
+  /**
+   * One parameter's update from a sparse gradient: only the rows it holds change, in O(rows held).
+   * Runs under no-grad with {@link #step} already incremented.
+   */
+  protected void updateSparse(int index, Tensor param, SparseGrad grad) {
+    throw new IllegalStateException(sparseRefusal());
+  }
+
+  /** Why this optimizer refuses sparse gradients, in PyTorch's words where it has some. */
+  protected String sparseRefusal() {
+    return name() + " does not support sparse gradients";
+  }
+
   /** Zeroes every gradient in place ({@code zero_grad(set_to_none=False)}: no reallocation). */
   public void zeroGrad() {
     try (Grad.Scope off = Grad.disabled()) {
       for (Tensor p : params) {
         if (p.grad() != null) {
           p.grad().zero();
+        }
+        if (p.sparseGrad() != null) {
+          p.sparseGrad().clear(); // a sparse zero_() leaves no entries
         }
       }
     }

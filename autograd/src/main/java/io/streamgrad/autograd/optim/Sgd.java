@@ -1,5 +1,6 @@
 package io.streamgrad.autograd.optim;
 
+import io.streamgrad.autograd.SparseGrad;
 import io.streamgrad.autograd.Tensor;
 import java.util.List;
 
@@ -56,6 +57,32 @@ public final class Sgd extends Optimizer {
   @Override
   protected List<Tensor[]> buffers() {
     return momentum != 0f ? List.<Tensor[]>of(momentumBuffers) : List.of();
+  }
+
+  /**
+   * {@code w -= lr * g} on the rows held. Momentum and weight decay would touch every row at every
+   * step (PyTorch's sparse momentum buffer fills up), so they are refused here.
+   */
+  @Override
+  protected void updateSparse(int i, Tensor p, SparseGrad grad) {
+    if (weightDecay != 0f) {
+      throw new IllegalStateException(
+          "weight_decay option is not compatible with sparse gradients");
+    }
+    if (momentum != 0f) {
+      throw new IllegalStateException(
+          "momentum is not supported with sparse gradients (it would update every row at every"
+              + " step): use sgd without momentum, adagrad, lazy_adam or ftrl");
+    }
+    float[] w = p.storage();
+    float[] g = grad.values();
+    int width = grad.width();
+    for (int k = 0; k < grad.size(); k++) {
+      int base = grad.row(k) * width;
+      for (int j = 0; j < width; j++) {
+        w[base + j] += -lr * g[k * width + j];
+      }
+    }
   }
 
   @Override
