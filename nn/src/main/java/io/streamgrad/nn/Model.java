@@ -1,6 +1,7 @@
 package io.streamgrad.nn;
 
 import io.streamgrad.autograd.Grad;
+import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.autograd.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,6 +28,18 @@ public interface Model {
 
   /** Predictions {@code [B]} (or logits, for classification losses) for {@code x [B, d]}. */
   Tensor forward(Tensor x);
+
+  /**
+   * Predictions for a batch with a dense part {@code x [B, d]} and a sparse part (row {@code b} of
+   * {@code sparse} belongs to sample {@code b}). A model without sparse inputs refuses a non-empty
+   * sparse part.
+   */
+  default Tensor forward(Tensor x, SparseBatch sparse) {
+    if (sparse != null && sparse.nnz() > 0) {
+      throw new IllegalArgumentException("this model takes no sparse features");
+    }
+    return forward(x);
+  }
 
   /**
    * The parameters by name, in order, as {@code state_dict()} gives them: detached views that share
