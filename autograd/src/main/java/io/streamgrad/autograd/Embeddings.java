@@ -18,7 +18,7 @@ public final class Embeddings {
    */
   public static Tensor bag(Tensor weight, SparseBatch batch, boolean sparse) {
     int width = checkWeight(weight);
-    checkIndices(weight, batch.indices(), batch.nnz());
+    int tableRows = weight.shape[0];
     int rows = batch.rows();
     int[] idx = batch.indices();
     float[] val = batch.values();
@@ -29,7 +29,11 @@ public final class Embeddings {
       for (int b = 0; b < rows; b++) {
         float s = 0f;
         for (int k = off[b], end = off[b + 1]; k < end; k++) {
-          s += val[k] * w[idx[k]];
+          int i = idx[k];
+          if (Integer.compareUnsigned(i, tableRows) >= 0) {
+            throw outOfRange(k, i, tableRows);
+          }
+          s += val[k] * w[i];
         }
         out[b] = s;
       }
@@ -38,6 +42,9 @@ public final class Embeddings {
         int o = b * width;
         for (int k = off[b], end = off[b + 1]; k < end; k++) {
           float v = val[k];
+          if (Integer.compareUnsigned(idx[k], tableRows) >= 0) {
+            throw outOfRange(k, idx[k], tableRows);
+          }
           int base = idx[k] * width;
           for (int j = 0; j < width; j++) {
             out[o + j] += v * w[base + j];
@@ -47,28 +54,20 @@ public final class Embeddings {
     }
     Node node = null;
     if (Tensor.recording(weight)) {
-      // The batch is reused by its owner: the closure keeps its own copy of the entries.
-      int nnz = batch.nnz();
-      int[] savedIdx = java.util.Arrays.copyOf(idx, nnz);
-      float[] savedVal = java.util.Arrays.copyOf(val, nnz);
-      int[] savedOff = java.util.Arrays.copyOf(off, rows + 1);
+      // The batch is saved, not copied; its version catches a refill before backward.
+      int savedVersion = batch.version();
       node =
           new Node(
               "EmbeddingBagBackward0",
               (nd, g) -> {
+                checkUnchanged(batch, savedVersion);
+                int[] savedIdx = batch.indices();
+                float[] savedVal = batch.values();
+                int[] savedOff = batch.offsets();
                 float[] gd = g.data;
                 Tensor leaf = nd.leaf(0);
                 if (sparse && leaf != null) {
-                  SparseGrad sg = leaf.sparseGradForAccumulation();
-                  for (int b = 0; b < rows; b++) {
-                    for (int k = savedOff[b], end = savedOff[b + 1]; k < end; k++) {
-                      if (width == 1) {
-                        sg.add(savedIdx[k], savedVal[k] * gd[b]);
-                      } else {
-                        sg.add(savedIdx[k], savedVal[k], gd, b * width);
-                      }
-                    }
-                  }
+                  leaf.sparseGradForAccumulation().addBags(savedIdx, savedVal, savedOff, rows, gd);
                   leaf.sparseGradChanged();
                   return new Tensor[] {null};
                 }
@@ -191,20 +190,27 @@ public final class Embeddings {
     return weight.shape[1];
   }
 
-  private static void checkIndices(Tensor weight, int[] indices, int n) {
-    int rows = weight.shape[0];
-    for (int k = 0; k < n; k++) {
-      int i = indices[k];
-      if (i < 0 || i >= rows) {
-        throw new IndexOutOfBoundsException(
-            "Index "
-                + k
-                + " of input takes value "
-                + i
-                + " which is not in the valid range [0, "
-                + rows
-                + ")");
-      }
+  private static void checkUnchanged(SparseBatch batch, int savedVersion) {
+    if (batch.version() != savedVersion) {
+      throw new IllegalStateException(
+          "one of the variables needed for gradient computation has been modified by an inplace"
+              + " operation: the SparseBatch of an embedding bag was changed after its forward"
+              + " (version "
+              + batch.version()
+              + "; expected version "
+              + savedVersion
+              + "): refill it after backward");
     }
+  }
+
+  private static IndexOutOfBoundsException outOfRange(int k, int value, int rows) {
+    return new IndexOutOfBoundsException(
+        "Index "
+            + k
+            + " of input takes value "
+            + value
+            + " which is not in the valid range [0, "
+            + rows
+            + ")");
   }
 }

@@ -12,6 +12,7 @@ public final class SparseBatch {
 
   private int rows;
   private int nnz;
+  private int version;
   private int[] offsets = new int[17];
   private int[] indices = new int[64];
   private float[] values = new float[64];
@@ -34,6 +35,7 @@ public final class SparseBatch {
 
   /** Empties the batch, keeping its storage. */
   public SparseBatch clear() {
+    version++;
     rows = 0;
     nnz = 0;
     return this;
@@ -44,6 +46,7 @@ public final class SparseBatch {
     if (rowValues.length - from < length || rowIndices.length - from < length) {
       throw new IllegalArgumentException("a row of " + length + " entries needs as many of each");
     }
+    version++;
     reserve(nnz + length);
     System.arraycopy(rowIndices, from, indices, nnz, length);
     System.arraycopy(rowValues, from, values, nnz, length);
@@ -54,6 +57,7 @@ public final class SparseBatch {
 
   /** Appends one entry to the row being built; {@link #endRow} closes it. */
   public void add(int index, float value) {
+    version++;
     reserve(nnz + 1);
     indices[nnz] = index;
     values[nnz++] = value;
@@ -61,6 +65,7 @@ public final class SparseBatch {
 
   /** Closes the row being built (possibly empty). */
   public void endRow() {
+    version++;
     if (rows + 2 > offsets.length) {
       offsets = Arrays.copyOf(offsets, offsets.length * 2);
     }
@@ -73,6 +78,11 @@ public final class SparseBatch {
       indices = Arrays.copyOf(indices, size);
       values = Arrays.copyOf(values, size);
     }
+  }
+
+  /** Changes so far: an op that saved this batch for backward checks it is still the same. */
+  public int version() {
+    return version;
   }
 
   /** Rows in the batch. */

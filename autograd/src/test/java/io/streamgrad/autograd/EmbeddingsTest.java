@@ -65,7 +65,8 @@ class EmbeddingsTest {
     out.mul(coefficients(1)).sum().backward();
     assertNull(w.grad(), "a sparse gradient is not a dense one");
     SparseGrad g = w.sparseGrad();
-    assertEquals(3, g.size(), "rows 1, 3, 4 touched, row 1 twice but held once");
+    assertEquals(4, g.size(), "one entry per lookup, uncoalesced like PyTorch's");
+    assertEquals(3, g.coalesce().size(), "rows 1, 3, 4: row 1's two entries summed");
     assertArrayEquals(
         new float[] {
           0.0f, 0.0f, 0.0f, 1.3507556915283203f, -1.0403671264648438f, -2.4749813079833984f,
@@ -89,6 +90,7 @@ class EmbeddingsTest {
     assertArrayEquals(twice, sparse.sparseGrad().toDense().toArray(), 1e-6f);
     sparse.sparseGrad().clear();
     assertEquals(0, sparse.sparseGrad().size());
+    assertTrue(sparse.sparseGrad().isCoalesced());
   }
 
   @Test
@@ -154,6 +156,16 @@ class EmbeddingsTest {
   }
 
   @Test
+  void aBatchRefilledBeforeBackwardIsCaught() {
+    Tensor w = initial().requiresGrad(true);
+    SparseBatch b = batch(1);
+    Tensor out = Embeddings.bag(w, b, true).sum();
+    b.clear().addRow(new int[] {0}, new float[] {1f}, 0, 1);
+    var e = assertThrows(IllegalStateException.class, out::backward);
+    assertTrue(e.getMessage().startsWith("one of the variables needed for gradient computation"));
+  }
+
+  @Test
   void sparseGradHoldsManyRowsAcrossRehashesAndClears() {
     int rows = 1 << 16;
     Tensor w = Tensor.zeros(rows, 1).requiresGrad(true);
@@ -165,13 +177,17 @@ class EmbeddingsTest {
     }
     Embeddings.bag(w, b, true).sum().backward();
     SparseGrad g = w.sparseGrad();
-    assertEquals(5_000, g.size());
+    assertEquals(10_000, g.size());
+    float[] dense = g.toDense().toArray();
+    assertEquals(5_000, g.coalesce().size());
+    assertTrue(g.isCoalesced());
     for (int k = 0; k < g.size(); k++) {
       assertEquals(1.5f, g.values()[k]);
     }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(dense, g.toDense().toArray(), 0f);
     g.clear();
     Embeddings.bag(w, b, true).sum().backward();
-    assertEquals(5_000, g.size());
+    assertEquals(5_000, g.coalesce().size());
     assertEquals(1.5f, g.values()[4_999]);
   }
 }

@@ -62,6 +62,7 @@ public final class AdaGrad extends Optimizer {
       throw new IllegalStateException(
           "weight_decay option is not compatible with sparse gradients");
     }
+    grad.coalesce(); // the update is per row: duplicates summed first
     float clr = (float) (lr / (1 + (step - 1) * lrDecay));
     float[] w = p.storage();
     float[] sum = sums[i].storage();

@@ -79,6 +79,7 @@ public final class Adam extends Optimizer {
     if (!lazy) {
       super.updateSparse(i, p, grad);
     }
+    grad.coalesce(); // the update is per row: duplicates summed first
     float[] w = p.storage();
     float[] m = expAvg[i].storage();
     float[] v = expAvgSq[i].storage();

@@ -18,18 +18,21 @@ import java.util.List;
  * derived only when its coordinate is updated (the parameter holds the derived weights), so a step
  * costs O(coordinates touched). L1 makes most weights exactly zero. Weights start at zero whatever
  * the parameter held. Dense gradients update every coordinate; sparse ones only theirs. The
- * learning rate is {@code alpha}. Arithmetic in double, state in float.
+ * learning rate is {@code alpha}. Arithmetic and state in float.
  */
 public final class Ftrl extends Optimizer {
 
   /** The paper's defaults for a CTR model: alpha 0.1, beta 1, l1 1, l2 1. */
   public static final float DEFAULT_ALPHA = 0.1f;
 
+  private static final int STRIDE = 2;
+
   private final float beta;
   private final float l1;
   private final float l2;
-  private final Tensor[] z;
-  private final Tensor[] n;
+  // z and n of coordinate c at [2c] and [2c + 1]: one cache line per coordinate, not two.
+  private final float[][] zn;
+  private float sink; // keeps the touching loop alive
 
   public Ftrl(List<Tensor> params, float alpha, float beta, float l1, float l2) {
     super(params, alpha);
@@ -42,11 +45,11 @@ public final class Ftrl extends Optimizer {
     this.beta = beta;
     this.l1 = l1;
     this.l2 = l2;
-    this.z = zerosLikeParams();
-    this.n = zerosLikeParams();
+    this.zn = new float[params.size()][];
     try (Grad.Scope off = Grad.disabled()) {
-      for (Tensor p : params) {
-        p.zero(); // w is derived from z = n = 0
+      for (int i = 0; i < zn.length; i++) {
+        zn[i] = new float[STRIDE * params.get(i).numel()];
+        params.get(i).zero(); // w is derived from z = n = 0
       }
     }
   }
@@ -61,9 +64,10 @@ public final class Ftrl extends Optimizer {
     return List.of("z", "n");
   }
 
+  /** Not used: {@link #state} and {@link #loadState} read the interleaved accumulators. */
   @Override
   protected List<Tensor[]> buffers() {
-    return List.of(z, n);
+    throw new UnsupportedOperationException();
   }
 
   public float beta() {
@@ -82,47 +86,110 @@ public final class Ftrl extends Optimizer {
   protected void update(int i, Tensor p, Tensor grad) {
     float[] w = p.storage();
     float[] g = grad.storage();
-    float[] zi = z[i].storage();
-    float[] ni = n[i].storage();
+    float[] acc = zn[i];
+    float invAlpha = 1f / lr;
     for (int at = 0; at < w.length; at++) {
-      coordinate(w, zi, ni, at, g[at]);
+      coordinate(w, acc, at, g[at], invAlpha);
     }
     p.markModified();
   }
 
+  /**
+   * Coalesces the gradient (the update is not linear in it), touches every coordinate's z and n
+   * first (independent loads the CPU overlaps, where the update loop, chains of sqrt and division,
+   * would wait on one cache miss after another), then updates each coordinate once.
+   */
   @Override
   protected void updateSparse(int i, Tensor p, SparseGrad grad) {
+    grad.coalesce();
     float[] w = p.storage();
     float[] g = grad.values();
-    float[] zi = z[i].storage();
-    float[] ni = n[i].storage();
+    float[] acc = zn[i];
     int width = grad.width();
-    for (int k = 0; k < grad.size(); k++) {
+    int rows = grad.size();
+    float touched = 0f;
+    for (int k = 0; k < rows; k++) {
+      touched += acc[STRIDE * grad.row(k) * width];
+    }
+    sink = touched;
+    float invAlpha = 1f / lr;
+    for (int k = 0; k < rows; k++) {
       int base = grad.row(k) * width;
       for (int j = 0; j < width; j++) {
-        coordinate(w, zi, ni, base + j, g[k * width + j]);
+        coordinate(w, acc, base + j, g[k * width + j], invAlpha);
       }
     }
   }
 
   /** Algorithm 1's update of one coordinate from its gradient, then its weight re-derived. */
-  private void coordinate(float[] w, float[] z, float[] n, int at, float gradient) {
-    double g = gradient;
-    double n0 = n[at];
-    double n1 = n0 + g * g;
-    double sigma = (Math.sqrt(n1) - Math.sqrt(n0)) / lr;
-    float z1 = (float) (z[at] + g - sigma * w[at]);
-    float nf = (float) n1;
-    z[at] = z1;
-    n[at] = nf;
-    // From the stored floats, so the weight is a function of the state alone.
-    w[at] = weight(z1, Math.sqrt(nf));
+  private void coordinate(float[] w, float[] acc, int at, float g, float invAlpha) {
+    int c = STRIDE * at;
+    float n0 = acc[c + 1];
+    float n1 = n0 + g * g;
+    float sqrtN1 = (float) Math.sqrt(n1);
+    float sigma = (sqrtN1 - (float) Math.sqrt(n0)) * invAlpha;
+    float z1 = acc[c] + g - sigma * w[at];
+    acc[c] = z1;
+    acc[c + 1] = n1;
+    // From the stored floats, so that a weight is a function of the state alone.
+    float excess = Math.abs(z1) - l1;
+    w[at] = excess <= 0f ? 0f : -Math.copySign(excess, z1) / ((beta + sqrtN1) * invAlpha + l2);
   }
 
-  private float weight(double z, double sqrtN) {
-    if (Math.abs(z) <= l1) {
-      return 0f;
+  @Override
+  public OptimizerState state() {
+    float[][] slots = new float[2 * params.size()][];
+    for (int i = 0; i < params.size(); i++) {
+      int numel = zn[i].length / STRIDE;
+      float[] z = new float[numel];
+      float[] n = new float[numel];
+      for (int c = 0; c < numel; c++) {
+        z[c] = zn[i][STRIDE * c];
+        n[c] = zn[i][STRIDE * c + 1];
+      }
+      slots[i] = z;
+      slots[params.size() + i] = n;
     }
-    return (float) (-(z - Math.signum(z) * l1) / ((beta + sqrtN) / lr + l2));
+    return new OptimizerState(name(), step, slotNames(), slots);
+  }
+
+  @Override
+  public void loadState(OptimizerState state) {
+    if (!state.optimizer().equals(name())) {
+      throw new IllegalArgumentException(
+          "cannot load " + state.optimizer() + " state into a " + name() + " optimizer");
+    }
+    if (state.slots().length != 2 * params.size()) {
+      throw new IllegalArgumentException(
+          "expected " + 2 * params.size() + " state buffers, got " + state.slots().length);
+    }
+    if (state.step() < 0) {
+      throw new IllegalArgumentException("step count must be >= 0, got " + state.step());
+    }
+    for (int i = 0; i < params.size(); i++) {
+      float[] z = state.slots()[i];
+      float[] n = state.slots()[params.size() + i];
+      int numel = zn[i].length / STRIDE;
+      if (z.length != numel || n.length != numel) {
+        throw new IllegalArgumentException(
+            "state buffers of parameter "
+                + i
+                + " have "
+                + z.length
+                + " and "
+                + n.length
+                + " values, the parameter has "
+                + numel);
+      }
+    }
+    for (int i = 0; i < params.size(); i++) {
+      float[] z = state.slots()[i];
+      float[] n = state.slots()[params.size() + i];
+      for (int c = 0; c < z.length; c++) {
+        zn[i][STRIDE * c] = z[c];
+        zn[i][STRIDE * c + 1] = n[c];
+      }
+    }
+    this.step = state.step();
   }
 }

@@ -74,6 +74,7 @@ public final class Sgd extends Optimizer {
           "momentum is not supported with sparse gradients (it would update every row at every"
               + " step): use sgd without momentum, adagrad, lazy_adam or ftrl");
     }
+    grad.coalesce(); // the update is per row: duplicates summed first
     float[] w = p.storage();
     float[] g = grad.values();
     int width = grad.width();
