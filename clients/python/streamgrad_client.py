@@ -105,6 +105,49 @@ def header(schema_json):
     return MAGIC + fingerprint(schema_json).to_bytes(8, "little")
 
 
+# --- hashed features ----------------------------------------------------------------------------
+
+def murmur3_32(data, seed=0):
+    """MurmurHash3 x86_32 of `data` (bytes), unsigned: sklearn.utils.murmurhash3_32(data, seed,
+    positive=True)."""
+    c1, c2, mask = 0xCC9E2D51, 0x1B873593, 0xFFFFFFFF
+    h = seed & mask
+    n = len(data)
+    full = n - n % 4
+    for i in range(0, full, 4):
+        k = int.from_bytes(data[i:i + 4], "little")
+        k = (k * c1) & mask
+        k = ((k << 15) | (k >> 17)) & mask
+        k = (k * c2) & mask
+        h ^= k
+        h = ((h << 13) | (h >> 19)) & mask
+        h = (h * 5 + 0xE6546B64) & mask
+    k = 0
+    tail = data[full:]
+    if len(tail) >= 3:
+        k ^= tail[2] << 16
+    if len(tail) >= 2:
+        k ^= tail[1] << 8
+    if tail:
+        k ^= tail[0]
+        k = (k * c1) & mask
+        k = ((k << 15) | (k >> 17)) & mask
+        k = (k * c2) & mask
+        h ^= k
+    h ^= n
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & mask
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & mask
+    h ^= h >> 16
+    return h
+
+
+def token_index(token, hash_bits=20):
+    """Where the job puts a token: murmur3_32(UTF-8 bytes, seed 0) mod 2^hash_bits."""
+    return murmur3_32(token.encode("utf-8")) % (1 << hash_bits)
+
+
 # --- encoding and decoding ----------------------------------------------------------------------
 
 class Codec:
@@ -152,9 +195,14 @@ class Codec:
         decoder = avro.io.BinaryDecoder(io.BytesIO(value[10:]))
         return name, avro.io.DatumReader(schema).read(decoder)
 
-    def sample(self, model_id, features, label, weight=1.0, event_time=None):
+    def sample(self, model_id, features, label, weight=1.0, event_time=None,
+               indices=(), values=(), tokens=()):
+        """A Sample: dense features, and a sparse part of explicit (indices, values) and of
+        categorical tokens (hashed by the job with token_index)."""
         return self.encode("Sample", {"modelId": model_id, "features": list(features),
-                                      "label": label, "weight": weight, "eventTime": event_time})
+                                      "label": label, "weight": weight, "eventTime": event_time,
+                                      "indices": list(indices), "values": list(values),
+                                      "tokens": list(tokens)})
 
     def request(self, model_id, request_id, features, event_time=None):
         return self.encode("PredictionRequest", {"modelId": model_id, "requestId": request_id,

@@ -2,6 +2,7 @@ package io.streamgrad.benchmarks;
 
 import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.nn.sparse.CtrSimulation;
+import io.streamgrad.schemas.FeatureHashing;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -37,7 +38,7 @@ public final class SparseRows {
     CtrSimulation sim = CtrSimulation.standard(42);
     int[] hashed = new int[sim.distinct()];
     for (int id = 0; id < hashed.length; id++) {
-      hashed[id] = CtrSimulation.index(id, BITS);
+      hashed[id] = FeatureHashing.index(CtrSimulation.token(id), BITS);
     }
     SplittableRandom rnd = new SplittableRandom(43);
     int active = sim.active();

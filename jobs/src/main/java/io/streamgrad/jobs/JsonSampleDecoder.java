@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.FeatureHashing;
 import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
 import java.util.Arrays;
@@ -69,6 +70,9 @@ public final class JsonSampleDecoder extends SampleFormatDecoder {
       throw new BadRecordException("not a JSON object");
     }
     DenseSample s = new DenseSample();
+    int[] indices = null;
+    float[] values = null;
+    int[] hashed = null;
     boolean hasId = false;
     boolean hasFeatures = false;
     boolean hasLabel = false;
@@ -84,9 +88,12 @@ public final class JsonSampleDecoder extends SampleFormatDecoder {
           hasId = true;
         }
         case "features" -> {
-          s.features = floats(p, v);
+          s.features = floats(p, v, "features", features);
           hasFeatures = true;
         }
+        case "indices" -> indices = ints(p, v);
+        case "values" -> values = floats(p, v, "values", 0);
+        case "tokens" -> hashed = tokens(p, v, s);
         case "label" -> {
           s.label = number(p, v, "label");
           hasLabel = true;
@@ -109,8 +116,12 @@ public final class JsonSampleDecoder extends SampleFormatDecoder {
       throw new BadRecordException("missing field: modelId");
     }
     if (!hasFeatures) {
-      throw new BadRecordException("missing field: features");
+      if (features > 0) {
+        throw new BadRecordException("missing field: features");
+      }
+      s.features = new float[0]; // a model of sparse features only
     }
+    sparsePart(s, indices, values, hashed);
     if (!hasLabel) {
       throw new BadRecordException("missing field: label");
     }
@@ -125,16 +136,84 @@ public final class JsonSampleDecoder extends SampleFormatDecoder {
     return p.getFloatValue();
   }
 
-  /** Features read into an array of the expected size (copied only when the count differs). */
-  private float[] floats(JsonParser p, JsonToken v) throws IOException, BadRecordException {
-    if (v != JsonToken.START_ARRAY) {
-      throw new BadRecordException("wrong type: features must be an array of numbers");
+  /** The sparse part: explicit entries, then the hashed tokens with value 1. */
+  private static void sparsePart(DenseSample s, int[] indices, float[] values, int[] hashed) {
+    int explicit = indices == null ? 0 : indices.length;
+    int given = values == null ? 0 : values.length;
+    if (explicit != given) {
+      s.sparseProblem = DenseSample.indicesAndValues(explicit, given);
+      return;
     }
-    float[] out = new float[Math.max(1, features)];
+    int tokens = hashed == null ? 0 : hashed.length;
+    if (explicit + tokens == 0) {
+      return;
+    }
+    s.indices = new int[explicit + tokens];
+    s.values = new float[explicit + tokens];
+    if (explicit > 0) {
+      System.arraycopy(indices, 0, s.indices, 0, explicit);
+      System.arraycopy(values, 0, s.values, 0, explicit);
+    }
+    if (tokens > 0) {
+      System.arraycopy(hashed, 0, s.indices, explicit, tokens);
+      Arrays.fill(s.values, explicit, explicit + tokens, 1f);
+    }
+  }
+
+  private static int[] ints(JsonParser p, JsonToken v) throws IOException, BadRecordException {
+    if (v != JsonToken.START_ARRAY) {
+      throw new BadRecordException("wrong type: indices must be an array of integers");
+    }
+    int[] out = new int[16];
+    int n = 0;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
+        throw new BadRecordException("wrong type: indices must be an array of integers");
+      }
+      if (n == out.length) {
+        out = Arrays.copyOf(out, 2 * n);
+      }
+      out[n++] = p.getIntValue();
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  /** Tokens hashed into the model's space as they are read. */
+  private int[] tokens(JsonParser p, JsonToken v, DenseSample s)
+      throws IOException, BadRecordException {
+    if (v != JsonToken.START_ARRAY) {
+      throw new BadRecordException("wrong type: tokens must be an array of strings");
+    }
+    int bits = tokenBits();
+    int[] out = new int[16];
+    int n = 0;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t != JsonToken.VALUE_STRING) {
+        throw new BadRecordException("wrong type: tokens must be an array of strings");
+      }
+      String token = p.getText();
+      if (token.isEmpty()) {
+        s.sparseProblem = "empty token";
+      }
+      if (n == out.length) {
+        out = Arrays.copyOf(out, 2 * n);
+      }
+      out[n++] = FeatureHashing.index(token, bits);
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  /** Numbers read into an array of the expected size (copied only when the count differs). */
+  private static float[] floats(JsonParser p, JsonToken v, String field, int expected)
+      throws IOException, BadRecordException {
+    if (v != JsonToken.START_ARRAY) {
+      throw new BadRecordException("wrong type: " + field + " must be an array of numbers");
+    }
+    float[] out = new float[Math.max(1, expected)];
     int n = 0;
     for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
       if (t != JsonToken.VALUE_NUMBER_FLOAT && t != JsonToken.VALUE_NUMBER_INT) {
-        throw new BadRecordException("wrong type: features must be an array of numbers");
+        throw new BadRecordException("wrong type: " + field + " must be an array of numbers");
       }
       if (n == out.length) {
         out = Arrays.copyOf(out, 2 * n);

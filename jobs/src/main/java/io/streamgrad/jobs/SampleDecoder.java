@@ -43,7 +43,7 @@ public final class SampleDecoder extends SampleFormatDecoder {
   @Override
   protected DenseSample decode(byte[] payload) throws IOException {
     if (reader == null) { // transient: made on the task manager, at the first record
-      reader = new SampleReader(knownSchemas(writerSchemas));
+      reader = new SampleReader(knownSchemas(writerSchemas), tokenBits());
     }
     return reader.read(payload);
   }

@@ -2,6 +2,7 @@ package io.streamgrad.jobs;
 
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.FeatureHashing;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -17,9 +18,23 @@ public abstract class SampleFormatDecoder extends RecordDecoder<DenseSample> {
 
   protected final int features;
 
+  /** The model's sparse space is {@code 2^hashBits} coordinates; 0 for a model without one. */
+  protected int hashBits;
+
   protected SampleFormatDecoder(int features, int maxRecordBytes) {
     super(maxRecordBytes);
     this.features = features;
+  }
+
+  /** For a model with a sparse part of {@code 2^hashBits} coordinates (tokens hashed into it). */
+  public SampleFormatDecoder withSparse(int hashBits) {
+    this.hashBits = FeatureHashing.checkBits(hashBits);
+    return this;
+  }
+
+  /** The space tokens are hashed into. */
+  protected int tokenBits() {
+    return hashBits == 0 ? FeatureHashing.DEFAULT_BITS : hashBits;
   }
 
   /** The partition, so the trainer can tell a model fed from two partitions. */
@@ -49,7 +64,7 @@ public abstract class SampleFormatDecoder extends RecordDecoder<DenseSample> {
       return "model id longer than " + MAX_MODEL_ID_LENGTH + " characters";
     }
     float[] x = s.features;
-    if (x.length == 0) {
+    if (x.length == 0 && features > 0) {
       return "empty features";
     }
     if (x.length != features) {
@@ -68,6 +83,35 @@ public abstract class SampleFormatDecoder extends RecordDecoder<DenseSample> {
     }
     if (s.weight < 0f) {
       return "negative weight";
+    }
+    return validateSparse(s);
+  }
+
+  /** Duplicate indices are summed (the hashing trick makes them anyway), not refused. */
+  private String validateSparse(DenseSample s) {
+    if (s.sparseProblem != null) {
+      return s.sparseProblem;
+    }
+    int[] idx = s.indices;
+    if (idx.length == 0) {
+      return null;
+    }
+    if (hashBits == 0) {
+      return "sparse features for a model without a sparse part";
+    }
+    if (idx.length != s.values.length) {
+      return DenseSample.indicesAndValues(idx.length, s.values.length);
+    }
+    int space = 1 << hashBits;
+    for (int i : idx) {
+      if (i < 0 || i >= space) {
+        return "sparse index outside the space: " + i + " not in [0, 2^" + hashBits + ")";
+      }
+    }
+    for (float v : s.values) {
+      if (!Float.isFinite(v)) {
+        return "non-finite sparse value";
+      }
     }
     return null;
   }

@@ -22,6 +22,10 @@ class JsonSampleDecoderTest {
   private final JsonSampleDecoder decoder = new JsonSampleDecoder(3, 1_000_000);
 
   private Either<DenseSample, DeadLetter> decode(byte[] value) {
+    return decode(decoder, value);
+  }
+
+  private static Either<DenseSample, DeadLetter> decode(JsonSampleDecoder decoder, byte[] value) {
     List<Either<DenseSample, DeadLetter>> out = new ArrayList<>();
     decoder.deserialize(
         new ConsumerRecord<>("samples", 1, 7L, "k".getBytes(), value),
@@ -244,5 +248,51 @@ class JsonSampleDecoderTest {
     assertEquals("m", d.getModelId());
     assertEquals("samples", d.getSourceTopic());
     assertEquals(7L, d.getOffset());
+  }
+
+  @Test
+  void sparsePartsInJson() {
+    assertEquals(
+        "sparse features for a model without a sparse part",
+        reason("{\"modelId\":\"m\",\"features\":[1,2,3],\"label\":1,\"tokens\":[\"a\"]}"));
+    JsonSampleDecoder sparse = new JsonSampleDecoder(0, 1_000_000);
+    sparse.withSparse(20);
+    Either<DenseSample, DeadLetter> r =
+        decode(
+            sparse,
+            "{\"modelId\":\"m\",\"label\":1,\"indices\":[5,7],\"values\":[0.5,2],\"tokens\":[\"hour=13\",\"a\"]}"
+                .getBytes(StandardCharsets.UTF_8));
+    assertTrue(r.isLeft(), () -> r.right().getReason());
+    assertArrayEquals(new int[] {5, 7, 474732, 354738}, r.left().indices);
+    assertArrayEquals(new float[] {0.5f, 2f, 1f, 1f}, r.left().values);
+    assertEquals(0, r.left().features.length, "features may be left out by a sparse-only model");
+    String[][] cases = {
+      {"{\"modelId\":\"m\",\"label\":1,\"tokens\":[\"\"]}", "empty token"},
+      {
+        "{\"modelId\":\"m\",\"label\":1,\"indices\":[1],\"values\":[]}",
+        "indices and values of different lengths: 1 and 0"
+      },
+      {
+        "{\"modelId\":\"m\",\"label\":1,\"indices\":[2097152],\"values\":[1]}",
+        "sparse index outside the space: 2097152 not in [0, 2^20)"
+      },
+      {
+        "{\"modelId\":\"m\",\"label\":1,\"indices\":[1.5],\"values\":[1]}",
+        "wrong type: indices must be an array of integers"
+      },
+      {
+        "{\"modelId\":\"m\",\"label\":1,\"tokens\":[3]}",
+        "wrong type: tokens must be an array of strings"
+      },
+      {
+        "{\"modelId\":\"m\",\"label\":1,\"indices\":[1],\"values\":[1e39]}",
+        "non-finite sparse value"
+      },
+    };
+    for (String[] c : cases) {
+      Either<DenseSample, DeadLetter> bad = decode(sparse, c[0].getBytes(StandardCharsets.UTF_8));
+      assertTrue(bad.isRight(), c[0]);
+      assertEquals(c[1], bad.right().getReason(), c[0]);
+    }
   }
 }

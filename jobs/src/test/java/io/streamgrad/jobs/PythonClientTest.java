@@ -76,6 +76,39 @@ class PythonClientTest {
     }
   }
 
+  /** A Python producer puts a token where the job does (the wire contract's hash). */
+  @Test
+  void pythonTokenIndicesAreJavas() throws Exception {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(4);
+    java.util.List<String> tokens =
+        new java.util.ArrayList<>(java.util.List.of("", "site=news.example", "日本"));
+    for (int i = 0; i < 500; i++) {
+      StringBuilder t = new StringBuilder();
+      for (int n = rnd.nextInt(25); n > 0; n--) {
+        t.append((char) (rnd.nextInt(8) == 0 ? 0xe0 + rnd.nextInt(900) : 32 + rnd.nextInt(95)));
+      }
+      tokens.add(t.toString());
+    }
+    Path file = Files.createTempFile("tokens", ".txt");
+    Files.writeString(
+        file, String.join("\n", tokens.stream().map(t -> t.replace("\n", " ")).toList()));
+    Run r =
+        python(
+            "-c",
+            "import streamgrad_client as c, sys\n"
+                + "for line in open(sys.argv[1], encoding='utf-8').read().split('\\n'):\n"
+                + "    print(c.token_index(line, 24))",
+            file.toString());
+    assertEquals(0, r.exit(), r.out());
+    String[] got = r.out().strip().split("\n");
+    assertEquals(tokens.size(), got.length, r.out());
+    for (int i = 0; i < tokens.size(); i++) {
+      String t = tokens.get(i).replace("\n", " ");
+      assertEquals(
+          io.streamgrad.schemas.FeatureHashing.index(t, 24), Integer.parseInt(got[i].strip()), t);
+    }
+  }
+
   @Test
   void producedFromPythonTrainedInFlinkReadBackInPython() throws Exception {
     String bs = kafka.bootstrapServers();

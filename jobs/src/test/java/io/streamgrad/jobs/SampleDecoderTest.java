@@ -208,6 +208,9 @@ class SampleDecoderTest {
     r.put("weight", 1f);
     r.put("source", "sensor");
     r.put("eventTime", null);
+    r.put("indices", List.of());
+    r.put("values", List.of());
+    r.put("tokens", List.of());
     ByteBuffer b = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), newer).encode(r);
     byte[] value = new byte[b.remaining()];
     b.get(value);
@@ -218,5 +221,59 @@ class SampleDecoderTest {
             new ConsumerRecord<>("samples", 0, 1L, null, value));
     assertTrue(resolved.isLeft(), "announced: resolved to the reader's version");
     assertArrayEquals(new float[] {1f, 2f, 3f}, resolved.left().features);
+  }
+
+  @Test
+  void sparsePartsAreCheckedAgainstTheModelsSpace() throws Exception {
+    assertEquals(
+        "sparse features for a model without a sparse part",
+        reason(bytes(good().setTokens(List.of("site=a")).build())));
+
+    SampleDecoder sparse = new SampleDecoder(0);
+    sparse.withSparse(10);
+    java.util.function.Function<Sample, Either<DenseSample, DeadLetter>> run =
+        smp -> {
+          try {
+            return decode(
+                sparse, new ConsumerRecord<>("samples", 1, 42L, "k".getBytes(), bytes(smp)));
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        };
+    Sample.Builder ok =
+        Sample.newBuilder()
+            .setModelId("m")
+            .setFeatures(List.of())
+            .setLabel(1f)
+            .setIndices(List.of(3, 3, 1023))
+            .setValues(List.of(0.5f, 0.5f, -2f))
+            .setTokens(List.of("hour=13"));
+    Either<DenseSample, DeadLetter> good = run.apply(ok.build());
+    assertTrue(good.isLeft(), () -> good.right().getReason());
+    assertArrayEquals(
+        new int[] {3, 3, 1023, 474732 & 1023},
+        good.left().indices,
+        "duplicates kept: summed by the model");
+    String[][] cases = {
+      {"sparse index outside the space: 1024 not in [0, 2^10)"},
+      {"sparse index outside the space: -1 not in [0, 2^10)"},
+      {"indices and values of different lengths: 3 and 2"},
+      {"non-finite sparse value"},
+      {"empty token"},
+      {"wrong feature count: expected 0, got 1"},
+    };
+    List<Sample> bad =
+        List.of(
+            Sample.newBuilder(ok.build()).setIndices(List.of(3, 3, 1024)).build(),
+            Sample.newBuilder(ok.build()).setIndices(List.of(-1, 3, 5)).build(),
+            Sample.newBuilder(ok.build()).setValues(List.of(1f, 2f)).build(),
+            Sample.newBuilder(ok.build()).setValues(List.of(1f, Float.NaN, 2f)).build(),
+            Sample.newBuilder(ok.build()).setTokens(List.of("a", "")).build(),
+            Sample.newBuilder(ok.build()).setFeatures(List.of(1f)).build());
+    for (int i = 0; i < bad.size(); i++) {
+      Either<DenseSample, DeadLetter> r = run.apply(bad.get(i));
+      assertTrue(r.isRight(), cases[i][0]);
+      assertEquals(cases[i][0], r.right().getReason());
+    }
   }
 }

@@ -28,6 +28,7 @@ public final class KnownSchemas implements SchemaStore {
   static final List<String> RELEASED =
       List.of(
           "Sample-1",
+          "Sample-2",
           "WeightSnapshot-1",
           "WeightSnapshot-2",
           "WeightSnapshot-3",

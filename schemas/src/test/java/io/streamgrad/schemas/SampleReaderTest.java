@@ -106,9 +106,71 @@ class SampleReaderTest {
     enc.writeFloat(4f); // label
     enc.writeFloat(1f); // weight
     enc.writeIndex(0); // no eventTime
+    enc.writeLong(0); // no indices
+    enc.writeLong(0); // no values
+    enc.writeLong(1); // tokens in two blocks
+    enc.writeString("a");
+    enc.writeLong(1);
+    enc.writeString("site=news.example");
+    enc.writeLong(0);
     enc.flush();
     DenseSample d = reader.read(out.toByteArray());
     assertArrayEquals(new float[] {1f, 2f, 3f}, d.features);
+    assertArrayEquals(new int[] {354738, 646892}, d.indices, "murmur3 of the tokens mod 2^20");
     assertEquals(DenseSample.of(Sample.fromByteBuffer(ByteBuffer.wrap(out.toByteArray()))), d);
+  }
+
+  @Test
+  void bytesOfTheFirstReleaseDecodeWithoutASparsePart() throws IOException {
+    org.apache.avro.Schema v1 =
+        new org.apache.avro.Schema.Parser()
+            .parse(getClass().getResourceAsStream("/io/streamgrad/schemas/released/Sample-1.avsc"));
+    var r = new org.apache.avro.generic.GenericData.Record(v1);
+    r.put("modelId", "old");
+    r.put("features", List.of(1f, 2f));
+    r.put("label", 3f);
+    r.put("weight", 1f);
+    r.put("eventTime", null);
+    byte[] bytes =
+        new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                org.apache.avro.generic.GenericData.get(), v1)
+            .encode(r)
+            .array();
+    DenseSample d = reader.read(bytes);
+    assertEquals("old", d.modelId);
+    assertArrayEquals(new float[] {1f, 2f}, d.features);
+    assertEquals(0, d.indices.length);
+    assertEquals(0, d.values.length);
+    assertEquals(null, d.sparseProblem);
+  }
+
+  @Test
+  void sparsePartsDecodeWithTokensHashedAndTheirProblemsNamed() throws IOException {
+    Sample s =
+        Sample.newBuilder()
+            .setModelId("m")
+            .setFeatures(List.of())
+            .setLabel(1f)
+            .setIndices(List.of(5, 7))
+            .setValues(List.of(0.5f, 2f))
+            .setTokens(List.of("hour=13", "a"))
+            .build();
+    DenseSample d = new SampleReader(KnownSchemas.released(), 20).read(encode(s));
+    assertArrayEquals(new int[] {5, 7, 474732, 354738}, d.indices);
+    assertArrayEquals(new float[] {0.5f, 2f, 1f, 1f}, d.values);
+    assertEquals(null, d.sparseProblem);
+    assertEquals(DenseSample.of(s, 20), d);
+    DenseSample small = new SampleReader(KnownSchemas.released(), 4).read(encode(s));
+    assertEquals(474732 & 15, small.indices[2], "the space of 2^4");
+
+    s.setTokens(List.of("a", ""));
+    assertEquals("empty token", reader.read(encode(s)).sparseProblem);
+    assertEquals("empty token", DenseSample.of(s).sparseProblem);
+    s.setTokens(List.of());
+    s.setValues(List.of(1f));
+    assertEquals(
+        "indices and values of different lengths: 2 and 1", reader.read(encode(s)).sparseProblem);
+    assertEquals(
+        "indices and values of different lengths: 2 and 1", DenseSample.of(s).sparseProblem);
   }
 }

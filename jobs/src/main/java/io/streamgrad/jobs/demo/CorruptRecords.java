@@ -76,6 +76,9 @@ public final class CorruptRecords {
         r.put("label", good.getLabel());
         r.put("weight", good.getWeight());
         r.put("source", "a newer producer");
+        r.put("indices", good.getIndices());
+        r.put("values", good.getValues());
+        r.put("tokens", good.getTokens());
         return new Bad(
             kind,
             good.getModelId(),

@@ -178,11 +178,11 @@ class CommandsTest {
                 .setLabel(0f)
                 .build());
     String header = java.util.HexFormat.ofDelimiter(" ").withUpperCase().formatHex(sample, 0, 10);
-    assertTrue(out.contains("# Sample-1 (io.streamgrad.schemas.Sample)"), out);
+    assertTrue(out.contains("# Sample-2 (io.streamgrad.schemas.Sample)"), out);
     assertTrue(out.contains("# single-object header: " + header), "the bytes a producer writes");
     for (String name :
         List.of(
-            "Sample-1",
+            "Sample-2",
             "WeightSnapshot-3",
             "DeadLetter-2",
             "PredictionRequest-1",
@@ -199,7 +199,18 @@ class CommandsTest {
       assertTrue(out.contains("# " + name + " "), name);
     }
     assertTrue(!out.contains("# WeightSnapshot-1 "), "only the newest by default");
+    assertTrue(!out.contains("# Sample-1 "), "only the newest by default");
     assertTrue(!out.contains("# WeightSnapshot-2 "), "only the newest by default");
+  }
+
+  @Test
+  void hashPrintsWhereEachTokenLands() {
+    String out = run("hash", "--hash-bits", "20", "site=news.example", "hour=13", "日本");
+    assertEquals("site=news.example\t646892\nhour=13\t474732\n日本\t653634\n", out);
+    assertEquals("a\t2\n", run("hash", "--hash-bits", "4", "a"), "1009084850 mod 16");
+    assertEquals(
+        2,
+        StreamgradCli.commandLine(new StreamgradCli()).execute("hash", "--hash-bits", "31", "a"));
   }
 
   @Test
@@ -238,7 +249,7 @@ class CommandsTest {
       lines.add(json.readTree(l)); // every line is JSON
     }
     assertEquals(4, lines.size(), out);
-    assertEquals("Sample-1", lines.get(0).get("schema").asText());
+    assertEquals("Sample-2", lines.get(0).get("schema").asText());
     assertEquals("m-1", lines.get(0).get("key").asText());
     assertEquals(3.0, lines.get(0).get("value").get("label").asDouble());
     assertEquals("PredictionRequest-1", lines.get(1).get("schema").asText());

@@ -1,6 +1,5 @@
 package io.streamgrad.nn.sparse;
 
-import io.streamgrad.nn.features.FeatureHashing;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
@@ -9,7 +8,9 @@ import java.util.random.RandomGenerator;
  * "c<id>"}) drawn with power-law (Zipf) frequencies, {@code active} per impression, and a click
  * drawn from the true logistic model {@code sigmoid(bias + sum of the tokens' true weights)}. A
  * fifth of the tokens carry a weight (N(0, 0.6^2)), the rest none, so the truth is sparse. The same
- * seed gives the same truth; the impressions come from the caller's generator.
+ * seed gives the same truth; the impressions come from the caller's generator. A producer sends
+ * {@link #token}s; where they land in a model's space is the wire contract's hash (schemas'
+ * FeatureHashing).
  */
 public final class CtrSimulation {
 
@@ -64,11 +65,6 @@ public final class CtrSimulation {
   /** The token's text, what a producer sends. */
   public static String token(int id) {
     return "c" + id;
-  }
-
-  /** The index of token {@code id} in a space of {@code 2^bits} ({@link FeatureHashing}). */
-  public static int index(int id, int bits) {
-    return FeatureHashing.index(token(id), bits);
   }
 
   /** The true weight of token {@code id}. */

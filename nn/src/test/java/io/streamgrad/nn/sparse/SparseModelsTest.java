@@ -92,7 +92,7 @@ class SparseModelsTest {
           labels[r] = CtrSimulation.click(rnd, logit);
           trueP[r] = (float) logit;
           for (int k = 0; k < ids.length; k++) {
-            idx[k] = CtrSimulation.index(ids[k], bits);
+            idx[k] = (ids[k] * 0x9E3779B1) >>> (32 - bits); // any spreading will do here
           }
           batch.addRow(idx, ones, 0, ids.length);
         }

@@ -1,4 +1,4 @@
-package io.streamgrad.nn.features;
+package io.streamgrad.schemas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

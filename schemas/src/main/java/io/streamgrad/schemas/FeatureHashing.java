@@ -1,4 +1,4 @@
-package io.streamgrad.nn.features;
+package io.streamgrad.schemas;
 
 import java.nio.charset.StandardCharsets;
 
