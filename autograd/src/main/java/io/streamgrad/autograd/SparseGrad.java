@@ -60,6 +60,13 @@ public final class SparseGrad {
     return coalesced;
   }
 
+  /** Multiplies every value by {@code factor} in place (gradient clipping). */
+  public void scale(float factor) {
+    for (int i = 0, n = count * width; i < n; i++) {
+      values[i] *= factor;
+    }
+  }
+
   /** Drops every entry ({@code zero_grad}); the storage stays for the next pass. */
   public void clear() {
     count = 0;

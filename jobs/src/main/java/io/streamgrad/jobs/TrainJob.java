@@ -175,10 +175,17 @@ public final class TrainJob {
       StreamExecutionEnvironment env, Settings kafka, OnlineTrainer trainer) {
     int features = trainer.config().features;
     boolean predicts = kafka.requestsTopic != null || trainer.prequentialPredictions();
+    int hashBits =
+        trainer.config().sparseModel() ? trainer.config().model.spec(features).hashBits() : 0;
     SingleOutputStreamOperator<WeightSnapshot> snapshots;
     if (kafka.requestsTopic == null) {
-      snapshots = build(env, kafka, features, trainer::trainDense, predicts, List.of());
+      snapshots = build(env, kafka, features, hashBits, trainer::trainDense, predicts, List.of());
     } else {
+      if (hashBits > 0) {
+        throw new IllegalArgumentException(
+            "answering requests (--requests-topic) is for dense models: a request carries dense"
+                + " features only");
+      }
       snapshots = buildServing(env, kafka, trainer, features, predicts);
     }
     if (trainer.config().quality.drift() != null) {
@@ -213,6 +220,7 @@ public final class TrainJob {
         env,
         kafka,
         features,
+        0,
         samples -> trainer.trainAndServe(samples, requests),
         predicts,
         List.of(requests.getSideOutput(UNDECODABLE)));
@@ -231,13 +239,14 @@ public final class TrainJob {
   /** The job around any {@link Stage}: same source, decoding, validation and sinks. */
   public static DataStream<WeightSnapshot> build(
       StreamExecutionEnvironment env, Settings kafka, int features, Stage stage) {
-    return build(env, kafka, features, stage, false, List.of());
+    return build(env, kafka, features, 0, stage, false, List.of());
   }
 
   private static SingleOutputStreamOperator<WeightSnapshot> build(
       StreamExecutionEnvironment env,
       Settings kafka,
       int features,
+      int hashBits,
       Stage stage,
       boolean predicts,
       List<DataStream<DeadLetter>> moreDeadLetters) {
@@ -247,7 +256,7 @@ public final class TrainJob {
             env,
             kafka,
             kafka.samplesTopic,
-            sampleDecoder(kafka, features),
+            sampleDecoder(kafka, features, hashBits),
             OnlineTrainer.denseSampleType(),
             "samples",
             "streamgrad-samples-source",
@@ -279,15 +288,17 @@ public final class TrainJob {
     return snapshots;
   }
 
-  /** The decoder of {@code kafka}'s sample format. */
-  static SampleFormatDecoder sampleDecoder(Settings kafka, int features) {
-    return switch (kafka.sampleFormat) {
-      case "avro" -> new SampleDecoder(features, kafka.maxRecordBytes, kafka.writerSchemas);
-      case "json" -> new JsonSampleDecoder(features, kafka.maxRecordBytes);
-      default ->
-          throw new IllegalArgumentException(
-              "sample format must be avro or json, not '" + kafka.sampleFormat + "'");
-    };
+  /** The decoder of {@code kafka}'s sample format (for a sparse part of 2^hashBits when > 0). */
+  static SampleFormatDecoder sampleDecoder(Settings kafka, int features, int hashBits) {
+    SampleFormatDecoder d =
+        switch (kafka.sampleFormat) {
+          case "avro" -> new SampleDecoder(features, kafka.maxRecordBytes, kafka.writerSchemas);
+          case "json" -> new JsonSampleDecoder(features, kafka.maxRecordBytes);
+          default ->
+              throw new IllegalArgumentException(
+                  "sample format must be avro or json, not '" + kafka.sampleFormat + "'");
+        };
+    return hashBits > 0 ? d.withSparse(hashBits) : d;
   }
 
   /**

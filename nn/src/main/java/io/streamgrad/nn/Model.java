@@ -26,6 +26,15 @@ public interface Model {
   /** The trainable tensors; their values are restored from and saved to Flink state. */
   List<Tensor> parameters();
 
+  /**
+   * The parameters looked up sparsely ({@code [rows, width]} tables with sparse gradients, among
+   * {@link #parameters()}): a trainer checkpoints and publishes them by the rows a step touched,
+   * never whole. None by default.
+   */
+  default List<Tensor> sparseTables() {
+    return List.of();
+  }
+
   /** Predictions {@code [B]} (or logits, for classification losses) for {@code x [B, d]}. */
   Tensor forward(Tensor x);
 

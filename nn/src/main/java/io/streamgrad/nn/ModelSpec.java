@@ -12,7 +12,13 @@ import java.util.Objects;
  * the number of input features.
  */
 public record ModelSpec(
-    String kind, int features, int[] hidden, String activation, String factoryClass)
+    String kind,
+    int features,
+    int[] hidden,
+    String activation,
+    String factoryClass,
+    int hashBits,
+    int factors)
     implements Serializable {
 
   public static final String LINEAR = "linear";
@@ -22,15 +28,39 @@ public record ModelSpec(
   /** A user's model, built by its factory class. */
   public static final String CLASS = "class";
 
+  /** Logistic regression over a dense part and a hashed sparse part of 2^hashBits coordinates. */
+  public static final String SPARSE_LOGISTIC = "sparse-logistic";
+
+  /** Linear regression over a dense part and a hashed sparse part. */
+  public static final String SPARSE_LINEAR = "sparse-linear";
+
+  /** A factorization machine (logistic) with {@code factors} factors over the sparse part. */
+  public static final String FM = "fm";
+
   public ModelSpec {
     Objects.requireNonNull(kind, "kind");
     hidden = hidden == null ? new int[0] : hidden.clone();
-    if (features <= 0) {
-      throw new IllegalArgumentException("a model spec needs a positive feature count");
+    if (features < 0 || (features == 0 && hashBits == 0)) {
+      throw new IllegalArgumentException(
+          "a model spec needs a positive feature count (or a sparse part)");
+    }
+    if (hashBits < 0 || hashBits > 30) {
+      throw new IllegalArgumentException("hash bits must be in [0, 30], got " + hashBits);
     }
     if (kind.equals(CLASS) && factoryClass == null) {
       throw new IllegalArgumentException("a model spec of kind 'class' needs its factory class");
     }
+  }
+
+  /** A model without a sparse part. */
+  public ModelSpec(
+      String kind, int features, int[] hidden, String activation, String factoryClass) {
+    this(kind, features, hidden, activation, factoryClass, 0, 0);
+  }
+
+  /** Whether the model has a hashed sparse part. */
+  public boolean sparse() {
+    return hashBits > 0;
   }
 
   /** The hidden layer widths (a copy; empty for linear models). */
@@ -60,9 +90,14 @@ public record ModelSpec(
         yield Models.mlp(hidden).activation(a);
       }
       case CLASS -> instantiate(factoryClass);
+      case SPARSE_LOGISTIC -> io.streamgrad.nn.sparse.SparseModels.logistic(hashBits);
+      case SPARSE_LINEAR -> io.streamgrad.nn.sparse.SparseModels.linear(hashBits);
+      case FM -> io.streamgrad.nn.sparse.SparseModels.factorizationMachine(hashBits, factors);
       default ->
           throw new IllegalArgumentException(
-              "unknown model kind '" + kind + "': linear, logistic, mlp or class");
+              "unknown model kind '"
+                  + kind
+                  + "': linear, logistic, mlp, class, sparse-logistic, sparse-linear or fm");
     };
   }
 
@@ -97,12 +132,15 @@ public record ModelSpec(
         && s.features == features
         && Arrays.equals(s.hidden, hidden)
         && Objects.equals(s.activation, activation)
-        && Objects.equals(s.factoryClass, factoryClass);
+        && Objects.equals(s.factoryClass, factoryClass)
+        && s.hashBits == hashBits
+        && s.factors == factors;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(kind, features, Arrays.hashCode(hidden), activation, factoryClass);
+    return Objects.hash(
+        kind, features, Arrays.hashCode(hidden), activation, factoryClass, hashBits, factors);
   }
 
   @Override
@@ -116,10 +154,12 @@ public record ModelSpec(
                   + activation.toLowerCase()
                   + ")";
           case CLASS -> factoryClass;
+          case FM -> FM + " (k=" + factors + ")";
           default -> kind;
         }
         + ", "
         + features
-        + " features";
+        + " features"
+        + (hashBits > 0 ? " + 2^" + hashBits + " hashed" : "");
   }
 }

@@ -32,6 +32,7 @@ public final class KnownSchemas implements SchemaStore {
           "WeightSnapshot-1",
           "WeightSnapshot-2",
           "WeightSnapshot-3",
+          "WeightSnapshot-4",
           "DeadLetter-1",
           "DeadLetter-2",
           "PredictionRequest-1",

@@ -36,6 +36,8 @@ public final class SnapshotModels {
         .setHidden(hidden)
         .setActivation(spec.activation())
         .setFactoryClass(spec.factoryClass())
+        .setHashBits(spec.hashBits())
+        .setFactors(spec.factors())
         .build();
   }
 
@@ -50,7 +52,9 @@ public final class SnapshotModels {
         s.getFeatures(),
         s.getHidden().stream().mapToInt(Integer::intValue).toArray(),
         s.getActivation(),
-        s.getFactoryClass());
+        s.getFactoryClass(),
+        s.getHashBits(),
+        s.getFactors());
   }
 
   /**
@@ -61,6 +65,15 @@ public final class SnapshotModels {
    *     its parameters do not fit the model, in {@code load_state_dict}'s words
    */
   public static Model model(WeightSnapshot snapshot) {
+    if (snapshot.getSparse() != null) {
+      throw new IllegalArgumentException(
+          "snapshot of model "
+              + snapshot.getModelId()
+              + " (version "
+              + snapshot.getVersion()
+              + ") is one update of a sparse model's tables: rebuild the model from its"
+              + " updates with SparseModelAssembler");
+    }
     ModelSpec spec = requireSpec(snapshot);
     Model model = spec.create();
     Map<String, Tensor> state = new LinkedHashMap<>();

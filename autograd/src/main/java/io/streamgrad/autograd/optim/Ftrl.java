@@ -137,6 +137,22 @@ public final class Ftrl extends Optimizer {
   }
 
   @Override
+  public void readSlot(int slot, int param, int from, int n, float[] dst, int offset) {
+    float[] acc = zn[param];
+    for (int c = 0; c < n; c++) {
+      dst[offset + c] = acc[STRIDE * (from + c) + slot];
+    }
+  }
+
+  @Override
+  public void writeSlot(int slot, int param, int from, int n, float[] src, int offset) {
+    float[] acc = zn[param];
+    for (int c = 0; c < n; c++) {
+      acc[STRIDE * (from + c) + slot] = src[offset + c];
+    }
+  }
+
+  @Override
   public OptimizerState state() {
     float[][] slots = new float[2 * params.size()][];
     for (int i = 0; i < params.size(); i++) {

@@ -168,6 +168,30 @@ public abstract class Optimizer {
   /** The state buffers, one array (over parameters) per slot name. */
   protected abstract List<Tensor[]> buffers();
 
+  /** Sets the step count, for a state restored piece by piece ({@link #readSlot}). */
+  public void setStepCount(long step) {
+    if (step < 0) {
+      throw new IllegalArgumentException("step count must be >= 0, got " + step);
+    }
+    this.step = step;
+  }
+
+  /**
+   * Copies elements {@code [from, from + n)} of slot {@code slot} of parameter {@code param} into
+   * {@code dst} at {@code offset}: a part of the state of a parameter too large to copy whole at
+   * every checkpoint (a sparse model's table, written by chunks).
+   */
+  public void readSlot(int slot, int param, int from, int n, float[] dst, int offset) {
+    System.arraycopy(buffers().get(slot)[param].storage(), from, dst, offset, n);
+  }
+
+  /** The reverse of {@link #readSlot}. */
+  public void writeSlot(int slot, int param, int from, int n, float[] src, int offset) {
+    Tensor t = buffers().get(slot)[param];
+    System.arraycopy(src, offset, t.storage(), from, n);
+    t.markModified();
+  }
+
   /** One zero buffer per parameter. */
   protected final Tensor[] zerosLikeParams() {
     Tensor[] out = new Tensor[params.size()];

@@ -54,19 +54,22 @@ public final class Snapshots {
       long timestampMillis,
       io.streamgrad.schemas.ModelSpec spec) {
     Model model = trainer.model();
-    List<Tensor> params = model.parameters();
-    List<String> names = model.parameterNames();
+    // A sparse model's tables travel apart, by rows (publish); here, its dense parameters only.
+    List<Tensor> params = trainer.denseParameters();
+    List<String> names = denseNames(model, params);
     List<NamedTensor> named = new ArrayList<>(params.size());
     for (int i = 0; i < params.size(); i++) {
       named.add(namedTensor(names.get(i), params.get(i).shape(), params.get(i).toArray()));
     }
-    Tensor first = params.get(0);
-    float bias = params.size() > 1 && params.get(1).numel() == 1 ? params.get(1).item() : 0f;
+    boolean sparse = trainer.hasSparseTables();
+    int biasAt = sparse ? names.indexOf("bias") : params.size() > 1 ? 1 : -1;
+    Tensor first = sparse ? (names.get(0).equals("weight") ? params.get(0) : null) : params.get(0);
+    float bias = biasAt >= 0 && params.get(biasAt).numel() == 1 ? params.get(biasAt).item() : 0f;
     WeightSnapshot.Builder b =
         WeightSnapshot.newBuilder()
             .setModelId(modelId)
             .setVersion(trainer.version())
-            .setWeights(FloatLists.boxed(first.toArray()))
+            .setWeights(first == null ? List.of() : FloatLists.boxed(first.toArray()))
             .setBias(bias)
             .setParameters(named)
             .setSamplesSeen(trainer.samplesSeen())
@@ -82,25 +85,66 @@ public final class Snapshots {
             .setDrifts(longs(trainer.progress().drifts()))
             .setGatedSnapshots(trainer.progress().gatedSnapshots());
     if (withOptimizer) {
-      OptimizerState os = trainer.optimizer().state();
+      // The dense parameters' slots (a sparse model's tables keep theirs in checkpoints).
+      List<String> slotNames = trainer.optimizer().slotNames();
+      float[] flat = trainer.denseOptimizerSlots();
       List<NamedTensor> slots = new ArrayList<>();
-      for (int s = 0; s < os.slotNames().size(); s++) {
+      int off = 0;
+      for (int s = 0; s < slotNames.size(); s++) {
         for (int i = 0; i < params.size(); i++) {
+          int n = params.get(i).numel();
           slots.add(
               namedTensor(
-                  os.slotNames().get(s) + "/" + names.get(i),
+                  slotNames.get(s) + "/" + names.get(i),
                   params.get(i).shape(),
-                  os.slots()[s * params.size() + i]));
+                  Arrays.copyOfRange(flat, off, off + n)));
+          off += n;
         }
       }
       b.setOptimizerState(
           OptimizerSnapshot.newBuilder()
-              .setOptimizer(os.optimizer())
-              .setStep(os.step())
+              .setOptimizer(trainer.optimizer().name())
+              .setStep(trainer.optimizer().stepCount())
               .setSlots(slots)
               .build());
     }
     return b.build();
+  }
+
+  /**
+   * The records that publish {@code trainer} now: one snapshot for a dense model; for a sparse
+   * model, its snapshot once per part of its tables' update ({@link
+   * ModelTrainer#takeSparseUpdate}), each record the same snapshot with one part.
+   */
+  public static List<WeightSnapshot> publish(
+      String modelId,
+      ModelTrainer trainer,
+      boolean withOptimizer,
+      long timestampMillis,
+      io.streamgrad.schemas.ModelSpec spec) {
+    WeightSnapshot snapshot = of(modelId, trainer, withOptimizer, timestampMillis, spec);
+    List<io.streamgrad.schemas.SparseUpdate> parts = trainer.takeSparseUpdate();
+    if (parts.isEmpty()) {
+      return List.of(snapshot);
+    }
+    List<WeightSnapshot> out = new ArrayList<>(parts.size());
+    for (io.streamgrad.schemas.SparseUpdate part : parts) {
+      out.add(WeightSnapshot.newBuilder(snapshot).setSparse(part).build());
+    }
+    return out;
+  }
+
+  private static List<String> denseNames(Model model, List<Tensor> dense) {
+    List<String> out = new ArrayList<>(dense.size());
+    List<Tensor> all = model.parameters();
+    for (Tensor t : dense) {
+      for (int i = 0; i < all.size(); i++) {
+        if (all.get(i) == t) {
+          out.add(model.parameterNames().get(i));
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -112,6 +156,13 @@ public final class Snapshots {
    */
   public static TrainerState toState(TrainerConfig config, WeightSnapshot snapshot) {
     String id = snapshot.getModelId();
+    if (config.sparseModel() || snapshot.getSparse() != null) {
+      throw new IllegalArgumentException(
+          "model "
+              + id
+              + ": a warm start from snapshots is for dense models; a sparse model's tables live"
+              + " in the job's checkpoints (restart it from a savepoint)");
+    }
     ModelTrainer fresh = new ModelTrainer(config, id);
     TrainerState s = fresh.toState();
     List<Tensor> params = fresh.model().parameters();

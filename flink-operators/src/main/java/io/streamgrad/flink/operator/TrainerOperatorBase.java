@@ -25,8 +25,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.metrics.Counter;
@@ -70,6 +74,9 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   /** Name of the keyed state holding each model's {@link TrainerState}. */
   public static final String STATE_NAME = "streamgrad-trainer";
 
+  /** The keyed map state of a sparse model's table chunks. */
+  public static final String CHUNKS_STATE_NAME = "streamgrad-sparse-chunks";
+
   private final TrainerConfig config;
   private final ModelLifecycle lifecycle;
   private final OutputTag<DeadLetter> rejectedTag;
@@ -77,6 +84,14 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   private final boolean prequentialPredictions;
 
   private transient ValueState<TrainerState> state;
+
+  /**
+   * A sparse model's tables by chunk (chunk id to weights and optimizer slots): only the chunks a
+   * model changed are written, so with RocksDB's incremental checkpoints a checkpoint grows with
+   * the coordinates touched since the last one, not with the model's size.
+   */
+  private transient MapState<Integer, float[]> chunks;
+
   private transient boolean restored;
   private transient InternalTimerService<VoidNamespace> batchTimers;
   private transient InternalTimerService<VoidNamespace> expiryTimers;
@@ -126,6 +141,16 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
             .getKeyedStateStore()
             .getState(
                 new ValueStateDescriptor<>(STATE_NAME, TypeInformation.of(TrainerState.class)));
+    if (config.sparseModel()) {
+      chunks =
+          context
+              .getKeyedStateStore()
+              .getMapState(
+                  new MapStateDescriptor<>(
+                      CHUNKS_STATE_NAME,
+                      BasicTypeInfo.INT_TYPE_INFO,
+                      PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+    }
   }
 
   @Override
@@ -206,7 +231,11 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
         scheduleExpiry(trainer, now + lifecycle.modelTtlMillis);
       }
     }
-    if (trainer.add(x, sample.label, sample.weight)) {
+    boolean full =
+        sample.indices.length > 0
+            ? trainer.add(x, sample.indices, sample.values, sample.label, sample.weight)
+            : trainer.add(x, sample.label, sample.weight);
+    if (full) {
       trainAndMaybeEmit(key, trainer);
     } else if (wasEmpty && trainer.pending() > 0 && config.maxBatchDelayMillis > 0) {
       long deadline = now() + config.maxBatchDelayMillis;
@@ -279,6 +308,9 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
       batchTimers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, trainer.batchDeadline());
     }
     state.clear();
+    if (chunks != null) {
+      chunks.clear();
+    }
     live.remove(entry);
     detachMetrics(key, trainer);
     population.expired.inc();
@@ -344,6 +376,11 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     Object current = getCurrentKey();
     setCurrentKey(key);
     state.update(trainer.toState());
+    if (chunks != null) {
+      for (int id : trainer.takeDirtyChunks()) {
+        chunks.put(id, trainer.chunk(id));
+      }
+    }
     if (current != null) {
       setCurrentKey(current);
     }
@@ -379,7 +416,14 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     } else {
       ModelTrainer spare = live.takeSpare();
       trainer = spare != null ? spare : new ModelTrainer(config, key);
-      trainer.restore(stored); // overwrites all of a reused trainer's state
+      if (chunks == null) {
+        trainer.restore(stored); // overwrites all of a reused trainer's state
+      } else {
+        trainer.restore(stored, key);
+        for (Map.Entry<Integer, float[]> c : chunks.entries()) {
+          trainer.loadChunk(c.getKey(), c.getValue());
+        }
+      }
     }
     LiveModels.Entry entry = live.add(key, trainer);
     ModelMetrics m = modelMetrics.get(key);
@@ -460,12 +504,17 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     float[] labelAndWeight = new float[2];
     for (int i = 0; i < n; i++) {
       trainer.pendingSample(i, x, labelAndWeight);
+      List<Integer> indices = new ArrayList<>();
+      List<Float> values = new ArrayList<>();
+      trainer.pendingSparse(i, indices, values); // tokens travel as their indices
       Sample s =
           Sample.newBuilder()
               .setModelId(key)
               .setFeatures(FloatLists.boxed(x))
               .setLabel(labelAndWeight[0])
               .setWeight(labelAndWeight[1])
+              .setIndices(indices)
+              .setValues(values)
               .build();
       reject(s, NON_FINITE_UPDATE);
     }
@@ -508,9 +557,10 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
       trainer.markEmitted();
       return;
     }
-    output.collect(
-        new StreamRecord<>(
-            Snapshots.of(key, trainer, config.snapshotOptimizerState, now(), modelSpec)));
+    for (WeightSnapshot record :
+        Snapshots.publish(key, trainer, config.snapshotOptimizerState, now(), modelSpec)) {
+      output.collect(new StreamRecord<>(record));
+    }
     trainer.markEmitted();
   }
 

@@ -1,6 +1,7 @@
 package io.streamgrad.flink.train;
 
 import io.streamgrad.autograd.Grad;
+import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.autograd.Tensor;
 import io.streamgrad.autograd.optim.Optimizer;
 import io.streamgrad.autograd.optim.OptimizerState;
@@ -9,6 +10,7 @@ import io.streamgrad.nn.Predictor;
 import io.streamgrad.nn.Standardizer;
 import io.streamgrad.nn.quality.PageHinkley;
 import io.streamgrad.nn.quality.PrequentialMetrics;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -26,6 +28,11 @@ public final class ModelTrainer {
   private final Model model;
   private final List<Tensor> params;
   private final Optimizer optimizer;
+  // A sparse model's tables (checkpointed by chunks) and its other, dense, parameters.
+  private final SparseTables tables;
+  private final List<Tensor> denseParams;
+  private final int[] denseIndex;
+  private final SparseBatch sparseBatch;
   private final int features;
   private final int batchSize;
 
@@ -48,6 +55,8 @@ public final class ModelTrainer {
   private final float[] paramBackup;
   private final long fixedHeapBytes;
   private OptimizerState optimizerBackup;
+  private long optimizerStepBackup;
+  private float[] optimizerSlotBackup;
   private Predictor predictor;
 
   // Quality (see QualitySpec): each null when off.
@@ -70,9 +79,21 @@ public final class ModelTrainer {
         config.model.create(features, new SplittableRandom(initSeed(config.seed, modelId)));
     this.params = model.parameters();
     this.optimizer = config.optimizer.create(params);
+    this.tables = new SparseTables(params, model.sparseTables(), optimizer);
+    List<Tensor> dense = new ArrayList<>();
+    int[] denseAt = new int[params.size()];
+    for (int i = 0; i < params.size(); i++) {
+      if (!tables.contains(params.get(i))) {
+        denseAt[dense.size()] = i;
+        dense.add(params.get(i));
+      }
+    }
+    this.denseParams = List.copyOf(dense);
+    this.denseIndex = Arrays.copyOf(denseAt, dense.size());
+    this.sparseBatch = tables.isEmpty() ? null : new SparseBatch();
     allocateRows(Math.min(batchSize, INITIAL_ROWS));
     int total = 0;
-    for (Tensor p : params) {
+    for (Tensor p : denseParams) {
       total += p.numel();
     }
     this.paramBackup = new float[total];
@@ -82,12 +103,13 @@ public final class ModelTrainer {
     this.driftTest = q.drift() != null ? new PageHinkley(q.drift()) : null;
     this.progress.metrics = q.metrics() ? new PrequentialMetrics(classification) : null;
     this.scores = q.metrics() || driftTest != null;
-    int slots = optimizer.state().slots().length / Math.max(1, params.size());
+    int slots = optimizer.slotNames().size();
     long qualityBytes =
         (standardizer != null ? 16L * features + 4L * features * batchSize : 0)
             + (progress.metrics != null ? 8L * progress.metrics.stateSize() : 0)
             + (driftTest != null ? 100 : 0);
-    this.fixedHeapBytes = 4L * total * (3 + slots) + OVERHEAD_BYTES + qualityBytes;
+    this.fixedHeapBytes =
+        4L * total * (3 + slots) + 4L * tables.elements() + OVERHEAD_BYTES + qualityBytes;
   }
 
   /**
@@ -161,6 +183,32 @@ public final class ModelTrainer {
       ensureRows(count + 1);
     }
     System.arraycopy(x, 0, xBuf, count * features, features);
+    if (sparseBatch != null) {
+      sparseBatch.endRow(); // no sparse part
+    }
+    return commit(label, weight);
+  }
+
+  /**
+   * Copies one sample with a sparse part ({@code indices[0, n)} with their {@code values}) into the
+   * batch; true when the batch is full. For a model with sparse tables.
+   */
+  public boolean add(float[] x, int[] indices, float[] values, float label, float weight) {
+    if (sparseBatch == null) {
+      throw new IllegalStateException("this model takes no sparse features");
+    }
+    if (standardizer != null) {
+      boolean warm = standardizer.ready();
+      standardizer.observe(x, 0);
+      if (!warm) {
+        return false;
+      }
+    }
+    if (count == yBuf.length) {
+      ensureRows(count + 1);
+    }
+    System.arraycopy(x, 0, xBuf, count * features, features);
+    sparseBatch.addRow(indices, values, 0, indices.length);
     return commit(label, weight);
   }
 
@@ -215,7 +263,7 @@ public final class ModelTrainer {
       y = Tensor.wrap(Arrays.copyOf(yBuf, n), n);
       w = Tensor.wrap(Arrays.copyOf(wBuf, n), n);
     }
-    Tensor out = model.forward(x);
+    Tensor out = sparseBatch == null ? model.forward(x) : model.forward(x, sparseBatch);
     float[] predicted = outputs;
     if (predicted == null && scores) {
       if (scored == null) {
@@ -236,7 +284,7 @@ public final class ModelTrainer {
     if (!Float.isFinite(batchLoss)) {
       return reject();
     }
-    loss.backward();
+    (config.optimizer.perSampleLoss() ? loss.mul(n) : loss).backward();
     double norm = gradNorm();
     if (!Double.isFinite(norm)) {
       return reject();
@@ -252,6 +300,7 @@ public final class ModelTrainer {
       progress.rejectedBatches++;
       return StepResult.REJECTED_NON_FINITE;
     }
+    tables.markTouchedDirty();
     long seenBefore = progress.samplesSeen;
     progress.update(n, batchLoss, (float) norm);
     if (predicted != null) {
@@ -259,6 +308,9 @@ public final class ModelTrainer {
     }
     count = 0;
     batchDeadline = 0;
+    if (sparseBatch != null) {
+      sparseBatch.clear();
+    }
     return StepResult.TRAINED;
   }
 
@@ -312,6 +364,7 @@ public final class ModelTrainer {
   /** Drift action: the optimizer starts afresh (moments, accumulators and step count). */
   public void resetOptimizer() {
     optimizer.loadState(config.optimizer.create(params).state());
+    tables.markAllDirty();
   }
 
   /**
@@ -329,7 +382,7 @@ public final class ModelTrainer {
         params.get(i).copyFrom(initial.get(i));
       }
     }
-    resetOptimizer();
+    resetOptimizer(); // and every chunk dirty
   }
 
   /** The input standardization (live), or null. */
@@ -338,7 +391,7 @@ public final class ModelTrainer {
   }
 
   private StepResult reject() {
-    optimizer.zeroGrad();
+    optimizer.zeroGrad(); // sparse gradients too
     progress.rejectedBatches++;
     return StepResult.REJECTED_NON_FINITE;
   }
@@ -354,7 +407,7 @@ public final class ModelTrainer {
         }
       }
     }
-    return Math.sqrt(sq);
+    return Math.sqrt(sq + tables.gradSquares());
   }
 
   private void scaleGrads(float factor) {
@@ -365,38 +418,91 @@ public final class ModelTrainer {
         }
       }
     }
+    tables.scaleGrads(factor);
   }
 
   private boolean parametersFinite() {
     try (Grad.Scope noGrad = Grad.disabled()) {
-      for (Tensor p : params) {
+      for (Tensor p : denseParams) {
         if (!Float.isFinite(p.norm().item())) {
           return false;
         }
       }
     }
-    return true;
+    return tables.touchedFinite(); // a table's other rows did not change
   }
 
   /** Parameters and optimizer state before a step, for the divergence guard's rollback. */
   private void backUp() {
     int off = 0;
-    for (Tensor p : params) {
+    for (Tensor p : denseParams) {
       p.copyTo(paramBackup, off);
       off += p.numel();
     }
-    optimizerBackup = optimizer.state();
+    if (tables.isEmpty()) {
+      optimizerBackup = optimizer.state();
+    } else {
+      // Not state(): it copies the tables' slots whole. The dense slots and the touched rows.
+      optimizerStepBackup = optimizer.stepCount();
+      optimizerSlotBackup = denseSlots();
+      tables.backUp();
+    }
   }
 
   private void restoreBackup() {
     try (Grad.Scope noGrad = Grad.disabled()) {
       int off = 0;
-      for (Tensor p : params) {
+      for (Tensor p : denseParams) {
         p.copyFrom(Tensor.wrap(Arrays.copyOfRange(paramBackup, off, off + p.numel()), p.shape()));
         off += p.numel();
       }
     }
-    optimizer.loadState(optimizerBackup);
+    if (tables.isEmpty()) {
+      optimizer.loadState(optimizerBackup);
+    } else {
+      loadDenseSlots(optimizerSlotBackup);
+      optimizer.setStepCount(optimizerStepBackup);
+      tables.restore();
+    }
+  }
+
+  /** The optimizer's slots of the dense parameters, slot-major then parameter order. */
+  private float[] denseSlots() {
+    int slots = optimizer.slotNames().size();
+    int total = 0;
+    for (Tensor p : denseParams) {
+      total += p.numel();
+    }
+    float[] out = new float[slots * total];
+    int off = 0;
+    for (int s = 0; s < slots; s++) {
+      for (int i = 0; i < denseParams.size(); i++) {
+        int n = denseParams.get(i).numel();
+        optimizer.readSlot(s, denseIndex[i], 0, n, out, off);
+        off += n;
+      }
+    }
+    return out;
+  }
+
+  private void loadDenseSlots(float[] flat) {
+    int slots = optimizer.slotNames().size();
+    int off = 0;
+    for (int s = 0; s < slots; s++) {
+      for (int i = 0; i < denseParams.size(); i++) {
+        int n = denseParams.get(i).numel();
+        if (off + n > flat.length) {
+          throw new IllegalStateException(
+              "restored optimizer state has " + flat.length + " values, too few for the model");
+        }
+        optimizer.writeSlot(s, denseIndex[i], 0, n, flat, off);
+        off += n;
+      }
+    }
+    if (off != flat.length) {
+      throw new IllegalStateException(
+          "restored optimizer state has " + flat.length + " values, expected " + off);
+    }
   }
 
   /**
@@ -420,10 +526,24 @@ public final class ModelTrainer {
     labelAndWeight[1] = wBuf[i];
   }
 
+  /** Pending sample {@code i}'s sparse part as the Avro sample's lists (empty for dense models). */
+  public void pendingSparse(int i, List<Integer> indices, List<Float> values) {
+    if (sparseBatch == null) {
+      return;
+    }
+    for (int k = sparseBatch.offset(i); k < sparseBatch.offset(i + 1); k++) {
+      indices.add(sparseBatch.indices()[k]);
+      values.add(sparseBatch.values()[k]);
+    }
+  }
+
   /** Drops the pending batch (after a rejection has been reported). */
   public void discardPending() {
     count = 0;
     batchDeadline = 0;
+    if (sparseBatch != null) {
+      sparseBatch.clear();
+    }
   }
 
   /** Steps the divergence guard refused since this model started. */
@@ -534,10 +654,19 @@ public final class ModelTrainer {
   public TrainerState toState() {
     TrainerState s = new TrainerState();
     progress.copyTo(s);
-    s.parameters = concat(params);
-    OptimizerState os = optimizer.state();
-    s.optimizerStep = os.step();
-    s.optimizerSlots = concat(os.slots());
+    s.parameters = concat(denseParams);
+    if (tables.isEmpty()) {
+      OptimizerState os = optimizer.state();
+      s.optimizerStep = os.step();
+      s.optimizerSlots = concat(os.slots());
+    } else {
+      s.optimizerStep = optimizer.stepCount();
+      s.optimizerSlots = denseSlots(); // the tables' are in their chunks
+      s.batchSparseOffsets = Arrays.copyOf(sparseBatch.offsets(), count + 1);
+      int nnz = sparseBatch.nnz();
+      s.batchSparseIndices = Arrays.copyOf(sparseBatch.indices(), nnz);
+      s.batchSparseValues = Arrays.copyOf(sparseBatch.values(), nnz);
+    }
     s.batchCount = count;
     s.batchFeatures = Arrays.copyOf(xBuf, count * features);
     s.batchLabels = Arrays.copyOf(yBuf, count);
@@ -551,10 +680,24 @@ public final class ModelTrainer {
     return s;
   }
 
-  /** Restores a state taken by {@link #toState()} from a trainer with the same configuration. */
+  /**
+   * Restores a state taken by {@link #toState()} from a trainer with the same configuration. A
+   * model with sparse tables needs {@link #restore(TrainerState, String)}.
+   */
   public void restore(TrainerState s) {
+    if (!tables.isEmpty()) {
+      throw new IllegalStateException("a model with sparse tables is restored with its id");
+    }
+    restore(s, null);
+  }
+
+  /**
+   * Restores a state taken by {@link #toState()}; a model with sparse tables starts them from
+   * {@code modelId}'s initial values, and {@link #loadChunk} then loads what its chunks hold.
+   */
+  public void restore(TrainerState s, String modelId) {
     int total = 0;
-    for (Tensor p : params) {
+    for (Tensor p : denseParams) {
       total += p.numel();
     }
     if (s.parameters.length != total) {
@@ -569,18 +712,33 @@ public final class ModelTrainer {
       throw new IllegalStateException(
           "restored partial batch of " + s.batchCount + " samples exceeds batch size " + batchSize);
     }
+    if (!tables.isEmpty()) {
+      tables.reset(initialTables(modelId));
+      lastPublishedVersion = -1; // readers get a full update next
+    }
     try (Grad.Scope noGrad = Grad.disabled()) {
       int off = 0;
-      for (Tensor p : params) {
+      for (Tensor p : denseParams) {
         float[] v = Arrays.copyOfRange(s.parameters, off, off + p.numel());
         p.copyFrom(Tensor.wrap(v, p.shape()));
         off += p.numel();
       }
     }
-    OptimizerState template = optimizer.state();
-    float[][] slots = split(s.optimizerSlots, template.slots());
-    optimizer.loadState(
-        new OptimizerState(template.optimizer(), s.optimizerStep, template.slotNames(), slots));
+    if (tables.isEmpty()) {
+      OptimizerState template = optimizer.state();
+      float[][] slots = split(s.optimizerSlots, template.slots());
+      optimizer.loadState(
+          new OptimizerState(template.optimizer(), s.optimizerStep, template.slotNames(), slots));
+    } else {
+      loadDenseSlots(s.optimizerSlots);
+      optimizer.setStepCount(s.optimizerStep);
+      sparseBatch.clear();
+      for (int r = 0; r < s.batchCount; r++) {
+        int from = s.batchSparseOffsets[r];
+        sparseBatch.addRow(
+            s.batchSparseIndices, s.batchSparseValues, from, s.batchSparseOffsets[r + 1] - from);
+      }
+    }
     progress.copyFrom(s);
     count = 0;
     ensureRows(s.batchCount);
@@ -603,6 +761,131 @@ public final class ModelTrainer {
       }
     }
     drifted = false;
+  }
+
+  /** The tables' initial values for {@code modelId}, or null when they start from zeros. */
+  private List<Tensor> initialTables(String modelId) {
+    if (!config.model.spec(features).kind().equals(io.streamgrad.nn.ModelSpec.FM)) {
+      return null; // linear tables start at zero (and FTRL zeroes any start)
+    }
+    return config
+        .model
+        .create(features, new SplittableRandom(initSeed(config.seed, modelId)))
+        .sparseTables();
+  }
+
+  // ---- sparse tables in snapshots ---------------------------------------------------------------
+
+  /** A full update every this many published snapshots; the others are deltas. */
+  public static final int FULL_UPDATE_EVERY = 100;
+
+  /** At most this many table values in one snapshot record (~600 KB with their indices). */
+  public static final int MAX_VALUES_PER_PART = 65_536;
+
+  private long lastPublishedVersion =
+      -1; // not in state: after a restore, a full update comes first
+  private int publishedSinceFull;
+
+  /**
+   * The sparse tables' part of the snapshot to publish now, in records that each fit a Kafka
+   * message: a full update (every non-zero row) first and every {@link #FULL_UPDATE_EVERY}
+   * publications, a delta (the rows changed since the last publication, on top of its version)
+   * otherwise. Empty for a model without tables.
+   */
+  public List<io.streamgrad.schemas.SparseUpdate> takeSparseUpdate() {
+    if (tables.isEmpty()) {
+      return List.of();
+    }
+    boolean full = lastPublishedVersion < 0 || publishedSinceFull >= FULL_UPDATE_EVERY;
+    List<String> names = model.parameterNames();
+    List<List<io.streamgrad.schemas.SparseTable>> parts = new ArrayList<>();
+    List<io.streamgrad.schemas.SparseTable> current = new ArrayList<>();
+    int inPart = 0;
+    for (int t = 0; t < tables.tableCount(); t++) {
+      int[] rows = tables.takeRows(t, full);
+      float[] values = tables.rowValues(t, rows);
+      int[] shape = tables.shape(t);
+      int width = shape[1];
+      int rowsPerPart = Math.max(1, MAX_VALUES_PER_PART / width);
+      int from = 0;
+      do {
+        int room = Math.max(1, (MAX_VALUES_PER_PART - inPart) / width);
+        int n = Math.min(Math.min(room, rowsPerPart), rows.length - from);
+        List<Integer> idx = new ArrayList<>(n);
+        for (int k = from; k < from + n; k++) {
+          idx.add(rows[k]);
+        }
+        current.add(
+            io.streamgrad.schemas.SparseTable.newBuilder()
+                .setName(names.get(tables.paramIndex(t)))
+                .setRows(shape[0])
+                .setWidth(width)
+                .setIndices(idx)
+                .setValues(
+                    io.streamgrad.schemas.FloatLists.boxed(
+                        Arrays.copyOfRange(values, from * width, (from + n) * width)))
+                .build());
+        inPart += n * width;
+        from += n;
+        if (inPart >= MAX_VALUES_PER_PART && from < rows.length) {
+          parts.add(current);
+          current = new ArrayList<>();
+          inPart = 0;
+        }
+      } while (from < rows.length);
+    }
+    parts.add(current);
+    List<io.streamgrad.schemas.SparseUpdate> out = new ArrayList<>(parts.size());
+    for (int p = 0; p < parts.size(); p++) {
+      out.add(
+          io.streamgrad.schemas.SparseUpdate.newBuilder()
+              .setFull(full)
+              .setBaseVersion(full ? -1 : lastPublishedVersion)
+              .setPart(p)
+              .setParts(parts.size())
+              .setTables(parts.get(p))
+              .build());
+    }
+    lastPublishedVersion = progress.version;
+    publishedSinceFull = full ? 1 : publishedSinceFull + 1;
+    return out;
+  }
+
+  /** The dense parameters (all of them for a model without sparse tables). */
+  public List<Tensor> denseParameters() {
+    return denseParams;
+  }
+
+  /** The optimizer's slots of the dense parameters, slot-major (what snapshots carry). */
+  public float[] denseOptimizerSlots() {
+    return denseSlots();
+  }
+
+  // ---- sparse tables by chunks ------------------------------------------------------------------
+
+  /** Whether the model has sparse tables, kept by chunks beside {@link #toState()}. */
+  public boolean hasSparseTables() {
+    return !tables.isEmpty();
+  }
+
+  /** Chunks over all tables. */
+  public int chunkCount() {
+    return tables.totalChunks();
+  }
+
+  /** The chunks changed since the last call (the ones a write-back must write). */
+  public int[] takeDirtyChunks() {
+    return tables.takeDirty();
+  }
+
+  /** A chunk's weights and optimizer slots, a new array. */
+  public float[] chunk(int id) {
+    return tables.chunk(id);
+  }
+
+  /** Loads a chunk written by {@link #chunk}, after {@link #restore(TrainerState, String)}. */
+  public void loadChunk(int id, float[] data) {
+    tables.loadChunk(id, data);
   }
 
   private static float[] concat(List<Tensor> tensors) {

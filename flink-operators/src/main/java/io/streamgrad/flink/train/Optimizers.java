@@ -19,4 +19,16 @@ public final class Optimizers {
     return new OptimizerSpec(
         OptimizerSpec.Kind.ADAGRAD, (float) lr, 0f, false, 0f, 0.9f, 0.999f, 1e-10f);
   }
+
+  /** FTRL-Proximal with learning rate {@code alpha} and beta = l1 = l2 = 1 ({@code .ftrl(...)}). */
+  public static OptimizerSpec ftrl(double alpha) {
+    return new OptimizerSpec(
+        OptimizerSpec.Kind.FTRL, (float) alpha, 0f, false, 0f, 0.9f, 0.999f, 1e-8f);
+  }
+
+  /** Adam with SparseAdam's lazy rule on sparse gradients. */
+  public static OptimizerSpec lazyAdam(double lr) {
+    return new OptimizerSpec(
+        OptimizerSpec.Kind.LAZY_ADAM, (float) lr, 0f, false, 0f, 0.9f, 0.999f, 1e-8f);
+  }
 }

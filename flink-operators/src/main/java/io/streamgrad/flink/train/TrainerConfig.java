@@ -63,6 +63,15 @@ public final class TrainerConfig implements Serializable {
     this.quality = quality;
   }
 
+  /** Whether the model has a hashed sparse part (then it may have no dense features). */
+  public boolean sparseModel() {
+    try {
+      return model.spec(Math.max(features, 0)).sparse();
+    } catch (IllegalArgumentException e) {
+      return false; // a dense model's spec refuses 0 features
+    }
+  }
+
   /** Whether the model predicts a probability (its link is the logistic function). */
   public boolean classification() {
     return model.link() == io.streamgrad.nn.Link.LOGISTIC;
@@ -75,9 +84,16 @@ public final class TrainerConfig implements Serializable {
    * @throws IllegalArgumentException naming the setting
    */
   public TrainerConfig validate() {
-    if (features <= 0) {
+    boolean sparse = sparseModel();
+    if (features < 0 || (features == 0 && !sparse)) {
       throw new IllegalArgumentException(
           "features must be set to a positive count, got " + features);
+    }
+    if (optimizer.kind() == OptimizerSpec.Kind.FTRL
+        && model.spec(features).kind().equals(io.streamgrad.nn.ModelSpec.FM)) {
+      throw new IllegalArgumentException(
+          "FTRL starts every weight at zero, and a factorization machine's factors must not:"
+              + " train fm with adagrad, lazy-adam or sgd");
     }
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);

@@ -44,6 +44,16 @@ public class TrainerState implements Serializable {
   public float[] batchLabels;
   public float[] batchWeights;
 
+  /**
+   * The partial batch's sparse part (models with sparse tables): row offsets ({@code batchCount +
+   * 1}), indices and values; null otherwise. The tables themselves are kept by chunks beside this
+   * state, not in it.
+   */
+  public int[] batchSparseOffsets;
+
+  public int[] batchSparseIndices;
+  public float[] batchSparseValues;
+
   /** Processing time at which a partial batch is flushed (0: none pending). */
   public long batchDeadline;
 

@@ -9,6 +9,7 @@ import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Loss;
 import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.Models;
+import io.streamgrad.nn.sparse.SparseModels;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.time.Duration;
 import java.util.Arrays;
@@ -20,15 +21,33 @@ public final class TrainerOptions {
   @Option(
       names = "--features",
       defaultValue = "16",
-      description = "Features per sample (default: ${DEFAULT-VALUE}).")
+      description =
+          "Features per sample: the dense part's, which may be 0 for a sparse model (default: ${DEFAULT-VALUE}).")
   int features;
 
   @Option(
       names = "--model",
       defaultValue = "linear",
       description =
-          "linear, logistic, mlp:H1[,H2...] (tanh) or mlp-relu:H1[,H2...] (default: ${DEFAULT-VALUE}).")
+          "linear, logistic, mlp:H1[,H2...] (tanh), mlp-relu:H1[,H2...]; over hashed sparse features"
+              + " too: sparse-logistic, sparse-linear or fm:K (a factorization machine with K factors)"
+              + " (default: ${DEFAULT-VALUE}).")
   String model;
+
+  @Option(
+      names = "--hash-bits",
+      defaultValue = "20",
+      description =
+          "A sparse model's space: 2^B coordinates, into which tokens are hashed (1..30; default: ${DEFAULT-VALUE}).")
+  int hashBits;
+
+  @Option(
+      names = "--ftrl",
+      paramLabel = "BETA,L1,L2",
+      defaultValue = "1,1,1",
+      description =
+          "FTRL-Proximal's beta, L1 and L2 (--optimizer ftrl; default: ${DEFAULT-VALUE}).")
+  String ftrl;
 
   @Option(
       names = "--loss",
@@ -38,7 +57,8 @@ public final class TrainerOptions {
   @Option(
       names = "--optimizer",
       defaultValue = "sgd",
-      description = "sgd, adam or adagrad (default: ${DEFAULT-VALUE}).")
+      description =
+          "sgd, adam, adagrad, ftrl (FTRL-Proximal; --lr is its alpha) or lazy-adam (Adam, lazy on sparse rows) (default: ${DEFAULT-VALUE}).")
   String optimizer;
 
   @Option(
@@ -134,7 +154,12 @@ public final class TrainerOptions {
 
   /** Refuses any value the trainer cannot use, before anything is produced or submitted. */
   void validate() {
-    Check.positive("--features", features);
+    Check.atLeast("--features", features, 0);
+    Check.inRange("--hash-bits", hashBits, 1, 30, false);
+    if (features == 0 && !isSparse()) {
+      throw new BadOption("--features must be > 0, got 0 (only a sparse model may have none)");
+    }
+    ftrlParams();
     Check.positiveFinite("--lr", lr);
     Check.inRange("--momentum", momentum, 0, 1, true);
     Check.nonNegativeFinite("--weight-decay", weightDecay);
@@ -142,7 +167,7 @@ public final class TrainerOptions {
     Check.atLeast("--max-batch-delay-ms", maxBatchDelayMs, 0);
     Check.positive("--snapshot-every", snapshotEvery);
     Check.nonNegativeFinite("--grad-clip-norm", gradClipNorm);
-    Check.oneOf("--optimizer", optimizer.trim(), "sgd", "adam", "adagrad");
+    Check.oneOf("--optimizer", optimizer.trim(), "sgd", "adam", "adagrad", "ftrl", "lazy-adam");
     if (nesterov && !(optimizer.trim().equals("sgd") && momentum > 0)) {
       throw new BadOption("--nesterov needs --optimizer sgd and a --momentum > 0");
     }
@@ -229,8 +254,61 @@ public final class TrainerOptions {
     }
   }
 
+  /** Whether {@code --model} has a hashed sparse part. */
+  boolean isSparse() {
+    String m = model.trim();
+    return m.equals("sparse-logistic") || m.equals("sparse-linear") || m.startsWith("fm:");
+  }
+
+  /** The sparse model's space, 2^hashBits, or 0 for a dense model (what decoders check). */
+  int sparseBits() {
+    return isSparse() ? hashBits : 0;
+  }
+
+  int features() {
+    return features;
+  }
+
+  private double[] ftrlParams() {
+    String[] parts = ftrl.split(",", -1);
+    double[] out = new double[3];
+    try {
+      if (parts.length != 3) {
+        throw new NumberFormatException();
+      }
+      for (int i = 0; i < 3; i++) {
+        out[i] = Double.parseDouble(parts[i].trim());
+        if (!(out[i] >= 0) || Double.isInfinite(out[i])) {
+          throw new NumberFormatException();
+        }
+      }
+    } catch (NumberFormatException e) {
+      throw new BadOption(
+          "--ftrl must be BETA,L1,L2, three numbers >= 0, as in 1,1,1, not '" + ftrl + "'");
+    }
+    return out;
+  }
+
   private ModelFactory model() {
     String m = model.trim();
+    if (m.equals("sparse-logistic")) {
+      return SparseModels.logistic(hashBits);
+    }
+    if (m.equals("sparse-linear")) {
+      return SparseModels.linear(hashBits);
+    }
+    if (m.startsWith("fm:")) {
+      int k;
+      try {
+        k = Integer.parseInt(m.substring(3).trim());
+      } catch (NumberFormatException e) {
+        k = 0;
+      }
+      if (k <= 0) {
+        throw new BadOption("--model " + model + ": the factor count must be positive, as in fm:8");
+      }
+      return SparseModels.factorizationMachine(hashBits, k);
+    }
     if (m.equals("linear")) {
       return Models.linear();
     }
@@ -257,7 +335,8 @@ public final class TrainerOptions {
       return m.startsWith("mlp-relu:") ? f.activation(Models.Activation.RELU) : f;
     }
     throw new BadOption(
-        "--model must be linear, logistic, mlp:H1[,H2...] or mlp-relu:H1[,H2...], not '"
+        "--model must be linear, logistic, mlp:H1[,H2...], mlp-relu:H1[,H2...], sparse-logistic,"
+            + " sparse-linear or fm:K, not '"
             + model
             + "'");
   }
@@ -295,8 +374,14 @@ public final class TrainerOptions {
         return Optimizers.adam(lr).weightDecay(weightDecay);
       case "adagrad":
         return Optimizers.adagrad(lr).weightDecay(weightDecay);
+      case "ftrl":
+        double[] f = ftrlParams();
+        return Optimizers.ftrl(lr).ftrl(f[0], f[1], f[2]);
+      case "lazy-adam":
+        return Optimizers.lazyAdam(lr);
       default:
-        throw new BadOption("--optimizer must be sgd, adam or adagrad, not '" + optimizer + "'");
+        throw new BadOption(
+            "--optimizer must be sgd, adam, adagrad, ftrl or lazy-adam, not '" + optimizer + "'");
     }
   }
 }

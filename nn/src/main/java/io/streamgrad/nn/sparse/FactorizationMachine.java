@@ -67,6 +67,11 @@ public final class FactorizationMachine implements Model {
     return out.add(pairs);
   }
 
+  @Override
+  public List<Tensor> sparseTables() {
+    return List.of(linear.sparseWeight(), factors);
+  }
+
   /** The factors {@code [2^bits, k]}. */
   public Tensor factors() {
     return factors;

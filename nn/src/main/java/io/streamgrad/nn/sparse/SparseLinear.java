@@ -67,6 +67,11 @@ public final class SparseLinear implements Model {
     return out.add(bias);
   }
 
+  @Override
+  public List<Tensor> sparseTables() {
+    return List.of(table);
+  }
+
   /** The sparse weights' table {@code [2^bits, 1]}. */
   public Tensor sparseWeight() {
     return table;

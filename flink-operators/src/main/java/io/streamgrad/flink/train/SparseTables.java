@@ -1,0 +1,405 @@
+package io.streamgrad.flink.train;
+
+import io.streamgrad.autograd.SparseGrad;
+import io.streamgrad.autograd.Tensor;
+import io.streamgrad.autograd.optim.Optimizer;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A sparse model's tables ({@code Model.sparseTables()}: rows looked up by hashed features) as a
+ * trainer keeps them: by chunks of {@link #CHUNK_ROWS} rows, each with its weights and optimizer
+ * slots, so that what a step touched is all a checkpoint writes ({@link #takeDirty}) and all the
+ * divergence guard backs up ({@link #backUp}). A chunk is {@code [weights | slot 0 | slot 1 ...]},
+ * {@code rows x width} floats each.
+ *
+ * <p>Not thread-safe: one per trainer.
+ */
+final class SparseTables {
+
+  /** Rows per chunk: 4 KB of weights for a width-1 table. */
+  static final int CHUNK_ROWS = 1024;
+
+  private final Optimizer optimizer;
+  private final Tensor[] tables;
+  private final int[] paramIndex; // each table's index among the optimizer's parameters
+  private final int[] firstChunk; // global id of each table's chunk 0
+  private final int slots;
+  private final long[][] dirty;
+  private final int totalChunks;
+
+  // Rows changed since the last published snapshot, for its delta: a bit per row and their list.
+  private final long[][] changed;
+  private final int[][] changedRows;
+  private final int[] changedCount;
+
+  // Rows the current step touches (coalesced gradient rows), and their values before it.
+  private final int[][] touched;
+  private final int[] touchedCount;
+  private float[] backup = new float[0];
+
+  SparseTables(List<Tensor> params, List<Tensor> sparse, Optimizer optimizer) {
+    this.optimizer = optimizer;
+    this.tables = sparse.toArray(new Tensor[0]);
+    this.paramIndex = new int[tables.length];
+    this.firstChunk = new int[tables.length];
+    this.dirty = new long[tables.length][];
+    this.touched = new int[tables.length][];
+    this.touchedCount = new int[tables.length];
+    this.changed = new long[tables.length][];
+    this.changedRows = new int[tables.length][];
+    this.changedCount = new int[tables.length];
+    this.slots = optimizer.slotNames().size();
+    int chunks = 0;
+    for (int t = 0; t < tables.length; t++) {
+      paramIndex[t] = indexOf(params, tables[t]);
+      firstChunk[t] = chunks;
+      int n = chunksOf(t);
+      dirty[t] = new long[(n + 63) / 64];
+      touched[t] = new int[64];
+      changed[t] = new long[(rows(t) + 63) / 64];
+      changedRows[t] = new int[64];
+      chunks += n;
+    }
+    this.totalChunks = chunks;
+  }
+
+  private static int indexOf(List<Tensor> params, Tensor t) {
+    for (int i = 0; i < params.size(); i++) {
+      if (params.get(i) == t) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("a sparse table is not among the model's parameters");
+  }
+
+  boolean isEmpty() {
+    return tables.length == 0;
+  }
+
+  /** Whether {@code t} is one of the tables. */
+  boolean contains(Tensor t) {
+    for (Tensor table : tables) {
+      if (table == t) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Floats the tables and their optimizer slots hold. */
+  long elements() {
+    long n = 0;
+    for (Tensor t : tables) {
+      n += (long) t.numel() * (1 + slots);
+    }
+    return n;
+  }
+
+  private int rows(int t) {
+    return tables[t].shape()[0];
+  }
+
+  private int width(int t) {
+    return tables[t].shape()[1];
+  }
+
+  private int chunksOf(int t) {
+    return (rows(t) + CHUNK_ROWS - 1) / CHUNK_ROWS;
+  }
+
+  // ---- one step ------------------------------------------------------------------------------
+
+  /** Sum of the squared (coalesced) sparse gradients. */
+  double gradSquares() {
+    double sq = 0;
+    for (Tensor t : tables) {
+      SparseGrad g = t.sparseGrad();
+      if (g != null) {
+        g.coalesce();
+        float[] v = g.values();
+        for (int i = 0, n = g.size() * g.width(); i < n; i++) {
+          sq += (double) v[i] * v[i];
+        }
+      }
+    }
+    return sq;
+  }
+
+  void scaleGrads(float factor) {
+    for (Tensor t : tables) {
+      if (t.sparseGrad() != null) {
+        t.sparseGrad().scale(factor);
+      }
+    }
+  }
+
+  /** Notes the rows the step will touch and copies their weights and slots, before the step. */
+  void backUp() {
+    int need = 0;
+    for (int t = 0; t < tables.length; t++) {
+      SparseGrad g = tables[t].sparseGrad();
+      int n = g == null ? 0 : g.coalesce().size();
+      if (touched[t].length < n) {
+        touched[t] = new int[Math.max(n, 2 * touched[t].length)];
+      }
+      for (int k = 0; k < n; k++) {
+        touched[t][k] = g.row(k);
+      }
+      touchedCount[t] = n;
+      need += n * width(t) * (1 + slots);
+    }
+    if (backup.length < need) {
+      backup = new float[need];
+    }
+    copyTouched(true);
+  }
+
+  /** Puts the touched rows back as they were before the step. */
+  void restore() {
+    copyTouched(false);
+    for (Tensor t : tables) {
+      t.markModified();
+    }
+  }
+
+  private void copyTouched(boolean save) {
+    int at = 0;
+    for (int t = 0; t < tables.length; t++) {
+      float[] w = tables[t].storage();
+      int width = width(t);
+      for (int k = 0; k < touchedCount[t]; k++) {
+        int from = touched[t][k] * width;
+        if (save) {
+          System.arraycopy(w, from, backup, at, width);
+        } else {
+          System.arraycopy(backup, at, w, from, width);
+        }
+        at += width;
+        for (int s = 0; s < slots; s++) {
+          if (save) {
+            optimizer.readSlot(s, paramIndex[t], from, width, backup, at);
+          } else {
+            optimizer.writeSlot(s, paramIndex[t], from, width, backup, at);
+          }
+          at += width;
+        }
+      }
+    }
+  }
+
+  /** Whether every touched weight is finite after the step. */
+  boolean touchedFinite() {
+    for (int t = 0; t < tables.length; t++) {
+      float[] w = tables[t].storage();
+      int width = width(t);
+      for (int k = 0; k < touchedCount[t]; k++) {
+        int from = touched[t][k] * width;
+        for (int j = 0; j < width; j++) {
+          if (!Float.isFinite(w[from + j])) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /** After a kept step: the chunks of the touched rows need writing, the rows publishing. */
+  void markTouchedDirty() {
+    for (int t = 0; t < tables.length; t++) {
+      long[] bits = dirty[t];
+      long[] rowBits = changed[t];
+      for (int k = 0; k < touchedCount[t]; k++) {
+        int row = touched[t][k];
+        int c = row / CHUNK_ROWS;
+        bits[c >>> 6] |= 1L << c;
+        if ((rowBits[row >>> 6] & (1L << row)) == 0) {
+          rowBits[row >>> 6] |= 1L << row;
+          if (changedCount[t] == changedRows[t].length) {
+            changedRows[t] = Arrays.copyOf(changedRows[t], 2 * changedCount[t]);
+          }
+          changedRows[t][changedCount[t]++] = row;
+        }
+      }
+    }
+  }
+
+  // ---- publication
+  // -------------------------------------------------------------------------------
+
+  int tableCount() {
+    return tables.length;
+  }
+
+  /**
+   * Table {@code t}'s rows to publish, ascending: every non-zero row ({@code full}), or every row
+   * changed since the last call. Forgets the changes either way.
+   */
+  int[] takeRows(int t, boolean full) {
+    int[] rows;
+    if (full) {
+      float[] w = tables[t].storage();
+      int width = width(t);
+      int n = 0;
+      int[] out = new int[64];
+      for (int r = 0, total = rows(t); r < total; r++) {
+        for (int j = 0; j < width; j++) {
+          if (w[r * width + j] != 0f) {
+            if (n == out.length) {
+              out = Arrays.copyOf(out, 2 * n);
+            }
+            out[n++] = r;
+            break;
+          }
+        }
+      }
+      rows = Arrays.copyOf(out, n);
+    } else {
+      rows = Arrays.copyOf(changedRows[t], changedCount[t]);
+      Arrays.sort(rows);
+    }
+    for (int k = 0; k < changedCount[t]; k++) {
+      int row = changedRows[t][k];
+      changed[t][row >>> 6] &= ~(1L << row);
+    }
+    changedCount[t] = 0;
+    return rows;
+  }
+
+  /** Table {@code t}'s name-independent shape: rows and width. */
+  int[] shape(int t) {
+    return tables[t].shape();
+  }
+
+  /** The values of {@code rows} of table {@code t}, {@code width} per row. */
+  float[] rowValues(int t, int[] rows) {
+    int width = width(t);
+    float[] w = tables[t].storage();
+    float[] out = new float[rows.length * width];
+    for (int k = 0; k < rows.length; k++) {
+      System.arraycopy(w, rows[k] * width, out, k * width, width);
+    }
+    return out;
+  }
+
+  /** Table {@code t} among the model's parameters. */
+  int paramIndex(int t) {
+    return paramIndex[t];
+  }
+
+  /** Marks every chunk dirty (after the whole model changed: a reset). */
+  void markAllDirty() {
+    for (int t = 0; t < tables.length; t++) {
+      int n = chunksOf(t);
+      for (int c = 0; c < n; c++) {
+        dirty[t][c >>> 6] |= 1L << c;
+      }
+    }
+  }
+
+  // ---- chunks ----------------------------------------------------------------------------------
+
+  int totalChunks() {
+    return totalChunks;
+  }
+
+  /** The global ids of the chunks changed since the last call, which forgets them. */
+  int[] takeDirty() {
+    int n = 0;
+    for (long[] bits : dirty) {
+      for (long b : bits) {
+        n += Long.bitCount(b);
+      }
+    }
+    int[] out = new int[n];
+    int at = 0;
+    for (int t = 0; t < tables.length; t++) {
+      long[] bits = dirty[t];
+      for (int i = 0; i < bits.length; i++) {
+        for (long b = bits[i]; b != 0; b &= b - 1) {
+          out[at++] = firstChunk[t] + i * 64 + Long.numberOfTrailingZeros(b);
+        }
+        bits[i] = 0;
+      }
+    }
+    return out;
+  }
+
+  private int tableOf(int chunk) {
+    if (chunk < 0 || chunk >= totalChunks) {
+      throw new IllegalArgumentException(
+          "chunk " + chunk + " out of range [0, " + totalChunks + ")");
+    }
+    int t = tables.length - 1;
+    while (firstChunk[t] > chunk) {
+      t--;
+    }
+    return t;
+  }
+
+  /** Chunk {@code chunk}'s weights and slots, a new array. */
+  float[] chunk(int chunk) {
+    int t = tableOf(chunk);
+    int c = chunk - firstChunk[t];
+    int width = width(t);
+    int from = c * CHUNK_ROWS * width;
+    int n = Math.min(CHUNK_ROWS, rows(t) - c * CHUNK_ROWS) * width;
+    float[] out = new float[n * (1 + slots)];
+    System.arraycopy(tables[t].storage(), from, out, 0, n);
+    for (int s = 0; s < slots; s++) {
+      optimizer.readSlot(s, paramIndex[t], from, n, out, (1 + s) * n);
+    }
+    return out;
+  }
+
+  /** Loads a chunk written by {@link #chunk}. */
+  void loadChunk(int chunk, float[] data) {
+    int t = tableOf(chunk);
+    int c = chunk - firstChunk[t];
+    int width = width(t);
+    int from = c * CHUNK_ROWS * width;
+    int n = Math.min(CHUNK_ROWS, rows(t) - c * CHUNK_ROWS) * width;
+    if (data.length != n * (1 + slots)) {
+      throw new IllegalStateException(
+          "chunk "
+              + chunk
+              + " holds "
+              + data.length
+              + " values, expected "
+              + n * (1 + slots)
+              + ": was the model or its optimizer changed?");
+    }
+    System.arraycopy(data, 0, tables[t].storage(), from, n);
+    for (int s = 0; s < slots; s++) {
+      optimizer.writeSlot(s, paramIndex[t], from, n, data, (1 + s) * n);
+    }
+    tables[t].markModified();
+  }
+
+  /**
+   * Puts every table back to its initial values ({@code initial}, or zeros when null) with zeroed
+   * slots: a reused trainer, before its model's chunks load over it.
+   */
+  void reset(List<Tensor> initial) {
+    float[] zeros = new float[CHUNK_ROWS * 64];
+    for (int t = 0; t < tables.length; t++) {
+      float[] w = tables[t].storage();
+      if (initial == null) {
+        Arrays.fill(w, 0f);
+      } else {
+        System.arraycopy(initial.get(t).storage(), 0, w, 0, w.length);
+      }
+      tables[t].markModified();
+      for (int s = 0; s < slots; s++) {
+        for (int from = 0; from < w.length; from += zeros.length) {
+          optimizer.writeSlot(
+              s, paramIndex[t], from, Math.min(zeros.length, w.length - from), zeros, 0);
+        }
+      }
+      Arrays.fill(dirty[t], 0L);
+      Arrays.fill(changed[t], 0L);
+      changedCount[t] = 0;
+    }
+  }
+}
