@@ -67,12 +67,9 @@ public final class SnapshotModels {
   public static Model model(WeightSnapshot snapshot) {
     if (snapshot.getSparse() != null) {
       throw new IllegalArgumentException(
-          "snapshot of model "
-              + snapshot.getModelId()
-              + " (version "
-              + snapshot.getVersion()
-              + ") is one update of a sparse model's tables: rebuild the model from its"
-              + " updates with SparseModelAssembler");
+          "a snapshot of a sparse model is one update of its tables: rebuild the model from"
+              + " its updates with SparseModelAssembler (serving sparse models is not supported"
+              + " yet)");
     }
     ModelSpec spec = requireSpec(snapshot);
     Model model = spec.create();

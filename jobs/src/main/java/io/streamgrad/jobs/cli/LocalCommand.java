@@ -13,6 +13,7 @@ import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
+import io.streamgrad.serving.SparseModelAssembler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -141,6 +142,11 @@ public final class LocalCommand implements Callable<Integer> {
     kafka.validate(false);
     trainer.validate();
     data.validate();
+    if (data.sparse && !trainer.isSparse()) {
+      throw new BadOption(
+          "--sparse produces click data with hashed tokens: train it with a sparse model, e.g."
+              + " --model sparse-logistic --optimizer ftrl --lr 0.1 --features 0");
+    }
     runtime.validate();
     List<String> writerSchemas = input.validate();
     Check.positive("--partitions", partitions);
@@ -265,6 +271,7 @@ public final class LocalCommand implements Callable<Integer> {
       boolean few = data.models <= showModels;
       SnapshotTable table = new SnapshotTable(System.out, produced.trueWeights(), few);
       Map<String, List<Long>> versions = new TreeMap<>();
+      Map<String, SparseModelAssembler> sparseModels = new TreeMap<>();
       TopicReader.read(
           kafka,
           kafka.snapshotsTopic,
@@ -272,7 +279,14 @@ public final class LocalCommand implements Callable<Integer> {
           since,
           bytes -> {
             WeightSnapshot s = WireFormat.snapshot(bytes);
-            versions.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s.getVersion());
+            if (s.getSparse() != null) {
+              sparseModels
+                  .computeIfAbsent(s.getModelId(), k -> new SparseModelAssembler())
+                  .accept(s);
+            }
+            if (s.getSparse() == null || s.getSparse().getPart() == 0) {
+              versions.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s.getVersion());
+            }
             table.row(s);
           });
       Map<String, Long> deadLetters = new TreeMap<>();
@@ -321,10 +335,23 @@ public final class LocalCommand implements Callable<Integer> {
         boolean showBias = trueBias != null && trueBias != 0f;
         System.out.println(
             id
-                + "  learned: "
-                + Json.array(FloatLists.unboxed(latest.getWeights()))
-                + (showBias ? "  bias " + latest.getBias() : ""));
-        if (truth != null) {
+                + (latest.getWeights().isEmpty() && trainer.isSparse()
+                    ? "  dense part: none, bias " + latest.getBias()
+                    : "  learned: "
+                        + Json.array(FloatLists.unboxed(latest.getWeights()))
+                        + (showBias ? "  bias " + latest.getBias() : "")));
+        var trueModel = produced.trueModel().get(id);
+        if (trueModel != null && latest.getMetrics() != null) {
+          System.out.printf(
+              "%s  AUC %.4f (true model %.4f)  log loss %.4f (true model %.4f)  over %,d samples%n",
+              " ".repeat(id.length()),
+              latest.getMetrics().getAuc(),
+              trueModel.auc(false),
+              latest.getMetrics().getLogLoss(),
+              trueModel.logLoss(false),
+              latest.getMetrics().getSamples());
+        }
+        if (truth != null && truth.length > 0) {
           System.out.println(
               " ".repeat(id.length())
                   + "  true:    "
@@ -336,7 +363,11 @@ public final class LocalCommand implements Callable<Integer> {
         }
       }
       Served served = null;
-      if (requests > 0) {
+      if (requests > 0 && trainer.isSparse()) {
+        System.out.println(
+            "serving skipped: prediction requests carry dense features only, a sparse model"
+                + " needs its tokens");
+      } else if (requests > 0) {
         served = serve(settings, rt);
         System.out.println(served.line());
       }
@@ -360,7 +391,8 @@ public final class LocalCommand implements Callable<Integer> {
                 versions,
                 served,
                 drifts,
-                gated),
+                gated,
+                sparseModels),
             StandardCharsets.UTF_8);
       }
       if (table.latest.isEmpty()) {
@@ -514,7 +546,8 @@ public final class LocalCommand implements Callable<Integer> {
       Map<String, List<Long>> versions,
       Served served,
       Map<String, List<DriftEvent>> drifts,
-      Map<String, Long> gated) {
+      Map<String, Long> gated,
+      Map<String, SparseModelAssembler> sparseModels) {
     StringBuilder b = new StringBuilder("{\n");
     b.append("  \"samples\": ").append(produced.produced()).append(",\n");
     b.append("  \"samplesSeen\": ").append(seen).append(",\n");
@@ -569,6 +602,8 @@ public final class LocalCommand implements Callable<Integer> {
                   : "null")
           .append(", \"metrics\": ")
           .append(metricsJson(s.getMetrics()))
+          .append(clickJson(s, produced.trueModel().get(e.getKey())))
+          .append(tablesJson(sparseModels.get(e.getKey())))
           .append(", \"drifts\": ")
           .append(driftsJson(s, drifts.get(e.getKey())))
           .append(", \"gatedSnapshots\": ")
@@ -607,6 +642,55 @@ public final class LocalCommand implements Callable<Integer> {
           "quality gate: %,d snapshots of %,d models held back%n",
           held, gated.values().stream().filter(v -> v > 0).count());
     }
+  }
+
+  /**
+   * A sparse model's tables as its snapshots rebuild them: the version, the non-zero weights and a
+   * checksum of every value's bits (equal checksums: equal tables, for exactly-once checks).
+   */
+  private static String tablesJson(SparseModelAssembler a) {
+    if (a == null) {
+      return "";
+    }
+    if (a.model() == null) {
+      return ", \"tables\": null";
+    }
+    long hash = 1125899906842597L;
+    long nonZero = 0;
+    for (io.streamgrad.autograd.Tensor t : a.model().sparseTables()) {
+      for (float v : t.storage()) {
+        hash = 31 * hash + Float.floatToRawIntBits(v);
+        nonZero += v != 0f ? 1 : 0;
+      }
+    }
+    return ", \"tables\": {\"version\": "
+        + a.version()
+        + ", \"nonZero\": "
+        + nonZero
+        + ", \"checksum\": \""
+        + Long.toHexString(hash)
+        + "\", \"gaps\": "
+        + a.gaps()
+        + "}";
+  }
+
+  /**
+   * For click data: the learned AUC and log loss beside the true model's, over the same samples.
+   */
+  private static String clickJson(
+      WeightSnapshot s, io.streamgrad.nn.quality.PrequentialMetrics truth) {
+    if (truth == null) {
+      return "";
+    }
+    QualityMetrics m = s.getMetrics();
+    return ", \"auc\": "
+        + (m == null ? "null" : Json.number(m.getAuc()))
+        + ", \"logLoss\": "
+        + (m == null ? "null" : Json.number(m.getLogLoss()))
+        + ", \"trueModelAuc\": "
+        + Json.number(truth.auc(false))
+        + ", \"trueModelLogLoss\": "
+        + Json.number(truth.logLoss(false));
   }
 
   static String metricsJson(QualityMetrics m) {

@@ -39,7 +39,12 @@ final class SampleProducer {
       long produced,
       long corrupted,
       Map<String, float[]> trueWeights,
-      Map<String, Float> trueBias) {}
+      Map<String, Float> trueBias,
+      Map<String, io.streamgrad.nn.quality.PrequentialMetrics> trueModel) {
+    Result(long produced, long corrupted, Map<String, float[]> w, Map<String, Float> b) {
+      this(produced, corrupted, w, b, Map.of());
+    }
+  }
 
   static Result produce(
       KafkaOptions kafka,
@@ -132,7 +137,7 @@ final class SampleProducer {
       producer.flush();
       bar.done();
       errors.check(kafka.samplesTopic);
-      return new Result(sent, corrupted, gen.trueWeights(), gen.trueBias());
+      return new Result(sent, corrupted, gen.trueWeights(), gen.trueBias(), gen.trueModelMetrics());
     } finally {
       producer.close(kafka.kafkaTimeout); // a dead broker must not hold the command up either
     }

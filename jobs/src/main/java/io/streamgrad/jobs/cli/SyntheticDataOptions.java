@@ -65,12 +65,35 @@ public final class SyntheticDataOptions {
           "Broken data: each model's labels become noise unrelated to the features after its first N samples; 0: never (default: ${DEFAULT-VALUE}).")
   long noiseAt;
 
+  @Option(
+      names = "--sparse",
+      description =
+          "Click-through data: each sample carries categorical tokens (c<id>, power-law frequencies) besides its dense features, and a 0/1 click drawn from each model's true sparse logistic model; train it with --model sparse-logistic or fm:K.")
+  boolean sparse;
+
+  @Option(
+      names = "--distinct-tokens",
+      defaultValue = "1000000",
+      description = "With --sparse: distinct tokens (default: ${DEFAULT-VALUE}).")
+  int distinctTokens;
+
+  @Option(
+      names = "--tokens-per-sample",
+      defaultValue = "30",
+      description = "With --sparse: tokens per sample (default: ${DEFAULT-VALUE}).")
+  int tokensPerSample;
+
+  /** Click data needs a truth per model of {@code --distinct-tokens} weights: a bound. */
+  static final int MAX_SPARSE_MODELS = 64;
+
   /** The generator these options describe, for models of {@code features} inputs. */
   SyntheticData generator(int features) {
-    return new SyntheticData(features, models, noise, seed)
-        .rawLooking(featureScale, featureOffset)
-        .driftAt(driftAt)
-        .noiseAt(noiseAt);
+    SyntheticData g =
+        new SyntheticData(features, models, noise, seed)
+            .rawLooking(featureScale, featureOffset)
+            .driftAt(driftAt)
+            .noiseAt(noiseAt);
+    return sparse ? g.sparse(distinctTokens, tokensPerSample) : g;
   }
 
   /** A generator whose weights are those after the drift, when the samples reached it. */
@@ -88,5 +111,13 @@ public final class SyntheticDataOptions {
     Check.positive("--models", models);
     Check.nonNegativeFinite("--noise", noise);
     Check.inRange("--corrupt-fraction", corruptFraction, 0, 1, false);
+    if (sparse) {
+      Check.positive("--distinct-tokens", distinctTokens);
+      Check.positive("--tokens-per-sample", tokensPerSample);
+      Check.inRange("--models", models, 1, MAX_SPARSE_MODELS, false);
+      if (driftAt > 0 || noiseAt > 0) {
+        throw new BadOption("--drift-at and --noise-at are for regression data, not --sparse");
+      }
+    }
   }
 }

@@ -1,5 +1,7 @@
 package io.streamgrad.jobs.demo;
 
+import io.streamgrad.nn.quality.PrequentialMetrics;
+import io.streamgrad.nn.sparse.CtrSimulation;
 import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.Sample;
 import java.util.ArrayList;
@@ -29,6 +31,11 @@ public final class SyntheticData {
   private long driftAt;
   private long noiseAt;
   private final long seed;
+
+  // Click data (sparse()): a simulation per model, and each sample's true probability scored.
+  private Map<String, CtrSimulation> clicks;
+  private Map<String, PrequentialMetrics> trueModel;
+  private int[] tokenIds;
 
   public SyntheticData(int features, int models, float noise, long seed) {
     this.features = features;
@@ -72,11 +79,69 @@ public final class SyntheticData {
     return this;
   }
 
+  /**
+   * Click-through data instead of regression: each model's impressions carry {@code active} of
+   * {@code distinct} Zipf-distributed tokens ({@link CtrSimulation}, its own sparse truth per
+   * model) besides the dense features (true weights ~ N(0, 0.5^2)), and a click drawn from the true
+   * logistic model of both parts. {@link #trueModelMetrics} scores the true model on the same
+   * samples: the best any model can do.
+   */
+  public SyntheticData sparse(int distinct, int active) {
+    clicks = new LinkedHashMap<>();
+    trueModel = new LinkedHashMap<>();
+    for (int m = 0; m < modelIds.size(); m++) {
+      String id = modelIds.get(m);
+      clicks.put(
+          id, new CtrSimulation(seed * 31 + m, distinct, active, CtrSimulation.DEFAULT_ZIPF));
+      trueModel.put(id, new PrequentialMetrics(true));
+      float[] w = trueWeights.get(id);
+      for (int j = 0; j < w.length; j++) {
+        w[j] *= 0.5f;
+      }
+    }
+    tokenIds = new int[active];
+    return this;
+  }
+
+  /** The true model's prequential metrics per model (click data only; empty otherwise). */
+  public Map<String, PrequentialMetrics> trueModelMetrics() {
+    return trueModel == null ? Map.of() : trueModel;
+  }
+
+  private Sample nextClick(String id) {
+    CtrSimulation sim = clicks.get(id);
+    float[] w = trueWeights.get(id);
+    List<Float> x = new ArrayList<>(features);
+    double logit = sim.draw(rng, tokenIds);
+    for (int j = 0; j < features; j++) {
+      float v = (float) rng.nextGaussian();
+      x.add(v * scale + offset);
+      logit += v * w[j];
+    }
+    float label = CtrSimulation.click(rng, logit);
+    trueModel
+        .get(id)
+        .add(new float[] {(float) (1 / (1 + Math.exp(-logit)))}, new float[] {label}, 1);
+    List<String> tokens = new ArrayList<>(tokenIds.length);
+    for (int t : tokenIds) {
+      tokens.add(CtrSimulation.token(t));
+    }
+    return Sample.newBuilder()
+        .setModelId(id)
+        .setFeatures(x)
+        .setLabel(label)
+        .setTokens(tokens)
+        .build();
+  }
+
   /** The next sample, round-robin over the models. */
   public Sample next() {
     long k = produced++;
     int m = (int) (k % modelIds.size());
     String id = modelIds.get(m);
+    if (clicks != null) {
+      return nextClick(id);
+    }
     if (driftAt > 0 && k / modelIds.size() == driftAt) {
       drift(id, m);
     }
@@ -172,6 +237,9 @@ public final class SyntheticData {
           double b = 0;
           for (int j = 0; j < features; j++) {
             b -= (double) w[j] * offset / scale;
+          }
+          if (clicks != null) {
+            b += clicks.get(id).trueBias();
           }
           out.put(id, (float) b);
         });

@@ -30,21 +30,33 @@ public final class CtrSimulation {
       throw new IllegalArgumentException("need at least one distinct token and one per sample");
     }
     this.active = active;
-    this.cumulative = new double[distinct];
-    double sum = 0;
-    for (int i = 0; i < distinct; i++) {
-      sum += 1 / Math.pow(i + 1, zipfExponent);
-      cumulative[i] = sum;
-    }
-    for (int i = 0; i < distinct; i++) {
-      cumulative[i] /= sum;
-    }
+    this.cumulative = zipf(distinct, zipfExponent);
     SplittableRandom truth = new SplittableRandom(seed);
     this.trueWeights = new float[distinct];
     for (int i = 0; i < distinct; i++) {
       trueWeights[i] = truth.nextDouble() < 0.2 ? (float) (truth.nextGaussian() * 0.6) : 0f;
     }
     this.trueBias = -1.5f;
+  }
+
+  // One table per (size, exponent): simulations of many models share it (read-only).
+  private static final java.util.Map<String, double[]> ZIPF = new java.util.HashMap<>();
+
+  private static synchronized double[] zipf(int distinct, double exponent) {
+    return ZIPF.computeIfAbsent(
+        distinct + "/" + exponent,
+        k -> {
+          double[] c = new double[distinct];
+          double sum = 0;
+          for (int i = 0; i < distinct; i++) {
+            sum += 1 / Math.pow(i + 1, exponent);
+            c[i] = sum;
+          }
+          for (int i = 0; i < distinct; i++) {
+            c[i] /= sum;
+          }
+          return c;
+        });
   }
 
   /** With the defaults. */
