@@ -242,6 +242,12 @@ public final class TrainJob {
     return build(env, kafka, features, 0, stage, false, List.of());
   }
 
+  /** The same for samples with a sparse part of {@code 2^hashBits} coordinates. */
+  public static DataStream<WeightSnapshot> build(
+      StreamExecutionEnvironment env, Settings kafka, int features, int hashBits, Stage stage) {
+    return build(env, kafka, features, hashBits, stage, false, List.of());
+  }
+
   private static SingleOutputStreamOperator<WeightSnapshot> build(
       StreamExecutionEnvironment env,
       Settings kafka,

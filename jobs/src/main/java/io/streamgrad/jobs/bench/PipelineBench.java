@@ -4,6 +4,7 @@ import com.sun.management.OperatingSystemMXBean;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.train.ModelTrainer;
+import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.flink.train.QualitySpec;
 import io.streamgrad.jobs.JsonSamples;
 import io.streamgrad.jobs.KafkaClients;
@@ -11,6 +12,7 @@ import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.SyntheticData;
+import io.streamgrad.nn.sparse.SparseModels;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import java.lang.management.GarbageCollectorMXBean;
@@ -59,6 +61,7 @@ public final class PipelineBench {
   private final int batchSize;
 
   private final String sampleFormat;
+  private int hashBits; // > 0: click samples with tokens, trained by a sparse model
 
   public PipelineBench(String bootstrapServers, int parallelism, int batchSize) {
     this(bootstrapServers, parallelism, batchSize, "avro");
@@ -73,6 +76,15 @@ public final class PipelineBench {
     this.sampleFormat = sampleFormat;
   }
 
+  /**
+   * Click samples (30 tokens of 10^6 each, {@link SyntheticData#sparse}) trained by an FTRL
+   * sparse-logistic model of {@code 2^hashBits} coordinates, a snapshot every 10 updates.
+   */
+  public PipelineBench sparse(int hashBits) {
+    this.hashBits = hashBits;
+    return this;
+  }
+
   /** Writes {@code config.samples()} synthetic samples, keyed by model id, to a new topic. */
   public void preload(String topic, Config config, long seed) throws Exception {
     EmbeddedKafka.createTopics(bootstrapServers, parallelism, topic);
@@ -80,6 +92,9 @@ public final class PipelineBench {
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
     p.put(ProducerConfig.ACKS_CONFIG, "1");
     SyntheticData data = new SyntheticData(config.features(), config.models(), 0.1f, seed);
+    if (hashBits > 0) {
+      data.sparse(1_000_000, 30);
+    }
     try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(p)) {
       boolean json = sampleFormat.equals("json");
       for (long i = 0; i < config.samples(); i++) {
@@ -150,14 +165,17 @@ public final class PipelineBench {
       int maxLiveModels,
       QualitySpec quality)
       throws Exception {
-    OnlineTrainer trainer =
+    OnlineTrainer.Builder b =
         OnlineTrainer.builder()
             .features(config.features())
             .batchSize(batchSize)
             .snapshotEvery(1)
             .maxLiveModels(maxLiveModels)
-            .quality(quality)
-            .build();
+            .quality(quality);
+    if (hashBits > 0) {
+      b.model(SparseModels.logistic(hashBits)).optimizer(Optimizers.ftrl(0.1)).snapshotEvery(10);
+    }
+    OnlineTrainer trainer = b.build();
     return time(
         "train",
         topic,
@@ -214,6 +232,7 @@ public final class PipelineBench {
         env,
         kafka,
         config.features(),
+        hashBits,
         samples ->
             stage.apply(samples).map(new Meters.Last<>()).returns(OnlineTrainer.snapshotType()));
 

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.cli;
 
+import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.train.QualitySpec;
 import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.RuntimeSettings;
@@ -142,6 +143,13 @@ public final class BenchCommand implements Callable<Integer> {
   boolean sampleFormats;
 
   @Option(
+      names = "--sparse",
+      paramLabel = "B",
+      description =
+          "Instead: click samples with 30 hashed tokens (of 10^6) through the training job (an FTRL sparse-logistic model of 2^B coordinates, --configs gives its dense features and models) against the passthrough job, alternating; then, outside Flink, a sparse model's memory and what a checkpoint writes of it against the coordinates touched since the last one.")
+  int sparseBits;
+
+  @Option(
       names = "--quality",
       description =
           "Instead: the training job (first of --configs) with nothing of the trust features against all of them (standardization, prequential metrics, Page-Hinkley drift detection), alternating, and the ratio of their samples/s.")
@@ -197,6 +205,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (quality) {
       return qualityTable(parsed.get(0));
+    }
+    if (sparseBits > 0) {
+      Check.inRange("--sparse", sparseBits, 1, 30, false);
+      return sparseTable(parsed.get(0));
     }
     if (bootstrapServers != null) {
       // Reachable, or the cause within 10 s.
@@ -530,6 +542,96 @@ public final class BenchCommand implements Callable<Integer> {
               median(on).samplesPerSecond() / median(off).samplesPerSecond(), rounds);
           return 0;
         });
+  }
+
+  private int sparseTable(Config config) throws Exception {
+    int code =
+        onKafka(
+            () -> {
+              String topic = "bench-sparse-" + Long.toString(System.currentTimeMillis(), 36);
+              PipelineBench bench =
+                  new PipelineBench(bootstrapServers, parallelism, batchSize).sparse(sparseBits);
+              bench.preload(topic, config, 42);
+              List<Run> train = new ArrayList<>();
+              List<Run> pass = new ArrayList<>();
+              for (int r = 0; r < warmupRounds; r++) {
+                System.err.printf("bench: sparse warm-up %d/%d%n", r + 1, warmupRounds);
+                bench.passthrough(topic, config);
+                bench.train(topic, config);
+              }
+              for (int r = 0; r < rounds; r++) {
+                if (r % 2 == 0) {
+                  pass.add(report(config, bench.passthrough(topic, config)));
+                  train.add(report(config, bench.train(topic, config)));
+                } else {
+                  train.add(report(config, bench.train(topic, config)));
+                  pass.add(report(config, bench.passthrough(topic, config)));
+                }
+              }
+              printRounds(
+                  "click samples (30 tokens), " + config.name() + ", 2^" + sparseBits,
+                  "samples/s",
+                  "CPU µs",
+                  List.of(
+                      Map.entry("passthrough", pass),
+                      Map.entry("train (sparse-logistic, ftrl)", train)));
+              System.out.printf(
+                  "train / passthrough: %.2fx (medians of %d rounds)%n",
+                  median(train).samplesPerSecond() / median(pass).samplesPerSecond(), rounds);
+              return 0;
+            });
+    sparseCheckpoints(config.features());
+    return code;
+  }
+
+  /**
+   * Outside Flink: a sparse model's heap, and what a write-back (a checkpoint) writes of it after k
+   * steps of 64 impressions, against the coordinates those steps touched.
+   */
+  private void sparseCheckpoints(int features) {
+    var trainer =
+        OnlineTrainer.builder()
+            .features(features)
+            .model(io.streamgrad.nn.sparse.SparseModels.logistic(sparseBits))
+            .optimizer(io.streamgrad.flink.train.Optimizers.ftrl(0.1))
+            .batchSize(64)
+            .build();
+    var t = new io.streamgrad.flink.train.ModelTrainer(trainer.config(), "m");
+    var data =
+        new io.streamgrad.jobs.demo.SyntheticData(features, 1, 0.1f, 7).sparse(1_000_000, 30);
+    System.out.println();
+    System.out.printf(
+        "a sparse-logistic model of 2^%d coordinates with FTRL: %,d bytes on the heap while live%n",
+        sparseBits, t.heapBytes());
+    System.out.printf(
+        "%-22s %16s %14s %16s %12s%n",
+        "steps since last", "coords touched", "chunks", "bytes written", "ms to copy");
+    int[] steps = {1, 10, 100, 1000};
+    for (int k : steps) {
+      t.takeDirtyChunks(); // a checkpoint just happened
+      java.util.Set<Integer> touched = new java.util.HashSet<>();
+      for (int step = 0; step < k; step++) {
+        for (int i = 0; i < 64; i++) {
+          var s = io.streamgrad.schemas.DenseSample.of(data.next(), sparseBits);
+          for (int c : s.indices) {
+            touched.add(c);
+          }
+          t.add(s.features, s.indices, s.values, s.label, s.weight);
+        }
+        t.step();
+      }
+      long start = System.nanoTime();
+      int[] dirty = t.takeDirtyChunks();
+      long bytes = 0;
+      for (int id : dirty) {
+        bytes += 4L * t.chunk(id).length;
+      }
+      double ms = (System.nanoTime() - start) / 1e6;
+      System.out.printf(
+          "%-22d %,16d %,14d %,16d %12.2f%n", k, touched.size(), dirty.length, bytes, ms);
+    }
+    System.out.printf(
+        "(the whole model: %,d chunks of %,d bytes)%n", t.chunkCount(), 4L * t.chunk(0).length);
   }
 
   /** Runs {@code work} against --bootstrap-servers (checked first), or an embedded broker. */
