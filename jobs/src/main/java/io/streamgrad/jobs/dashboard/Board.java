@@ -51,6 +51,9 @@ public final class Board {
 
   /** Takes a snapshot: the model's figures, its curve, the job's samples per second. */
   public void snapshot(WeightSnapshot s) {
+    if (s.getSparse() != null && s.getSparse().getPart() > 0) {
+      return; // another part of a sparse model's snapshot: the same figures
+    }
     long now = clock.getAsLong();
     ModelView m =
         models.computeIfAbsent(s.getModelId(), id -> new ModelView(id, trueWeights.get(id)));
