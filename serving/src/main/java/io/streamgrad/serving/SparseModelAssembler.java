@@ -11,7 +11,6 @@ import io.streamgrad.schemas.SparseUpdate;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -101,11 +100,23 @@ public final class SparseModelAssembler {
               "table " + table.getName() + " does not fit model " + first.getModelId());
         }
         float[] w = t.storage();
-        float[] v = FloatLists.unboxed(table.getValues());
-        List<Integer> rows = table.getIndices();
         int width = table.getWidth();
-        for (int k = 0; k < rows.size(); k++) {
-          System.arraycopy(v, k * width, w, rows.get(k) * width, width);
+        int n = table.getCount();
+        java.nio.IntBuffer rows =
+            table.getIndices().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+        java.nio.FloatBuffer v =
+            table.getValues().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        if (rows.remaining() != n || v.remaining() != n * width) {
+          throw new IllegalArgumentException(
+              "table " + table.getName() + ": " + n + " rows, but the bytes hold another count");
+        }
+        for (int k = 0; k < n; k++) {
+          int row = rows.get(k);
+          if (row < 0 || row >= table.getRows()) {
+            throw new IllegalArgumentException("table " + table.getName() + ": row " + row);
+          }
+          v.position(k * width);
+          v.get(w, row * width, width);
         }
         t.markModified();
       }

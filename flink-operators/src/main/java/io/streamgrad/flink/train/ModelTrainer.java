@@ -811,19 +811,20 @@ public final class ModelTrainer {
       do {
         int room = Math.max(1, (MAX_VALUES_PER_PART - inPart) / width);
         int n = Math.min(Math.min(room, rowsPerPart), rows.length - from);
-        List<Integer> idx = new ArrayList<>(n);
-        for (int k = from; k < from + n; k++) {
-          idx.add(rows[k]);
-        }
+        java.nio.ByteBuffer idx =
+            java.nio.ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        idx.asIntBuffer().put(rows, from, n);
+        java.nio.ByteBuffer val =
+            java.nio.ByteBuffer.allocate(4 * n * width).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        val.asFloatBuffer().put(values, from * width, n * width);
         current.add(
             io.streamgrad.schemas.SparseTable.newBuilder()
                 .setName(names.get(tables.paramIndex(t)))
                 .setRows(shape[0])
                 .setWidth(width)
+                .setCount(n)
                 .setIndices(idx)
-                .setValues(
-                    io.streamgrad.schemas.FloatLists.boxed(
-                        Arrays.copyOfRange(values, from * width, (from + n) * width)))
+                .setValues(val)
                 .build());
         inPart += n * width;
         from += n;

@@ -259,6 +259,16 @@ final class SparseTables {
         }
       }
       rows = Arrays.copyOf(out, n);
+    } else if (changedCount[t] * 16L > changed[t].length) {
+      // Many changes: the bitset, word by word, gives them in order without a sort.
+      rows = new int[changedCount[t]];
+      int n = 0;
+      long[] bits = changed[t];
+      for (int i = 0; i < bits.length; i++) {
+        for (long b = bits[i]; b != 0; b &= b - 1) {
+          rows[n++] = i * 64 + Long.numberOfTrailingZeros(b);
+        }
+      }
     } else {
       rows = Arrays.copyOf(changedRows[t], changedCount[t]);
       Arrays.sort(rows);
