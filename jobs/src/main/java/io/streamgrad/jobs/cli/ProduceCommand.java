@@ -84,7 +84,11 @@ public final class ProduceCommand implements Callable<Integer> {
     }
     if (csv == null) {
       data.validate();
-      Check.positive("--features", features);
+      if (data.sparse) {
+        Check.atLeast("--features", features, 0); // click data may be tokens only
+      } else {
+        Check.positive("--features", features);
+      }
     } else {
       Check.notBlank("--model-id", csvModelId);
       if (!Files.isRegularFile(csv)) {

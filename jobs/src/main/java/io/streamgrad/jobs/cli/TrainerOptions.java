@@ -157,7 +157,9 @@ public final class TrainerOptions {
     Check.atLeast("--features", features, 0);
     Check.inRange("--hash-bits", hashBits, 1, 30, false);
     if (features == 0 && !isSparse()) {
-      throw new BadOption("--features must be > 0, got 0 (only a sparse model may have none)");
+      throw new BadOption(
+          "--features must be a positive whole number, got 0 (only a sparse model, e.g. --model"
+              + " sparse-logistic, may have no dense features)");
     }
     ftrlParams();
     Check.positiveFinite("--lr", lr);

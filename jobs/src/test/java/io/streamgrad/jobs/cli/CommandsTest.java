@@ -183,7 +183,7 @@ class CommandsTest {
     for (String name :
         List.of(
             "Sample-2",
-            "WeightSnapshot-3",
+            "WeightSnapshot-4",
             "DeadLetter-2",
             "PredictionRequest-1",
             "Prediction-2",
@@ -201,6 +201,7 @@ class CommandsTest {
     assertTrue(!out.contains("# WeightSnapshot-1 "), "only the newest by default");
     assertTrue(!out.contains("# Sample-1 "), "only the newest by default");
     assertTrue(!out.contains("# WeightSnapshot-2 "), "only the newest by default");
+    assertTrue(!out.contains("# WeightSnapshot-3 "), "only the newest by default");
   }
 
   @Test
