@@ -152,6 +152,35 @@ public final class Ftrl extends Optimizer {
     }
   }
 
+  /** One pass over the rows, both slots at once: their loads overlap (a step's backup). */
+  @Override
+  public void readRows(int param, int[] rows, int n, int width, float[] dst, int offset) {
+    float[] acc = zn[param];
+    int nOff = offset + n * width;
+    for (int k = 0; k < n; k++) {
+      int base = rows[k] * width;
+      for (int j = 0; j < width; j++) {
+        int c = STRIDE * (base + j);
+        dst[offset + k * width + j] = acc[c];
+        dst[nOff + k * width + j] = acc[c + 1];
+      }
+    }
+  }
+
+  @Override
+  public void writeRows(int param, int[] rows, int n, int width, float[] src, int offset) {
+    float[] acc = zn[param];
+    int nOff = offset + n * width;
+    for (int k = 0; k < n; k++) {
+      int base = rows[k] * width;
+      for (int j = 0; j < width; j++) {
+        int c = STRIDE * (base + j);
+        acc[c] = src[offset + k * width + j];
+        acc[c + 1] = src[nOff + k * width + j];
+      }
+    }
+  }
+
   @Override
   public OptimizerState state() {
     float[][] slots = new float[2 * params.size()][];

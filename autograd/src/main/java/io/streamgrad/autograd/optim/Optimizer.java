@@ -185,6 +185,30 @@ public abstract class Optimizer {
     System.arraycopy(buffers().get(slot)[param].storage(), from, dst, offset, n);
   }
 
+  /**
+   * Copies every slot of rows {@code rows[0, n)} ({@code width} elements each) of parameter {@code
+   * param} into {@code dst} from {@code offset}, slot-major: element j of row k of slot s at {@code
+   * offset + (s * n + k) * width + j}. For a few rows of a large table (a step's backup).
+   */
+  public void readRows(int param, int[] rows, int n, int width, float[] dst, int offset) {
+    int slots = slotNames().size();
+    for (int s = 0; s < slots; s++) {
+      for (int k = 0; k < n; k++) {
+        readSlot(s, param, rows[k] * width, width, dst, offset + (s * n + k) * width);
+      }
+    }
+  }
+
+  /** The reverse of {@link #readRows}. */
+  public void writeRows(int param, int[] rows, int n, int width, float[] src, int offset) {
+    int slots = slotNames().size();
+    for (int s = 0; s < slots; s++) {
+      for (int k = 0; k < n; k++) {
+        writeSlot(s, param, rows[k] * width, width, src, offset + (s * n + k) * width);
+      }
+    }
+  }
+
   /** The reverse of {@link #readSlot}. */
   public void writeSlot(int slot, int param, int from, int n, float[] src, int offset) {
     Tensor t = buffers().get(slot)[param];

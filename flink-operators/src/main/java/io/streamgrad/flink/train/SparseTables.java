@@ -167,28 +167,31 @@ final class SparseTables {
     }
   }
 
+  /** Per table: the touched rows' weights, then their optimizer slots (slot-major). */
   private void copyTouched(boolean save) {
     int at = 0;
     for (int t = 0; t < tables.length; t++) {
       float[] w = tables[t].storage();
       int width = width(t);
-      for (int k = 0; k < touchedCount[t]; k++) {
-        int from = touched[t][k] * width;
-        if (save) {
-          System.arraycopy(w, from, backup, at, width);
-        } else {
-          System.arraycopy(backup, at, w, from, width);
-        }
-        at += width;
-        for (int s = 0; s < slots; s++) {
+      int n = touchedCount[t];
+      int[] rows = touched[t];
+      for (int k = 0; k < n; k++) {
+        int from = rows[k] * width;
+        for (int j = 0; j < width; j++) {
           if (save) {
-            optimizer.readSlot(s, paramIndex[t], from, width, backup, at);
+            backup[at + k * width + j] = w[from + j];
           } else {
-            optimizer.writeSlot(s, paramIndex[t], from, width, backup, at);
+            w[from + j] = backup[at + k * width + j];
           }
-          at += width;
         }
       }
+      at += n * width;
+      if (save) {
+        optimizer.readRows(paramIndex[t], rows, n, width, backup, at);
+      } else {
+        optimizer.writeRows(paramIndex[t], rows, n, width, backup, at);
+      }
+      at += slots * n * width;
     }
   }
 

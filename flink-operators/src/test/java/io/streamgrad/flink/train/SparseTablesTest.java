@@ -72,4 +72,41 @@ class SparseTablesTest {
       assertArrayEquals(t.chunk(id), copy.chunk(id), 0f, "chunk " + id);
     }
   }
+
+  @Test
+  void theDivergenceGuardPutsTheTouchedRowsBack() {
+    for (OptimizerSpec spec : new OptimizerSpec[] {Optimizers.adagrad(0.5), Optimizers.sgd(0.05)}) {
+      divergenceRolledBack(spec);
+    }
+  }
+
+  private void divergenceRolledBack(OptimizerSpec spec) {
+    OnlineTrainer config =
+        OnlineTrainer.builder()
+            .features(0)
+            .model(SparseModels.linear(12))
+            .optimizer(spec)
+            .batchSize(64)
+            .build();
+    ModelTrainer t = new ModelTrainer(config.config(), "m");
+    SplittableRandom r = new SplittableRandom(2);
+    for (int s = 0; s < 10; s++) {
+      step(t, r, 12); // labels 0/1: a sane model with non-zero accumulators
+    }
+    float[][] before = new float[t.chunkCount()][];
+    for (int id = 0; id < before.length; id++) {
+      before[id] = t.chunk(id);
+    }
+    long version = t.version();
+    int[] idx = {1, 2, 3, 2000};
+    float[] val = {1f, 1f, 1f, 1f};
+    // A finite loss and gradient whose update overflows: caught after the step, and undone.
+    t.optimizer().setLearningRate(1e30f);
+    t.add(new float[0], idx, val, 1e10f, 1f);
+    assertEquals(ModelTrainer.StepResult.REJECTED_NON_FINITE, t.step(), spec.toString());
+    assertEquals(version, t.version());
+    for (int id = 0; id < before.length; id++) {
+      assertArrayEquals(before[id], t.chunk(id), 0f, "chunk " + id + ": bit for bit");
+    }
+  }
 }
