@@ -1,5 +1,8 @@
 package io.streamgrad.autograd;
 
+import static io.streamgrad.autograd.SparseFixtures.batch;
+import static io.streamgrad.autograd.SparseFixtures.coefficients;
+import static io.streamgrad.autograd.SparseFixtures.initial;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,40 +18,6 @@ import org.junit.jupiter.api.Test;
  * gradcheck.
  */
 class EmbeddingsTest {
-
-  static Tensor initial() {
-    float[][] w = new float[6][3];
-    for (int r = 0; r < 6; r++) {
-      for (int j = 0; j < 3; j++) {
-        w[r][j] = (float) (Math.sin(r * 3 + j) * 0.5);
-      }
-    }
-    return Tensor.of(w);
-  }
-
-  /** Step {@code s}'s batch: a bag with a repeated index, and a second bag empty on even steps. */
-  static SparseBatch batch(int s) {
-    SparseBatch b = new SparseBatch();
-    b.add(s % 6, 0.5f);
-    b.add((s + 2) % 6, -1.5f);
-    b.add(s % 6, 2.0f);
-    b.endRow();
-    if (s % 2 == 1) {
-      b.add((s + 3) % 6, 1.25f);
-    }
-    b.endRow();
-    return b;
-  }
-
-  static Tensor coefficients(int s) {
-    float[][] c = new float[2][3];
-    for (int b = 0; b < 2; b++) {
-      for (int j = 0; j < 3; j++) {
-        c[b][j] = (float) Math.cos(b + j + s);
-      }
-    }
-    return Tensor.of(c);
-  }
 
   @Test
   void bagMatchesPyTorchForwardAndSparseBackward() {

@@ -1,11 +1,13 @@
 package io.streamgrad.autograd.optim;
 
+import static io.streamgrad.autograd.SparseFixtures.batch;
+import static io.streamgrad.autograd.SparseFixtures.coefficients;
+import static io.streamgrad.autograd.SparseFixtures.initial;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.streamgrad.autograd.Embeddings;
-import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.autograd.Tensor;
 import java.util.List;
 import java.util.function.Function;
@@ -21,39 +23,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * at each step), with torch.optim.SGD, Adagrad and SparseAdam.
  */
 class SparseOptimizerTest {
-
-  static Tensor initial() {
-    float[][] w = new float[6][3];
-    for (int r = 0; r < 6; r++) {
-      for (int j = 0; j < 3; j++) {
-        w[r][j] = (float) (Math.sin(r * 3 + j) * 0.5);
-      }
-    }
-    return Tensor.of(w);
-  }
-
-  static SparseBatch batch(int s) {
-    SparseBatch b = new SparseBatch();
-    b.add(s % 6, 0.5f);
-    b.add((s + 2) % 6, -1.5f);
-    b.add(s % 6, 2.0f);
-    b.endRow();
-    if (s % 2 == 1) {
-      b.add((s + 3) % 6, 1.25f);
-    }
-    b.endRow();
-    return b;
-  }
-
-  static Tensor coefficients(int s) {
-    float[][] c = new float[2][3];
-    for (int b = 0; b < 2; b++) {
-      for (int j = 0; j < 3; j++) {
-        c[b][j] = (float) Math.cos(b + j + s);
-      }
-    }
-    return Tensor.of(c);
-  }
 
   static Stream<Arguments> configurations() {
     return Stream.of(

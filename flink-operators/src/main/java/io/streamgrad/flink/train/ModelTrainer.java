@@ -172,6 +172,20 @@ public final class ModelTrainer {
    * also feeds the statistics; during the warm-up it only does that.
    */
   public boolean add(float[] x, float label, float weight) {
+    if (!admit(x)) {
+      return false;
+    }
+    if (sparseBatch != null) {
+      sparseBatch.endRow(); // no sparse part
+    }
+    return commit(label, weight);
+  }
+
+  /**
+   * Feeds the standardization and copies the dense part into the batch; false while the
+   * standardization warms up (the sample is not trained on).
+   */
+  private boolean admit(float[] x) {
     if (standardizer != null) {
       boolean warm = standardizer.ready();
       standardizer.observe(x, 0);
@@ -183,10 +197,7 @@ public final class ModelTrainer {
       ensureRows(count + 1);
     }
     System.arraycopy(x, 0, xBuf, count * features, features);
-    if (sparseBatch != null) {
-      sparseBatch.endRow(); // no sparse part
-    }
-    return commit(label, weight);
+    return true;
   }
 
   /**
@@ -197,17 +208,9 @@ public final class ModelTrainer {
     if (sparseBatch == null) {
       throw new IllegalStateException("this model takes no sparse features");
     }
-    if (standardizer != null) {
-      boolean warm = standardizer.ready();
-      standardizer.observe(x, 0);
-      if (!warm) {
-        return false;
-      }
+    if (!admit(x)) {
+      return false;
     }
-    if (count == yBuf.length) {
-      ensureRows(count + 1);
-    }
-    System.arraycopy(x, 0, xBuf, count * features, features);
     sparseBatch.addRow(indices, values, 0, indices.length);
     return commit(label, weight);
   }
