@@ -246,6 +246,40 @@ class OnlinePredictorHarnessTest {
     }
   }
 
+  /** A sparse model's snapshots are not served yet: ignored without a dead letter each. */
+  @Test
+  void sparseSnapshotsAreIgnoredAndTheirRequestsRefused() throws Exception {
+    OnlinePredictor predictor =
+        OnlinePredictor.builder()
+            .maxBatchDelay(Duration.ZERO)
+            .noModelWait(Duration.ofSeconds(1))
+            .build();
+    try (var h = harness(predictor)) {
+      h.open();
+      h.setProcessingTime(1_000);
+      WeightSnapshot dense = new Versions(Models.linear(), "ads").next("ads", 0);
+      WeightSnapshot sparse =
+          WeightSnapshot.newBuilder(dense)
+              .setSparse(
+                  io.streamgrad.schemas.SparseUpdate.newBuilder()
+                      .setFull(true)
+                      .setBaseVersion(-1)
+                      .setPart(0)
+                      .setParts(1)
+                      .setTables(List.of())
+                      .build())
+              .build();
+      for (int i = 0; i < 50; i++) {
+        h.processElement2(sparse, 0);
+      }
+      assertEquals(List.of(), reasons(h), "no dead letter per snapshot");
+      h.processElement1(request("ads", "r1", row(new SplittableRandom(1))), 0);
+      h.setProcessingTime(3_000);
+      assertEquals(0, predictions(h).size());
+      assertEquals(List.of("no model"), reasons(h));
+    }
+  }
+
   @Test
   void badRequestsAndOldModelsAreRefusedWithTheirReason() throws Exception {
     OnlinePredictor refuse =

@@ -65,6 +65,8 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
   /** Dead-letter reason (its stable part) of a snapshot no model can be built from. */
   public static final String UNSERVABLE_SNAPSHOT = "unservable snapshot";
 
+  private transient boolean sparseSnapshotsNamed;
+
   private final PredictorConfig config;
   private final OutputTag<DeadLetter> rejectedTag;
 
@@ -259,6 +261,19 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
   public void processElement2(StreamRecord<WeightSnapshot> element) throws Exception {
     WeightSnapshot s = element.getValue();
     String key = s.getModelId();
+    if (s.getSparse() != null) {
+      // Not served yet (a request carries dense features only). Counted, named once: a sparse
+      // model publishes often, in parts of up to ~600 KB, that would flood the dead letters.
+      snapshotsIgnored.inc();
+      if (!sparseSnapshotsNamed) {
+        sparseSnapshotsNamed = true;
+        LOG.warn(
+            "model {} is a sparse model: its snapshots are ignored (serving sparse models is not"
+                + " supported yet); its requests go to the dead letters",
+            key);
+      }
+      return;
+    }
     WeightSnapshot held = snapshots.value();
     if (held != null && held.getVersion() >= s.getVersion()) {
       snapshotsIgnored.inc(); // a replay or a duplicate: never go back to an older version
