@@ -79,17 +79,22 @@ public final class ModelTrainer {
         config.model.create(features, new SplittableRandom(initSeed(config.seed, modelId)));
     this.params = model.parameters();
     this.optimizer = config.optimizer.create(params);
-    this.tables = new SparseTables(params, model.sparseTables(), optimizer);
-    List<Tensor> dense = new ArrayList<>();
-    int[] denseAt = new int[params.size()];
-    for (int i = 0; i < params.size(); i++) {
-      if (!tables.contains(params.get(i))) {
-        denseAt[dense.size()] = i;
-        dense.add(params.get(i));
+    this.tables = SparseTables.of(params, model.sparseTables(), optimizer);
+    if (tables.isEmpty()) {
+      this.denseParams = params; // no copies for the million-model case
+      this.denseIndex = null;
+    } else {
+      List<Tensor> dense = new ArrayList<>();
+      int[] denseAt = new int[params.size()];
+      for (int i = 0; i < params.size(); i++) {
+        if (!tables.contains(params.get(i))) {
+          denseAt[dense.size()] = i;
+          dense.add(params.get(i));
+        }
       }
+      this.denseParams = List.copyOf(dense);
+      this.denseIndex = Arrays.copyOf(denseAt, dense.size());
     }
-    this.denseParams = List.copyOf(dense);
-    this.denseIndex = Arrays.copyOf(denseAt, dense.size());
     this.sparseBatch = tables.isEmpty() ? null : new SparseBatch();
     allocateRows(Math.min(batchSize, INITIAL_ROWS));
     int total = 0;
@@ -481,11 +486,16 @@ public final class ModelTrainer {
     for (int s = 0; s < slots; s++) {
       for (int i = 0; i < denseParams.size(); i++) {
         int n = denseParams.get(i).numel();
-        optimizer.readSlot(s, denseIndex[i], 0, n, out, off);
+        optimizer.readSlot(s, denseIndex(i), 0, n, out, off);
         off += n;
       }
     }
     return out;
+  }
+
+  /** Dense parameter {@code i}'s index among all parameters. */
+  private int denseIndex(int i) {
+    return denseIndex == null ? i : denseIndex[i];
   }
 
   private void loadDenseSlots(float[] flat) {
@@ -498,7 +508,7 @@ public final class ModelTrainer {
           throw new IllegalStateException(
               "restored optimizer state has " + flat.length + " values, too few for the model");
         }
-        optimizer.writeSlot(s, denseIndex[i], 0, n, flat, off);
+        optimizer.writeSlot(s, denseIndex(i), 0, n, flat, off);
         off += n;
       }
     }

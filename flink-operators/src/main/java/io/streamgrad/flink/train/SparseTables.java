@@ -42,7 +42,15 @@ final class SparseTables {
   private final int[] touchedCount;
   private float[] backup = new float[0];
 
-  SparseTables(List<Tensor> params, List<Tensor> sparse, Optimizer optimizer) {
+  /** A dense model's: no tables (shared, so that a million dense trainers do not pay for it). */
+  static final SparseTables NONE = new SparseTables(List.of(), List.of(), null);
+
+  /** The tables of a model: {@link #NONE} when it has none. */
+  static SparseTables of(List<Tensor> params, List<Tensor> sparse, Optimizer optimizer) {
+    return sparse.isEmpty() ? NONE : new SparseTables(params, sparse, optimizer);
+  }
+
+  private SparseTables(List<Tensor> params, List<Tensor> sparse, Optimizer optimizer) {
     this.optimizer = optimizer;
     this.tables = sparse.toArray(new Tensor[0]);
     this.paramIndex = new int[tables.length];
@@ -53,7 +61,7 @@ final class SparseTables {
     this.changed = new long[tables.length][];
     this.changedRows = new int[tables.length][];
     this.changedCount = new int[tables.length];
-    this.slots = optimizer.slotNames().size();
+    this.slots = optimizer == null ? 0 : optimizer.slotNames().size();
     int chunks = 0;
     for (int t = 0; t < tables.length; t++) {
       paramIndex[t] = indexOf(params, tables[t]);
