@@ -89,7 +89,109 @@ public final class CheckpointBench {
     }
   }
 
+  /**
+   * One sparse model of {@code 2^bits} coordinates: impressions of 32 coordinates, first sweeping
+   * the whole space once (every chunk in state), then paced to touch {@code touched} random
+   * coordinates per checkpoint interval.
+   */
+  static final class SparseSamples implements MapFunction<Long, DenseSample> {
+    private static final long serialVersionUID = 1L;
+    static final int PER_SAMPLE = 32;
+    private final int bits;
+    private final double perMilli;
+    private transient long start;
+    private transient java.util.SplittableRandom rnd;
+
+    SparseSamples(int bits, double perMilli) {
+      this.bits = bits;
+      this.perMilli = perMilli;
+    }
+
+    /** Samples of the sweep over every coordinate. */
+    static long sweep(int bits) {
+      return (1L << bits) / PER_SAMPLE;
+    }
+
+    @Override
+    public DenseSample map(Long i) throws InterruptedException {
+      long k = i - sweep(bits);
+      int[] idx = new int[PER_SAMPLE];
+      if (k < 0) {
+        for (int j = 0; j < PER_SAMPLE; j++) {
+          idx[j] = (int) (i * PER_SAMPLE + j);
+        }
+      } else {
+        if (k == 0) {
+          start = System.currentTimeMillis();
+          rnd = new java.util.SplittableRandom(7);
+        }
+        long wait = start + (long) (k / perMilli) - System.currentTimeMillis();
+        if (wait > 0) {
+          Thread.sleep(wait);
+        }
+        for (int j = 0; j < PER_SAMPLE; j++) {
+          idx[j] = rnd.nextInt(1 << bits);
+        }
+      }
+      PRODUCED.incrementAndGet();
+      float[] v = new float[PER_SAMPLE];
+      java.util.Arrays.fill(v, 1f);
+      DenseSample s = new DenseSample("ads", new float[0], i % 3 == 0 ? 1f : 0f, 1f);
+      s.indices = idx;
+      s.values = v;
+      return s;
+    }
+  }
+
+  /** Checkpoints of one sparse FTRL model against the coordinates touched per interval. */
+  public Row runSparse(RuntimeSettings.StateBackend backend, int bits, int touched)
+      throws Exception {
+    OnlineTrainer trainer =
+        OnlineTrainer.builder()
+            .features(0)
+            .model(io.streamgrad.nn.sparse.SparseModels.logistic(bits))
+            .optimizer(io.streamgrad.flink.train.Optimizers.ftrl(0.1))
+            .batchSize(batchSize)
+            .snapshotEvery(1_000_000)
+            .build();
+    double perMilli = touched / (double) SparseSamples.PER_SAMPLE / intervalMillis;
+    return measure(
+        backend,
+        "sparse-" + touched,
+        trainer,
+        new SparseSamples(bits, perMilli),
+        SparseSamples.sweep(bits) + touched / SparseSamples.PER_SAMPLE,
+        1 << bits,
+        touched);
+  }
+
   public Row run(RuntimeSettings.StateBackend backend, int models, int touched) throws Exception {
+    OnlineTrainer trainer =
+        OnlineTrainer.builder()
+            .features(features)
+            .batchSize(batchSize)
+            .snapshotEvery(1_000_000) // the state is measured, not the snapshots
+            .build();
+    double perMilli = touched / (double) intervalMillis;
+    return measure(
+        backend,
+        String.valueOf(touched),
+        trainer,
+        new Samples(models, touched, features, perMilli),
+        models + (long) touched,
+        models,
+        touched);
+  }
+
+  private Row measure(
+      RuntimeSettings.StateBackend backend,
+      String name,
+      OnlineTrainer trainer,
+      MapFunction<Long, DenseSample> samples,
+      long populated,
+      int models,
+      int touched)
+      throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -98,31 +200,24 @@ public final class CheckpointBench {
     rt.stateBackend = backend;
     rt.parallelism = 1;
     rt.checkpointIntervalMs = intervalMillis;
-    rt.checkpointDir = dir.resolve(backend.flinkName + "-" + touched).toUri().toString();
+    rt.checkpointDir = dir.resolve(backend.flinkName + "-" + name).toUri().toString();
     rt.maxRestarts = 0;
     Configuration conf = rt.miniClusterConfig(1);
     conf.set(RestOptions.PORT, port);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
     rt.applyTo(env);
-    OnlineTrainer trainer =
-        OnlineTrainer.builder()
-            .features(features)
-            .batchSize(batchSize)
-            .snapshotEvery(1_000_000) // the state is measured, not the snapshots
-            .build();
-    double perMilli = touched / (double) intervalMillis;
     PRODUCED.set(0);
     trainer
         .trainDense(
             env.fromSequence(0, Long.MAX_VALUE - 1)
-                .map(new Samples(models, touched, features, perMilli))
+                .map(samples)
                 .returns(OnlineTrainer.denseSampleType()))
         .sinkTo(new DiscardingSink<>());
     JobClient job = env.executeAsync("streamgrad-checkpoint-bench");
     try {
       FlinkRest rest = new FlinkRest("http://localhost:" + port);
       String id = job.getJobID().toHexString();
-      while (PRODUCED.get() < models + (long) touched) { // populated, one round of touches
+      while (PRODUCED.get() < populated) { // populated, one round of touches
         Thread.sleep(200);
       }
       long after = System.currentTimeMillis();

@@ -121,7 +121,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--checkpoints",
       description =
-          "Instead: checkpoint size and duration against the number of models touched since the last checkpoint, on each --state-backends (see CheckpointBench).")
+          "Instead: checkpoint size and duration against the number of models touched since the last checkpoint, on each --state-backends (see CheckpointBench); with --sparse B, against the coordinates of one sparse model of 2^B touched.")
   boolean checkpoints;
 
   @Option(
@@ -351,7 +351,11 @@ public final class BenchCommand implements Callable<Integer> {
       List<CheckpointBench.Row> rows = new ArrayList<>();
       for (RuntimeSettings.StateBackend backend : backends) {
         for (int touched : checkpointTouched) {
-          CheckpointBench.Row r = bench.run(backend, checkpointModels, touched);
+          // With --sparse B: one sparse model, `touched` its coordinates, not models.
+          CheckpointBench.Row r =
+              sparseBits > 0
+                  ? bench.runSparse(backend, sparseBits, touched)
+                  : bench.run(backend, checkpointModels, touched);
           System.err.println("bench: " + r);
           rows.add(r);
         }
@@ -360,7 +364,7 @@ public final class BenchCommand implements Callable<Integer> {
       System.out.printf(
           "%-8s %10s %16s %18s %16s %14s%n",
           "backend",
-          "models",
+          sparseBits > 0 ? "coords" : "models",
           "touched/interval",
           "checkpointed size",
           "full state size",
