@@ -4,7 +4,6 @@ import io.streamgrad.autograd.Grad;
 import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.autograd.Tensor;
 import io.streamgrad.autograd.optim.Optimizer;
-import io.streamgrad.autograd.optim.OptimizerState;
 import io.streamgrad.nn.Model;
 import io.streamgrad.nn.Predictor;
 import io.streamgrad.nn.Standardizer;
@@ -54,9 +53,8 @@ public final class ModelTrainer {
   private int sourcePartition = -1;
   private final float[] paramBackup;
   private final long fixedHeapBytes;
-  private OptimizerState optimizerBackup;
   private long optimizerStepBackup;
-  private float[] optimizerSlotBackup;
+  private float[] optimizerSlotBackup; // reused: a step allocates no backup
   private Predictor predictor;
 
   // Quality (see QualitySpec): each null when off.
@@ -447,14 +445,11 @@ public final class ModelTrainer {
       p.copyTo(paramBackup, off);
       off += p.numel();
     }
-    if (tables.isEmpty()) {
-      optimizerBackup = optimizer.state();
-    } else {
-      // Not state(): it copies the tables' slots whole. The dense slots and the touched rows.
-      optimizerStepBackup = optimizer.stepCount();
-      optimizerSlotBackup = denseSlots();
-      tables.backUp();
-    }
+    // Not state(), which would copy a sparse model's tables whole: the dense parameters' slots,
+    // and the rows of the tables this step touches.
+    optimizerStepBackup = optimizer.stepCount();
+    optimizerSlotBackup = denseSlots(optimizerSlotBackup);
+    tables.backUp();
   }
 
   private void restoreBackup() {
@@ -465,23 +460,22 @@ public final class ModelTrainer {
         off += p.numel();
       }
     }
-    if (tables.isEmpty()) {
-      optimizer.loadState(optimizerBackup);
-    } else {
-      loadDenseSlots(optimizerSlotBackup);
-      optimizer.setStepCount(optimizerStepBackup);
-      tables.restore();
-    }
+    loadDenseSlots(optimizerSlotBackup);
+    optimizer.setStepCount(optimizerStepBackup);
+    tables.restore();
   }
 
-  /** The optimizer's slots of the dense parameters, slot-major then parameter order. */
-  private float[] denseSlots() {
+  /**
+   * The optimizer's slots of the dense parameters, slot-major then parameter order (what {@code
+   * state()} gives for a dense model), into {@code into} when it has the size.
+   */
+  private float[] denseSlots(float[] into) {
     int slots = optimizer.slotNames().size();
     int total = 0;
     for (Tensor p : denseParams) {
       total += p.numel();
     }
-    float[] out = new float[slots * total];
+    float[] out = into != null && into.length == slots * total ? into : new float[slots * total];
     int off = 0;
     for (int s = 0; s < slots; s++) {
       for (int i = 0; i < denseParams.size(); i++) {
@@ -668,13 +662,9 @@ public final class ModelTrainer {
     TrainerState s = new TrainerState();
     progress.copyTo(s);
     s.parameters = concat(denseParams);
-    if (tables.isEmpty()) {
-      OptimizerState os = optimizer.state();
-      s.optimizerStep = os.step();
-      s.optimizerSlots = concat(os.slots());
-    } else {
-      s.optimizerStep = optimizer.stepCount();
-      s.optimizerSlots = denseSlots(); // the tables' are in their chunks
+    s.optimizerStep = optimizer.stepCount();
+    s.optimizerSlots = denseSlots(null); // a sparse model's tables keep theirs in their chunks
+    if (!tables.isEmpty()) {
       s.batchSparseOffsets = Arrays.copyOf(sparseBatch.offsets(), count + 1);
       int nnz = sparseBatch.nnz();
       s.batchSparseIndices = Arrays.copyOf(sparseBatch.indices(), nnz);
@@ -737,14 +727,9 @@ public final class ModelTrainer {
         off += p.numel();
       }
     }
-    if (tables.isEmpty()) {
-      OptimizerState template = optimizer.state();
-      float[][] slots = split(s.optimizerSlots, template.slots());
-      optimizer.loadState(
-          new OptimizerState(template.optimizer(), s.optimizerStep, template.slotNames(), slots));
-    } else {
-      loadDenseSlots(s.optimizerSlots);
-      optimizer.setStepCount(s.optimizerStep);
+    loadDenseSlots(s.optimizerSlots);
+    optimizer.setStepCount(s.optimizerStep);
+    if (!tables.isEmpty()) {
       sparseBatch.clear();
       for (int r = 0; r < s.batchCount; r++) {
         int from = s.batchSparseOffsets[r];
@@ -872,7 +857,7 @@ public final class ModelTrainer {
 
   /** The optimizer's slots of the dense parameters, slot-major (what snapshots carry). */
   public float[] denseOptimizerSlots() {
-    return denseSlots();
+    return denseSlots(null);
   }
 
   // ---- sparse tables by chunks ------------------------------------------------------------------
@@ -912,34 +897,6 @@ public final class ModelTrainer {
     for (Tensor t : tensors) {
       t.copyTo(out, off);
       off += t.numel();
-    }
-    return out;
-  }
-
-  private static float[] concat(float[][] arrays) {
-    int total = 0;
-    for (float[] a : arrays) {
-      total += a.length;
-    }
-    float[] out = new float[total];
-    int off = 0;
-    for (float[] a : arrays) {
-      System.arraycopy(a, 0, out, off, a.length);
-      off += a.length;
-    }
-    return out;
-  }
-
-  private static float[][] split(float[] flat, float[][] like) {
-    float[][] out = new float[like.length][];
-    int off = 0;
-    for (int i = 0; i < like.length; i++) {
-      out[i] = Arrays.copyOfRange(flat, off, off + like[i].length);
-      off += like[i].length;
-    }
-    if (off != flat.length) {
-      throw new IllegalStateException(
-          "restored optimizer state has " + flat.length + " values, expected " + off);
     }
     return out;
   }
