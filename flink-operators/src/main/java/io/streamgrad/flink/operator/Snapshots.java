@@ -13,9 +13,13 @@ import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.NamedTensor;
 import io.streamgrad.schemas.OptimizerSnapshot;
 import io.streamgrad.schemas.QualityMetrics;
+import io.streamgrad.schemas.SparseTable;
+import io.streamgrad.schemas.SparseUpdate;
 import io.streamgrad.schemas.Standardization;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.serving.SnapshotModels;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -113,8 +117,8 @@ public final class Snapshots {
 
   /**
    * The records that publish {@code trainer} now: one snapshot for a dense model; for a sparse
-   * model, its snapshot once per part of its tables' update ({@link
-   * ModelTrainer#takeSparseUpdate}), each record the same snapshot with one part.
+   * model, its snapshot once per part of its tables' update ({@link ModelTrainer#takeSparseRows},
+   * packed by {@link #sparseParts}), each record the same snapshot with one part.
    */
   public static List<WeightSnapshot> publish(
       String modelId,
@@ -123,13 +127,66 @@ public final class Snapshots {
       long timestampMillis,
       io.streamgrad.schemas.ModelSpec spec) {
     WeightSnapshot snapshot = of(modelId, trainer, withOptimizer, timestampMillis, spec);
-    List<io.streamgrad.schemas.SparseUpdate> parts = trainer.takeSparseUpdate();
-    if (parts.isEmpty()) {
+    ModelTrainer.SparseRows rows = trainer.takeSparseRows();
+    if (rows == null) {
       return List.of(snapshot);
     }
+    List<SparseUpdate> parts = sparseParts(rows);
     List<WeightSnapshot> out = new ArrayList<>(parts.size());
-    for (io.streamgrad.schemas.SparseUpdate part : parts) {
+    for (SparseUpdate part : parts) {
       out.add(WeightSnapshot.newBuilder(snapshot).setSparse(part).build());
+    }
+    return out;
+  }
+
+  /** At most this many table values in one snapshot record (~600 KB with their indices). */
+  public static final int MAX_VALUES_PER_PART = 65_536;
+
+  /** The rows as records of at most {@link #MAX_VALUES_PER_PART} values, rows packed as bytes. */
+  static List<SparseUpdate> sparseParts(ModelTrainer.SparseRows r) {
+    List<List<SparseTable>> parts = new ArrayList<>();
+    List<SparseTable> current = new ArrayList<>();
+    int inPart = 0;
+    for (int t = 0; t < r.names().length; t++) {
+      int[] rows = r.rows()[t];
+      int width = r.shapes()[t][1];
+      int from = 0;
+      do {
+        int room = Math.max(1, (MAX_VALUES_PER_PART - inPart) / width);
+        int n = Math.min(room, rows.length - from);
+        ByteBuffer idx = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+        idx.asIntBuffer().put(rows, from, n);
+        ByteBuffer val = ByteBuffer.allocate(4 * n * width).order(ByteOrder.LITTLE_ENDIAN);
+        val.asFloatBuffer().put(r.values()[t], from * width, n * width);
+        current.add(
+            SparseTable.newBuilder()
+                .setName(r.names()[t])
+                .setRows(r.shapes()[t][0])
+                .setWidth(width)
+                .setCount(n)
+                .setIndices(idx)
+                .setValues(val)
+                .build());
+        inPart += n * width;
+        from += n;
+        if (inPart >= MAX_VALUES_PER_PART && from < rows.length) {
+          parts.add(current);
+          current = new ArrayList<>();
+          inPart = 0;
+        }
+      } while (from < rows.length);
+    }
+    parts.add(current);
+    List<SparseUpdate> out = new ArrayList<>(parts.size());
+    for (int p = 0; p < parts.size(); p++) {
+      out.add(
+          SparseUpdate.newBuilder()
+              .setFull(r.full())
+              .setBaseVersion(r.baseVersion())
+              .setPart(p)
+              .setParts(parts.size())
+              .setTables(parts.get(p))
+              .build());
     }
     return out;
   }

@@ -777,74 +777,42 @@ public final class ModelTrainer {
   /** A full update every this many published snapshots; the others are deltas. */
   public static final int FULL_UPDATE_EVERY = 100;
 
-  /** At most this many table values in one snapshot record (~600 KB with their indices). */
-  public static final int MAX_VALUES_PER_PART = 65_536;
-
-  private long lastPublishedVersion =
-      -1; // not in state: after a restore, a full update comes first
+  private long lastPublishedVersion = -1; // not in state: after a restore, a full update first
   private int publishedSinceFull;
 
   /**
-   * The sparse tables' part of the snapshot to publish now, in records that each fit a Kafka
-   * message: a full update (every non-zero row) first and every {@link #FULL_UPDATE_EVERY}
-   * publications, a delta (the rows changed since the last publication, on top of its version)
-   * otherwise. Empty for a model without tables.
+   * What a snapshot publishes of the sparse tables now: every non-zero row ({@code full}) first and
+   * every {@link #FULL_UPDATE_EVERY} publications, otherwise the rows changed since the last
+   * publication (of version {@code baseVersion}); per table its name, shape, rows (ascending) and
+   * their values.
    */
-  public List<io.streamgrad.schemas.SparseUpdate> takeSparseUpdate() {
+  public record SparseRows(
+      boolean full,
+      long baseVersion,
+      String[] names,
+      int[][] shapes,
+      int[][] rows,
+      float[][] values) {}
+
+  /** The tables' rows to publish now ({@link SparseRows}); null for a model without tables. */
+  public SparseRows takeSparseRows() {
     if (tables.isEmpty()) {
-      return List.of();
+      return null;
     }
     boolean full = lastPublishedVersion < 0 || publishedSinceFull >= FULL_UPDATE_EVERY;
-    List<String> names = model.parameterNames();
-    List<List<io.streamgrad.schemas.SparseTable>> parts = new ArrayList<>();
-    List<io.streamgrad.schemas.SparseTable> current = new ArrayList<>();
-    int inPart = 0;
-    for (int t = 0; t < tables.tableCount(); t++) {
-      int[] rows = tables.takeRows(t, full);
-      float[] values = tables.rowValues(t, rows);
-      int[] shape = tables.shape(t);
-      int width = shape[1];
-      int rowsPerPart = Math.max(1, MAX_VALUES_PER_PART / width);
-      int from = 0;
-      do {
-        int room = Math.max(1, (MAX_VALUES_PER_PART - inPart) / width);
-        int n = Math.min(Math.min(room, rowsPerPart), rows.length - from);
-        java.nio.ByteBuffer idx =
-            java.nio.ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        idx.asIntBuffer().put(rows, from, n);
-        java.nio.ByteBuffer val =
-            java.nio.ByteBuffer.allocate(4 * n * width).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        val.asFloatBuffer().put(values, from * width, n * width);
-        current.add(
-            io.streamgrad.schemas.SparseTable.newBuilder()
-                .setName(names.get(tables.paramIndex(t)))
-                .setRows(shape[0])
-                .setWidth(width)
-                .setCount(n)
-                .setIndices(idx)
-                .setValues(val)
-                .build());
-        inPart += n * width;
-        from += n;
-        if (inPart >= MAX_VALUES_PER_PART && from < rows.length) {
-          parts.add(current);
-          current = new ArrayList<>();
-          inPart = 0;
-        }
-      } while (from < rows.length);
+    int n = tables.tableCount();
+    String[] names = new String[n];
+    int[][] shapes = new int[n][];
+    int[][] rows = new int[n][];
+    float[][] values = new float[n][];
+    for (int t = 0; t < n; t++) {
+      names[t] = model.parameterNames().get(tables.paramIndex(t));
+      shapes[t] = tables.shape(t);
+      rows[t] = tables.takeRows(t, full);
+      values[t] = tables.rowValues(t, rows[t]);
     }
-    parts.add(current);
-    List<io.streamgrad.schemas.SparseUpdate> out = new ArrayList<>(parts.size());
-    for (int p = 0; p < parts.size(); p++) {
-      out.add(
-          io.streamgrad.schemas.SparseUpdate.newBuilder()
-              .setFull(full)
-              .setBaseVersion(full ? -1 : lastPublishedVersion)
-              .setPart(p)
-              .setParts(parts.size())
-              .setTables(parts.get(p))
-              .build());
-    }
+    SparseRows out =
+        new SparseRows(full, full ? -1 : lastPublishedVersion, names, shapes, rows, values);
     lastPublishedVersion = progress.version;
     publishedSinceFull = full ? 1 : publishedSinceFull + 1;
     return out;
