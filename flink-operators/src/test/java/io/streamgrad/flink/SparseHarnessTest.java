@@ -90,7 +90,7 @@ class SparseHarnessTest {
   /** The dense side of the snapshots (their sparse parts differ in kind after a restore). */
   static List<WeightSnapshot> denseSide(List<WeightSnapshot> in) {
     return in.stream()
-        .filter(s -> s.getSparse().getPart() == 0)
+        .filter(io.streamgrad.serving.SnapshotModels::firstPart)
         .map(s -> WeightSnapshot.newBuilder(s).setTimestamp(Instant.EPOCH).setSparse(null).build())
         .collect(Collectors.toList());
   }

@@ -24,6 +24,14 @@ public final class SnapshotModels {
 
   private SnapshotModels() {}
 
+  /**
+   * Whether {@code record} is a snapshot's first record: a sparse model's snapshot comes in parts
+   * that repeat its version and figures, and readers that count snapshots count it once.
+   */
+  public static boolean firstPart(WeightSnapshot record) {
+    return record.getSparse() == null || record.getSparse().getPart() == 0;
+  }
+
   /** A model spec as snapshots carry it. */
   public static io.streamgrad.schemas.ModelSpec toAvro(ModelSpec spec) {
     List<Integer> hidden = new ArrayList<>();

@@ -232,7 +232,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
       }
     }
     boolean full =
-        sample.indices.length > 0
+        sample.isSparse()
             ? trainer.add(x, sample.indices, sample.values, sample.label, sample.weight)
             : trainer.add(x, sample.label, sample.weight);
     if (full) {

@@ -13,6 +13,7 @@ import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
+import io.streamgrad.serving.SnapshotModels;
 import io.streamgrad.serving.SparseModelAssembler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -284,7 +285,7 @@ public final class LocalCommand implements Callable<Integer> {
                   .computeIfAbsent(s.getModelId(), k -> new SparseModelAssembler())
                   .accept(s);
             }
-            if (s.getSparse() == null || s.getSparse().getPart() == 0) {
+            if (SnapshotModels.firstPart(s)) {
               versions.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s.getVersion());
             }
             table.row(s);

@@ -57,12 +57,10 @@ final class SnapshotTable {
   }
 
   void row(WeightSnapshot s) {
-    if (s.getSparse() != null) {
-      if (s.getSparse().getPart() > 0) {
-        return; // the same snapshot, another part of its tables
-      }
-      s.setSparse(null); // the table shows the dense side and the metrics
+    if (!SnapshotModels.firstPart(s)) {
+      return; // the same snapshot, another part of its tables
     }
+    s.setSparse(null); // the table shows the dense side and the metrics
     if (s.getStandardization() != null) {
       // Weights of the raw features, comparable with the truth whatever the preprocessing.
       float[] raw = SnapshotModels.rawLinear(s);

@@ -2,6 +2,7 @@ package io.streamgrad.jobs.dashboard;
 
 import io.streamgrad.jobs.cli.Json;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.serving.SnapshotModels;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -51,7 +52,7 @@ public final class Board {
 
   /** Takes a snapshot: the model's figures, its curve, the job's samples per second. */
   public void snapshot(WeightSnapshot s) {
-    if (s.getSparse() != null && s.getSparse().getPart() > 0) {
+    if (!SnapshotModels.firstPart(s)) {
       return; // another part of a sparse model's snapshot: the same figures
     }
     long now = clock.getAsLong();
