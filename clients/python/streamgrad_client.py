@@ -204,6 +204,11 @@ class Codec:
                                       "indices": list(indices), "values": list(values),
                                       "tokens": list(tokens)})
 
-    def request(self, model_id, request_id, features, event_time=None):
+    def request(self, model_id, request_id, features, event_time=None,
+                indices=(), values=(), tokens=()):
+        """A PredictionRequest, with a sparse part as in sample() for a sparse model (its tokens
+        hashed with the answering model's hash bits)."""
         return self.encode("PredictionRequest", {"modelId": model_id, "requestId": request_id,
-                                                 "features": list(features), "eventTime": event_time})
+                                                 "features": list(features), "eventTime": event_time,
+                                                 "indices": list(indices), "values": list(values),
+                                                 "tokens": list(tokens)})

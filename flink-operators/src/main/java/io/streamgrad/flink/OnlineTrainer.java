@@ -6,6 +6,7 @@ import io.streamgrad.flink.operator.OnlineTrainerOperator;
 import io.streamgrad.flink.operator.PerModelMetrics;
 import io.streamgrad.flink.operator.ServingTrainerOperator;
 import io.streamgrad.flink.operator.Snapshots;
+import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.flink.train.QualitySpec;
@@ -22,6 +23,7 @@ import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.serving.SparseModelAssembler;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.HashMap;
@@ -195,6 +197,7 @@ public final class OnlineTrainer implements Serializable {
     private double gradClipNorm;
     private boolean snapshotOptimizerState;
     private Map<String, WeightSnapshot> initialModels = Map.of();
+    private Map<String, SparseModelAssembler> initialSparseModels = Map.of();
     private int maxLiveModels = ModelLifecycle.AUTO;
     private Duration modelTtl = Duration.ZERO;
     private PerModelMetrics perModelMetrics = PerModelMetrics.DEFAULT;
@@ -300,6 +303,18 @@ public final class OnlineTrainer implements Serializable {
     }
 
     /**
+     * Warm start of sparse models: each model without state starts from the version its snapshots
+     * rebuilt ({@link SparseModelAssembler}): its dense side, version and counts as {@link
+     * #initialModels} gives them, and its tables' non-zero rows (they travel in the job's
+     * configuration). The tables' optimizer state starts fresh; FTRL's is set to give the same
+     * weights ({@code n = 0}: the coordinates' learning rates start again).
+     */
+    public Builder initialSparseModels(Map<String, SparseModelAssembler> models) {
+      this.initialSparseModels = Objects.requireNonNull(models, "initialSparseModels");
+      return this;
+    }
+
+    /**
      * At most this many models per subtask stay in memory; one not used recently is written to
      * keyed state and evicted when another is needed, and restored from there on its next sample
      * (what a model learns does not depend on it). By default ({@link ModelLifecycle#AUTO}) the
@@ -353,16 +368,40 @@ public final class OnlineTrainer implements Serializable {
                   Map.of(),
                   quality)
               .validate();
-      if (initialModels.isEmpty()) {
+      if (initialModels.isEmpty() && initialSparseModels.isEmpty()) {
         return new OnlineTrainer(cfg, lifecycle, prequentialPredictions);
       }
       // Checked here, against this model and optimizer: a snapshot that does not fit fails the
       // build.
       Map<String, TrainerState> initial = new HashMap<>();
+      Map<String, ModelTrainer.SparseRows> tables = new HashMap<>();
       for (Map.Entry<String, WeightSnapshot> e : initialModels.entrySet()) {
+        if (cfg.sparseModel()) {
+          throw new IllegalArgumentException(
+              "model " + e.getKey() + ": a sparse model starts from initialSparseModels");
+        }
         initial.put(e.getKey(), Snapshots.toState(cfg, e.getValue()));
       }
-      return new OnlineTrainer(cfg.withInitialModels(initial), lifecycle, prequentialPredictions);
+      for (Map.Entry<String, SparseModelAssembler> e : initialSparseModels.entrySet()) {
+        SparseModelAssembler a = e.getValue();
+        if (a.model() == null) {
+          throw new IllegalArgumentException(
+              "model " + e.getKey() + ": its snapshots hold no full update to start from");
+        }
+        if (!cfg.model.spec(cfg.features).equals(a.spec())) {
+          throw new IllegalArgumentException(
+              "model "
+                  + e.getKey()
+                  + " was trained as "
+                  + a.spec()
+                  + ", this trainer's model is "
+                  + cfg.model.spec(cfg.features));
+        }
+        initial.put(e.getKey(), Snapshots.toState(cfg, a.head()));
+        tables.put(e.getKey(), ModelTrainer.SparseRows.nonZero(a.model()));
+      }
+      return new OnlineTrainer(
+          cfg.withInitialModels(initial, tables), lifecycle, prequentialPredictions);
     }
   }
 }

@@ -246,37 +246,146 @@ class OnlinePredictorHarnessTest {
     }
   }
 
-  /** A sparse model's snapshots are not served yet: ignored without a dead letter each. */
+  /** A sparse model (FTRL over 2^10 hashed coordinates and 2 dense features) publishing. */
+  static final class SparseVersions {
+    static final int BITS = 10;
+    final ModelTrainer trainer;
+    final io.streamgrad.schemas.ModelSpec spec;
+    final SplittableRandom rng = new SplittableRandom(5);
+
+    SparseVersions() {
+      OnlineTrainer t =
+          OnlineTrainer.builder()
+              .features(2)
+              .model(io.streamgrad.nn.sparse.SparseModels.logistic(BITS))
+              .optimizer(Optimizers.ftrl(0.5))
+              .batchSize(8)
+              .build();
+      trainer = new ModelTrainer(t.config(), "ads");
+      spec = SnapshotModels.toAvro(t.config().model.spec(2));
+    }
+
+    /** The records of the next version: a full update first, deltas after. */
+    List<WeightSnapshot> next() {
+      boolean stepped = false;
+      while (!stepped) {
+        int[] idx = {rng.nextInt(64), rng.nextInt(1 << BITS), rng.nextInt(8)};
+        float[] val = {1f, 1f, 0.5f};
+        stepped =
+            trainer.add(
+                new float[] {(float) rng.nextGaussian(), 1f},
+                idx,
+                val,
+                rng.nextBoolean() ? 1f : 0f,
+                1f);
+      }
+      trainer.step();
+      return Snapshots.publish("ads", trainer, true, 0L, spec);
+    }
+
+    /** What the live model answers for {@code r} now: the trainer's own forward pass. */
+    float live(DenseRequest r) {
+      io.streamgrad.autograd.SparseBatch row = new io.streamgrad.autograd.SparseBatch();
+      io.streamgrad.flink.predict.SparseRequests.addRow(row, r, BITS);
+      float[] out = new float[1];
+      trainer.predictor().predict(r.features, row, 1, out);
+      return out[0];
+    }
+  }
+
+  static DenseRequest sparseRequest(String id) {
+    return request("ads", id, new float[] {0.3f, 1f})
+        .withSparse(new int[] {3, 700, 3}, new float[] {1f, 2f, 0.5f}, "site=news", "hour=13");
+  }
+
+  /**
+   * A sparse model is served from its updates: a full one, then deltas applied on the version
+   * before; each prediction equals the live model's at that version, bit for bit; a restored
+   * predictor rebuilds the model from the updates in state and applies the next delta on it; after
+   * a gap it keeps serving the version it holds.
+   */
   @Test
-  void sparseSnapshotsAreIgnoredAndTheirRequestsRefused() throws Exception {
-    OnlinePredictor predictor =
-        OnlinePredictor.builder()
-            .maxBatchDelay(Duration.ZERO)
-            .noModelWait(Duration.ofSeconds(1))
-            .build();
+  void sparseModelsAreServedFromTheirUpdatesBitForBit() throws Exception {
+    OnlinePredictor predictor = OnlinePredictor.builder().maxBatchDelay(Duration.ZERO).build();
+    SparseVersions v = new SparseVersions();
+    List<List<WeightSnapshot>> versions = new ArrayList<>();
+    List<Float> live = new ArrayList<>();
+    DenseRequest q = sparseRequest("q");
+    for (int i = 0; i < 7; i++) {
+      versions.add(v.next());
+      live.add(v.live(q));
+    }
+    assertTrue(versions.get(0).get(0).getSparse().getFull(), "the first is a full update");
+    assertFalse(versions.get(1).get(0).getSparse().getFull(), "then deltas");
+    OperatorSubtaskState checkpoint;
     try (var h = harness(predictor)) {
       h.open();
-      h.setProcessingTime(1_000);
-      WeightSnapshot dense = new Versions(Models.linear(), "ads").next("ads", 0);
-      WeightSnapshot sparse =
-          WeightSnapshot.newBuilder(dense)
-              .setSparse(
-                  io.streamgrad.schemas.SparseUpdate.newBuilder()
-                      .setFull(true)
-                      .setBaseVersion(-1)
-                      .setPart(0)
-                      .setParts(1)
-                      .setTables(List.of())
-                      .build())
-              .build();
-      for (int i = 0; i < 50; i++) {
-        h.processElement2(sparse, 0);
+      versions.get(0).forEach(s -> process2(h, s));
+      h.processElement1(sparseRequest("r1"), 0);
+      for (int i = 1; i <= 3; i++) {
+        versions.get(i).forEach(s -> process2(h, s));
       }
-      assertEquals(List.of(), reasons(h), "no dead letter per snapshot");
-      h.processElement1(request("ads", "r1", row(new SplittableRandom(1))), 0);
-      h.setProcessingTime(3_000);
-      assertEquals(0, predictions(h).size());
-      assertEquals(List.of("no model"), reasons(h));
+      h.processElement1(sparseRequest("r4"), 0);
+      List<Prediction> out = predictions(h);
+      assertEquals(List.of(1L, 4L), out.stream().map(Prediction::getModelVersion).toList());
+      assertEquals(live.get(0), out.get(0).getOutput(), "version 1: the full update");
+      assertEquals(live.get(3), out.get(1).getOutput(), "version 4: three deltas on it");
+      assertTrue(live.get(0) != live.get(3), "the model changed between them");
+      checkpoint = h.snapshot(1, 1);
+    }
+    try (var h = harness(predictor)) {
+      h.initializeState(checkpoint);
+      h.open();
+      versions.get(2).forEach(s -> process2(h, s)); // replayed: ignored
+      h.processElement1(sparseRequest("r4b"), 0);
+      versions.get(4).forEach(s -> process2(h, s)); // a delta on the restored version 4
+      h.processElement1(sparseRequest("r5"), 0);
+      versions.get(6).forEach(s -> process2(h, s)); // version 6 lost: a gap
+      h.processElement1(sparseRequest("r5b"), 0);
+      h.processElement1(
+          request("ads", "bad1", new float[] {0f, 1f})
+              .withSparse(new int[] {5000}, new float[] {1f}),
+          0);
+      h.processElement1(
+          request("ads", "bad2", new float[] {0f, 1f}).withSparse(new int[0], new float[0], ""), 0);
+      h.processElement1(
+          request("ads", "bad3", new float[] {0f, 1f})
+              .withSparse(new int[] {1}, new float[] {Float.NaN}),
+          0);
+      List<Prediction> out = predictions(h);
+      assertEquals(List.of(4L, 5L, 5L), out.stream().map(Prediction::getModelVersion).toList());
+      assertEquals(live.get(3), out.get(0).getOutput(), "rebuilt from the updates in state");
+      assertEquals(live.get(4), out.get(1).getOutput(), "the next delta applied on it");
+      assertEquals(live.get(4), out.get(2).getOutput(), "after a gap: the version it holds");
+      assertEquals(
+          List.of(
+              "sparse index outside the space: 5000 not in [0, 2^10)",
+              "empty token",
+              "non-finite sparse value"),
+          reasons(h));
+    }
+  }
+
+  @Test
+  void sparseRequestsToADenseModelAreRefused() throws Exception {
+    OnlinePredictor predictor = OnlinePredictor.builder().maxBatchDelay(Duration.ZERO).build();
+    try (var h = harness(predictor)) {
+      h.open();
+      h.processElement2(new Versions(Models.linear(), "m").next("m", 0), 0);
+      h.processElement1(
+          request("m", "s", row(new SplittableRandom(1))).withSparse(new int[0], new float[0], "a"),
+          0);
+      assertEquals(List.of("sparse features for a model without a sparse part"), reasons(h));
+    }
+  }
+
+  private static void process2(
+      KeyedTwoInputStreamOperatorTestHarness<String, DenseRequest, WeightSnapshot, Prediction> h,
+      WeightSnapshot s) {
+    try {
+      h.processElement2(s, 0);
+    } catch (Exception e) {
+      throw new AssertionError(e);
     }
   }
 

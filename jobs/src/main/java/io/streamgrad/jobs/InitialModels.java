@@ -3,6 +3,7 @@ package io.streamgrad.jobs;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
+import io.streamgrad.serving.SparseModelAssembler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,18 +21,58 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Where a warm start's models come from: the latest snapshot per model (highest version) of a
  * snapshot topic, read committed up to its end offsets now, or of an Avro container file of {@link
- * WeightSnapshot}s.
+ * WeightSnapshot}s. A sparse model's snapshots are updates of its tables: its records rebuild it
+ * ({@link SparseModelAssembler}), up to the last version complete.
  */
 public final class InitialModels {
 
   private InitialModels() {}
 
+  /** The models read: dense ones by their latest snapshot, sparse ones rebuilt. */
+  public record Loaded(
+      Map<String, WeightSnapshot> dense, Map<String, SparseModelAssembler> sparse) {
+
+    Loaded() {
+      this(new TreeMap<>(), new TreeMap<>());
+    }
+
+    /** No models. */
+    public static Loaded none() {
+      return new Loaded(Map.of(), Map.of());
+    }
+
+    public int size() {
+      return dense.size() + sparse.size();
+    }
+
+    public boolean isEmpty() {
+      return size() == 0;
+    }
+
+    void add(WeightSnapshot s) {
+      if (s.getSparse() == null) {
+        dense.merge(s.getModelId(), s, (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
+        return;
+      }
+      SparseModelAssembler a =
+          sparse.computeIfAbsent(s.getModelId(), k -> new SparseModelAssembler());
+      if (s.getVersion() > a.version()) {
+        a.accept(s);
+      }
+    }
+
+    /** Drops sparse models whose records held no complete full update. */
+    Loaded complete() {
+      sparse.values().removeIf(a -> a.model() == null);
+      return this;
+    }
+  }
+
   /**
    * {@code topic:NAME}, {@code file:PATH}, or a bare value: a file if such a file exists, else a
    * topic.
    */
-  public static Map<String, WeightSnapshot> load(String spec, TrainJob.Settings kafka)
-      throws IOException {
+  public static Loaded load(String spec, TrainJob.Settings kafka) throws IOException {
     if (spec.startsWith("file:")) {
       return fromFile(Path.of(spec.substring("file:".length())));
     }
@@ -41,23 +82,23 @@ public final class InitialModels {
     return Files.isRegularFile(Path.of(spec)) ? fromFile(Path.of(spec)) : fromTopic(kafka, spec);
   }
 
-  public static Map<String, WeightSnapshot> fromFile(Path file) throws IOException {
+  public static Loaded fromFile(Path file) throws IOException {
     AvroTrust.install();
-    Map<String, WeightSnapshot> latest = new TreeMap<>();
+    Loaded latest = new Loaded();
     try (DataFileReader<WeightSnapshot> reader =
         new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(WeightSnapshot.class))) {
       for (WeightSnapshot s : reader) {
-        keepLatest(latest, s);
+        latest.add(s);
       }
     }
-    return latest;
+    return latest.complete();
   }
 
-  public static Map<String, WeightSnapshot> fromTopic(TrainJob.Settings kafka, String topic) {
+  public static Loaded fromTopic(TrainJob.Settings kafka, String topic) {
     AvroTrust.install();
     Properties p = KafkaClients.settings(kafka.bootstrapServers);
     p.putAll(kafka.clientProperties);
-    Map<String, WeightSnapshot> latest = new TreeMap<>();
+    Loaded latest = new Loaded();
     // read_committed: never a snapshot of a rolled-back attempt
     try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(p, true)) {
       var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
@@ -73,7 +114,7 @@ public final class InitialModels {
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
           try {
-            keepLatest(latest, WireFormat.snapshot(r.value()));
+            latest.add(WireFormat.snapshot(r.value()));
           } catch (RuntimeException e) {
             throw new IllegalArgumentException(
                 "record at "
@@ -89,10 +130,6 @@ public final class InitialModels {
         }
       }
     }
-    return latest;
-  }
-
-  private static void keepLatest(Map<String, WeightSnapshot> latest, WeightSnapshot s) {
-    latest.merge(s.getModelId(), s, (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
+    return latest.complete();
   }
 }

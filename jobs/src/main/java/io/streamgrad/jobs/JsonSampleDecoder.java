@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.FeatureHashing;
+import io.streamgrad.schemas.SparseFeatures;
 import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
 import java.util.Arrays;
@@ -193,7 +194,7 @@ public final class JsonSampleDecoder extends SampleFormatDecoder {
       }
       String token = p.getText();
       if (token.isEmpty()) {
-        s.sparseProblem = "empty token";
+        s.sparseProblem = SparseFeatures.EMPTY_TOKEN;
       }
       if (n == out.length) {
         out = Arrays.copyOf(out, 2 * n);

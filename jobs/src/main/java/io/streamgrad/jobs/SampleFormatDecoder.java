@@ -3,6 +3,7 @@ package io.streamgrad.jobs;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.FeatureHashing;
+import io.streamgrad.schemas.SparseFeatures;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -87,32 +88,10 @@ public abstract class SampleFormatDecoder extends RecordDecoder<DenseSample> {
     return validateSparse(s);
   }
 
-  /** Duplicate indices are summed (the hashing trick makes them anyway), not refused. */
   private String validateSparse(DenseSample s) {
     if (s.sparseProblem != null) {
       return s.sparseProblem;
     }
-    int[] idx = s.indices;
-    if (idx.length == 0) {
-      return null;
-    }
-    if (hashBits == 0) {
-      return "sparse features for a model without a sparse part";
-    }
-    if (idx.length != s.values.length) {
-      return DenseSample.indicesAndValues(idx.length, s.values.length);
-    }
-    int space = 1 << hashBits;
-    for (int i : idx) {
-      if (i < 0 || i >= space) {
-        return "sparse index outside the space: " + i + " not in [0, 2^" + hashBits + ")";
-      }
-    }
-    for (float v : s.values) {
-      if (!Float.isFinite(v)) {
-        return "non-finite sparse value";
-      }
-    }
-    return null;
+    return SparseFeatures.invalidReason(s.indices, s.values, hashBits);
   }
 }

@@ -1,6 +1,7 @@
 package io.streamgrad.nn;
 
 import io.streamgrad.autograd.Grad;
+import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.autograd.Tensor;
 import java.util.Arrays;
 
@@ -16,6 +17,8 @@ public final class Predictor {
   private final Link link;
   private final int features;
   private final Standardizer standardizer;
+  private final int hashBits;
+  private ModelSpec spec; // when made by of(spec, ...)
   private float[] scratch = new float[0];
 
   public Predictor(Model model, Link link, int features) {
@@ -27,9 +30,21 @@ public final class Predictor {
    * model was trained; it reads the standardizer's statistics as they are at each call.
    */
   public Predictor(Model model, Link link, int features, Standardizer standardizer) {
-    if (features <= 0) {
+    this(model, link, features, standardizer, 0);
+  }
+
+  /**
+   * A predictor of a model with a hashed sparse part of {@code 2^hashBits} coordinates (0: none),
+   * which may have no dense features.
+   */
+  public Predictor(Model model, Link link, int features, Standardizer standardizer, int hashBits) {
+    if (features < 0 || (features == 0 && hashBits == 0)) {
       throw new IllegalArgumentException("features must be positive, got " + features);
     }
+    if (hashBits > 0 && model.sparseTables().isEmpty()) {
+      throw new IllegalArgumentException("hash bits " + hashBits + " for a model without tables");
+    }
+    this.hashBits = hashBits;
     this.model = model;
     this.link = link;
     this.features = features;
@@ -47,7 +62,15 @@ public final class Predictor {
 
   /** The same, standardizing inputs with {@code standardizer} (null: none). */
   public static Predictor of(ModelSpec spec, Model model, Standardizer standardizer) {
-    return new Predictor(model, spec.factory().link(), spec.features(), standardizer);
+    Predictor p =
+        new Predictor(model, spec.factory().link(), spec.features(), standardizer, spec.hashBits());
+    p.spec = spec;
+    return p;
+  }
+
+  /** The spec of the model, when made by {@link #of}; null otherwise. */
+  public ModelSpec spec() {
+    return spec;
   }
 
   /** The standardization applied to inputs, or null. */
@@ -63,11 +86,34 @@ public final class Predictor {
     return features;
   }
 
+  /** The sparse part's space is {@code 2^hashBits} coordinates; 0 for a model without one. */
+  public int hashBits() {
+    return hashBits;
+  }
+
   /**
    * Predicts {@code n} inputs, {@code x} row-major ({@code n × features} values), into {@code
    * out[0..n)}.
    */
   public void predict(float[] x, int n, float[] out) {
+    predict(x, null, n, out);
+  }
+
+  /**
+   * Predicts {@code n} inputs of dense part {@code x} (row-major) and sparse part {@code sparse}
+   * ({@code n} rows, coordinates in {@code [0, 2^hashBits)}; null for none), into {@code
+   * out[0..n)}.
+   */
+  public void predict(float[] x, SparseBatch sparse, int n, float[] out) {
+    if (sparse != null && (hashBits == 0 || sparse.rows() != n)) {
+      throw new IllegalArgumentException(
+          hashBits == 0
+              ? "a sparse part for a model without one"
+              : "predict: " + n + " inputs, " + sparse.rows() + " sparse rows");
+    }
+    if (sparse == null && features == 0) {
+      throw new IllegalArgumentException("a model without dense features needs a sparse part");
+    }
     if (n <= 0 || x.length < n * features || out.length < n) {
       throw new IllegalArgumentException(
           "predict: "
@@ -94,7 +140,9 @@ public final class Predictor {
       rows = x.length == n * features ? x : Arrays.copyOf(x, n * features);
     }
     try (Grad.Scope noGrad = Grad.disabled()) {
-      link.apply(model.forward(Tensor.wrap(rows, n, features))).copyTo(out, 0);
+      Tensor dense = Tensor.wrap(rows, n, features);
+      link.apply(sparse == null ? model.forward(dense) : model.forward(dense, sparse))
+          .copyTo(out, 0);
     }
   }
 

@@ -20,6 +20,21 @@ public class DenseRequest {
   /** Event time in epoch millis, or null. */
   public Long eventTime;
 
+  /** Sparse part: explicit coordinates, each with its value in {@link #values}. */
+  public int[] indices = NO_INDICES;
+
+  public float[] values = NO_VALUES;
+
+  /**
+   * Sparse part: categorical features, hashed into the space of the model that answers (whose
+   * {@code hashBits} the request does not know).
+   */
+  public String[] tokens = NO_TOKENS;
+
+  private static final int[] NO_INDICES = new int[0];
+  private static final float[] NO_VALUES = new float[0];
+  private static final String[] NO_TOKENS = new String[0];
+
   public DenseRequest() {}
 
   public DenseRequest(String modelId, String requestId, float[] features, Long eventTime) {
@@ -33,13 +48,30 @@ public class DenseRequest {
     return modelId;
   }
 
+  /** This request with a sparse part (explicit coordinates and tokens); returns {@code this}. */
+  public DenseRequest withSparse(int[] indices, float[] values, String... tokens) {
+    this.indices = indices;
+    this.values = values;
+    this.tokens = tokens;
+    return this;
+  }
+
+  /** Whether the request has a sparse part. */
+  public boolean isSparse() {
+    return indices.length > 0 || values.length > 0 || tokens.length > 0;
+  }
+
   /** Copies an Avro {@link PredictionRequest}. */
   public static DenseRequest of(PredictionRequest r) {
     return new DenseRequest(
-        r.getModelId(),
-        r.getRequestId(),
-        FloatLists.unboxed(r.getFeatures()),
-        r.getEventTime() == null ? null : r.getEventTime().toEpochMilli());
+            r.getModelId(),
+            r.getRequestId(),
+            FloatLists.unboxed(r.getFeatures()),
+            r.getEventTime() == null ? null : r.getEventTime().toEpochMilli())
+        .withSparse(
+            r.getIndices().stream().mapToInt(Integer::intValue).toArray(),
+            FloatLists.unboxed(r.getValues()),
+            r.getTokens().stream().map(CharSequence::toString).toArray(String[]::new));
   }
 
   /** Back to the Avro record (for dead letters, which carry the request's encoding). */
@@ -49,12 +81,16 @@ public class DenseRequest {
         .setRequestId(requestId)
         .setFeatures(FloatLists.boxed(features))
         .setEventTime(eventTime == null ? null : Instant.ofEpochMilli(eventTime))
+        .setIndices(Arrays.stream(indices).boxed().toList())
+        .setValues(FloatLists.boxed(values))
+        .setTokens(Arrays.asList(tokens))
         .build();
   }
 
   /**
    * The reason this request cannot be answered by a model of {@code expectedFeatures} inputs, or
    * null when it can: the checks every reader of requests applies (decoder, predictor, trainer).
+   * Its sparse part is checked against its model's space when it is answered.
    */
   public String invalidReason(int expectedFeatures) {
     if (modelId == null || modelId.isEmpty()) {
@@ -69,7 +105,7 @@ public class DenseRequest {
     if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
       return "request id longer than " + MAX_REQUEST_ID_LENGTH + " characters";
     }
-    if (features.length == 0) {
+    if (features.length == 0 && !isSparse()) {
       return "empty features";
     }
     if (expectedFeatures > 0 && features.length != expectedFeatures) {
@@ -78,6 +114,11 @@ public class DenseRequest {
     for (float v : features) {
       if (!Float.isFinite(v)) {
         return "non-finite feature";
+      }
+    }
+    for (String t : tokens) {
+      if (t.isEmpty()) {
+        return SparseFeatures.EMPTY_TOKEN;
       }
     }
     return null;
@@ -89,12 +130,22 @@ public class DenseRequest {
         && Objects.equals(modelId, d.modelId)
         && Objects.equals(requestId, d.requestId)
         && Arrays.equals(features, d.features)
-        && Objects.equals(eventTime, d.eventTime);
+        && Objects.equals(eventTime, d.eventTime)
+        && Arrays.equals(indices, d.indices)
+        && Arrays.equals(values, d.values)
+        && Arrays.equals(tokens, d.tokens);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(modelId, requestId, Arrays.hashCode(features), eventTime);
+    return Objects.hash(
+        modelId,
+        requestId,
+        Arrays.hashCode(features),
+        eventTime,
+        Arrays.hashCode(indices),
+        Arrays.hashCode(values),
+        Arrays.hashCode(tokens));
   }
 
   @Override
@@ -107,6 +158,14 @@ public class DenseRequest {
         + Arrays.toString(features)
         + ", eventTime="
         + eventTime
+        + (isSparse()
+            ? ", indices="
+                + Arrays.toString(indices)
+                + ", values="
+                + Arrays.toString(values)
+                + ", tokens="
+                + Arrays.toString(tokens)
+            : "")
         + "}";
   }
 }

@@ -94,7 +94,7 @@ public class DenseSample {
       int valueAt = Math.max(val.size(), explicit);
       for (String token : tokens) {
         if (token.isEmpty()) {
-          d.sparseProblem = "empty token";
+          d.sparseProblem = SparseFeatures.EMPTY_TOKEN;
         }
         d.indices[at++] = FeatureHashing.index(token, hashBits);
         d.values[valueAt++] = 1f;

@@ -36,6 +36,7 @@ public final class KnownSchemas implements SchemaStore {
           "DeadLetter-1",
           "DeadLetter-2",
           "PredictionRequest-1",
+          "PredictionRequest-2",
           "Prediction-1",
           "Prediction-2",
           "DriftEvent-1");

@@ -22,12 +22,18 @@ public final class RequestReader extends SingleObjectReader<PredictionRequest, D
 
   @Override
   protected DenseRequest readCurrent(int bodyLength) throws IOException {
-    // Field order of the schema: modelId, requestId, features, eventTime.
+    // Field order of the schema: modelId, requestId, features, eventTime, indices, values, tokens.
     DenseRequest r = new DenseRequest();
     r.modelId = decoder.readString();
     r.requestId = decoder.readString();
     r.features = readFloats("features", bodyLength);
     r.eventTime = readOptionalLong("eventTime");
+    int[] indices = readInts("indices", bodyLength);
+    float[] values = readFloats("values", bodyLength);
+    String[] tokens = readStrings("tokens", bodyLength);
+    if (indices.length + values.length + tokens.length > 0) {
+      r.withSparse(indices, values, tokens);
+    }
     return r;
   }
 

@@ -58,7 +58,7 @@ public final class SampleReader extends SingleObjectReader<Sample, DenseSample> 
       for (int i = 0; i < block; i++) {
         token = decoder.readString(token);
         if (token.getByteLength() == 0) {
-          s.sparseProblem = "empty token";
+          s.sparseProblem = SparseFeatures.EMPTY_TOKEN;
         }
         reserve(n + 1);
         indexBuffer[n] = FeatureHashing.index(token.getBytes(), 0, token.getByteLength(), hashBits);

@@ -109,6 +109,40 @@ public abstract class SingleObjectReader<R extends SpecificRecord, D> {
     return out;
   }
 
+  /** An array of ints, its length checked against the payload's before anything is allocated. */
+  protected final int[] readInts(String field, int payloadLength) throws IOException {
+    int[] out = new int[0];
+    int size = 0;
+    for (long block = decoder.readArrayStart(); block != 0; block = decoder.arrayNext()) {
+      if (block < 0 || size + block > payloadLength) {
+        throw new EOFException(
+            field + ": array of " + (size + block) + " ints in " + payloadLength + " bytes");
+      }
+      out = size == 0 ? new int[(int) block] : Arrays.copyOf(out, size + (int) block);
+      for (int i = 0; i < block; i++) {
+        out[size++] = decoder.readInt();
+      }
+    }
+    return out;
+  }
+
+  /** An array of strings, checked as {@link #readInts} (each string takes a byte at least). */
+  protected final String[] readStrings(String field, int payloadLength) throws IOException {
+    String[] out = new String[0];
+    int size = 0;
+    for (long block = decoder.readArrayStart(); block != 0; block = decoder.arrayNext()) {
+      if (block < 0 || size + block > payloadLength) {
+        throw new EOFException(
+            field + ": array of " + (size + block) + " strings in " + payloadLength + " bytes");
+      }
+      out = size == 0 ? new String[(int) block] : Arrays.copyOf(out, size + (int) block);
+      for (int i = 0; i < block; i++) {
+        out[size++] = decoder.readString();
+      }
+    }
+    return out;
+  }
+
   /** An optional long ({@code ["null", long]}), e.g. an event time. */
   protected final Long readOptionalLong(String field) throws IOException {
     return switch (decoder.readIndex()) {

@@ -2,8 +2,10 @@ package io.streamgrad.schemas;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.Arrays;
@@ -32,6 +34,59 @@ class RequestReaderTest {
     assertEquals(r, d.toRequest());
     assertNull(d.invalidReason(3));
     assertEquals("wrong feature count: expected 4, got 3", d.invalidReason(4));
+  }
+
+  @Test
+  void aSparsePartDecodesAndTravelsBackIntoDeadLetters() throws Exception {
+    PredictionRequest r =
+        PredictionRequest.newBuilder()
+            .setModelId("ads")
+            .setRequestId("q")
+            .setFeatures(List.of())
+            .setIndices(List.of(7, 1 << 20))
+            .setValues(List.of(0.5f, 1f))
+            .setTokens(List.of("site=news", "hour=13"))
+            .build();
+    DenseRequest d = reader.read(WireFormat.encode(r));
+    assertArrayEquals(new int[] {7, 1 << 20}, d.indices);
+    assertArrayEquals(new float[] {0.5f, 1f}, d.values);
+    assertArrayEquals(new String[] {"site=news", "hour=13"}, d.tokens);
+    assertTrue(d.isSparse());
+    assertNull(d.invalidReason(0), "a sparse part instead of dense features");
+    assertEquals(r, d.toRequest(), "a dead letter carries the request as it came");
+    assertEquals(
+        "sparse index outside the space: 1048576 not in [0, 2^20)",
+        SparseFeatures.invalidReason(d.indices, d.values, 20));
+    assertEquals(
+        "empty token",
+        new DenseRequest("m", "r", new float[0], null)
+            .withSparse(new int[0], new float[0], "")
+            .invalidReason(0));
+    assertEquals("empty features", new DenseRequest("m", "r", new float[0], null).invalidReason(0));
+  }
+
+  @Test
+  void bytesOfTheFirstReleaseDecodeWithoutASparsePart() throws Exception {
+    org.apache.avro.Schema v1 =
+        new org.apache.avro.Schema.Parser()
+            .parse(
+                getClass()
+                    .getResourceAsStream(
+                        "/io/streamgrad/schemas/released/PredictionRequest-1.avsc"));
+    var r = new org.apache.avro.generic.GenericData.Record(v1);
+    r.put("modelId", "old");
+    r.put("requestId", "q");
+    r.put("features", List.of(1f, 2f));
+    r.put("eventTime", null);
+    byte[] bytes =
+        new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                org.apache.avro.generic.GenericData.get(), v1)
+            .encode(r)
+            .array();
+    DenseRequest d = reader.read(bytes);
+    assertEquals("old", d.modelId);
+    assertArrayEquals(new float[] {1f, 2f}, d.features);
+    assertFalse(d.isSparse());
   }
 
   @Test

@@ -1,6 +1,10 @@
 package io.streamgrad.serving;
 
+import io.streamgrad.autograd.Grad;
+import io.streamgrad.autograd.SparseBatch;
+import io.streamgrad.nn.Model;
 import io.streamgrad.nn.Predictor;
+import io.streamgrad.nn.Standardizer;
 import io.streamgrad.schemas.WeightSnapshot;
 
 /**
@@ -28,11 +32,39 @@ public final class ServedModel {
    *     it
    */
   public static ServedModel of(WeightSnapshot snapshot) {
-    return new ServedModel(
+    return of(
         snapshot.getModelId(),
         snapshot.getVersion(),
         snapshot.getTimestamp().toEpochMilli(),
         SnapshotModels.predictor(snapshot));
+  }
+
+  /** Version {@code version} of model {@code modelId}, made at {@code timestampMillis}. */
+  public static ServedModel of(
+      String modelId, long version, long timestampMillis, Predictor predictor) {
+    return new ServedModel(modelId, version, timestampMillis, predictor);
+  }
+
+  /**
+   * The same version on a model of its own (its parameters copied): what a reader on another thread
+   * takes of a sparse model, whose tables the next update changes in place.
+   */
+  public synchronized ServedModel copy() {
+    if (predictor.spec() == null) {
+      throw new IllegalStateException("a model without its spec cannot be copied");
+    }
+    Model model = predictor.spec().create();
+    try (Grad.Scope off = Grad.disabled()) {
+      for (int i = 0; i < model.parameters().size(); i++) {
+        model.parameters().get(i).copyFrom(predictor.model().parameters().get(i));
+      }
+    }
+    Standardizer z = predictor.standardizer();
+    return new ServedModel(
+        modelId,
+        version,
+        timestampMillis,
+        Predictor.of(predictor.spec(), model, z == null ? null : z.copy()));
   }
 
   public String modelId() {
@@ -49,8 +81,22 @@ public final class ServedModel {
     return timestampMillis;
   }
 
+  /** Dense features the model takes (0 for a model of sparse features only). */
   public int features() {
     return predictor.features();
+  }
+
+  /** The model's sparse space is {@code 2^hashBits} coordinates; 0 when it has no sparse part. */
+  public int hashBits() {
+    return predictor.hashBits();
+  }
+
+  /**
+   * Predictions of {@code n} inputs, dense parts {@code x} row-major and sparse parts {@code
+   * sparse} ({@code n} rows; null for none), into {@code out[0..n)}.
+   */
+  public synchronized void predict(float[] x, SparseBatch sparse, int n, float[] out) {
+    predictor.predict(x, sparse, n, out);
   }
 
   /** Predictions of {@code n} inputs, {@code x} row-major, into {@code out[0..n)}. */
@@ -65,6 +111,14 @@ public final class ServedModel {
 
   @Override
   public String toString() {
-    return "ServedModel{" + modelId + ", version " + version + ", " + features() + " features}";
+    return "ServedModel{"
+        + modelId
+        + ", version "
+        + version
+        + ", "
+        + features()
+        + " features"
+        + (hashBits() > 0 ? ", 2^" + hashBits() + " sparse coordinates" : "")
+        + "}";
   }
 }

@@ -4,6 +4,7 @@ import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -35,7 +36,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p>It reads only committed records (what an exactly-once job has committed) from the start of
  * every partition, on a thread of its own; an older or repeated version never replaces a newer one.
  * A snapshot that cannot be turned into a model (no spec, a factory class not on the class path) is
- * counted and its last error kept, never served.
+ * counted and its last error kept, never served. A sparse model is rebuilt from its updates ({@link
+ * SparseModelAssembler}); each version it completes is served as a copy of the model (O(model size)
+ * per version), so a caller's {@link ServedModel} never changes under it.
  */
 public final class SnapshotFollower implements AutoCloseable {
 
@@ -43,6 +46,7 @@ public final class SnapshotFollower implements AutoCloseable {
   private final String topic;
   private final Predicate<String> wanted;
   private final Map<String, ServedModel> newest = new ConcurrentHashMap<>();
+  private final Map<String, SparseModelAssembler> assemblers = new HashMap<>(); // this thread's
   private final AtomicLong read = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final Thread thread;
@@ -160,6 +164,15 @@ public final class SnapshotFollower implements AutoCloseable {
       return false; // a replay or an at-least-once duplicate
     }
     try {
+      if (s.getSparse() != null) {
+        SparseModelAssembler a = assemblers.computeIfAbsent(id, k -> new SparseModelAssembler());
+        if (!a.accept(s)) {
+          return false; // one part of several, or a delta after a gap
+        }
+        // Readers keep the version they took: they get a copy, the assembler's tables move on.
+        newest.put(id, a.served().copy());
+        return true;
+      }
       newest.put(id, ServedModel.of(s)); // one writer: this thread
       return true;
     } catch (IllegalArgumentException e) {

@@ -4,11 +4,16 @@ import io.streamgrad.autograd.Grad;
 import io.streamgrad.autograd.Tensor;
 import io.streamgrad.nn.Model;
 import io.streamgrad.nn.ModelSpec;
+import io.streamgrad.nn.Predictor;
+import io.streamgrad.nn.Standardizer;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.NamedTensor;
 import io.streamgrad.schemas.SparseTable;
 import io.streamgrad.schemas.SparseUpdate;
 import io.streamgrad.schemas.WeightSnapshot;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,15 +21,19 @@ import java.util.Map;
 /**
  * One sparse model rebuilt from its snapshots, which carry its tables by rows ({@link
  * SparseUpdate}): a full update replaces them, a delta applies on top of the version it names, and
- * a version counts once all its parts arrived. Until the first full update (or after a gap: a delta
- * whose base is not the version held) it holds no model. What the predictor, a warm start and
- * {@code watch} read sparse snapshots through.
+ * a version counts once all its parts arrived (checked whole before any of it is written). Until
+ * the first full update it holds no model; after a gap (a delta whose base is not the version held)
+ * it keeps the version it has until the next full update. What the predictor, a warm start, {@code
+ * watch} and {@code local} read sparse snapshots through.
  *
  * <p>Not thread-safe: one per model.
  */
 public final class SparseModelAssembler {
 
   private Model model;
+  private ModelSpec spec;
+  private WeightSnapshot head;
+  private ServedModel served;
   private long version = -1;
   private long pendingVersion = -1;
   private WeightSnapshot[] parts = new WeightSnapshot[0];
@@ -69,63 +78,88 @@ public final class SparseModelAssembler {
   private boolean apply(WeightSnapshot[] all) {
     WeightSnapshot first = all[0];
     SparseUpdate u = first.getSparse();
+    Model target;
+    ModelSpec targetSpec;
     if (u.getFull()) {
-      ModelSpec spec = SnapshotModels.spec(first);
-      if (spec == null || !spec.sparse()) {
+      targetSpec = SnapshotModels.spec(first);
+      if (targetSpec == null || !targetSpec.sparse()) {
         throw new IllegalArgumentException(
             "snapshot of model " + first.getModelId() + " has no sparse model spec");
       }
-      model = spec.create();
+      target = targetSpec.create();
       try (Grad.Scope off = Grad.disabled()) {
-        for (Tensor t : model.sparseTables()) {
+        for (Tensor t : target.sparseTables()) {
           t.zero(); // a full update lists every non-zero row
         }
       }
     } else if (model == null || u.getBaseVersion() != version) {
-      gaps++;
-      model = null; // a gap: nothing valid until the next full update
-      version = -1;
+      gaps++; // a missed record: the version held stays, until the next full update
       return false;
+    } else {
+      target = model;
+      targetSpec = spec;
     }
-    loadDense(first);
     Map<String, Tensor> byName = new LinkedHashMap<>();
-    for (int i = 0; i < model.parameters().size(); i++) {
-      byName.put(model.parameterNames().get(i), model.parameters().get(i));
+    for (int i = 0; i < target.parameters().size(); i++) {
+      byName.put(target.parameterNames().get(i), target.parameters().get(i));
     }
+    for (WeightSnapshot part : all) { // everything checked before anything is written
+      for (SparseTable table : part.getSparse().getTables()) {
+        check(first.getModelId(), table, byName.get(table.getName()));
+      }
+    }
+    Standardizer standardizer = SnapshotModels.standardizer(first);
+    loadDense(first, target);
     for (WeightSnapshot part : all) {
       for (SparseTable table : part.getSparse().getTables()) {
         Tensor t = byName.get(table.getName());
-        if (t == null || t.shape()[0] != table.getRows() || t.shape()[1] != table.getWidth()) {
-          throw new IllegalArgumentException(
-              "table " + table.getName() + " does not fit model " + first.getModelId());
-        }
         float[] w = t.storage();
         int width = table.getWidth();
-        int n = table.getCount();
-        java.nio.IntBuffer rows =
-            table.getIndices().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer();
-        java.nio.FloatBuffer v =
-            table.getValues().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        if (rows.remaining() != n || v.remaining() != n * width) {
-          throw new IllegalArgumentException(
-              "table " + table.getName() + ": " + n + " rows, but the bytes hold another count");
-        }
-        for (int k = 0; k < n; k++) {
-          int row = rows.get(k);
-          if (row < 0 || row >= table.getRows()) {
-            throw new IllegalArgumentException("table " + table.getName() + ": row " + row);
-          }
+        IntBuffer rows =
+            table.getIndices().duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+        FloatBuffer v =
+            table.getValues().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int k = 0; k < table.getCount(); k++) {
           v.position(k * width);
-          v.get(w, row * width, width);
+          v.get(w, rows.get(k) * width, width);
         }
         t.markModified();
       }
     }
+    model = target;
+    spec = targetSpec;
     version = first.getVersion();
+    head = WeightSnapshot.newBuilder(first).setSparse(null).build();
+    served =
+        ServedModel.of(
+            first.getModelId(),
+            version,
+            first.getTimestamp().toEpochMilli(),
+            Predictor.of(spec, model, standardizer));
     return true;
   }
 
-  private void loadDense(WeightSnapshot s) {
+  private static void check(String modelId, SparseTable table, Tensor t) {
+    if (t == null || t.shape()[0] != table.getRows() || t.shape()[1] != table.getWidth()) {
+      throw new IllegalArgumentException(
+          "table " + table.getName() + " does not fit model " + modelId);
+    }
+    int n = table.getCount();
+    IntBuffer rows = table.getIndices().duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+    if (rows.remaining() != n
+        || table.getValues().remaining() != (long) n * table.getWidth() * Float.BYTES) {
+      throw new IllegalArgumentException(
+          "table " + table.getName() + ": " + n + " rows, but the bytes hold another count");
+    }
+    for (int k = 0; k < n; k++) {
+      int row = rows.get(k);
+      if (row < 0 || row >= table.getRows()) {
+        throw new IllegalArgumentException("table " + table.getName() + ": row " + row);
+      }
+    }
+  }
+
+  private static void loadDense(WeightSnapshot s, Model model) {
     try (Grad.Scope off = Grad.disabled()) {
       for (NamedTensor t : s.getParameters()) {
         int i = model.parameterNames().indexOf(t.getName());
@@ -142,9 +176,33 @@ public final class SparseModelAssembler {
     }
   }
 
-  /** The model at {@link #version()}, or null before a full update (or after a gap). */
+  /**
+   * The model at {@link #version()}, or null before the first full update. After a gap it stays at
+   * the version it had until the next full update.
+   */
   public Model model() {
     return model;
+  }
+
+  /**
+   * The model at {@link #version()} ready to predict, or null. It shares the model, which the next
+   * update changes in place: a reader on another thread takes a {@link ServedModel#copy()}.
+   */
+  public ServedModel served() {
+    return served;
+  }
+
+  /** The spec of the model, or null before the first full update. */
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  /**
+   * The snapshot of {@link #version()} without its tables: the dense side, counts and metrics; null
+   * before the first full update.
+   */
+  public WeightSnapshot head() {
+    return head;
   }
 
   /** The version the model is at, or -1. */

@@ -136,6 +136,25 @@ public final class Ftrl extends Optimizer {
     w[at] = excess <= 0f ? 0f : -Math.copySign(excess, z1) / ((beta + sqrtN1) * invAlpha + l2);
   }
 
+  /**
+   * Gives the loaded weights a state that derives them: {@code n = 0} (the coordinates' learning
+   * rates start again) and the {@code z} that Algorithm 1 maps to the weight, {@code z = -w (beta /
+   * alpha + l2) - sign(w) l1} (a zero weight: {@code z = 0}).
+   */
+  @Override
+  public void weightsLoaded(int param, int[] rows, int n, int width) {
+    float[] w = params.get(param).storage();
+    float[] acc = zn[param];
+    float scale = beta / lr + l2;
+    for (int k = 0; k < n; k++) {
+      for (int j = 0, at = rows[k] * width; j < width; j++, at++) {
+        float wi = w[at];
+        acc[STRIDE * at] = wi == 0f ? 0f : -wi * scale - Math.copySign(l1, wi);
+        acc[STRIDE * at + 1] = 0f;
+      }
+    }
+  }
+
   @Override
   public void readSlot(int slot, int param, int from, int n, float[] dst, int offset) {
     float[] acc = zn[param];

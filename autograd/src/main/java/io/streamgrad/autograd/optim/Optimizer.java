@@ -165,6 +165,13 @@ public abstract class Optimizer {
     this.step = state.step();
   }
 
+  /**
+   * Rows {@code rows[0, n)} (of {@code width} values) of parameter {@code param} were given weights
+   * from elsewhere (a warm start): an optimizer whose weights derive from its state sets its state
+   * to give them. By default nothing changes (the slots stay as they are).
+   */
+  public void weightsLoaded(int param, int[] rows, int n, int width) {}
+
   /** The state buffers, one array (over parameters) per slot name. */
   protected abstract List<Tensor[]> buffers();
 

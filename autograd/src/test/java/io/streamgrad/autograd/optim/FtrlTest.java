@@ -112,6 +112,34 @@ class FtrlTest {
     assertTrue(zeros >= DIM / 8, "L1 keeps null coordinates at exactly zero: " + zeros);
   }
 
+  /** A warm start's weights: FTRL's state is set so that Algorithm 1 derives them, n = 0. */
+  @Test
+  void loadedWeightsGetTheStateThatDerivesThem() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    float[] start = new float[DIM];
+    for (int i = 0; i < DIM; i++) {
+      start[i] = i % 3 == 0 ? 0f : (float) rnd.nextGaussian();
+    }
+    Tensor w = Tensor.zeros(DIM, 1).requiresGrad(true);
+    Ftrl ftrl = new Ftrl(List.of(w), ALPHA, BETA, L1, L2);
+    System.arraycopy(start, 0, w.storage(), 0, DIM); // loaded over the optimizer's zeros
+    int[] rows = new int[DIM];
+    for (int i = 0; i < DIM; i++) {
+      rows[i] = i;
+    }
+    ftrl.weightsLoaded(0, rows, DIM, 1);
+    OptimizerState state = ftrl.state();
+    float[] z = state.slots()[0];
+    float[] n = state.slots()[1];
+    for (int i = 0; i < DIM; i++) {
+      assertEquals(0f, n[i], 0f);
+      double excess = Math.abs(z[i]) - L1;
+      double derived = excess <= 0 ? 0 : -Math.signum(z[i]) * excess / (BETA / ALPHA + L2);
+      assertEquals(start[i], derived, 1e-6 * (1 + Math.abs(start[i])), "coordinate " + i);
+      assertEquals(start[i], w.toArray()[i], 0f, "the weights stay as loaded");
+    }
+  }
+
   private static boolean contains(int[] a, int n, int v) {
     for (int k = 0; k < n; k++) {
       if (a[k] == v) {

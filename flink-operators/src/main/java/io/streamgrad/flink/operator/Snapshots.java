@@ -213,17 +213,19 @@ public final class Snapshots {
    */
   public static TrainerState toState(TrainerConfig config, WeightSnapshot snapshot) {
     String id = snapshot.getModelId();
-    if (config.sparseModel() || snapshot.getSparse() != null) {
+    if (snapshot.getSparse() != null) {
       throw new IllegalArgumentException(
           "model "
               + id
-              + ": a warm start from snapshots is for dense models; a sparse model's tables live"
-              + " in the job's checkpoints (restart it from a savepoint)");
+              + ": a sparse model's snapshot is one update of its tables; a warm start takes the"
+              + " model its updates rebuild (SparseModelAssembler, OnlineTrainer.Builder"
+              + ".initialSparseModels)");
     }
     ModelTrainer fresh = new ModelTrainer(config, id);
     TrainerState s = fresh.toState();
-    List<Tensor> params = fresh.model().parameters();
-    List<String> names = fresh.model().parameterNames();
+    // A sparse model's tables come apart (ModelTrainer#loadRows); here its dense parameters.
+    List<Tensor> params = fresh.denseParameters();
+    List<String> names = denseNames(fresh.model(), params);
     Map<String, NamedTensor> byName = byName(snapshot.getParameters());
     int off = 0;
     for (int i = 0; i < params.size(); i++) {

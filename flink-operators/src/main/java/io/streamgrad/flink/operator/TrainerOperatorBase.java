@@ -1,10 +1,13 @@
 package io.streamgrad.flink.operator;
 
+import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.flink.predict.Predictions;
+import io.streamgrad.flink.predict.SparseRequests;
 import io.streamgrad.flink.train.ModelTrainer;
 import io.streamgrad.flink.train.QualitySpec;
 import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.flink.train.TrainerState;
+import io.streamgrad.nn.Predictor;
 import io.streamgrad.nn.quality.QualityGate;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
@@ -403,6 +406,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   }
 
   private LiveModels.Entry load(String key, TrainerState stored) throws Exception {
+    boolean fresh = stored == null;
     if (stored != null) {
       population.restoredFromState.inc();
     } else {
@@ -422,6 +426,10 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
         trainer.restore(stored, key);
         for (Map.Entry<Integer, float[]> c : chunks.entries()) {
           trainer.loadChunk(c.getKey(), c.getValue());
+        }
+        ModelTrainer.SparseRows warm = fresh ? config.initialTables.get(key) : null;
+        if (warm != null) {
+          trainer.loadRows(warm);
         }
       }
     }
@@ -590,13 +598,35 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
    * Answers a request of the current key with its live model, as it is now (zero staleness). A
    * model that has no state, or no update yet, has nothing to answer with: {@code no model}.
    */
+  private transient SparseBatch requestRow;
+
+  private transient float[] requestOutput;
+
   protected final void processRequest(DenseRequest request) throws Exception {
     String reason = request.invalidReason(config.features);
+    if (reason == null && request.features.length != config.features) {
+      reason =
+          "wrong feature count: expected " + config.features + ", got " + request.features.length;
+    }
+    if (reason == null) {
+      reason = SparseRequests.invalidReason(request, config.model.spec(config.features).hashBits());
+    }
     if (reason == null) {
       LiveModels.Entry entry = existingEntry(request.modelId);
       if (entry != null && entry.trainer.version() > 0) {
         ModelTrainer trainer = entry.trainer;
-        float y = trainer.predictor().predict(request.features);
+        Predictor predictor = trainer.predictor();
+        if (requestRow == null) {
+          requestRow = new SparseBatch();
+          requestOutput = new float[1];
+        }
+        requestRow.clear();
+        if (predictor.hashBits() > 0) {
+          SparseRequests.addRow(requestRow, request, predictor.hashBits());
+        }
+        predictor.predict(
+            request.features, predictor.hashBits() > 0 ? requestRow : null, 1, requestOutput);
+        float y = requestOutput[0];
         output.collect(
             predictionsTag,
             new StreamRecord<>(

@@ -1,5 +1,6 @@
 package io.streamgrad.flink.predict;
 
+import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.flink.operator.DeadLetterMetrics;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
@@ -9,6 +10,7 @@ import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import io.streamgrad.serving.ServedModel;
+import io.streamgrad.serving.SparseModelAssembler;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,7 +46,10 @@ import org.slf4j.LoggerFactory;
  * The keyed serving operator: input 1 is prediction requests, input 2 the models' snapshots, both
  * keyed by model id. Keyed state holds each model's newest snapshot (an older or repeated version
  * never replaces it, so replays and at-least-once delivery are harmless) and the requests waiting
- * for a model's first snapshot. Requests are micro-batched per model, up to {@code maxBatchSize} or
+ * for a model's first snapshot. A sparse model's snapshots are updates of its tables ({@link
+ * SparseModelAssembler}): state holds its updates since the last full one, in a list that only
+ * grows by appends until the next full update (every 100th) restarts it, so a checkpoint writes
+ * what changed, not the model. Requests are micro-batched per model, up to {@code maxBatchSize} or
  * {@code maxBatchDelayMillis}, so that a batch is one forward pass (one GEMV for linear models).
  *
  * <p>Batches live only between checkpoints: every batch is answered before a checkpoint barrier
@@ -61,16 +66,17 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
 
   public static final String MODEL_STATE = "streamgrad-served-model";
   public static final String WAITING_STATE = "streamgrad-waiting-requests";
+  public static final String SPARSE_UPDATES_STATE = "streamgrad-served-sparse-updates";
 
   /** Dead-letter reason (its stable part) of a snapshot no model can be built from. */
   public static final String UNSERVABLE_SNAPSHOT = "unservable snapshot";
-
-  private transient boolean sparseSnapshotsNamed;
 
   private final PredictorConfig config;
   private final OutputTag<DeadLetter> rejectedTag;
 
   private transient ValueState<WeightSnapshot> snapshots;
+  private transient ListState<WeightSnapshot> sparseUpdates;
+  private transient Map<String, SparseModelAssembler> assemblers;
   private transient ListState<PendingRequest> waiting;
   private transient InternalTimerService<VoidNamespace> waitTimers;
   private transient Map<String, ServedModel> models;
@@ -102,6 +108,12 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
             .getKeyedStateStore()
             .getState(
                 new ValueStateDescriptor<>(MODEL_STATE, new AvroTypeInfo<>(WeightSnapshot.class)));
+    sparseUpdates =
+        context
+            .getKeyedStateStore()
+            .getListState(
+                new ListStateDescriptor<>(
+                    SPARSE_UPDATES_STATE, new AvroTypeInfo<>(WeightSnapshot.class)));
     waiting =
         context
             .getKeyedStateStore()
@@ -118,6 +130,13 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
         new LinkedHashMap<>(16, 0.75f, true) {
           @Override
           protected boolean removeEldestEntry(Map.Entry<String, ServedModel> eldest) {
+            return size() > config.maxLiveModels;
+          }
+        };
+    assemblers =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, SparseModelAssembler> eldest) {
             return size() > config.maxLiveModels;
           }
         };
@@ -176,6 +195,11 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
           "wrong feature count: expected " + model.features() + ", got " + request.features.length);
       return;
     }
+    String sparseReason = SparseRequests.invalidReason(request, model.hashBits());
+    if (sparseReason != null) {
+      reject(request, sparseReason);
+      return;
+    }
     boolean stale = false;
     if (config.maxModelAgeMillis > 0) {
       long age = now() - model.timestampMillis();
@@ -208,7 +232,7 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
   private void flush(Batch batch) {
     int n = batch.size;
     ServedModel model = batch.model;
-    model.predict(batch.x, n, outputs);
+    model.predict(batch.x, model.hashBits() > 0 ? batch.sparse : null, n, outputs);
     forwardPasses.inc();
     for (int i = 0; i < n; i++) {
       output.collect(
@@ -262,16 +286,7 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
     WeightSnapshot s = element.getValue();
     String key = s.getModelId();
     if (s.getSparse() != null) {
-      // Not served yet (a request carries dense features only). Counted, named once: a sparse
-      // model publishes often, in parts of up to ~600 KB, that would flood the dead letters.
-      snapshotsIgnored.inc();
-      if (!sparseSnapshotsNamed) {
-        sparseSnapshotsNamed = true;
-        LOG.warn(
-            "model {} is a sparse model: its snapshots are ignored (serving sparse models is not"
-                + " supported yet); its requests go to the dead letters",
-            key);
-      }
+      applySparse(key, s);
       return;
     }
     WeightSnapshot held = snapshots.value();
@@ -279,31 +294,65 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
       snapshotsIgnored.inc(); // a replay or a duplicate: never go back to an older version
       return;
     }
-    // Serving needs the parameters and spec only; the optimizer state would double the state.
-    WeightSnapshot served =
-        s.getOptimizerState() == null
-            ? s
-            : WeightSnapshot.newBuilder(s).setOptimizerState(null).build();
+    WeightSnapshot served = servable(s);
     ServedModel model;
     try {
       model = ServedModel.of(served);
     } catch (IllegalArgumentException e) {
-      LOG.warn("snapshot of model {} version {} cannot be served: {}", key, s.getVersion(), e);
-      DeadLetter dl =
-          DeadLetters.of(
-                  UNSERVABLE_SNAPSHOT + ": " + e.getMessage(),
-                  key,
-                  ByteBuffer.wrap(WireFormat.encode(served)),
-                  now())
-              .build();
-      emitDeadLetter(dl, UNSERVABLE_SNAPSHOT);
+      unservable(served, e);
       return;
     }
-    Batch pending = batches.remove(key);
-    if (pending != null) {
-      flush(pending); // answered by the version they were queued for
-    }
+    flushBatch(key); // answered by the version they were queued for
     snapshots.update(served);
+    sparseUpdates.clear(); // a model id whose kind changed
+    assemblers.remove(key);
+    applied(key, model);
+  }
+
+  /**
+   * One record of a sparse model's snapshots: appended to its updates in state, and applied by its
+   * assembler; a completed full update restarts the list with its own parts.
+   */
+  private void applySparse(String key, WeightSnapshot s) throws Exception {
+    SparseModelAssembler assembler = assembler(key);
+    if (assembler == null) {
+      assembler = new SparseModelAssembler();
+      assemblers.put(key, assembler);
+    }
+    if (s.getVersion() <= assembler.version()) {
+      snapshotsIgnored.inc(); // a replay or a duplicate
+      return;
+    }
+    WeightSnapshot kept = servable(s);
+    flushBatch(key); // the next update changes the tables in place
+    boolean completed;
+    try {
+      completed = assembler.accept(kept);
+    } catch (IllegalArgumentException e) {
+      unservable(kept, e);
+      return;
+    }
+    sparseUpdates.add(kept);
+    if (!completed) {
+      return; // one part of several, or a delta after a gap (the version held stays served)
+    }
+    if (kept.getSparse().getFull()) {
+      List<WeightSnapshot> since = new ArrayList<>();
+      for (WeightSnapshot u : sparseUpdates.get()) {
+        if (u.getVersion() == kept.getVersion()) {
+          since.add(u);
+        }
+      }
+      sparseUpdates.update(since);
+    }
+    snapshots.clear();
+    applied(key, assembler.served());
+  }
+
+  /**
+   * The model of the current key now is {@code model}: requests that waited for it are answered.
+   */
+  private void applied(String key, ServedModel model) throws Exception {
     models.put(key, model);
     snapshotsApplied.inc();
     Iterable<PendingRequest> held2 = config.snapshotsFirst ? null : waiting.get();
@@ -315,6 +364,54 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
         answer(model, p.request);
       }
     }
+  }
+
+  /** What state keeps of a snapshot: the parameters and spec (optimizer state would double it). */
+  private static WeightSnapshot servable(WeightSnapshot s) {
+    return s.getOptimizerState() == null
+        ? s
+        : WeightSnapshot.newBuilder(s).setOptimizerState(null).build();
+  }
+
+  private void unservable(WeightSnapshot s, IllegalArgumentException e) {
+    LOG.warn(
+        "snapshot of model {} version {} cannot be served: {}", s.getModelId(), s.getVersion(), e);
+    DeadLetter dl =
+        DeadLetters.of(
+                UNSERVABLE_SNAPSHOT + ": " + e.getMessage(),
+                s.getModelId(),
+                ByteBuffer.wrap(WireFormat.encode(s)),
+                now())
+            .build();
+    emitDeadLetter(dl, UNSERVABLE_SNAPSHOT);
+  }
+
+  private void flushBatch(String key) {
+    Batch pending = batches.remove(key);
+    if (pending != null) {
+      flush(pending);
+    }
+  }
+
+  /**
+   * The sparse model of {@code key} (the current key): from the cache, or rebuilt by replaying its
+   * updates in state; null when it has none.
+   */
+  private SparseModelAssembler assembler(String key) throws Exception {
+    SparseModelAssembler a = assemblers.get(key);
+    if (a != null) {
+      return a;
+    }
+    Iterable<WeightSnapshot> updates = sparseUpdates.get();
+    if (updates == null || !updates.iterator().hasNext()) {
+      return null;
+    }
+    a = new SparseModelAssembler();
+    for (WeightSnapshot u : updates) {
+      a.accept(u); // state holds only updates that were accepted before
+    }
+    assemblers.put(key, a);
+    return a;
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -382,6 +479,11 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
       WeightSnapshot s = snapshots.value();
       if (s != null) {
         m = ServedModel.of(s); // state holds only snapshots that built before
+      } else {
+        SparseModelAssembler a = assembler(key);
+        m = a == null ? null : a.served();
+      }
+      if (m != null) {
         models.put(key, m);
       }
     }
@@ -408,6 +510,7 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
   private static final class Batch {
     ServedModel model;
     float[] x = new float[0];
+    final SparseBatch sparse = new SparseBatch();
     DenseRequest[] requests = new DenseRequest[0];
     boolean[] stale = new boolean[0];
     int size;
@@ -424,6 +527,9 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
         x = Arrays.copyOf(x, requests.length * d);
       }
       System.arraycopy(r.features, 0, x, size * d, d);
+      if (model.hashBits() > 0) {
+        SparseRequests.addRow(sparse, r, model.hashBits());
+      }
       requests[size] = r;
       stale[size] = isStale;
       size++;
@@ -432,6 +538,7 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
 
     void clear() {
       Arrays.fill(requests, 0, size, null);
+      sparse.clear();
       size = 0;
       model = null;
     }

@@ -82,6 +82,15 @@ public final class SnapshotPredictFunction extends PredictFunction {
             "streamgrad model '" + modelId + "' has no snapshot: " + e.getMessage(), e);
       }
     }
+    if (model.hashBits() > 0) {
+      throw new IllegalStateException(
+          "streamgrad model '"
+              + modelId
+              + "' is a sparse model (2^"
+              + model.hashBits()
+              + " hashed coordinates): ML_PREDICT takes a dense FEATURES column only; serve it"
+              + " with the predict job, whose requests carry indices, values and tokens");
+    }
     float[] x = features(inputRow, model.features());
     Float prediction = x == null ? null : model.predict(x);
     if (prediction == null) {

@@ -518,7 +518,13 @@ public final class ModelTrainer {
    */
   public Predictor predictor() {
     if (predictor == null) {
-      predictor = new Predictor(model, config.model.link(), features, standardizer);
+      predictor =
+          new Predictor(
+              model,
+              config.model.link(),
+              features,
+              standardizer,
+              config.model.spec(features).hashBits());
     }
     return predictor;
   }
@@ -792,7 +798,75 @@ public final class ModelTrainer {
       String[] names,
       int[][] shapes,
       int[][] rows,
-      float[][] values) {}
+      float[][] values)
+      implements java.io.Serializable {
+
+    /** Every non-zero row of {@code model}'s sparse tables (a warm start's). */
+    public static SparseRows nonZero(Model model) {
+      List<Tensor> tables = model.sparseTables();
+      int n = tables.size();
+      String[] names = new String[n];
+      int[][] shapes = new int[n][];
+      int[][] rows = new int[n][];
+      float[][] values = new float[n][];
+      for (int t = 0; t < n; t++) {
+        Tensor table = tables.get(t);
+        names[t] = model.parameterNames().get(model.parameters().indexOf(table));
+        shapes[t] = table.shape();
+        int width = shapes[t][1];
+        float[] w = table.storage();
+        int[] found = new int[16];
+        int count = 0;
+        for (int r = 0; r < shapes[t][0]; r++) {
+          for (int j = 0; j < width; j++) {
+            if (w[r * width + j] != 0f) {
+              if (count == found.length) {
+                found = Arrays.copyOf(found, 2 * count);
+              }
+              found[count++] = r;
+              break;
+            }
+          }
+        }
+        rows[t] = Arrays.copyOf(found, count);
+        values[t] = new float[count * width];
+        for (int k = 0; k < count; k++) {
+          System.arraycopy(w, rows[t][k] * width, values[t], k * width, width);
+        }
+      }
+      return new SparseRows(true, -1, names, shapes, rows, values);
+    }
+  }
+
+  /**
+   * A warm start's tables ({@link SparseRows#nonZero} of a model of this spec): written over the
+   * tables as they are, the optimizer's state for them made to match ({@link
+   * io.streamgrad.autograd.optim.Optimizer#weightsLoaded}); their chunks are written at the next
+   * write-back, and the next snapshot is a full update.
+   *
+   * @throws IllegalArgumentException if a table is not this model's or has another shape
+   */
+  public void loadRows(SparseRows warm) {
+    for (int i = 0; i < warm.names().length; i++) {
+      int p = model.parameterNames().indexOf(warm.names()[i]);
+      int t = -1;
+      for (int k = 0; k < tables.tableCount(); k++) {
+        if (tables.paramIndex(k) == p) {
+          t = k;
+        }
+      }
+      if (t < 0 || !Arrays.equals(tables.shape(t), warm.shapes()[i])) {
+        throw new IllegalArgumentException(
+            "warm start: table "
+                + warm.names()[i]
+                + " "
+                + Arrays.toString(warm.shapes()[i])
+                + " does not fit this model");
+      }
+      tables.loadRows(t, warm.rows()[i], warm.values()[i]);
+    }
+    lastPublishedVersion = -1;
+  }
 
   /** The tables' rows to publish now ({@link SparseRows}); null for a model without tables. */
   public SparseRows takeSparseRows() {

@@ -313,6 +313,28 @@ final class SparseTables {
     return paramIndex[t];
   }
 
+  /**
+   * Writes {@code values} ({@code width} per row) into rows {@code rows} of table {@code t}, tells
+   * the optimizer (whose state may derive the weights), and marks their chunks for writing.
+   */
+  void loadRows(int t, int[] rows, float[] values) {
+    int width = width(t);
+    float[] w = tables[t].storage();
+    for (int k = 0; k < rows.length; k++) {
+      int row = rows[k];
+      if (row < 0 || row >= rows(t)) {
+        throw new IllegalArgumentException("row " + row + " outside table " + t);
+      }
+      System.arraycopy(values, k * width, w, row * width, width);
+      int c = row / CHUNK_ROWS;
+      dirty[t][c >>> 6] |= 1L << c;
+    }
+    tables[t].markModified();
+    if (optimizer != null) {
+      optimizer.weightsLoaded(paramIndex[t], rows, rows.length, width);
+    }
+  }
+
   /** Marks every chunk dirty (after the whole model changed: a reset). */
   void markAllDirty() {
     for (int t = 0; t < tables.length; t++) {

@@ -33,6 +33,9 @@ public final class TrainerConfig implements Serializable {
   /** Warm start: the state a model starts from when it has none in Flink's state, by model id. */
   public final Map<String, TrainerState> initialModels;
 
+  /** Warm start of sparse models: their tables' non-zero rows, by model id. */
+  public final Map<String, ModelTrainer.SparseRows> initialTables;
+
   /** Preprocessing, prequential metrics, drift detection and the quality gate. */
   public final QualitySpec quality;
 
@@ -49,6 +52,36 @@ public final class TrainerConfig implements Serializable {
       boolean snapshotOptimizerState,
       Map<String, TrainerState> initialModels,
       QualitySpec quality) {
+    this(
+        features,
+        model,
+        loss,
+        optimizer,
+        batchSize,
+        maxBatchDelayMillis,
+        snapshotEvery,
+        seed,
+        gradClipNorm,
+        snapshotOptimizerState,
+        initialModels,
+        Map.of(),
+        quality);
+  }
+
+  private TrainerConfig(
+      int features,
+      ModelFactory model,
+      Loss loss,
+      OptimizerSpec optimizer,
+      int batchSize,
+      long maxBatchDelayMillis,
+      int snapshotEvery,
+      long seed,
+      float gradClipNorm,
+      boolean snapshotOptimizerState,
+      Map<String, TrainerState> initialModels,
+      Map<String, ModelTrainer.SparseRows> initialTables,
+      QualitySpec quality) {
     this.features = features;
     this.model = model;
     this.loss = loss;
@@ -60,6 +93,7 @@ public final class TrainerConfig implements Serializable {
     this.gradClipNorm = gradClipNorm;
     this.snapshotOptimizerState = snapshotOptimizerState;
     this.initialModels = Collections.unmodifiableMap(new HashMap<>(initialModels));
+    this.initialTables = Collections.unmodifiableMap(new HashMap<>(initialTables));
     this.quality = quality;
   }
 
@@ -116,6 +150,12 @@ public final class TrainerConfig implements Serializable {
 
   /** This configuration with {@code initialModels} as its warm-start states. */
   public TrainerConfig withInitialModels(Map<String, TrainerState> initialModels) {
+    return withInitialModels(initialModels, Map.of());
+  }
+
+  /** The same, sparse models' tables in {@code initialTables}. */
+  public TrainerConfig withInitialModels(
+      Map<String, TrainerState> initialModels, Map<String, ModelTrainer.SparseRows> initialTables) {
     return new TrainerConfig(
         features,
         model,
@@ -128,6 +168,7 @@ public final class TrainerConfig implements Serializable {
         gradClipNorm,
         snapshotOptimizerState,
         initialModels,
+        initialTables,
         quality);
   }
 }

@@ -272,7 +272,7 @@ public final class LocalCommand implements Callable<Integer> {
       boolean few = data.models <= showModels;
       SnapshotTable table = new SnapshotTable(System.out, produced.trueWeights(), few);
       Map<String, List<Long>> versions = new TreeMap<>();
-      Map<String, SparseModelAssembler> sparseModels = new TreeMap<>();
+      Map<String, SparseModelAssembler> sparseModels = table.sparseModels;
       TopicReader.read(
           kafka,
           kafka.snapshotsTopic,
@@ -280,11 +280,6 @@ public final class LocalCommand implements Callable<Integer> {
           since,
           bytes -> {
             WeightSnapshot s = WireFormat.snapshot(bytes);
-            if (s.getSparse() != null) {
-              sparseModels
-                  .computeIfAbsent(s.getModelId(), k -> new SparseModelAssembler())
-                  .accept(s);
-            }
             if (SnapshotModels.firstPart(s)) {
               versions.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s.getVersion());
             }
@@ -364,11 +359,7 @@ public final class LocalCommand implements Callable<Integer> {
         }
       }
       Served served = null;
-      if (requests > 0 && trainer.isSparse()) {
-        System.out.println(
-            "serving skipped: prediction requests carry dense features only, a sparse model"
-                + " needs its tokens");
-      } else if (requests > 0) {
+      if (requests > 0) {
         served = serve(settings, rt);
         System.out.println(served.line());
       }
@@ -657,13 +648,12 @@ public final class LocalCommand implements Callable<Integer> {
       return ", \"tables\": null";
     }
     long hash = 1125899906842597L;
-    long nonZero = 0;
     for (io.streamgrad.autograd.Tensor t : a.model().sparseTables()) {
       for (float v : t.storage()) {
         hash = 31 * hash + Float.floatToRawIntBits(v);
-        nonZero += v != 0f ? 1 : 0;
       }
     }
+    long nonZero = SnapshotTable.nonZero(a.model());
     return ", \"tables\": {\"version\": "
         + a.version()
         + ", \"nonZero\": "

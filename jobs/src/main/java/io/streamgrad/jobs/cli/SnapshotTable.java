@@ -1,10 +1,13 @@
 package io.streamgrad.jobs.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamgrad.autograd.Tensor;
+import io.streamgrad.nn.Model;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.serving.SnapshotModels;
+import io.streamgrad.serving.SparseModelAssembler;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -25,6 +28,9 @@ final class SnapshotTable {
   private final boolean printEach;
   private boolean headerPrinted;
   final Map<String, WeightSnapshot> latest = new TreeMap<>();
+
+  /** Each sparse model's tables, as its snapshots rebuild them. */
+  final Map<String, SparseModelAssembler> sparseModels = new TreeMap<>();
 
   /** A table that prints every snapshot as it comes. */
   SnapshotTable(PrintStream out, Map<String, float[]> trueWeights) {
@@ -57,8 +63,12 @@ final class SnapshotTable {
   }
 
   void row(WeightSnapshot s) {
-    if (!SnapshotModels.firstPart(s)) {
-      return; // the same snapshot, another part of its tables
+    String sparse = null;
+    if (s.getSparse() != null) {
+      sparse = sparseCell(s);
+      if (sparse == null) {
+        return; // a version whose other parts are still to come
+      }
     }
     s.setSparse(null); // the table shows the dense side and the metrics
     if (s.getStandardization() != null) {
@@ -72,11 +82,42 @@ final class SnapshotTable {
     s.setOptimizerState(null);
     latest.put(s.getModelId(), s);
     if (printEach) {
-      print(s);
+      print(s, sparse);
     }
   }
 
-  private void print(WeightSnapshot s) {
+  /**
+   * Applies one record of a sparse model's snapshots to its tables ({@link SparseModelAssembler});
+   * what the row says of them once its version is complete, or null until then.
+   */
+  private String sparseCell(WeightSnapshot s) {
+    SparseModelAssembler a =
+        sparseModels.computeIfAbsent(s.getModelId(), k -> new SparseModelAssembler());
+    long gaps = a.gaps();
+    try {
+      if (a.accept(s)) {
+        return "sparse: " + nonZero(a.model()) + " non-zero";
+      }
+    } catch (IllegalArgumentException e) {
+      return "sparse: unreadable update (" + e.getMessage() + ")";
+    }
+    return a.gaps() > gaps
+        ? "sparse: gap, version " + a.version() + " held until a full update"
+        : null;
+  }
+
+  /** The non-zero values of {@code model}'s sparse tables. */
+  static long nonZero(Model model) {
+    long n = 0;
+    for (Tensor t : model.sparseTables()) {
+      for (float v : t.storage()) {
+        n += v != 0f ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
+  private void print(WeightSnapshot s, String sparse) {
     if (!headerPrinted) {
       header();
     }
@@ -100,7 +141,7 @@ final class SnapshotTable {
         windowMetric(s.getMetrics()),
         s.getDrifts().size(),
         head,
-        dist);
+        dist + (sparse == null ? "" : "  " + sparse));
   }
 
   /** The windowed metric a reader looks at first: AUC for a classifier, RMSE otherwise. */
@@ -152,7 +193,9 @@ final class SnapshotTable {
           trueWeights.isEmpty() ? "prequential loss" : "max |w - w*|");
     }
     for (WeightSnapshot s : shown) {
-      print(s);
+      SparseModelAssembler a = sparseModels.get(s.getModelId());
+      print(
+          s, a == null || a.model() == null ? null : "sparse: " + nonZero(a.model()) + " non-zero");
     }
     if (shown.size() < latest.size()) {
       double[] b = latest.values().stream().mapToDouble(this::badness).sorted().toArray();

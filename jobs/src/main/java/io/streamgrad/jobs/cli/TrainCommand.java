@@ -5,9 +5,7 @@ import io.streamgrad.jobs.InitialModels;
 import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.schemas.AvroTrust;
-import io.streamgrad.schemas.WeightSnapshot;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -102,7 +100,7 @@ public final class TrainCommand implements Callable<Integer> {
       }
       settings.deadLetterTopicMaxBytes = kafkaCheck.maxMessageBytes(settings.deadLettersTopic);
     }
-    Map<String, WeightSnapshot> initial = Map.of();
+    InitialModels.Loaded initial = InitialModels.Loaded.none();
     if (initialModel != null) {
       initial = InitialModels.load(initialModel, settings);
       System.err.println(

@@ -6,14 +6,13 @@ import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.operator.PerModelMetrics;
 import io.streamgrad.flink.train.OptimizerSpec;
 import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.jobs.InitialModels;
 import io.streamgrad.nn.Loss;
 import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.Models;
 import io.streamgrad.nn.sparse.SparseModels;
-import io.streamgrad.schemas.WeightSnapshot;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The trainer's options, shared by {@code train} and {@code local}. */
@@ -186,10 +185,10 @@ public final class TrainerOptions {
   }
 
   OnlineTrainer build() {
-    return build(Map.of());
+    return build(InitialModels.Loaded.none());
   }
 
-  OnlineTrainer build(Map<String, WeightSnapshot> initialModels) {
+  OnlineTrainer build(InitialModels.Loaded initialModels) {
     try {
       return builder(initialModels).build();
     } catch (IllegalArgumentException e) {
@@ -200,7 +199,7 @@ public final class TrainerOptions {
     }
   }
 
-  private OnlineTrainer.Builder builder(Map<String, WeightSnapshot> initialModels) {
+  private OnlineTrainer.Builder builder(InitialModels.Loaded initialModels) {
     OnlineTrainer.Builder b =
         OnlineTrainer.builder()
             .features(features)
@@ -212,7 +211,8 @@ public final class TrainerOptions {
             .seed(initSeed)
             .gradClipNorm(gradClipNorm)
             .snapshotOptimizerState(snapshotOptimizerState)
-            .initialModels(initialModels)
+            .initialModels(initialModels.dense())
+            .initialSparseModels(initialModels.sparse())
             .maxLiveModels(maxLiveModels())
             .modelTtl(modelTtl == null ? Duration.ZERO : modelTtl)
             .perModelMetrics(perModelMetrics())

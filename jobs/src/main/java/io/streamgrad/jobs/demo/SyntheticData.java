@@ -170,6 +170,9 @@ public final class SyntheticData {
    */
   public PredictionRequest request(long i, SplittableRandom rng) {
     String id = modelIds.get((int) (i % modelIds.size()));
+    if (clicks != null) {
+      return clickRequest(id, "req-" + i, rng);
+    }
     List<Float> x = new ArrayList<>(features);
     for (int j = 0; j < features; j++) {
       x.add((rng.nextFloat() - 0.5f) * 5f * scale + offset);
@@ -181,9 +184,43 @@ public final class SyntheticData {
         .build();
   }
 
-  /** The true function's value (no noise) for {@code r}'s model and features. */
+  /** An impression to predict: dense features and tokens drawn as the samples' are. */
+  private PredictionRequest clickRequest(String id, String requestId, SplittableRandom rng) {
+    int[] ids = new int[tokenIds.length];
+    clicks.get(id).draw(rng, ids);
+    List<String> tokens = new ArrayList<>(ids.length);
+    for (int t : ids) {
+      tokens.add(CtrSimulation.token(t));
+    }
+    List<Float> x = new ArrayList<>(features);
+    for (int j = 0; j < features; j++) {
+      x.add((float) rng.nextGaussian() * scale + offset);
+    }
+    return PredictionRequest.newBuilder()
+        .setModelId(id)
+        .setRequestId(requestId)
+        .setFeatures(x)
+        .setTokens(tokens)
+        .build();
+  }
+
+  /**
+   * The true function's value (no noise) for {@code r}'s model and features; for click data, the
+   * true click probability of the impression.
+   */
   public float trueOutput(PredictionRequest r) {
     float[] w = trueWeights.get(r.getModelId());
+    if (clicks != null) {
+      CtrSimulation sim = clicks.get(r.getModelId());
+      double logit = sim.trueBias();
+      for (CharSequence t : r.getTokens()) {
+        logit += sim.trueWeight(CtrSimulation.tokenId(t.toString()));
+      }
+      for (int j = 0; j < features; j++) {
+        logit += (r.getFeatures().get(j) - offset) / scale * w[j];
+      }
+      return (float) (1 / (1 + Math.exp(-logit)));
+    }
     double y = 0;
     for (int j = 0; j < features; j++) {
       y += (r.getFeatures().get(j) - offset) / scale * w[j];

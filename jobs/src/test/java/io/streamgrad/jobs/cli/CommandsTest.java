@@ -185,7 +185,7 @@ class CommandsTest {
             "Sample-2",
             "WeightSnapshot-4",
             "DeadLetter-2",
-            "PredictionRequest-1",
+            "PredictionRequest-2",
             "Prediction-2",
             "DriftEvent-1")) {
       // Each file parses on its own: referenced records are inlined.
@@ -253,7 +253,7 @@ class CommandsTest {
     assertEquals("Sample-2", lines.get(0).get("schema").asText());
     assertEquals("m-1", lines.get(0).get("key").asText());
     assertEquals(3.0, lines.get(0).get("value").get("label").asDouble());
-    assertEquals("PredictionRequest-1", lines.get(1).get("schema").asText());
+    assertEquals("PredictionRequest-2", lines.get(1).get("schema").asText());
     assertEquals("q", lines.get(1).get("value").get("requestId").asText());
     assertTrue(
         lines

@@ -15,8 +15,9 @@ import picocli.CommandLine;
 
 /**
  * {@code local --sparse}: click data with hashed tokens through a real broker and a MiniCluster,
- * trained with FTRL; the learned AUC against the true model's on the same samples, and three
- * injected failures under exactly-once ending with the same tables, bit for bit.
+ * trained with FTRL; the learned AUC against the true model's on the same samples, requests with
+ * tokens served by the predictor job, and three injected failures under exactly-once ending with
+ * the same tables, bit for bit.
  */
 class SparseLocalTest {
 
@@ -61,8 +62,17 @@ class SparseLocalTest {
   void learnsClicksNearTheTrueModelAndSurvivesFailuresBitForBit(@TempDir Path dir)
       throws Exception {
     io.streamgrad.schemas.AvroTrust.install();
-    JsonNode clean = runLocal(dir.resolve("clean.json"));
+    JsonNode clean = runLocal(dir.resolve("clean.json"), "--requests", "2000");
     assertEquals(0, clean.get("deadLetters").asLong(), clean.toString());
+    // Served after training by the predictor job, from the models' full updates and deltas.
+    JsonNode served = clean.get("predictions");
+    assertEquals(2000, served.get("count").asLong(), served.toString());
+    assertEquals(0, served.get("deadLetters").asLong(), served.toString());
+    long finalVersion = clean.get("models").get(0).get("version").asLong();
+    assertEquals(finalVersion, served.get("modelVersions").get(1).asLong(), "the final version");
+    assertTrue(
+        served.get("meanAbsError").asDouble() < 0.15,
+        "served click probabilities near the true ones: " + served);
     for (JsonNode m : clean.get("models")) {
       double auc = m.get("auc").asDouble();
       double best = m.get("trueModelAuc").asDouble();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
 import io.streamgrad.jobs.InitialModels;
@@ -41,7 +42,15 @@ class WarmStartTest {
 
   @BeforeAll
   static void start() throws Exception {
-    EmbeddedKafka.createTopics(kafka.bootstrapServers(), 1, "ws-all", "ws-first", "ws-second");
+    EmbeddedKafka.createTopics(
+        kafka.bootstrapServers(),
+        1,
+        "ws-all",
+        "ws-first",
+        "ws-second",
+        "wss-all",
+        "wss-first",
+        "wss-second");
     SplittableRandom rng = new SplittableRandom(11);
     float[] w = {0.5f, -1.5f, 2f};
     try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka.bootstrapServers())) {
@@ -63,8 +72,131 @@ class WarmStartTest {
         byte[] key = "m".getBytes(StandardCharsets.UTF_8);
         producer.send(new ProducerRecord<>("ws-all", key, value));
         producer.send(new ProducerRecord<>(i < SAMPLES / 2 ? "ws-first" : "ws-second", key, value));
+        // Clicks over hashed tokens besides the dense part, for a sparse model.
+        List<String> tokens = new ArrayList<>();
+        double z = y * 0.3 - 0.5;
+        for (int k = 0; k < 6; k++) {
+          int t = (int) Math.floor(Math.pow(rng.nextDouble(), 3) * 2000);
+          tokens.add("t" + t);
+          z += t % 7 == 0 ? 1.2 : t % 5 == 0 ? -0.8 : 0;
+        }
+        byte[] click =
+            WireFormat.encode(
+                Sample.newBuilder()
+                    .setModelId("m")
+                    .setFeatures(x)
+                    .setLabel(rng.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1f : 0f)
+                    .setTokens(tokens)
+                    .build());
+        producer.send(new ProducerRecord<>("wss-all", key, click));
+        producer.send(
+            new ProducerRecord<>(i < SAMPLES / 2 ? "wss-first" : "wss-second", key, click));
       }
     }
+  }
+
+  /** A sparse model's training: FTRL or SGD over 2^12 hashed coordinates and 3 dense features. */
+  private static void trainSparse(String samples, String snapshots, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--samples-topic",
+                samples,
+                "--snapshots-topic",
+                snapshots,
+                "--dead-letters-topic",
+                "ws-dead",
+                "--features",
+                "3",
+                "--model",
+                "sparse-logistic",
+                "--hash-bits",
+                "12",
+                "--batch-size",
+                "32",
+                "--snapshot-every",
+                "3",
+                "--bounded",
+                "--starting-offsets",
+                "earliest",
+                "--parallelism",
+                "1",
+                "--checkpoint-interval-ms",
+                "0"));
+    args.addAll(List.of(extra));
+    assertEquals(
+        0,
+        new CommandLine(new StreamgradCli()).execute(args.toArray(String[]::new)),
+        String.join(" ", args));
+  }
+
+  private static io.streamgrad.serving.SparseModelAssembler sparseLatest(String topic) {
+    var loaded = InitialModels.fromTopic(settings(), topic);
+    assertEquals(0, loaded.dense().size());
+    return loaded.sparse().get("m");
+  }
+
+  private static List<Integer> tableBits(io.streamgrad.serving.SparseModelAssembler a) {
+    List<Integer> out = new ArrayList<>();
+    for (var t : a.model().parameters()) {
+      for (float v : t.toArray()) {
+        out.add(Float.floatToIntBits(v));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A sparse model warm-starts from the model its snapshots' updates rebuild (a full update and
+   * deltas): with SGD (no per-coordinate state) the second half continues to the bit; with FTRL the
+   * weights carry over and the coordinates' learning rates start again.
+   */
+  @Test
+  void aSparseModelWarmStartsFromItsRebuiltTables() {
+    trainSparse("wss-all", "wss-out-all", "--optimizer", "sgd", "--lr", "0.1");
+    trainSparse("wss-first", "wss-out-first", "--optimizer", "sgd", "--lr", "0.1");
+    var half = sparseLatest("wss-out-first");
+    assertEquals(50, half.version());
+    trainSparse(
+        "wss-second",
+        "wss-out-second",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.1",
+        "--initial-model",
+        "topic:wss-out-first");
+    var straight = sparseLatest("wss-out-all");
+    var resumed = sparseLatest("wss-out-second");
+    assertEquals(100, resumed.version(), "the version continues");
+    assertEquals(SAMPLES, resumed.head().getSamplesSeen());
+    assertEquals(0, resumed.gaps());
+    assertEquals(tableBits(straight), tableBits(resumed), "bit-identical to one run");
+
+    trainSparse("wss-first", "wss-out-first-ftrl", "--optimizer", "ftrl", "--lr", "0.1");
+    trainSparse(
+        "wss-second",
+        "wss-out-second-ftrl",
+        "--optimizer",
+        "ftrl",
+        "--lr",
+        "0.1",
+        "--initial-model",
+        "topic:wss-out-first-ftrl");
+    var ftrl = sparseLatest("wss-out-second-ftrl");
+    assertEquals(100, ftrl.version());
+    assertTrue(SnapshotTable.nonZero(ftrl.model()) > 0);
+
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new TrainerOptionsAccess(3)
+                    .build(InitialModels.fromTopic(settings(), "wss-out-first")));
+    assertTrue(e.getMessage().contains("was trained as"), e.getMessage());
   }
 
   private static void train(String samples, String snapshots, String... extra) {
@@ -107,7 +239,7 @@ class WarmStartTest {
   private static WeightSnapshot latest(String topic) {
     TrainJob.Settings k = new TrainJob.Settings();
     k.bootstrapServers = kafka.bootstrapServers();
-    Map<String, WeightSnapshot> latest = InitialModels.fromTopic(k, topic);
+    Map<String, WeightSnapshot> latest = InitialModels.fromTopic(k, topic).dense();
     assertEquals(1, latest.size());
     return latest.get("m");
   }
@@ -215,7 +347,7 @@ class WarmStartTest {
       new CommandLine(options).parseArgs("--features", String.valueOf(features));
     }
 
-    io.streamgrad.flink.OnlineTrainer build(Map<String, WeightSnapshot> initial) {
+    io.streamgrad.flink.OnlineTrainer build(InitialModels.Loaded initial) {
       return options.build(initial);
     }
   }

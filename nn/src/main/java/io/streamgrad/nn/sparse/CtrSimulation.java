@@ -79,6 +79,11 @@ public final class CtrSimulation {
     return "c" + id;
   }
 
+  /** The id of a token made by {@link #token}. */
+  public static int tokenId(String token) {
+    return Integer.parseInt(token.substring(1));
+  }
+
   /** The true weight of token {@code id}. */
   public float trueWeight(int id) {
     return trueWeights[id];
