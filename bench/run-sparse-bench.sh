@@ -25,6 +25,11 @@ else
   echo "scikit-learn missing: apt-get install python3-sklearn" >&2
 fi
 torch_python=""
+wheel=$(ls /opt/wheels/torch-*.whl 2>/dev/null | head -1 || true)
+if [ -n "$wheel" ] && ! { [ -x bench/.venv/bin/python ] && bench/.venv/bin/python -c 'import torch' 2>/dev/null; }; then
+  python3 -m venv --system-site-packages bench/.venv
+  bench/.venv/bin/pip install -q --no-index --no-deps "$wheel"
+fi
 if [ -x bench/.venv/bin/python ] && bench/.venv/bin/python -c 'import torch' 2>/dev/null; then
   torch_python=bench/.venv/bin/python
 elif /usr/bin/python3 -c 'import torch' 2>/dev/null; then

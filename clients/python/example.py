@@ -10,15 +10,23 @@
 prints the true weights as JSON on its first line and then, per model, the partition Kafka put it
 in; `check` decodes the snapshots (and dead letters) and fails unless every model's newest
 weights are within --tolerance of the truth.
+
+With --sparse, `produce` writes clicks over hashed tokens (for `train --model sparse-logistic`) and
+`check` rebuilds each sparse model from its snapshots' full updates and deltas (SparseModel) and
+prints its version, non-zero weights and its click probability for a probe impression.
 """
 import argparse
 import json
+import math
 import random
 import sys
 
 import confluent_kafka
 
-from streamgrad_client import PRODUCER_CONFIG, Codec
+from streamgrad_client import PRODUCER_CONFIG, Codec, SparseModel
+
+PROBE_FEATURES = [0.5, -1.0, 2.0]
+PROBE_TOKENS = ["tok1", "tok2", "tok7", "tok30"]
 
 
 def produce(args, codec):
@@ -35,11 +43,19 @@ def produce(args, codec):
         else:
             partitions[msg.key().decode()] = msg.partition()
 
+    token_weight = {f"tok{k}": rng.gauss(0, 1) for k in range(200)}
     for i in range(args.samples):
         model = f"py-{i % args.models}"
         x = [(rng.random() - 0.5) * 5 for _ in range(args.features)]
         y = sum(a * b for a, b in zip(x, weights[model])) + rng.gauss(0, args.noise)
-        producer.produce(args.topic, key=model, value=codec.sample(model, x, y), on_delivery=delivered)
+        if args.sparse:  # a click, drawn from a logistic model of the dense part and ~6 tokens
+            tokens = [f"tok{int(200 * rng.random() ** 3)}" for _ in range(6)]
+            z = 0.3 * y - 0.5 + sum(token_weight[t] for t in tokens)
+            label = 1.0 if rng.random() < 1 / (1 + math.exp(-z)) else 0.0
+            value = codec.sample(model, x, label, tokens=tokens)
+        else:
+            value = codec.sample(model, x, y)
+        producer.produce(args.topic, key=model, value=value, on_delivery=delivered)
         producer.poll(0)
     if args.bad:  # one record of the wrong width: its dead letter comes back with its reason
         producer.produce(args.topic, key="py-0", value=codec.sample("py-0", [1.0], 0.0),
@@ -72,7 +88,20 @@ def read_all(args, topic):
     return values
 
 
+def check_sparse(args, codec):
+    models = {}
+    for value in read_all(args, args.snapshots):
+        name, s = codec.decode(value)
+        models.setdefault(s["modelId"], SparseModel()).accept(s)
+    for model_id, m in sorted(models.items()):
+        p = m.predict(features=PROBE_FEATURES, tokens=PROBE_TOKENS)
+        print(f"{model_id}: version {m.version}, non-zero {m.non_zero()}, gaps {m.gaps},"
+              f" probe {p!r}")
+
+
 def check(args, codec):
+    if args.sparse:
+        return check_sparse(args, codec)
     truth = json.loads(args.true_weights)
     newest = {}
     for value in read_all(args, args.snapshots):
@@ -109,10 +138,11 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("--snapshots", default="snapshots")
     c.add_argument("--dead-letters")
-    c.add_argument("--true-weights", required=True)
+    c.add_argument("--true-weights")
     c.add_argument("--tolerance", type=float, default=0.05)
     for s in (a, c):
         s.add_argument("--bootstrap-servers", required=True)
+        s.add_argument("--sparse", action="store_true", help="clicks over hashed tokens")
         s.add_argument("--schemas", help="a directory of Name-N.avsc (streamgrad schemas --out DIR)")
     args = p.parse_args()
     codec = Codec(args.schemas)

@@ -16,9 +16,11 @@ fingerprints than Java's (records written with them are dead-lettered as
     name, record = codec.decode(snapshot_bytes)     # ("WeightSnapshot-3", {...})
 """
 import io
+import math
 import json
 import os
 import re
+import struct
 
 import avro.io
 import avro.schema
@@ -212,3 +214,90 @@ class Codec:
                                                  "features": list(features), "eventTime": event_time,
                                                  "indices": list(indices), "values": list(values),
                                                  "tokens": list(tokens)})
+
+
+class SparseModel:
+    """One sparse model rebuilt from its decoded snapshots, as Java's SparseModelAssembler does: a
+    full update replaces the tables, a delta applies on top of the version it names (its
+    ``baseVersion``), and a version counts once all its ``parts`` arrived. After a gap (a delta
+    whose base is not the version held) it keeps the version it has until the next full update.
+    Tables are kept as {row: values} of their non-zero rows.
+
+        model = SparseModel()
+        for value in snapshot_values_of_one_model:
+            name, s = codec.decode(value)
+            model.accept(s)
+        p = model.predict(features=[0.3, 1.0], tokens=["site=news", "hour=13"])
+    """
+
+    def __init__(self):
+        self.version = -1
+        self.head = None  # the first record of the version held: dense side, spec, metrics
+        self.tables = {}
+        self.gaps = 0
+        self._parts = []
+        self._pending = -1
+
+    def accept(self, snapshot):
+        """Takes one record; True when it completed a version and the model is now at it."""
+        update = snapshot.get("sparse")
+        if update is None:
+            raise ValueError(f"snapshot of model {snapshot['modelId']} has no sparse part")
+        if snapshot["version"] <= self.version:
+            return False  # a replay or a duplicate
+        if snapshot["version"] != self._pending or len(self._parts) != update["parts"]:
+            self._pending, self._parts = snapshot["version"], [None] * update["parts"]
+        self._parts[update["part"]] = snapshot
+        if any(p is None for p in self._parts):
+            return False
+        parts, self._parts, self._pending = self._parts, [], -1
+        first = parts[0]
+        if first["sparse"]["full"]:
+            tables = {}
+        elif self.head is None or first["sparse"]["baseVersion"] != self.version:
+            self.gaps += 1
+            return False
+        else:
+            tables = self.tables
+        for part in parts:
+            for t in part["sparse"]["tables"]:
+                n, width = t["count"], t["width"]
+                rows = struct.unpack(f"<{n}i", t["indices"])
+                values = struct.unpack(f"<{n * width}f", t["values"])
+                table = tables.setdefault(t["name"], {})
+                for k, row in enumerate(rows):
+                    v = values[k * width:(k + 1) * width]
+                    if any(x != 0.0 for x in v):
+                        table[row] = v
+                    else:
+                        table.pop(row, None)  # a delta's zeros
+        self.tables, self.version, self.head = tables, first["version"], first
+        return True
+
+    def non_zero(self):
+        """Non-zero values over every table."""
+        return sum(sum(1 for x in v if x != 0.0) for t in self.tables.values() for v in t.values())
+
+    def logit(self, features=(), tokens=(), indices=(), values=()):
+        """The linear part of a sparse-logistic or sparse-linear model: w . x + bias + the weights
+        of the sparse coordinates (explicit indices with their values, tokens with value 1)."""
+        spec = self.head["modelSpec"]
+        if spec["kind"] not in ("sparse-logistic", "sparse-linear"):
+            raise ValueError(f"model kind {spec['kind']}: serve it with the predictor job")
+        if self.head.get("standardization") is not None:
+            raise ValueError("standardized dense features: serve it with the predictor job")
+        params = {p["name"]: p["values"] for p in self.head["parameters"]}
+        z = params["bias"][0] + sum(a * b for a, b in zip(params.get("weight", []), features))
+        table = self.tables.get("sparse.weight", {})
+        for i, v in zip(indices, values):
+            z += v * table.get(i, (0.0,))[0]
+        for t in tokens:
+            z += table.get(token_index(t, spec["hashBits"]), (0.0,))[0]
+        return z
+
+    def predict(self, features=(), tokens=(), indices=(), values=()):
+        """What the model outputs: a click probability for sparse-logistic."""
+        z = self.logit(features, tokens, indices, values)
+        if self.head["modelSpec"]["kind"] == "sparse-logistic":
+            return 1 / (1 + math.exp(-z))
+        return z

@@ -175,4 +175,97 @@ class PythonClientTest {
             .contains("dead letter (DeadLetter-2): wrong feature count: expected 3, got 1"),
         checked2.out());
   }
+
+  /**
+   * Clicks over hashed tokens produced from Python, trained by a sparse FTRL model, and the model
+   * rebuilt in Python from its full updates and deltas: the same non-zero weights as Java's
+   * SparseModelAssembler, and the same click probability for a probe as the predictor's forward
+   * pass (Python sums in double, Java in float).
+   */
+  @Test
+  void aSparseModelTrainedFromPythonIsRebuiltInPython() throws Exception {
+    String bs = kafka.bootstrapServers();
+    EmbeddedKafka.createTopics(bs, 2, "pys-samples", "pys-snapshots", "pys-dead-letters");
+    Run produced =
+        python(
+            "example.py",
+            "produce",
+            "--sparse",
+            "--bootstrap-servers",
+            bs,
+            "--topic",
+            "pys-samples",
+            "--models",
+            "2",
+            "--samples",
+            "6000");
+    assertEquals(0, produced.exit(), produced.out());
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2);
+    TrainJob.Settings s = new TrainJob.Settings();
+    s.bootstrapServers = bs;
+    s.samplesTopic = "pys-samples";
+    s.snapshotsTopic = "pys-snapshots";
+    s.deadLettersTopic = "pys-dead-letters";
+    s.startingOffsets = "earliest";
+    s.bounded = true;
+    TrainJob.build(
+        env,
+        s,
+        OnlineTrainer.builder()
+            .features(3)
+            .model(io.streamgrad.nn.sparse.SparseModels.logistic(12))
+            .optimizer(Optimizers.ftrl(0.1))
+            .batchSize(16)
+            .snapshotEvery(2)
+            .build());
+    env.execute("sparse, trained from python");
+
+    Run checked =
+        python(
+            "example.py",
+            "check",
+            "--sparse",
+            "--bootstrap-servers",
+            bs,
+            "--snapshots",
+            "pys-snapshots");
+    assertEquals(0, checked.exit(), checked.out());
+
+    // Java's reading of the same topic: what a warm start rebuilds.
+    TrainJob.Settings k = new TrainJob.Settings();
+    k.bootstrapServers = bs;
+    var java = InitialModels.fromTopic(k, "pys-snapshots").sparse();
+    assertEquals(2, java.size());
+    io.streamgrad.autograd.SparseBatch probe = new io.streamgrad.autograd.SparseBatch();
+    for (String t : List.of("tok1", "tok2", "tok7", "tok30")) {
+      probe.add(io.streamgrad.schemas.FeatureHashing.index(t, 12), 1f);
+    }
+    probe.endRow();
+    for (var e : java.entrySet()) {
+      var a = e.getValue();
+      long nonZero = 0;
+      for (var t : a.model().sparseTables()) {
+        for (float v : t.storage()) {
+          nonZero += v != 0f ? 1 : 0;
+        }
+      }
+      float[] p = new float[1];
+      a.served().predict(new float[] {0.5f, -1f, 2f}, probe, 1, p);
+      String line =
+          checked
+              .out()
+              .lines()
+              .filter(l -> l.startsWith(e.getKey() + ":"))
+              .findFirst()
+              .orElseThrow();
+      assertTrue(
+          line.startsWith(
+              e.getKey() + ": version " + a.version() + ", non-zero " + nonZero + ", gaps 0,"),
+          line + " vs version " + a.version() + ", non-zero " + nonZero);
+      assertTrue(nonZero > 50, line);
+      double python = Double.parseDouble(line.substring(line.indexOf("probe ") + 6).strip());
+      assertEquals(p[0], python, 1e-5, line);
+    }
+  }
 }

@@ -30,9 +30,15 @@ public final class Ftrl extends Optimizer {
   private final float beta;
   private final float l1;
   private final float l2;
-  // z and n of coordinate c at [2c] and [2c + 1]: one cache line per coordinate, not two.
+  // z and n of coordinate c at [2c] and [2c + 1]: one cache line per coordinate, not two. An n
+  // is never negative: its sign bit marks, during one step only, a coordinate already seen.
   private final float[][] zn;
   private float sink; // keeps the touching loop alive
+  private int[] distinct = new int[0]; // a step's coordinates, first-seen order
+  private float[] sums = new float[0]; // and their summed gradients
+  private float[] before = new float[0]; // and their weights before the step
+
+  private static final int SIGN = 0x80000000;
 
   public Ftrl(List<Tensor> params, float alpha, float beta, float l1, float l2) {
     super(params, alpha);
@@ -95,12 +101,19 @@ public final class Ftrl extends Optimizer {
   }
 
   /**
-   * Coalesces the gradient (the update is not linear in it), touches every coordinate's z and n
-   * first (independent loads the CPU overlaps, where the update loop, chains of sqrt and division,
-   * would wait on one cache miss after another), then updates each coordinate once.
+   * The update is not linear in the gradient: a coordinate's entries are summed first (in the order
+   * they came, as {@link SparseGrad#coalesce()} sums them), then each coordinate updates once. An
+   * uncoalesced gradient of width 1 is summed on the way ({@link #sumThenUpdate}); one already
+   * coalesced (the trainer's, whose backup needs the rows) touches every coordinate's z and n first
+   * (independent loads the CPU overlaps, where the update loop, chains of sqrt and division, would
+   * wait on one cache miss after another), then updates each.
    */
   @Override
   protected void updateSparse(int i, Tensor p, SparseGrad grad) {
+    if (!grad.isCoalesced() && grad.width() == 1) {
+      sumThenUpdate(p.storage(), zn[i], grad);
+      return;
+    }
     grad.coalesce();
     float[] w = p.storage();
     float[] g = grad.values();
@@ -121,6 +134,68 @@ public final class Ftrl extends Optimizer {
     }
   }
 
+  /**
+   * One pass over the entries sums each coordinate's gradient without a hash table: the first entry
+   * of a coordinate sets the sign bit of its n (on the cache line the update reads anyway) and
+   * parks the coordinate's slot in {@code distinct} in its weight (the weight itself kept aside:
+   * the step rewrites it). Branch-free, since whether an entry is a coordinate's first is a coin
+   * flip for the predictor. The second pass updates each coordinate once and clears the mark.
+   */
+  private void sumThenUpdate(float[] w, float[] acc, SparseGrad grad) {
+    int entries = grad.size();
+    if (distinct.length < entries) {
+      distinct = new int[Math.max(entries, 2 * distinct.length)];
+      sums = new float[distinct.length];
+      before = new float[distinct.length];
+    }
+    int[] rows = distinct;
+    float[] g = sums;
+    float[] w0 = before;
+    float[] values = grad.values();
+    // The lines first, by independent loads that overlap their misses: the summing pass below is a
+    // chain (each entry's slot depends on the entries before it) that would wait on each miss.
+    float touched = 0f;
+    for (int k = 0; k < entries; k++) {
+      touched += acc[STRIDE * grad.row(k)];
+    }
+    sink = touched;
+    int m = 0;
+    for (int k = 0; k < entries; k++) {
+      int r = grad.row(k);
+      int c = STRIDE * r + 1;
+      int n = Float.floatToRawIntBits(acc[c]);
+      int isNew = ~n >>> 31;
+      int keep = isNew - 1; // 0 for a first entry, all ones for a repeat
+      int j = (isNew * m) | (keep & Float.floatToRawIntBits(w[r]));
+      acc[c] = Float.intBitsToFloat(n | SIGN);
+      w0[m] = w[r]; // kept when the entry is the row's first (m moves on), overwritten if not
+      w[r] = Float.intBitsToFloat(j);
+      rows[m] = r;
+      g[j] = Float.intBitsToFloat(Float.floatToRawIntBits(g[j]) & keep) + values[k];
+      m += isNew;
+    }
+    float invAlpha = 1f / lr;
+    for (int j = 0; j < m; j++) {
+      int at = rows[j];
+      int c = STRIDE * at;
+      float n0 = Float.intBitsToFloat(Float.floatToRawIntBits(acc[c + 1]) & ~SIGN);
+      float gj = g[j];
+      float n1 = n0 + gj * gj;
+      float sqrtN1 = (float) Math.sqrt(n1);
+      float sigma = (sqrtN1 - (float) Math.sqrt(n0)) * invAlpha;
+      float z1 = acc[c] + gj - sigma * w0[j];
+      acc[c] = z1;
+      acc[c + 1] = Float.intBitsToFloat(Float.floatToRawIntBits(n1) & ~SIGN);
+      w[at] = weight(z1, sqrtN1, invAlpha);
+    }
+  }
+
+  /** Algorithm 1's weight of a coordinate of state {@code z} and {@code sqrt(n)}. */
+  private float weight(float z, float sqrtN, float invAlpha) {
+    float excess = Math.abs(z) - l1;
+    return excess <= 0f ? 0f : -Math.copySign(excess, z) / ((beta + sqrtN) * invAlpha + l2);
+  }
+
   /** Algorithm 1's update of one coordinate from its gradient, then its weight re-derived. */
   private void coordinate(float[] w, float[] acc, int at, float g, float invAlpha) {
     int c = STRIDE * at;
@@ -130,10 +205,9 @@ public final class Ftrl extends Optimizer {
     float sigma = (sqrtN1 - (float) Math.sqrt(n0)) * invAlpha;
     float z1 = acc[c] + g - sigma * w[at];
     acc[c] = z1;
-    acc[c + 1] = n1;
+    acc[c + 1] = Float.intBitsToFloat(Float.floatToRawIntBits(n1) & ~SIGN);
     // From the stored floats, so that a weight is a function of the state alone.
-    float excess = Math.abs(z1) - l1;
-    w[at] = excess <= 0f ? 0f : -Math.copySign(excess, z1) / ((beta + sqrtN1) * invAlpha + l2);
+    w[at] = weight(z1, sqrtN1, invAlpha);
   }
 
   /**
@@ -149,7 +223,8 @@ public final class Ftrl extends Optimizer {
     for (int k = 0; k < n; k++) {
       for (int j = 0, at = rows[k] * width; j < width; j++, at++) {
         float wi = w[at];
-        acc[STRIDE * at] = wi == 0f ? 0f : -wi * scale - Math.copySign(l1, wi);
+        float z = wi == 0f ? 0f : -wi * scale - Math.copySign(l1, wi);
+        acc[STRIDE * at] = z;
         acc[STRIDE * at + 1] = 0f;
       }
     }
@@ -167,7 +242,7 @@ public final class Ftrl extends Optimizer {
   public void writeSlot(int slot, int param, int from, int n, float[] src, int offset) {
     float[] acc = zn[param];
     for (int c = 0; c < n; c++) {
-      acc[STRIDE * (from + c) + slot] = src[offset + c];
+      acc[STRIDE * (from + c) + slot] = slot == 1 ? nonNegative(src[offset + c]) : src[offset + c];
     }
   }
 
@@ -195,9 +270,14 @@ public final class Ftrl extends Optimizer {
       for (int j = 0; j < width; j++) {
         int c = STRIDE * (base + j);
         acc[c] = src[offset + k * width + j];
-        acc[c + 1] = src[nOff + k * width + j];
+        acc[c + 1] = nonNegative(src[nOff + k * width + j]);
       }
     }
+  }
+
+  /** An n as kept: its sign bit clear (n is a sum of squares; the bit is a step's mark). */
+  private static float nonNegative(float n) {
+    return Float.intBitsToFloat(Float.floatToRawIntBits(n) & ~SIGN);
   }
 
   @Override
@@ -251,7 +331,7 @@ public final class Ftrl extends Optimizer {
       float[] n = state.slots()[params.size() + i];
       for (int c = 0; c < z.length; c++) {
         zn[i][STRIDE * c] = z[c];
-        zn[i][STRIDE * c + 1] = n[c];
+        zn[i][STRIDE * c + 1] = nonNegative(n[c]);
       }
     }
     this.step = state.step();

@@ -112,6 +112,54 @@ class FtrlTest {
     assertTrue(zeros >= DIM / 8, "L1 keeps null coordinates at exactly zero: " + zeros);
   }
 
+  /**
+   * Batches full of repeated coordinates: the gradient summed on the way (uncoalesced, width 1) and
+   * summed by {@code coalesce()} first (what the trainer hands over) give the same weights and
+   * state, bit for bit.
+   */
+  @Test
+  void repeatedCoordinatesSumTheSameWhetherCoalescedOrNot() {
+    SplittableRandom rnd = new SplittableRandom(17);
+    Tensor w1 = Tensor.zeros(DIM, 1).requiresGrad(true);
+    Tensor w2 = Tensor.zeros(DIM, 1).requiresGrad(true);
+    Ftrl f1 = new Ftrl(List.of(w1), ALPHA, BETA, L1, L2);
+    Ftrl f2 = new Ftrl(List.of(w2), ALPHA, BETA, L1, L2);
+    SparseBatch batch = new SparseBatch();
+    float[] y = new float[8];
+    for (int t = 0; t < 300; t++) {
+      batch.clear();
+      for (int b = 0; b < y.length; b++) {
+        for (int k = 0; k < 12; k++) {
+          batch.add(rnd.nextInt(DIM / 4), rnd.nextBoolean() ? 1f : (float) rnd.nextGaussian());
+        }
+        batch.endRow();
+        y[b] = rnd.nextBoolean() ? 1f : 0f;
+      }
+      for (int v = 0; v < 2; v++) {
+        Tensor w = v == 0 ? w1 : w2;
+        Ftrl f = v == 0 ? f1 : f2;
+        f.zeroGrad();
+        Losses.bceWithLogits(Embeddings.bag(w, batch, true).reshape(y.length), Tensor.of(y))
+            .backward();
+        if (v == 1) {
+          w.sparseGrad().coalesce();
+        } else {
+          assertTrue(!w.sparseGrad().isCoalesced(), "repeats in every batch");
+        }
+        f.step();
+      }
+      assertArrayEquals(w2.toArray(), w1.toArray(), 0f, "step " + t);
+    }
+    OptimizerState s1 = f1.state();
+    OptimizerState s2 = f2.state();
+    for (int i = 0; i < s1.slots().length; i++) {
+      assertArrayEquals(s2.slots()[i], s1.slots()[i], 0f);
+    }
+    for (float n : s1.slots()[1]) {
+      assertTrue(Float.floatToRawIntBits(n) >= 0, "no mark left: " + n);
+    }
+  }
+
   /** A warm start's weights: FTRL's state is set so that Algorithm 1 derives them, n = 0. */
   @Test
   void loadedWeightsGetTheStateThatDerivesThem() {
