@@ -1,5 +1,7 @@
 package io.streamgrad.flink.sql;
 
+import io.streamgrad.autograd.SparseBatch;
+import io.streamgrad.schemas.FeatureHashing;
 import io.streamgrad.serving.ServedModel;
 import io.streamgrad.serving.SnapshotFollower;
 import java.time.Duration;
@@ -35,12 +37,20 @@ public final class SnapshotPredictFunction extends PredictFunction {
   private final Map<String, String> kafka;
   private final Duration modelWait;
   private final Duration kafkaTimeout;
-  private final boolean doubleInput;
+  private final Inputs inputs;
   private final List<String> outputs;
+
+  /**
+   * Where the input row holds the features (-1: none, a model of tokens only), whether they are
+   * DOUBLE, and where it holds the tokens (-1: none, a dense model).
+   */
+  record Inputs(int features, boolean doubles, int tokens) implements java.io.Serializable {}
 
   private transient SnapshotFollower follower;
   private transient Counter unpredictable;
   private transient boolean warned;
+  private transient SparseBatch sparse;
+  private transient float[] out;
 
   SnapshotPredictFunction(
       String modelId,
@@ -48,14 +58,14 @@ public final class SnapshotPredictFunction extends PredictFunction {
       Map<String, String> kafka,
       Duration modelWait,
       Duration kafkaTimeout,
-      boolean doubleInput,
+      Inputs inputs,
       List<String> outputs) {
     this.modelId = modelId;
     this.topic = topic;
     this.kafka = new HashMap<>(kafka);
     this.modelWait = modelWait;
     this.kafkaTimeout = kafkaTimeout;
-    this.doubleInput = doubleInput;
+    this.inputs = inputs;
     this.outputs = List.copyOf(outputs);
   }
 
@@ -66,6 +76,8 @@ public final class SnapshotPredictFunction extends PredictFunction {
     kafka.forEach(b::property);
     follower = b.build();
     unpredictable = context.getMetricGroup().counter("unpredictableRows");
+    sparse = new SparseBatch();
+    out = new float[1];
   }
 
   @Override
@@ -82,24 +94,22 @@ public final class SnapshotPredictFunction extends PredictFunction {
             "streamgrad model '" + modelId + "' has no snapshot: " + e.getMessage(), e);
       }
     }
-    if (model.hashBits() > 0) {
-      throw new IllegalStateException(
-          "streamgrad model '"
-              + modelId
-              + "' is a sparse model (2^"
-              + model.hashBits()
-              + " hashed coordinates): ML_PREDICT takes a dense FEATURES column only; serve it"
-              + " with the predict job, whose requests carry indices, values and tokens");
+    checkInputs(model);
+    float[] x = inputs.features() < 0 ? new float[0] : features(inputRow, model.features());
+    boolean sparseOk = inputs.tokens() < 0 || tokens(inputRow, model.hashBits());
+    Float prediction = null;
+    if (x != null && sparseOk && (x.length > 0 || inputs.tokens() >= 0)) {
+      model.predict(x, inputs.tokens() < 0 ? null : sparse, 1, out);
+      prediction = out[0];
     }
-    float[] x = features(inputRow, model.features());
-    Float prediction = x == null ? null : model.predict(x);
     if (prediction == null) {
       unpredictable.inc();
       if (!warned) {
         warned = true;
         LOG.warn(
-            "ML_PREDICT with streamgrad model {}: a row without {} finite features gets a NULL"
-                + " prediction (counted in unpredictableRows; logged once)",
+            "ML_PREDICT with streamgrad model {}: a row without {} finite features (or with a"
+                + " null or empty token) gets a NULL prediction (counted in unpredictableRows;"
+                + " logged once)",
             modelId,
             model.features());
       }
@@ -120,12 +130,52 @@ public final class SnapshotPredictFunction extends PredictFunction {
     return List.of(out);
   }
 
+  /** The MODEL's input columns against the model's parts: a mismatch fails the query. */
+  private void checkInputs(ServedModel model) {
+    String problem = null;
+    if (model.hashBits() > 0 && inputs.tokens() < 0) {
+      problem =
+          "is a sparse model (2^"
+              + model.hashBits()
+              + " hashed coordinates): declare its tokens, an ARRAY<STRING> input column";
+    } else if (model.hashBits() == 0 && inputs.tokens() >= 0) {
+      problem = "has no sparse part, but the MODEL declares tokens";
+    } else if (model.features() > 0 && inputs.features() < 0) {
+      problem = "takes " + model.features() + " dense features: declare an ARRAY<FLOAT> column";
+    }
+    if (problem != null) {
+      throw new IllegalStateException("streamgrad model '" + modelId + "' " + problem);
+    }
+  }
+
+  /** The row's tokens as the batch's one row; false when they cannot be predicted. */
+  private boolean tokens(RowData row, int bits) {
+    sparse.clear();
+    if (row.isNullAt(inputs.tokens())) {
+      return false;
+    }
+    ArrayData a = row.getArray(inputs.tokens());
+    for (int i = 0; i < a.size(); i++) {
+      if (a.isNullAt(i)) {
+        return false;
+      }
+      String token = a.getString(i).toString();
+      if (token.isEmpty()) {
+        return false;
+      }
+      sparse.add(FeatureHashing.index(token, bits), 1f);
+    }
+    sparse.endRow();
+    return true;
+  }
+
   /** The row's features, or null when they cannot be predicted. */
   private float[] features(RowData row, int expected) {
-    if (row.isNullAt(0)) {
+    int at = inputs.features();
+    if (row.isNullAt(at)) {
       return null;
     }
-    ArrayData a = row.getArray(0);
+    ArrayData a = row.getArray(at);
     if (a.size() != expected) {
       return null;
     }
@@ -134,7 +184,7 @@ public final class SnapshotPredictFunction extends PredictFunction {
       if (a.isNullAt(i)) {
         return null;
       }
-      x[i] = doubleInput ? (float) a.getDouble(i) : a.getFloat(i);
+      x[i] = inputs.doubles() ? (float) a.getDouble(i) : a.getFloat(i);
       if (!Float.isFinite(x[i])) {
         return null;
       }

@@ -30,10 +30,14 @@ import org.apache.flink.table.types.logical.LogicalTypeRoot;
  * SELECT * FROM ML_PREDICT(TABLE requests, MODEL m, DESCRIPTOR(features));
  * }</pre>
  *
- * <p>Input: one {@code ARRAY<FLOAT>} (or {@code ARRAY<DOUBLE>}) column. Output: the prediction
- * first ({@code FLOAT} or {@code DOUBLE}: the model's output with its link, a probability for
- * logistic models), then optionally {@code model_version BIGINT} and {@code model_timestamp
- * TIMESTAMP_LTZ(3)}. Any other {@code properties.*} option is a Kafka consumer property.
+ * <p>Input: the features, one {@code ARRAY<FLOAT>} (or {@code ARRAY<DOUBLE>}) column; for a sparse
+ * model ({@code sparse-logistic}, {@code sparse-linear}, {@code fm}) also, or only, its tokens, an
+ * {@code ARRAY<STRING>} column hashed with the model's {@code hashBits} ({@code INPUT (features
+ * ARRAY<FLOAT>, tokens ARRAY<STRING>)}, {@code DESCRIPTOR(features, tokens)}). Output: the
+ * prediction first ({@code FLOAT} or {@code DOUBLE}: the model's output with its link, a
+ * probability for logistic models), then optionally {@code model_version BIGINT} and {@code
+ * model_timestamp TIMESTAMP_LTZ(3)}. Any other {@code properties.*} option is a Kafka consumer
+ * property.
  */
 public final class StreamgradModelProviderFactory implements ModelProviderFactory {
 
@@ -100,7 +104,7 @@ public final class StreamgradModelProviderFactory implements ModelProviderFactor
     ReadableConfig options = helper.getOptions();
     ResolvedSchema input = context.getCatalogModel().getResolvedInputSchema();
     ResolvedSchema output = context.getCatalogModel().getResolvedOutputSchema();
-    boolean doubleInput = checkInput(input);
+    SnapshotPredictFunction.Inputs inputs = checkInput(input);
     List<String> outputs = checkOutput(output);
     Map<String, String> kafka = new HashMap<>();
     context
@@ -119,25 +123,40 @@ public final class StreamgradModelProviderFactory implements ModelProviderFactor
             kafka,
             options.get(MODEL_WAIT),
             options.get(KAFKA_TIMEOUT),
-            doubleInput,
+            inputs,
             outputs);
     return new Provider(function);
   }
 
-  /** One ARRAY<FLOAT> or ARRAY<DOUBLE> column; true for DOUBLE. */
-  private static boolean checkInput(ResolvedSchema input) {
+  /**
+   * At most one ARRAY<FLOAT> or ARRAY<DOUBLE> column (the features) and at most one ARRAY<STRING>
+   * column (a sparse model's tokens), at least one of them.
+   */
+  private static SnapshotPredictFunction.Inputs checkInput(ResolvedSchema input) {
     List<Column> columns = input.getColumns();
-    LogicalType t = columns.size() == 1 ? columns.get(0).getDataType().getLogicalType() : null;
-    if (t instanceof ArrayType a) {
-      LogicalTypeRoot e = a.getElementType().getTypeRoot();
-      if (e == LogicalTypeRoot.FLOAT || e == LogicalTypeRoot.DOUBLE) {
-        return e == LogicalTypeRoot.DOUBLE;
+    int features = -1;
+    int tokens = -1;
+    boolean doubles = false;
+    boolean ok = !columns.isEmpty() && columns.size() <= 2;
+    for (int i = 0; ok && i < columns.size(); i++) {
+      LogicalType t = columns.get(i).getDataType().getLogicalType();
+      LogicalTypeRoot e = t instanceof ArrayType a ? a.getElementType().getTypeRoot() : null;
+      if ((e == LogicalTypeRoot.FLOAT || e == LogicalTypeRoot.DOUBLE) && features < 0) {
+        features = i;
+        doubles = e == LogicalTypeRoot.DOUBLE;
+      } else if ((e == LogicalTypeRoot.VARCHAR || e == LogicalTypeRoot.CHAR) && tokens < 0) {
+        tokens = i;
+      } else {
+        ok = false;
       }
     }
-    throw new IllegalArgumentException(
-        "a streamgrad model takes one input column of type ARRAY<FLOAT> or ARRAY<DOUBLE> (the"
-            + " features), not "
-            + input.getColumns());
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "a streamgrad model takes an input column of type ARRAY<FLOAT> or ARRAY<DOUBLE> (the"
+              + " features) and, for a sparse model, one of type ARRAY<STRING> (its tokens), not "
+              + input.getColumns());
+    }
+    return new SnapshotPredictFunction.Inputs(features, doubles, tokens);
   }
 
   /** The prediction (FLOAT or DOUBLE) first, then model_version and model_timestamp if wanted. */

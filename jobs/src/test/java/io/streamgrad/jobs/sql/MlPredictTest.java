@@ -197,6 +197,134 @@ class MlPredictTest {
         root.getMessage().contains("ARRAY<FLOAT> or ARRAY<DOUBLE>"), "says what it takes: " + root);
   }
 
+  /** Requests as rows (request_id, features ARRAY<FLOAT>, tokens ARRAY<STRING>). */
+  static final class SparseRequestRows extends AbstractDeserializationSchema<Row> {
+    private transient RequestReader reader;
+
+    @Override
+    public Row deserialize(byte[] message) throws IOException {
+      if (reader == null) {
+        reader = new RequestReader();
+      }
+      DenseRequest r = reader.read(message);
+      Float[] x = new Float[r.features.length];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = r.features[i];
+      }
+      return Row.of(r.requestId, x, r.tokens);
+    }
+
+    @Override
+    public TypeInformation<Row> getProducedType() {
+      return Types.ROW_NAMED(
+          new String[] {"request_id", "features", "tokens"},
+          Types.STRING,
+          Types.OBJECT_ARRAY(Types.FLOAT),
+          Types.OBJECT_ARRAY(Types.STRING));
+    }
+  }
+
+  /**
+   * A sparse model (FTRL over 2^10 hashed coordinates and 2 dense features) served to SQL from its
+   * full update and deltas: each row's prediction is the trainer's own forward pass at the version
+   * the row names, bit for bit; a row with an empty token gets NULL.
+   */
+  @Test
+  @Timeout(300)
+  void aSparseModelPredictsFromFeaturesAndTokens() throws Exception {
+    String bs = kafka.bootstrapServers();
+    EmbeddedKafka.createTopics(bs, 1, "sqls-snapshots", "sqls-requests");
+    int bits = 10;
+    OnlineTrainer t =
+        OnlineTrainer.builder()
+            .features(2)
+            .model(io.streamgrad.nn.sparse.SparseModels.logistic(bits))
+            .optimizer(Optimizers.ftrl(0.5))
+            .batchSize(8)
+            .build();
+    ModelTrainer trainer = new ModelTrainer(t.config(), "ads");
+    var spec = SnapshotModels.toAvro(t.config().model.spec(2));
+    String[] probe = {"site=news", "hour=13", "c42"};
+    float[] x = {0.25f, -1f};
+    io.streamgrad.autograd.SparseBatch row = new io.streamgrad.autograd.SparseBatch();
+    for (String token : probe) {
+      row.add(io.streamgrad.schemas.FeatureHashing.index(token, bits), 1f);
+    }
+    row.endRow();
+    Map<Long, Float> expected = new HashMap<>();
+    SplittableRandom rng = new SplittableRandom(3);
+    try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(bs)) {
+      for (int v = 1; v <= 4; v++) {
+        while (!trainer.add(
+            new float[] {(float) rng.nextGaussian(), (float) rng.nextGaussian()},
+            new int[] {
+              rng.nextInt(1 << bits), io.streamgrad.schemas.FeatureHashing.index("c42", bits)
+            },
+            new float[] {1f, 1f},
+            rng.nextBoolean() ? 1f : 0f,
+            1f)) {}
+        trainer.step();
+        float[] out = new float[1];
+        trainer.predictor().predict(x, row, 1, out);
+        expected.put(trainer.version(), out[0]);
+        for (WeightSnapshot s : Snapshots.publish("ads", trainer, false, 0L, spec)) {
+          send(p, "sqls-snapshots", "ads", WireFormat.encode(s));
+        }
+      }
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
+      StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
+      KafkaSource<Row> source =
+          KafkaSource.<Row>builder()
+              .setBootstrapServers(bs)
+              .setTopics("sqls-requests")
+              .setStartingOffsets(OffsetsInitializer.earliest())
+              .setValueOnlyDeserializer(new SparseRequestRows())
+              .build();
+      tEnv.createTemporaryView(
+          "requests", env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests"));
+      tEnv.executeSql(
+          "CREATE MODEL m INPUT (features ARRAY<FLOAT>, tokens ARRAY<STRING>) OUTPUT (prediction"
+              + " FLOAT, model_version BIGINT) WITH ('provider' = 'streamgrad', 'model-id' = 'ads',"
+              + " 'snapshots-topic' = 'sqls-snapshots', 'model-wait' = '60s',"
+              + " 'properties.bootstrap.servers' = '"
+              + bs
+              + "')");
+      TableResult result =
+          tEnv.executeSql(
+              "SELECT request_id, prediction, model_version FROM"
+                  + " TABLE(ML_PREDICT(TABLE requests, MODEL m, DESCRIPTOR(features, tokens)))");
+      try (CloseableIterator<Row> rows = result.collect()) {
+        long version = 0;
+        int n = 0;
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (version < 4) { // the follower reads the versions while the query runs
+          assertTrue(System.nanoTime() < deadline, "version 4 never used");
+          send(p, "sqls-requests", "ads", sparseRequest("q" + n++, x, probe));
+          Row r = rows.next();
+          version = (Long) r.getField(2);
+          assertEquals(
+              Float.floatToIntBits(expected.get(version)),
+              Float.floatToIntBits((Float) r.getField(1)),
+              "the trainer's forward pass at version " + version + ": " + r);
+        }
+        send(p, "sqls-requests", "ads", sparseRequest("empty", x, "site=news", ""));
+        Row bad = rows.next();
+        assertEquals("empty", bad.getField(0));
+        assertEquals(null, bad.getField(1), "an empty token: NULL, not a lost row");
+      }
+    }
+  }
+
+  private static byte[] sparseRequest(String id, float[] x, String... tokens) {
+    return WireFormat.encode(
+        PredictionRequest.newBuilder()
+            .setModelId("ads")
+            .setRequestId(id)
+            .setFeatures(FloatLists.boxed(x))
+            .setTokens(java.util.Arrays.asList(tokens))
+            .build());
+  }
+
   /** Trains until {@code version} and returns that snapshot. */
   private static WeightSnapshot train(ModelTrainer trainer, SplittableRandom rng, long version) {
     while (trainer.version() < version) {
