@@ -225,18 +225,26 @@ final class SparseTables {
     for (int t = 0; t < tables.length; t++) {
       long[] bits = dirty[t];
       long[] rowBits = changed[t];
-      for (int k = 0; k < touchedCount[t]; k++) {
-        int row = touched[t][k];
+      int n = touchedCount[t];
+      int[] rows = touched[t];
+      if (changedCount[t] + n > changedRows[t].length) {
+        changedRows[t] = Arrays.copyOf(changedRows[t], 2 * (changedCount[t] + n));
+      }
+      int[] list = changedRows[t];
+      int count = changedCount[t];
+      // Branch-free: whether a row changed already since the last publication is a coin flip
+      // for the branch predictor (the head of the distribution yes, its tail no).
+      for (int k = 0; k < n; k++) {
+        int row = rows[k];
         int c = row / CHUNK_ROWS;
         bits[c >>> 6] |= 1L << c;
-        if ((rowBits[row >>> 6] & (1L << row)) == 0) {
-          rowBits[row >>> 6] |= 1L << row;
-          if (changedCount[t] == changedRows[t].length) {
-            changedRows[t] = Arrays.copyOf(changedRows[t], 2 * changedCount[t]);
-          }
-          changedRows[t][changedCount[t]++] = row;
-        }
+        long word = rowBits[row >>> 6];
+        int isNew = (int) (~word >>> row) & 1;
+        rowBits[row >>> 6] = word | (1L << row);
+        list[count] = row;
+        count += isNew;
       }
+      changedCount[t] = count;
     }
   }
 
@@ -272,6 +280,7 @@ final class SparseTables {
       rows = Arrays.copyOf(out, n);
     } else if (changedCount[t] * 16L > changed[t].length) {
       // Many changes: the bitset, word by word, gives them in order without a sort.
+      // Cleared on the way: no second, random pass over the rows.
       rows = new int[changedCount[t]];
       int n = 0;
       long[] bits = changed[t];
@@ -279,7 +288,10 @@ final class SparseTables {
         for (long b = bits[i]; b != 0; b &= b - 1) {
           rows[n++] = i * 64 + Long.numberOfTrailingZeros(b);
         }
+        bits[i] = 0;
       }
+      changedCount[t] = 0;
+      return rows;
     } else {
       rows = Arrays.copyOf(changedRows[t], changedCount[t]);
       Arrays.sort(rows);
