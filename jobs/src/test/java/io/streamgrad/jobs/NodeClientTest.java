@@ -3,8 +3,6 @@ package io.streamgrad.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.schemas.KnownSchemas;
 import java.io.IOException;
@@ -14,8 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,30 +95,10 @@ class NodeClientTest {
             .map(l -> l.substring("weights ".length()))
             .findFirst()
             .orElseThrow();
-    int checked = 0;
-    for (String l : lines) {
-      if (l.startsWith("partition ")) {
-        String[] f = l.split(" ");
-        int java = Utils.toPositive(Utils.murmur2(f[1].getBytes(StandardCharsets.UTF_8))) % 2;
-        assertEquals(java, Integer.parseInt(f[2]), "kafkajs' partition is Java's: " + l);
-        checked++;
-      }
-    }
-    assertEquals(4, checked, produced.out());
+    ForeignClients.assertJavaPartitions(lines, 2, 4);
 
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2);
-    TrainJob.Settings s = new TrainJob.Settings();
-    s.bootstrapServers = bs;
-    s.samplesTopic = "node-samples";
-    s.snapshotsTopic = "node-snapshots";
-    s.deadLettersTopic = "node-dead-letters";
-    s.startingOffsets = "earliest";
-    s.bounded = true;
-    TrainJob.build(
-        env,
-        s,
-        OnlineTrainer.builder().features(3).optimizer(Optimizers.sgd(0.05)).batchSize(16).build());
-    env.execute("trained from node");
+    ForeignClients.train(
+        bs, "node-samples", "node-snapshots", "node-dead-letters", "trained from node");
 
     Run checked2 =
         node(

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,30 +129,10 @@ class PythonClientTest {
     List<String> lines = produced.out().lines().toList();
     String weights = lines.stream().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
     // murmur2_random: every model in the partition Java's producer would choose.
-    int checked = 0;
-    for (String l : lines) {
-      if (l.startsWith("partition ")) {
-        String[] f = l.split(" ");
-        int java = Utils.toPositive(Utils.murmur2(f[1].getBytes(StandardCharsets.UTF_8))) % 2;
-        assertEquals(java, Integer.parseInt(f[2]), l);
-        checked++;
-      }
-    }
-    assertEquals(4, checked, produced.out());
+    ForeignClients.assertJavaPartitions(lines, 2, 4);
 
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2);
-    TrainJob.Settings s = new TrainJob.Settings();
-    s.bootstrapServers = bs;
-    s.samplesTopic = "py-samples";
-    s.snapshotsTopic = "py-snapshots";
-    s.deadLettersTopic = "py-dead-letters";
-    s.startingOffsets = "earliest";
-    s.bounded = true;
-    TrainJob.build(
-        env,
-        s,
-        OnlineTrainer.builder().features(3).optimizer(Optimizers.sgd(0.05)).batchSize(16).build());
-    env.execute("trained from python");
+    ForeignClients.train(
+        bs, "py-samples", "py-snapshots", "py-dead-letters", "trained from python");
 
     Run checked2 =
         python(

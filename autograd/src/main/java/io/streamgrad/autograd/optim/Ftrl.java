@@ -178,15 +178,7 @@ public final class Ftrl extends Optimizer {
     for (int j = 0; j < m; j++) {
       int at = rows[j];
       int c = STRIDE * at;
-      float n0 = Float.intBitsToFloat(Float.floatToRawIntBits(acc[c + 1]) & ~SIGN);
-      float gj = g[j];
-      float n1 = n0 + gj * gj;
-      float sqrtN1 = (float) Math.sqrt(n1);
-      float sigma = (sqrtN1 - (float) Math.sqrt(n0)) * invAlpha;
-      float z1 = acc[c] + gj - sigma * w0[j];
-      acc[c] = z1;
-      acc[c + 1] = Float.intBitsToFloat(Float.floatToRawIntBits(n1) & ~SIGN);
-      w[at] = weight(z1, sqrtN1, invAlpha);
+      w[at] = update(acc, c, nonNegative(acc[c + 1]), g[j], w0[j], invAlpha); // the mark cleared
     }
   }
 
@@ -198,16 +190,22 @@ public final class Ftrl extends Optimizer {
 
   /** Algorithm 1's update of one coordinate from its gradient, then its weight re-derived. */
   private void coordinate(float[] w, float[] acc, int at, float g, float invAlpha) {
-    int c = STRIDE * at;
-    float n0 = acc[c + 1];
+    w[at] = update(acc, STRIDE * at, acc[STRIDE * at + 1], g, w[at], invAlpha);
+  }
+
+  /**
+   * Algorithm 1's update of the coordinate whose z is at {@code acc[c]}, of accumulator {@code n0},
+   * weight {@code w0} and gradient {@code g}: writes its z and n, returns its new weight (from the
+   * stored floats, so that a weight is a function of the state alone).
+   */
+  private float update(float[] acc, int c, float n0, float g, float w0, float invAlpha) {
     float n1 = n0 + g * g;
     float sqrtN1 = (float) Math.sqrt(n1);
     float sigma = (sqrtN1 - (float) Math.sqrt(n0)) * invAlpha;
-    float z1 = acc[c] + g - sigma * w[at];
+    float z1 = acc[c] + g - sigma * w0;
     acc[c] = z1;
-    acc[c + 1] = Float.intBitsToFloat(Float.floatToRawIntBits(n1) & ~SIGN);
-    // From the stored floats, so that a weight is a function of the state alone.
-    w[at] = weight(z1, sqrtN1, invAlpha);
+    acc[c + 1] = nonNegative(n1);
+    return weight(z1, sqrtN1, invAlpha);
   }
 
   /**

@@ -813,26 +813,8 @@ public final class ModelTrainer {
         Tensor table = tables.get(t);
         names[t] = model.parameterNames().get(model.parameters().indexOf(table));
         shapes[t] = table.shape();
-        int width = shapes[t][1];
-        float[] w = table.storage();
-        int[] found = new int[16];
-        int count = 0;
-        for (int r = 0; r < shapes[t][0]; r++) {
-          for (int j = 0; j < width; j++) {
-            if (w[r * width + j] != 0f) {
-              if (count == found.length) {
-                found = Arrays.copyOf(found, 2 * count);
-              }
-              found[count++] = r;
-              break;
-            }
-          }
-        }
-        rows[t] = Arrays.copyOf(found, count);
-        values[t] = new float[count * width];
-        for (int k = 0; k < count; k++) {
-          System.arraycopy(w, rows[t][k] * width, values[t], k * width, width);
-        }
+        rows[t] = SparseTables.nonZeroRows(table);
+        values[t] = SparseTables.rowValues(table, rows[t]);
       }
       return new SparseRows(true, -1, names, shapes, rows, values);
     }

@@ -262,22 +262,7 @@ final class SparseTables {
   int[] takeRows(int t, boolean full) {
     int[] rows;
     if (full) {
-      float[] w = tables[t].storage();
-      int width = width(t);
-      int n = 0;
-      int[] out = new int[64];
-      for (int r = 0, total = rows(t); r < total; r++) {
-        for (int j = 0; j < width; j++) {
-          if (w[r * width + j] != 0f) {
-            if (n == out.length) {
-              out = Arrays.copyOf(out, 2 * n);
-            }
-            out[n++] = r;
-            break;
-          }
-        }
-      }
-      rows = Arrays.copyOf(out, n);
+      rows = nonZeroRows(tables[t]);
     } else if (changedCount[t] * 16L > changed[t].length) {
       // Many changes: the bitset, word by word, gives them in order without a sort.
       // Cleared on the way: no second, random pass over the rows.
@@ -311,8 +296,33 @@ final class SparseTables {
 
   /** The values of {@code rows} of table {@code t}, {@code width} per row. */
   float[] rowValues(int t, int[] rows) {
-    int width = width(t);
-    float[] w = tables[t].storage();
+    return rowValues(tables[t], rows);
+  }
+
+  /** The rows of {@code table} ({@code [rows, width]}) with a non-zero value, ascending. */
+  static int[] nonZeroRows(Tensor table) {
+    float[] w = table.storage();
+    int width = table.shape()[1];
+    int n = 0;
+    int[] out = new int[64];
+    for (int r = 0, total = table.shape()[0]; r < total; r++) {
+      for (int j = 0; j < width; j++) {
+        if (w[r * width + j] != 0f) {
+          if (n == out.length) {
+            out = Arrays.copyOf(out, 2 * n);
+          }
+          out[n++] = r;
+          break;
+        }
+      }
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  /** The values of {@code rows} of {@code table}, its width per row. */
+  static float[] rowValues(Tensor table, int[] rows) {
+    int width = table.shape()[1];
+    float[] w = table.storage();
     float[] out = new float[rows.length * width];
     for (int k = 0; k < rows.length; k++) {
       System.arraycopy(w, rows[k] * width, out, k * width, width);

@@ -1,0 +1,53 @@
+package io.streamgrad.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.flink.train.Optimizers;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.common.utils.Utils;
+
+/** What the tests of the clients in other languages share: Java's side of their round trip. */
+final class ForeignClients {
+
+  private ForeignClients() {}
+
+  /**
+   * Checks the {@code partition MODEL P} lines a client printed: each model in the partition Java's
+   * producer would choose among {@code partitions}; {@code models} of them.
+   */
+  static void assertJavaPartitions(List<String> lines, int partitions, int models) {
+    int checked = 0;
+    for (String l : lines) {
+      if (l.startsWith("partition ")) {
+        String[] f = l.split(" ");
+        int java =
+            Utils.toPositive(Utils.murmur2(f[1].getBytes(StandardCharsets.UTF_8))) % partitions;
+        assertEquals(java, Integer.parseInt(f[2]), "the client's partition is Java's: " + l);
+        checked++;
+      }
+    }
+    assertEquals(models, checked, String.join("\n", lines));
+  }
+
+  /** The training job over what the client produced: 3 features, SGD, bounded. */
+  static void train(
+      String bootstrapServers, String samples, String snapshots, String deadLetters, String name)
+      throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2);
+    TrainJob.Settings s = new TrainJob.Settings();
+    s.bootstrapServers = bootstrapServers;
+    s.samplesTopic = samples;
+    s.snapshotsTopic = snapshots;
+    s.deadLettersTopic = deadLetters;
+    s.startingOffsets = "earliest";
+    s.bounded = true;
+    TrainJob.build(
+        env,
+        s,
+        OnlineTrainer.builder().features(3).optimizer(Optimizers.sgd(0.05)).batchSize(16).build());
+    env.execute(name);
+  }
+}
