@@ -366,6 +366,48 @@ class OnlinePredictorHarnessTest {
     }
   }
 
+  /**
+   * Two sparse models and room for one: each request for the evicted one rebuilds it from the
+   * updates in state, and answers exactly as before.
+   */
+  @Test
+  void anEvictedSparseModelIsRebuiltFromState() throws Exception {
+    OnlinePredictor predictor =
+        OnlinePredictor.builder().maxBatchDelay(Duration.ZERO).maxLiveModels(1).build();
+    SparseVersions a = new SparseVersions();
+    SparseVersions b = new SparseVersions();
+    List<WeightSnapshot> aUpdates = new ArrayList<>();
+    List<WeightSnapshot> bUpdates = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      aUpdates.addAll(a.next());
+      bUpdates.addAll(b.next()); // b differs from a: two steps for a's one
+      bUpdates.addAll(b.next());
+    }
+    DenseRequest q = sparseRequest("q");
+    float aLive = a.live(q);
+    float bLive = b.live(q);
+    assertTrue(aLive != bLive);
+    try (var h = harness(predictor)) {
+      h.open();
+      aUpdates.forEach(s -> process2(h, s));
+      for (WeightSnapshot s : bUpdates) {
+        process2(h, WeightSnapshot.newBuilder(s).setModelId("ads-b").build());
+      }
+      for (int i = 0; i < 3; i++) {
+        h.processElement1(sparseRequest("a" + i), 0);
+        DenseRequest r = sparseRequest("b" + i);
+        r.modelId = "ads-b";
+        h.processElement1(r, 0);
+      }
+      List<Prediction> out = predictions(h);
+      assertEquals(6, out.size(), reasons(h) + " " + out);
+      for (Prediction p : out) {
+        assertEquals(p.getModelId().equals("ads") ? aLive : bLive, p.getOutput(), 0f, p.toString());
+        assertEquals(p.getModelId().equals("ads") ? 3L : 6L, p.getModelVersion());
+      }
+    }
+  }
+
   @Test
   void sparseRequestsToADenseModelAreRefused() throws Exception {
     OnlinePredictor predictor = OnlinePredictor.builder().maxBatchDelay(Duration.ZERO).build();

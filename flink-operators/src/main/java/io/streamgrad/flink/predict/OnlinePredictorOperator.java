@@ -26,6 +26,7 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -68,6 +69,9 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
   public static final String WAITING_STATE = "streamgrad-waiting-requests";
   public static final String SPARSE_UPDATES_STATE = "streamgrad-served-sparse-updates";
 
+  /** The share of the heap a subtask's cached sparse models may take, split among the slots. */
+  static final double SPARSE_HEAP_SHARE = 0.25;
+
   /** Dead-letter reason (its stable part) of a snapshot no model can be built from. */
   public static final String UNSERVABLE_SNAPSHOT = "unservable snapshot";
 
@@ -77,6 +81,8 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
   private transient ValueState<WeightSnapshot> snapshots;
   private transient ListState<WeightSnapshot> sparseUpdates;
   private transient Map<String, SparseModelAssembler> assemblers;
+  private transient long sparseBytes; // the cached sparse models' parameters
+  private transient long sparseBudget;
   private transient ListState<PendingRequest> waiting;
   private transient InternalTimerService<VoidNamespace> waitTimers;
   private transient Map<String, ServedModel> models;
@@ -133,13 +139,16 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
             return size() > config.maxLiveModels;
           }
         };
-    assemblers =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, SparseModelAssembler> eldest) {
-            return size() > config.maxLiveModels;
-          }
-        };
+    assemblers = new LinkedHashMap<>(16, 0.75f, true);
+    int slots =
+        getContainingTask()
+            .getEnvironment()
+            .getTaskManagerInfo()
+            .getConfiguration()
+            .get(TaskManagerOptions.NUM_TASK_SLOTS);
+    // Sparse models are large (4 MB a table of 2^20): bounded by bytes too, as the trainer's are.
+    sparseBudget =
+        (long) (Runtime.getRuntime().maxMemory() * SPARSE_HEAP_SHARE / Math.max(1, slots));
     batches = new HashMap<>();
     spareBatches = new ArrayList<>();
     outputs = new float[config.maxBatchSize];
@@ -305,7 +314,10 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
     flushBatch(key); // answered by the version they were queued for
     snapshots.update(served);
     sparseUpdates.clear(); // a model id whose kind changed
-    assemblers.remove(key);
+    SparseModelAssembler sparse = assemblers.remove(key);
+    if (sparse != null) {
+      sparseBytes -= bytes(sparse);
+    }
     applied(key, model);
   }
 
@@ -317,8 +329,9 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
     SparseModelAssembler assembler = assembler(key);
     if (assembler == null) {
       assembler = new SparseModelAssembler();
-      assemblers.put(key, assembler);
+      cache(key, assembler);
     }
+    boolean built = assembler.model() != null;
     if (s.getVersion() <= assembler.version()) {
       snapshotsIgnored.inc(); // a replay or a duplicate
       return;
@@ -333,6 +346,10 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
       return;
     }
     sparseUpdates.add(kept);
+    if (!built && assembler.model() != null) {
+      sparseBytes += bytes(assembler);
+      trimSparse(key);
+    }
     if (!completed) {
       return; // one part of several, or a delta after a gap (the version held stays served)
     }
@@ -410,8 +427,54 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
     for (WeightSnapshot u : updates) {
       a.accept(u); // state holds only updates that were accepted before
     }
-    assemblers.put(key, a);
+    cache(key, a);
+    sparseBytes += bytes(a);
+    trimSparse(key);
     return a;
+  }
+
+  private void cache(String key, SparseModelAssembler a) {
+    assemblers.put(key, a);
+    if (assemblers.size() > config.maxLiveModels) {
+      evictEldestSparse();
+    }
+  }
+
+  /**
+   * Evicts the least recently used sparse models (never {@code keep}, the one in use) while they
+   * take more than the budget; state is the truth, an evicted model is rebuilt from it.
+   */
+  private void trimSparse(String keep) {
+    while (sparseBytes > sparseBudget && assemblers.size() > 1) {
+      if (assemblers.keySet().iterator().next().equals(keep)) {
+        break; // the only one that could go is the one in use
+      }
+      evictEldestSparse();
+    }
+  }
+
+  private void evictEldestSparse() {
+    Iterator<Map.Entry<String, SparseModelAssembler>> eldest = assemblers.entrySet().iterator();
+    Map.Entry<String, SparseModelAssembler> e = eldest.next();
+    eldest.remove();
+    sparseBytes -= bytes(e.getValue());
+    Batch pending = batches.remove(e.getKey());
+    if (pending != null) {
+      flush(pending);
+    }
+    models.remove(e.getKey()); // its served model shares the tables
+  }
+
+  /** The bytes of an assembler's model's parameters (0 before its first full update). */
+  private static long bytes(SparseModelAssembler a) {
+    if (a.model() == null) {
+      return 0;
+    }
+    long n = 0;
+    for (var p : a.model().parameters()) {
+      n += p.numel();
+    }
+    return 4 * n;
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
