@@ -109,7 +109,7 @@ public class DenseRequest {
       return "empty features";
     }
     if (expectedFeatures > 0 && features.length != expectedFeatures) {
-      return "wrong feature count: expected " + expectedFeatures + ", got " + features.length;
+      return wrongFeatureCount(expectedFeatures);
     }
     for (float v : features) {
       if (!Float.isFinite(v)) {
@@ -122,6 +122,28 @@ public class DenseRequest {
       }
     }
     return null;
+  }
+
+  /**
+   * Why this request (valid by {@link #invalidReason}) does not fit the model that answers it, of
+   * {@code modelFeatures} dense features and a sparse part of {@code 2^hashBits} coordinates (0:
+   * none); null when it does. Checked where the model is known: the predictor, the trainer.
+   */
+  public String mismatch(int modelFeatures, int hashBits) {
+    if (features.length != modelFeatures) {
+      return wrongFeatureCount(modelFeatures);
+    }
+    if (!isSparse()) {
+      return null;
+    }
+    if (hashBits == 0) {
+      return SparseFeatures.WITHOUT_SPARSE_PART;
+    }
+    return SparseFeatures.invalidReason(indices, values, hashBits);
+  }
+
+  private String wrongFeatureCount(int expected) {
+    return "wrong feature count: expected " + expected + ", got " + features.length;
   }
 
   @Override

@@ -120,11 +120,7 @@ public final class Ftrl extends Optimizer {
     float[] acc = zn[i];
     int width = grad.width();
     int rows = grad.size();
-    float touched = 0f;
-    for (int k = 0; k < rows; k++) {
-      touched += acc[STRIDE * grad.row(k) * width];
-    }
-    sink = touched;
+    touchLines(acc, grad, width);
     float invAlpha = 1f / lr;
     for (int k = 0; k < rows; k++) {
       int base = grad.row(k) * width;
@@ -152,13 +148,9 @@ public final class Ftrl extends Optimizer {
     float[] g = sums;
     float[] w0 = before;
     float[] values = grad.values();
-    // The lines first, by independent loads that overlap their misses: the summing pass below is a
-    // chain (each entry's slot depends on the entries before it) that would wait on each miss.
-    float touched = 0f;
-    for (int k = 0; k < entries; k++) {
-      touched += acc[STRIDE * grad.row(k)];
-    }
-    sink = touched;
+    // The summing pass below is a chain (each entry's slot depends on the entries before it) that
+    // would wait on each miss: the lines come first.
+    touchLines(acc, grad, 1);
     int m = 0;
     for (int k = 0; k < entries; k++) {
       int r = grad.row(k);
@@ -180,6 +172,18 @@ public final class Ftrl extends Optimizer {
       int c = STRIDE * at;
       w[at] = update(acc, c, nonNegative(acc[c + 1]), g[j], w0[j], invAlpha); // the mark cleared
     }
+  }
+
+  /**
+   * Loads the z of every entry's row (its n shares the line): independent loads whose cache misses
+   * overlap, before the passes that would wait on them one after another.
+   */
+  private void touchLines(float[] acc, SparseGrad grad, int width) {
+    float touched = 0f;
+    for (int k = 0, n = grad.size(); k < n; k++) {
+      touched += acc[STRIDE * grad.row(k) * width];
+    }
+    sink = touched;
   }
 
   /** Algorithm 1's weight of a coordinate of state {@code z} and {@code sqrt(n)}. */

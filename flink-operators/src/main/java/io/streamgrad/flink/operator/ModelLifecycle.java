@@ -2,6 +2,8 @@ package io.streamgrad.flink.operator;
 
 import java.io.Serializable;
 import java.util.Objects;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 
 /**
  * How a trainer subtask holds many models: how many stay live in memory, when an idle one expires,
@@ -51,7 +53,22 @@ public final class ModelLifecycle implements Serializable {
    * {@link #maxLiveModels}.
    */
   public long byteBudget(long maxHeapBytes, int slots) {
-    return maxLiveModels == AUTO ? (long) (maxHeapBytes * AUTO_HEAP_SHARE / Math.max(1, slots)) : 0;
+    return maxLiveModels == AUTO ? heapShare(maxHeapBytes, slots) : 0;
+  }
+
+  /** A quarter of {@code maxHeapBytes} shared by a task manager's {@code slots}. */
+  public static long heapShare(long maxHeapBytes, int slots) {
+    return (long) (maxHeapBytes * AUTO_HEAP_SHARE / Math.max(1, slots));
+  }
+
+  /** The task slots of the task manager {@code operator} runs on. */
+  public static int taskSlots(AbstractStreamOperator<?> operator) {
+    return operator
+        .getContainingTask()
+        .getEnvironment()
+        .getTaskManagerInfo()
+        .getConfiguration()
+        .get(TaskManagerOptions.NUM_TASK_SLOTS);
   }
 
   @Override

@@ -35,7 +35,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -159,12 +158,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   @Override
   public void open() throws Exception {
     super.open();
-    int slots =
-        getContainingTask()
-            .getEnvironment()
-            .getTaskManagerInfo()
-            .getConfiguration()
-            .get(TaskManagerOptions.NUM_TASK_SLOTS);
+    int slots = ModelLifecycle.taskSlots(this);
     int capacity = lifecycle.capacity();
     long budget = lifecycle.byteBudget(Runtime.getRuntime().maxMemory(), slots);
     live = new LiveModels(capacity, budget, this::writeBack, this::evicted);
@@ -604,12 +598,8 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
 
   protected final void processRequest(DenseRequest request) throws Exception {
     String reason = request.invalidReason(config.features);
-    if (reason == null && request.features.length != config.features) {
-      reason =
-          "wrong feature count: expected " + config.features + ", got " + request.features.length;
-    }
     if (reason == null) {
-      reason = SparseRequests.invalidReason(request, config.model.spec(config.features).hashBits());
+      reason = request.mismatch(config.features, modelSpec.getHashBits());
     }
     if (reason == null) {
       LiveModels.Entry entry = existingEntry(request.modelId);

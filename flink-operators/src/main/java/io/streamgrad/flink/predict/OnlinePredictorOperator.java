@@ -2,6 +2,7 @@ package io.streamgrad.flink.predict;
 
 import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.flink.operator.DeadLetterMetrics;
+import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
@@ -26,7 +27,6 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -68,9 +68,6 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
   public static final String MODEL_STATE = "streamgrad-served-model";
   public static final String WAITING_STATE = "streamgrad-waiting-requests";
   public static final String SPARSE_UPDATES_STATE = "streamgrad-served-sparse-updates";
-
-  /** The share of the heap a subtask's cached sparse models may take, split among the slots. */
-  static final double SPARSE_HEAP_SHARE = 0.25;
 
   /** Dead-letter reason (its stable part) of a snapshot no model can be built from. */
   public static final String UNSERVABLE_SNAPSHOT = "unservable snapshot";
@@ -140,15 +137,9 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
           }
         };
     assemblers = new LinkedHashMap<>(16, 0.75f, true);
-    int slots =
-        getContainingTask()
-            .getEnvironment()
-            .getTaskManagerInfo()
-            .getConfiguration()
-            .get(TaskManagerOptions.NUM_TASK_SLOTS);
     // Sparse models are large (4 MB a table of 2^20): bounded by bytes too, as the trainer's are.
     sparseBudget =
-        (long) (Runtime.getRuntime().maxMemory() * SPARSE_HEAP_SHARE / Math.max(1, slots));
+        ModelLifecycle.heapShare(Runtime.getRuntime().maxMemory(), ModelLifecycle.taskSlots(this));
     batches = new HashMap<>();
     spareBatches = new ArrayList<>();
     outputs = new float[config.maxBatchSize];
@@ -198,15 +189,9 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
 
   /** Checks the request against its model, then queues it in the model's batch. */
   private void answer(ServedModel model, DenseRequest request) throws Exception {
-    if (request.features.length != model.features()) {
-      reject(
-          request,
-          "wrong feature count: expected " + model.features() + ", got " + request.features.length);
-      return;
-    }
-    String sparseReason = SparseRequests.invalidReason(request, model.hashBits());
-    if (sparseReason != null) {
-      reject(request, sparseReason);
+    String mismatch = request.mismatch(model.features(), model.hashBits());
+    if (mismatch != null) {
+      reject(request, mismatch);
       return;
     }
     boolean stale = false;
@@ -458,10 +443,7 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
     Map.Entry<String, SparseModelAssembler> e = eldest.next();
     eldest.remove();
     sparseBytes -= bytes(e.getValue());
-    Batch pending = batches.remove(e.getKey());
-    if (pending != null) {
-      flush(pending);
-    }
+    flushBatch(e.getKey());
     models.remove(e.getKey()); // its served model shares the tables
   }
 
