@@ -137,18 +137,34 @@ class JsonSampleDecoderTest {
   }
 
   /**
-   * The fast path's float conversion (a double quotient rounded to float, except on half-way
+   * The fast path's float conversion (a double product rounded to float, except near half-way
    * doubles) against the JDK's correctly rounded {@link Float#parseFloat}: random floats as {@link
-   * Float#toString} writes them, random decimals of 1 to 17 digits, and every exponent.
+   * Float#toString} writes them, at any scale and of every bit pattern, doubles as {@link
+   * Double#toString} writes them, random decimals of 1 to 17 digits, and every exponent.
    */
   @Test
   void fastPathRoundsEveryFloatCorrectly() {
     java.util.Random random = new java.util.Random(5);
     JsonSampleScanner scanner = new JsonSampleScanner(1);
-    for (int i = 0; i < 200_000; i++) {
+    for (int i = 0; i < 500_000; i++) {
       String number;
-      switch (i % 3) {
+      switch (i % 6) {
         case 0 -> number = Float.toString(Float.intBitsToFloat(random.nextInt() & 0x7F7FFFFF));
+        // what a Java producer writes for features of any scale, and a Python one (doubles)
+        case 3 ->
+            number =
+                Float.toString(
+                    (random.nextFloat() - 0.5f) * (float) Math.pow(10, random.nextInt(12) - 4));
+        case 4 -> number = Double.toString(random.nextGaussian() * Math.pow(10, random.nextInt(6)));
+        // at or a few double units from the midpoint of two floats: where rounding twice errs
+        case 5 -> {
+          float f = (random.nextFloat() + 0.001f) * (float) Math.pow(10, random.nextInt(8) - 2);
+          java.math.BigDecimal mid =
+              new java.math.BigDecimal(f)
+                  .add(new java.math.BigDecimal(Math.nextUp(f)))
+                  .divide(java.math.BigDecimal.valueOf(2));
+          number = mid.round(new java.math.MathContext(13 + random.nextInt(6))).toPlainString();
+        }
         case 1 -> {
           StringBuilder b = new StringBuilder(random.nextBoolean() ? "-" : "");
           b.append(random.nextInt(10)).append('.');
