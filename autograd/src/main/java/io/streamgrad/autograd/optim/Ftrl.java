@@ -3,6 +3,7 @@ package io.streamgrad.autograd.optim;
 import io.streamgrad.autograd.Grad;
 import io.streamgrad.autograd.SparseGrad;
 import io.streamgrad.autograd.Tensor;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -37,6 +38,8 @@ public final class Ftrl extends Optimizer {
   private int[] distinct = new int[0]; // a step's coordinates, first-seen order
   private float[] sums = new float[0]; // and their summed gradients
   private float[] before = new float[0]; // and their weights before the step
+  private final UndoLog[] undo; // per parameter: what its sparse updates overwrote this step
+  private boolean keepUndo;
 
   private static final int SIGN = 0x80000000;
 
@@ -52,6 +55,7 @@ public final class Ftrl extends Optimizer {
     this.l1 = l1;
     this.l2 = l2;
     this.zn = new float[params.size()][];
+    this.undo = new UndoLog[params.size()];
     try (Grad.Scope off = Grad.disabled()) {
       for (int i = 0; i < zn.length; i++) {
         zn[i] = new float[STRIDE * params.get(i).numel()];
@@ -110,8 +114,11 @@ public final class Ftrl extends Optimizer {
    */
   @Override
   protected void updateSparse(int i, Tensor p, SparseGrad grad) {
+    if (keepUndo && undo[i] == null) {
+      undo[i] = new UndoLog();
+    }
     if (!grad.isCoalesced() && grad.width() == 1) {
-      sumThenUpdate(p.storage(), zn[i], grad);
+      sumThenUpdate(p.storage(), zn[i], grad, undo[i]);
       return;
     }
     grad.coalesce();
@@ -120,13 +127,86 @@ public final class Ftrl extends Optimizer {
     float[] acc = zn[i];
     int width = grad.width();
     int rows = grad.size();
+    UndoLog log = keepUndo ? undo[i].reserve(rows * width) : null;
     touchLines(acc, grad, width);
     float invAlpha = 1f / lr;
     for (int k = 0; k < rows; k++) {
       int base = grad.row(k) * width;
       for (int j = 0; j < width; j++) {
-        coordinate(w, acc, base + j, g[k * width + j], invAlpha);
+        int at = base + j;
+        if (log != null) {
+          log.add(at, acc[STRIDE * at], acc[STRIDE * at + 1], w[at]);
+        }
+        coordinate(w, acc, at, g[k * width + j], invAlpha);
       }
+    }
+  }
+
+  /** Yes: an entry per updated coordinate (its index, z, n and weight), 16 bytes, in sequence. */
+  @Override
+  public boolean keepSparseUndo() {
+    keepUndo = true;
+    return true;
+  }
+
+  @Override
+  protected void forgetUndo() {
+    for (UndoLog log : undo) {
+      if (log != null) {
+        log.size = 0;
+      }
+    }
+  }
+
+  @Override
+  public void undoSparseUpdates() {
+    if (!keepUndo) {
+      super.undoSparseUpdates();
+    }
+    for (int i = 0; i < undo.length; i++) {
+      UndoLog log = undo[i];
+      if (log == null || log.size == 0) {
+        continue;
+      }
+      float[] w = params.get(i).storage();
+      float[] acc = zn[i];
+      for (int k = 0; k < log.size; k++) { // each coordinate once: a step updates it once
+        int at = log.at[k];
+        acc[STRIDE * at] = log.z[k];
+        acc[STRIDE * at + 1] = log.n[k];
+        w[at] = log.w[k];
+      }
+      log.size = 0;
+      params.get(i).markModified();
+    }
+  }
+
+  /** A coordinate's z, n and weight as they were before this step's update of it. */
+  private static final class UndoLog {
+    int[] at = new int[0];
+    float[] z = new float[0];
+    float[] n = new float[0];
+    float[] w = new float[0];
+    int size;
+
+    /** Room for {@code more} entries: the update loop then stores without checks. */
+    UndoLog reserve(int more) {
+      if (size + more > at.length) {
+        int capacity = Math.max(size + more, 2 * at.length);
+        at = Arrays.copyOf(at, capacity);
+        z = Arrays.copyOf(z, capacity);
+        n = Arrays.copyOf(n, capacity);
+        w = Arrays.copyOf(w, capacity);
+      }
+      return this;
+    }
+
+    void add(int coordinate, float z0, float n0, float w0) {
+      at[size] = coordinate;
+      z[size] = z0;
+      n[size] = n0;
+      w[size] = w0;
+      size++;
     }
   }
 
@@ -137,7 +217,7 @@ public final class Ftrl extends Optimizer {
    * the step rewrites it). Branch-free, since whether an entry is a coordinate's first is a coin
    * flip for the predictor. The second pass updates each coordinate once and clears the mark.
    */
-  private void sumThenUpdate(float[] w, float[] acc, SparseGrad grad) {
+  private void sumThenUpdate(float[] w, float[] acc, SparseGrad grad, UndoLog log) { // log: or null
     int entries = grad.size();
     if (distinct.length < entries) {
       distinct = new int[Math.max(entries, 2 * distinct.length)];
@@ -167,10 +247,17 @@ public final class Ftrl extends Optimizer {
       m += isNew;
     }
     float invAlpha = 1f / lr;
+    if (log != null) {
+      log.reserve(m);
+    }
     for (int j = 0; j < m; j++) {
       int at = rows[j];
       int c = STRIDE * at;
-      w[at] = update(acc, c, nonNegative(acc[c + 1]), g[j], w0[j], invAlpha); // the mark cleared
+      float n0 = nonNegative(acc[c + 1]);
+      if (log != null) {
+        log.add(at, acc[c], n0, w0[j]);
+      }
+      w[at] = update(acc, c, n0, g[j], w0[j], invAlpha); // the mark cleared
     }
   }
 

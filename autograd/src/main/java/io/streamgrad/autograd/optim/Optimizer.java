@@ -41,6 +41,7 @@ public abstract class Optimizer {
   public final void step() {
     try (Grad.Scope off = Grad.disabled()) {
       step++;
+      forgetUndo();
       for (int i = 0; i < params.size(); i++) {
         Tensor p = params.get(i);
         SparseGrad sparse = p.sparseGrad();
@@ -64,6 +65,29 @@ public abstract class Optimizer {
   protected void updateSparse(int index, Tensor param, SparseGrad grad) {
     throw new IllegalStateException(sparseRefusal());
   }
+
+  /**
+   * Asks the optimizer to keep, from now on, what each step's sparse updates overwrite (the touched
+   * rows' weights and slots), noted during the update where the values are at hand, so that {@link
+   * #undoSparseUpdates} can put it back: a caller that may roll a step back then needs no copy of
+   * those rows of its own, a second pass over lines scattered across a large table. Whether it will
+   * (by default it cannot).
+   */
+  public boolean keepSparseUndo() {
+    return false;
+  }
+
+  /**
+   * Puts back the rows the last step's sparse updates changed (weights and slots), as they were
+   * before it, once {@link #keepSparseUndo} said yes; dense parameters and the step count are the
+   * caller's.
+   */
+  public void undoSparseUpdates() {
+    throw new UnsupportedOperationException(name() + " keeps no undo of its sparse updates");
+  }
+
+  /** At the start of each step: what an undo would put back is the new step's only. */
+  protected void forgetUndo() {}
 
   /** Why this optimizer refuses sparse gradients, in PyTorch's words where it has some. */
   protected String sparseRefusal() {

@@ -160,6 +160,56 @@ class FtrlTest {
     }
   }
 
+  /**
+   * {@code undoSparseUpdates} after a step puts the weights and z, n back bit for bit, on both
+   * update paths (summed on the way, and coalesced first), repeated coordinates included; the next
+   * step then continues exactly as if the undone one had not happened.
+   */
+  @Test
+  void undoPutsBackWhatTheLastSparseStepChanged() {
+    for (boolean coalesced : new boolean[] {false, true}) {
+      SplittableRandom rnd = new SplittableRandom(23);
+      Tensor w = Tensor.zeros(DIM, 1).requiresGrad(true);
+      Tensor twin = Tensor.zeros(DIM, 1).requiresGrad(true);
+      Ftrl f = new Ftrl(List.of(w), ALPHA, BETA, L1, L2);
+      Ftrl g = new Ftrl(List.of(twin), ALPHA, BETA, L1, L2); // keeps none: the same steps
+      assertTrue(f.keepSparseUndo());
+      SparseBatch batch = new SparseBatch();
+      float[] y = new float[8];
+      for (int t = 0; t < 60; t++) {
+        batch.clear();
+        for (int b = 0; b < y.length; b++) {
+          for (int k = 0; k < 12; k++) {
+            batch.add(rnd.nextInt(DIM / 4), (float) rnd.nextGaussian());
+          }
+          batch.endRow();
+          y[b] = rnd.nextBoolean() ? 1f : 0f;
+        }
+        float[] weights = w.toArray();
+        OptimizerState state = f.state();
+        boolean undo = t % 3 == 1;
+        for (Ftrl o : undo ? List.of(f) : List.of(f, g)) {
+          Tensor p = o == f ? w : twin;
+          o.zeroGrad();
+          Losses.bceWithLogits(Embeddings.bag(p, batch, true).reshape(y.length), Tensor.of(y))
+              .backward();
+          if (coalesced) {
+            p.sparseGrad().coalesce();
+          }
+          o.step();
+        }
+        if (undo) {
+          f.undoSparseUpdates();
+          assertArrayEquals(weights, w.toArray(), 0f, "weights after undo, step " + t);
+          for (int i = 0; i < state.slots().length; i++) {
+            assertArrayEquals(state.slots()[i], f.state().slots()[i], 0f, "slot " + i);
+          }
+        }
+        assertArrayEquals(twin.toArray(), w.toArray(), 0f, "as if never taken, step " + t);
+      }
+    }
+  }
+
   /** A warm start's weights: FTRL's state is set so that Algorithm 1 derives them, n = 0. */
   @Test
   void loadedWeightsGetTheStateThatDerivesThem() {

@@ -29,6 +29,7 @@ final class SparseTables {
   private final int[] paramIndex; // each table's index among the optimizer's parameters
   private final int[] firstChunk; // global id of each table's chunk 0
   private final int slots;
+  private final boolean optimizerUndoes;
   private final long[][] dirty;
   private final int totalChunks;
 
@@ -62,6 +63,8 @@ final class SparseTables {
     this.changedRows = new int[tables.length][];
     this.changedCount = new int[tables.length];
     this.slots = optimizer == null ? 0 : optimizer.slotNames().size();
+    // The optimizer's own undo of a step, where it keeps one: the divergence guard copies nothing.
+    this.optimizerUndoes = optimizer != null && optimizer.keepSparseUndo();
     int chunks = 0;
     for (int t = 0; t < tables.length; t++) {
       paramIndex[t] = indexOf(params, tables[t]);
@@ -146,7 +149,10 @@ final class SparseTables {
     }
   }
 
-  /** Notes the rows the step will touch and copies their weights and slots, before the step. */
+  /**
+   * Notes the rows the step will touch and copies their weights and slots, before the step (unless
+   * the optimizer keeps them itself as it updates: {@link Optimizer#keepSparseUndo}).
+   */
   void backUp() {
     int need = 0;
     for (int t = 0; t < tables.length; t++) {
@@ -161,6 +167,9 @@ final class SparseTables {
       touchedCount[t] = n;
       need += n * width(t) * (1 + slots);
     }
+    if (optimizerUndoes) {
+      return;
+    }
     if (backup.length < need) {
       backup = new float[need];
     }
@@ -169,7 +178,11 @@ final class SparseTables {
 
   /** Puts the touched rows back as they were before the step. */
   void restore() {
-    copyTouched(false);
+    if (optimizerUndoes) {
+      optimizer.undoSparseUpdates();
+    } else {
+      copyTouched(false);
+    }
     for (Tensor t : tables) {
       t.markModified();
     }
