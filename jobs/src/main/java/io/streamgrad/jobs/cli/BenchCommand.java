@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -453,9 +454,7 @@ public final class BenchCommand implements Callable<Integer> {
               "requests/s",
               "CPU µs/req",
               List.of(Map.entry("predict", predict), Map.entry("passthrough", pass)));
-          System.out.printf(
-              "predict / passthrough: %.2fx (medians of %d rounds)%n",
-              median(predict).samplesPerSecond() / median(pass).samplesPerSecond(), rounds);
+          printRatio("predict / passthrough", predict, pass);
           if (latencyRate > 0) {
             Latency l =
                 bench.latency(
@@ -499,9 +498,7 @@ public final class BenchCommand implements Callable<Integer> {
               "samples/s",
               "CPU µs",
               List.of(Map.entry("avro", a), Map.entry("json", j)));
-          System.out.printf(
-              "json / avro: %.2fx (medians of %d rounds)%n",
-              median(j).samplesPerSecond() / median(a).samplesPerSecond(), rounds);
+          printRatio("json / avro", j, a);
           return 0;
         });
   }
@@ -541,9 +538,7 @@ public final class BenchCommand implements Callable<Integer> {
               List.of(
                   Map.entry("without", off),
                   Map.entry("with all (standardize, metrics, drift)", on)));
-          System.out.printf(
-              "with / without: %.2fx (medians of %d rounds)%n",
-              median(on).samplesPerSecond() / median(off).samplesPerSecond(), rounds);
+          printRatio("with / without", on, off);
           return 0;
         });
   }
@@ -579,9 +574,7 @@ public final class BenchCommand implements Callable<Integer> {
                   List.of(
                       Map.entry("passthrough", pass),
                       Map.entry("train (sparse-logistic, ftrl)", train)));
-              System.out.printf(
-                  "train / passthrough: %.2fx (medians of %d rounds)%n",
-                  median(train).samplesPerSecond() / median(pass).samplesPerSecond(), rounds);
+              printRatio("train / passthrough", train, pass);
               return 0;
             });
     sparseCheckpoints(config.features());
@@ -672,6 +665,28 @@ public final class BenchCommand implements Callable<Integer> {
           runs.stream().mapToDouble(Run::samplesPerSecond).max().orElse(0),
           m.cpuMicrosPerSample());
     }
+  }
+
+  /**
+   * A ratio of two jobs' samples/s two ways: of their medians, and the median of the same-round
+   * ratios (rounds alternate the jobs, so a pair shares the machine's state of the moment: the
+   * steadier figure on a noisy machine).
+   */
+  private static void printRatio(String label, List<Run> num, List<Run> den) {
+    int n = Math.min(num.size(), den.size());
+    double[] paired = new double[n];
+    for (int i = 0; i < n; i++) {
+      paired[i] = num.get(i).samplesPerSecond() / den.get(i).samplesPerSecond();
+    }
+    Arrays.sort(paired);
+    System.out.printf(
+        "%s: %.2fx (medians of %d rounds); same-round ratios: median %.2fx, %.2fx to %.2fx%n",
+        label,
+        median(num).samplesPerSecond() / median(den).samplesPerSecond(),
+        n,
+        paired[n / 2],
+        paired[0],
+        paired[n - 1]);
   }
 
   static Run median(List<Run> runs) {
