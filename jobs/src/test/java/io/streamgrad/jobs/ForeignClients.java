@@ -1,11 +1,16 @@
 package io.streamgrad.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.train.Optimizers;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.common.utils.Utils;
 
@@ -13,6 +18,20 @@ import org.apache.kafka.common.utils.Utils;
 final class ForeignClients {
 
   private ForeignClients() {}
+
+  /** A client program's exit code and its output (stdout and stderr). */
+  record Run(int exit, String out) {}
+
+  /** Runs {@code program args...} in {@code dir} to its end (at most 5 minutes). */
+  static Run run(Path dir, String program, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(program));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), program + " finished: " + out);
+    return new Run(p.exitValue(), out);
+  }
 
   /**
    * Checks the {@code partition MODEL P} lines a client printed: each model in the partition Java's

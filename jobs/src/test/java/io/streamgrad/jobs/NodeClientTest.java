@@ -3,15 +3,13 @@ package io.streamgrad.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.streamgrad.jobs.ForeignClients.Run;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.schemas.KnownSchemas;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,16 +27,8 @@ class NodeClientTest {
 
   @RegisterExtension static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
 
-  record Run(int exit, String out) {}
-
   static Run node(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("node"));
-    cmd.addAll(List.of(args));
-    Process p =
-        new ProcessBuilder(cmd).directory(CLIENT.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "node finished: " + out);
-    return new Run(p.exitValue(), out);
+    return ForeignClients.run(CLIENT, "node", args);
   }
 
   @BeforeAll

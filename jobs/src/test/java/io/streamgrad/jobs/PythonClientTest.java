@@ -5,15 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.jobs.ForeignClients.Run;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.schemas.KnownSchemas;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,16 +31,8 @@ class PythonClientTest {
 
   @RegisterExtension static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
 
-  record Run(int exit, String out) {}
-
   static Run python(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(PYTHON));
-    cmd.addAll(List.of(args));
-    Process p =
-        new ProcessBuilder(cmd).directory(CLIENT.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "python finished: " + out);
-    return new Run(p.exitValue(), out);
+    return ForeignClients.run(CLIENT, PYTHON, args);
   }
 
   @BeforeAll

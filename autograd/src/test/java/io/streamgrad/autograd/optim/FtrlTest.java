@@ -10,6 +10,7 @@ import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.autograd.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -113,6 +114,22 @@ class FtrlTest {
   }
 
   /**
+   * {@code y.length} rows of 12 entries over a quarter of the coordinates (so repeats in every
+   * batch), values from {@code value}, labels 0 or 1.
+   */
+  private static void repeatingBatch(
+      SparseBatch batch, float[] y, DoubleSupplier value, SplittableRandom rnd) {
+    batch.clear();
+    for (int b = 0; b < y.length; b++) {
+      for (int k = 0; k < 12; k++) {
+        batch.add(rnd.nextInt(DIM / 4), (float) value.getAsDouble());
+      }
+      batch.endRow();
+      y[b] = rnd.nextBoolean() ? 1f : 0f;
+    }
+  }
+
+  /**
    * Batches full of repeated coordinates: the gradient summed on the way (uncoalesced, width 1) and
    * summed by {@code coalesce()} first (what the trainer hands over) give the same weights and
    * state, bit for bit.
@@ -127,14 +144,7 @@ class FtrlTest {
     SparseBatch batch = new SparseBatch();
     float[] y = new float[8];
     for (int t = 0; t < 300; t++) {
-      batch.clear();
-      for (int b = 0; b < y.length; b++) {
-        for (int k = 0; k < 12; k++) {
-          batch.add(rnd.nextInt(DIM / 4), rnd.nextBoolean() ? 1f : (float) rnd.nextGaussian());
-        }
-        batch.endRow();
-        y[b] = rnd.nextBoolean() ? 1f : 0f;
-      }
+      repeatingBatch(batch, y, () -> rnd.nextBoolean() ? 1f : (float) rnd.nextGaussian(), rnd);
       for (int v = 0; v < 2; v++) {
         Tensor w = v == 0 ? w1 : w2;
         Ftrl f = v == 0 ? f1 : f2;
@@ -177,14 +187,7 @@ class FtrlTest {
       SparseBatch batch = new SparseBatch();
       float[] y = new float[8];
       for (int t = 0; t < 60; t++) {
-        batch.clear();
-        for (int b = 0; b < y.length; b++) {
-          for (int k = 0; k < 12; k++) {
-            batch.add(rnd.nextInt(DIM / 4), (float) rnd.nextGaussian());
-          }
-          batch.endRow();
-          y[b] = rnd.nextBoolean() ? 1f : 0f;
-        }
+        repeatingBatch(batch, y, () -> (float) rnd.nextGaussian(), rnd);
         float[] weights = w.toArray();
         OptimizerState state = f.state();
         boolean undo = t % 3 == 1;

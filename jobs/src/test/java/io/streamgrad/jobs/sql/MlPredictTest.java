@@ -51,9 +51,14 @@ class MlPredictTest {
 
   @RegisterExtension static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
 
-  /** Requests as rows (request_id, features ARRAY<FLOAT>). */
+  /** Requests as rows (request_id, features ARRAY<FLOAT>[, tokens ARRAY<STRING>]). */
   static final class RequestRows extends AbstractDeserializationSchema<Row> {
+    private final boolean withTokens;
     private transient RequestReader reader;
+
+    RequestRows(boolean withTokens) {
+      this.withTokens = withTokens;
+    }
 
     @Override
     public Row deserialize(byte[] message) throws IOException {
@@ -65,13 +70,21 @@ class MlPredictTest {
       for (int i = 0; i < x.length; i++) {
         x[i] = r.features[i];
       }
-      return Row.of(r.requestId, x);
+      return withTokens ? Row.of(r.requestId, x, r.tokens) : Row.of(r.requestId, x);
     }
 
     @Override
     public TypeInformation<Row> getProducedType() {
-      return Types.ROW_NAMED(
-          new String[] {"request_id", "features"}, Types.STRING, Types.OBJECT_ARRAY(Types.FLOAT));
+      return withTokens
+          ? Types.ROW_NAMED(
+              new String[] {"request_id", "features", "tokens"},
+              Types.STRING,
+              Types.OBJECT_ARRAY(Types.FLOAT),
+              Types.OBJECT_ARRAY(Types.STRING))
+          : Types.ROW_NAMED(
+              new String[] {"request_id", "features"},
+              Types.STRING,
+              Types.OBJECT_ARRAY(Types.FLOAT));
     }
   }
 
@@ -83,7 +96,7 @@ class MlPredictTest {
             .setBootstrapServers(kafka.bootstrapServers())
             .setTopics(requestsTopic)
             .setStartingOffsets(OffsetsInitializer.earliest())
-            .setValueOnlyDeserializer(new RequestRows())
+            .setValueOnlyDeserializer(new RequestRows(false))
             .build();
     tEnv.createTemporaryView(
         "requests", env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests"));
@@ -197,33 +210,6 @@ class MlPredictTest {
         root.getMessage().contains("ARRAY<FLOAT> or ARRAY<DOUBLE>"), "says what it takes: " + root);
   }
 
-  /** Requests as rows (request_id, features ARRAY<FLOAT>, tokens ARRAY<STRING>). */
-  static final class SparseRequestRows extends AbstractDeserializationSchema<Row> {
-    private transient RequestReader reader;
-
-    @Override
-    public Row deserialize(byte[] message) throws IOException {
-      if (reader == null) {
-        reader = new RequestReader();
-      }
-      DenseRequest r = reader.read(message);
-      Float[] x = new Float[r.features.length];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = r.features[i];
-      }
-      return Row.of(r.requestId, x, r.tokens);
-    }
-
-    @Override
-    public TypeInformation<Row> getProducedType() {
-      return Types.ROW_NAMED(
-          new String[] {"request_id", "features", "tokens"},
-          Types.STRING,
-          Types.OBJECT_ARRAY(Types.FLOAT),
-          Types.OBJECT_ARRAY(Types.STRING));
-    }
-  }
-
   /**
    * A sparse model (FTRL over 2^10 hashed coordinates and 2 dense features) served to SQL from its
    * full update and deltas: each row's prediction is the trainer's own forward pass at the version
@@ -278,7 +264,7 @@ class MlPredictTest {
               .setBootstrapServers(bs)
               .setTopics("sqls-requests")
               .setStartingOffsets(OffsetsInitializer.earliest())
-              .setValueOnlyDeserializer(new SparseRequestRows())
+              .setValueOnlyDeserializer(new RequestRows(true))
               .build();
       tEnv.createTemporaryView(
           "requests", env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests"));
