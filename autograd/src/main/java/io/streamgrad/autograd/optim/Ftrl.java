@@ -32,12 +32,13 @@ public final class Ftrl extends Optimizer {
   private final float l1;
   private final float l2;
   // z and n of coordinate c at [2c] and [2c + 1]: one cache line per coordinate, not two. An n
-  // is never negative: its sign bit marks, during one step only, a coordinate already seen.
+  // is never negative: its sign bit marks, during one step only, a coordinate already seen (and
+  // its other bits then hold the coordinate's slot in the step).
   private final float[][] zn;
   private float sink; // keeps the touching loop alive
   private int[] distinct = new int[0]; // a step's coordinates, first-seen order
   private float[] sums = new float[0]; // and their summed gradients
-  private float[] before = new float[0]; // and their weights before the step
+  private float[] before = new float[0]; // and their n before the step
   private final UndoLog[] undo; // per parameter: what its sparse updates overwrote this step
   private boolean keepUndo;
 
@@ -212,10 +213,11 @@ public final class Ftrl extends Optimizer {
 
   /**
    * One pass over the entries sums each coordinate's gradient without a hash table: the first entry
-   * of a coordinate sets the sign bit of its n (on the cache line the update reads anyway) and
-   * parks the coordinate's slot in {@code distinct} in its weight (the weight itself kept aside:
-   * the step rewrites it). Branch-free, since whether an entry is a coordinate's first is a coin
-   * flip for the predictor. The second pass updates each coordinate once and clears the mark.
+   * of a coordinate keeps its n aside and leaves in its place a mark, the sign bit over the
+   * coordinate's slot in {@code distinct} (n is never negative otherwise); a later entry finds the
+   * slot there. The pass stays on the z and n lines (the weights are read once, by the update).
+   * Branch-free, since whether an entry is a coordinate's first is a coin flip for the predictor.
+   * The second pass updates each coordinate once, which writes n back.
    */
   private void sumThenUpdate(float[] w, float[] acc, SparseGrad grad, UndoLog log) { // log: or null
     int entries = grad.size();
@@ -226,7 +228,7 @@ public final class Ftrl extends Optimizer {
     }
     int[] rows = distinct;
     float[] g = sums;
-    float[] w0 = before;
+    float[] n0 = before;
     float[] values = grad.values();
     // The summing pass below is a chain (each entry's slot depends on the entries before it) that
     // would wait on each miss: the lines come first.
@@ -238,10 +240,9 @@ public final class Ftrl extends Optimizer {
       int n = Float.floatToRawIntBits(acc[c]);
       int isNew = ~n >>> 31;
       int keep = isNew - 1; // 0 for a first entry, all ones for a repeat
-      int j = (isNew * m) | (keep & Float.floatToRawIntBits(w[r]));
-      acc[c] = Float.intBitsToFloat(n | SIGN);
-      w0[m] = w[r]; // kept when the entry is the row's first (m moves on), overwritten if not
-      w[r] = Float.intBitsToFloat(j);
+      int j = (isNew * m) | (keep & n & ~SIGN);
+      n0[m] = acc[c]; // kept when the entry is the row's first (m moves on), overwritten if not
+      acc[c] = Float.intBitsToFloat(j | SIGN);
       rows[m] = r;
       g[j] = Float.intBitsToFloat(Float.floatToRawIntBits(g[j]) & keep) + values[k];
       m += isNew;
@@ -253,11 +254,11 @@ public final class Ftrl extends Optimizer {
     for (int j = 0; j < m; j++) {
       int at = rows[j];
       int c = STRIDE * at;
-      float n0 = nonNegative(acc[c + 1]);
+      float w0 = w[at];
       if (log != null) {
-        log.add(at, acc[c], n0, w0[j]);
+        log.add(at, acc[c], n0[j], w0);
       }
-      w[at] = update(acc, c, n0, g[j], w0[j], invAlpha); // the mark cleared
+      w[at] = update(acc, c, n0[j], g[j], w0, invAlpha); // n written back: the mark cleared
     }
   }
 
@@ -273,10 +274,17 @@ public final class Ftrl extends Optimizer {
     sink = touched;
   }
 
-  /** Algorithm 1's weight of a coordinate of state {@code z} and {@code sqrt(n)}. */
+  /**
+   * Algorithm 1's weight of a coordinate of state {@code z} and {@code sqrt(n)}. Whether L1 zeroes
+   * it is a coin flip for the branch predictor: the quotient is computed either way and kept by a
+   * mask of the sign of {@code |z| - l1} (all ones when positive or a NaN, as the paper's test).
+   */
   private float weight(float z, float sqrtN, float invAlpha) {
     float excess = Math.abs(z) - l1;
-    return excess <= 0f ? 0f : -Math.copySign(excess, z) / ((beta + sqrtN) * invAlpha + l2);
+    int e = Float.floatToRawIntBits(excess);
+    int keep = (-e & ~e) >> 31; // excess > 0, NaN included; 0 for 0, -0 and negatives
+    float w = -Math.copySign(excess, z) / ((beta + sqrtN) * invAlpha + l2);
+    return Float.intBitsToFloat(Float.floatToRawIntBits(w) & keep);
   }
 
   /** Algorithm 1's update of one coordinate from its gradient, then its weight re-derived. */

@@ -277,19 +277,9 @@ final class SparseTables {
     if (full) {
       rows = nonZeroRows(tables[t]);
     } else if (changedCount[t] * 16L > changed[t].length) {
-      // Many changes: the bitset, word by word, gives them in order without a sort.
-      // Cleared on the way: no second, random pass over the rows.
-      rows = new int[changedCount[t]];
-      int n = 0;
-      long[] bits = changed[t];
-      for (int i = 0; i < bits.length; i++) {
-        for (long b = bits[i]; b != 0; b &= b - 1) {
-          rows[n++] = i * 64 + Long.numberOfTrailingZeros(b);
-        }
-        bits[i] = 0;
-      }
-      changedCount[t] = 0;
-      return rows;
+      // Many changes: the bitset, word by word, gives them in order without a sort, cleared on
+      // the way (no second, random pass over the rows).
+      return drainChanged(t);
     } else {
       rows = Arrays.copyOf(changedRows[t], changedCount[t]);
       Arrays.sort(rows);
@@ -302,6 +292,45 @@ final class SparseTables {
     return rows;
   }
 
+  /** The changed rows of table {@code t} from its bitset, ascending, which it clears. */
+  private int[] drainChanged(int t) {
+    int count = changedCount[t];
+    if (changedRows[t].length < count + 2) {
+      changedRows[t] = new int[count + 2];
+    }
+    // The list of changed rows, about to be forgotten, is the scratch.
+    int n = drainBits(changed[t], changedRows[t]);
+    changedCount[t] = 0;
+    return Arrays.copyOf(changedRows[t], n);
+  }
+
+  /**
+   * Writes the positions of the set bits of {@code words} (word i's bit b is {@code 64 i + b}) into
+   * {@code out}, ascending, clears the words and returns how many. {@code out} needs two slots more
+   * than the bits: how many bits a word holds is a coin flip for the branch predictor (mostly none
+   * or one), so a word's first two positions are written whether they exist or not, the count moves
+   * by its bit count, and only a word of three or more loops.
+   */
+  private static int drainBits(long[] words, int[] out) {
+    int n = 0;
+    for (int i = 0; i < words.length; i++) {
+      long b = words[i];
+      int base = i << 6;
+      int c = Long.bitCount(b);
+      out[n] = base + Long.numberOfTrailingZeros(b);
+      b &= b - 1;
+      out[n + 1] = base + Long.numberOfTrailingZeros(b);
+      if (c > 2) {
+        for (int k = n + 2; (b &= b - 1) != 0; k++) {
+          out[k] = base + Long.numberOfTrailingZeros(b);
+        }
+      }
+      n += c;
+      words[i] = 0;
+    }
+    return n;
+  }
+
   /** Table {@code t}'s name-independent shape: rows and width. */
   int[] shape(int t) {
     return tables[t].shape();
@@ -312,23 +341,40 @@ final class SparseTables {
     return rowValues(tables[t], rows);
   }
 
-  /** The rows of {@code table} ({@code [rows, width]}) with a non-zero value, ascending. */
+  /**
+   * The rows of {@code table} ({@code [rows, width]}) with a non-zero value, ascending: a bit per
+   * row, set without branching (whether a row of an L1-regularized table is zero is a coin flip for
+   * the branch predictor), then {@link #drainBits}.
+   */
   static int[] nonZeroRows(Tensor table) {
     float[] w = table.storage();
     int width = table.shape()[1];
+    int total = table.shape()[0];
+    long[] words = new long[(total + 63) >>> 6];
     int n = 0;
-    int[] out = new int[64];
-    for (int r = 0, total = table.shape()[0]; r < total; r++) {
-      for (int j = 0; j < width; j++) {
-        if (w[r * width + j] != 0f) {
-          if (n == out.length) {
-            out = Arrays.copyOf(out, 2 * n);
+    for (int i = 0; i < words.length; i++) {
+      int base = i << 6;
+      int end = Math.min(64, total - base);
+      long word = 0;
+      if (width == 1) {
+        for (int j = 0; j < end; j++) {
+          int v = Float.floatToRawIntBits(w[base + j]) << 1; // the sign shifted out: -0 is 0
+          word |= (long) ((v | -v) >>> 31) << j;
+        }
+      } else {
+        for (int j = 0; j < end; j++) {
+          int any = 0;
+          for (int k = 0, at = (base + j) * width; k < width; k++) {
+            any |= Float.floatToRawIntBits(w[at + k]) << 1;
           }
-          out[n++] = r;
-          break;
+          word |= (long) ((any | -any) >>> 31) << j;
         }
       }
+      words[i] = word;
+      n += Long.bitCount(word);
     }
+    int[] out = new int[n + 2];
+    drainBits(words, out);
     return Arrays.copyOf(out, n);
   }
 

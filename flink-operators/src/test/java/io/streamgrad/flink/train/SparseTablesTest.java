@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.streamgrad.autograd.Tensor;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.nn.sparse.SparseModels;
 import java.util.HashSet;
@@ -40,6 +41,98 @@ class SparseTablesTest {
     }
     assertEquals(ModelTrainer.StepResult.TRAINED, t.step());
     return chunks;
+  }
+
+  /** One step over the given rows (an impression each, of those rows); returns them. */
+  static Set<Integer> stepOn(ModelTrainer t, int[][] impressions) {
+    Set<Integer> rows = new HashSet<>();
+    for (int[] idx : impressions) {
+      float[] val = new float[idx.length];
+      java.util.Arrays.fill(val, 1f);
+      for (int i : idx) {
+        rows.add(i);
+      }
+      t.add(new float[0], idx, val, rows.size() % 2, 1f);
+    }
+    assertEquals(ModelTrainer.StepResult.TRAINED, t.step());
+    return rows;
+  }
+
+  @Test
+  void aSnapshotListsTheNonZeroRowsThenTheRowsChangedSince() {
+    int bits = 12;
+    ModelTrainer t = trainer(bits);
+    SplittableRandom r = new SplittableRandom(5);
+    step(t, r, bits);
+    // The first publication is full: every row whose weight is not zero, however it is written
+    // (-0 is zero: the L1 threshold leaves weights at 0 after the first updates).
+    Tensor table = t.model().sparseTables().get(0);
+    table.storage()[7] = -0f;
+    table.storage()[8] = Float.NaN;
+    table.storage()[4095] = 2f;
+    ModelTrainer.SparseRows full = t.takeSparseRows();
+    assertTrue(full.full());
+    assertArrayEquals(nonZero(table.storage()), full.rows()[0]);
+    assertTrue(full.rows()[0].length > 2, "some rows trained");
+    assertEquals(4095, full.rows()[0][full.rows()[0].length - 1]);
+    // Deltas: few changes (a sorted list) and many (the bitset, words holding 0 to 64 rows).
+    int[][][] steps = {
+      {{3, 900, 17}, {17, 2000}},
+      {{64, 65, 66, 67, 68}, {0, 1, 2, 3}, {4095, 4094, 4032}},
+      wholeWords(),
+    };
+    for (int[][] impressions : steps) {
+      Set<Integer> changed = stepOn(t, impressions);
+      int[] expected = changed.stream().mapToInt(Integer::intValue).sorted().toArray();
+      ModelTrainer.SparseRows delta = t.takeSparseRows();
+      assertTrue(!delta.full());
+      assertArrayEquals(expected, delta.rows()[0]);
+      float[] w = table.storage();
+      for (int k = 0; k < expected.length; k++) {
+        assertEquals(w[expected[k]], delta.values()[0][k], 0f, "row " + expected[k]);
+      }
+    }
+    assertEquals(0, t.takeSparseRows().rows()[0].length, "changes forgotten once published");
+  }
+
+  @Test
+  void theNonZeroRowsOfAWideTableAreTheRowsWithAnyValueNotZero() {
+    SplittableRandom r = new SplittableRandom(11);
+    for (int width : new int[] {1, 3}) {
+      int rows = 1000; // not a multiple of 64
+      float[] w = new float[rows * width];
+      for (int i = 0; i < w.length; i++) {
+        double u = r.nextDouble();
+        w[i] = u < 0.7 ? 0f : u < 0.8 ? -0f : u < 0.81 ? Float.NaN : (float) r.nextGaussian();
+      }
+      w[w.length - 1] = 1e-45f; // the last row, by its smallest value
+      int[] expected =
+          java.util.stream.IntStream.range(0, rows)
+              .filter(
+                  row ->
+                      java.util.stream.IntStream.range(0, width)
+                          .anyMatch(j -> w[row * width + j] != 0f))
+              .toArray();
+      assertArrayEquals(
+          expected, SparseTables.nonZeroRows(Tensor.wrap(w, rows, width)), "width " + width);
+    }
+  }
+
+  /** Rows filling words of the change bitset to every count: word i holds its first i rows. */
+  private static int[][] wholeWords() {
+    java.util.List<int[]> out = new java.util.ArrayList<>();
+    for (int word = 0; word < 64; word++) {
+      int[] idx = new int[word + 1];
+      for (int k = 0; k <= word; k++) {
+        idx[k] = 64 * word + k;
+      }
+      out.add(idx);
+    }
+    return out.toArray(new int[0][]);
+  }
+
+  private static int[] nonZero(float[] w) {
+    return java.util.stream.IntStream.range(0, w.length).filter(i -> w[i] != 0f).toArray();
   }
 
   @Test
