@@ -299,23 +299,23 @@ final class SparseTables {
       changedRows[t] = new int[count + 2];
     }
     // The list of changed rows, about to be forgotten, is the scratch.
-    int n = drainBits(changed[t], changedRows[t]);
+    int n = drainBits(changed[t], changedRows[t], 0, 0);
     changedCount[t] = 0;
     return Arrays.copyOf(changedRows[t], n);
   }
 
   /**
-   * Writes the positions of the set bits of {@code words} (word i's bit b is {@code 64 i + b}) into
-   * {@code out}, ascending, clears the words and returns how many. {@code out} needs two slots more
-   * than the bits: how many bits a word holds is a coin flip for the branch predictor (mostly none
-   * or one), so a word's first two positions are written whether they exist or not, the count moves
-   * by its bit count, and only a word of three or more loops.
+   * Writes {@code offset} plus the position of each set bit of {@code words} (word i's bit b is at
+   * {@code 64 i + b}) into {@code out} from index {@code n}, ascending, clears the words and
+   * returns the index after the last. {@code out} needs two slots more than that: how many bits a
+   * word holds is a coin flip for the branch predictor (mostly none or one), so a word's first two
+   * positions are written whether they exist or not, the index moves by its bit count, and only a
+   * word of three or more loops.
    */
-  private static int drainBits(long[] words, int[] out) {
-    int n = 0;
+  private static int drainBits(long[] words, int[] out, int n, int offset) {
     for (int i = 0; i < words.length; i++) {
       long b = words[i];
-      int base = i << 6;
+      int base = offset + (i << 6);
       int c = Long.bitCount(b);
       out[n] = base + Long.numberOfTrailingZeros(b);
       b &= b - 1;
@@ -374,7 +374,7 @@ final class SparseTables {
       n += Long.bitCount(word);
     }
     int[] out = new int[n + 2];
-    drainBits(words, out);
+    drainBits(words, out, 0, 0);
     return Arrays.copyOf(out, n);
   }
 
@@ -440,18 +440,12 @@ final class SparseTables {
         n += Long.bitCount(b);
       }
     }
-    int[] out = new int[n];
+    int[] out = new int[n + 2];
     int at = 0;
     for (int t = 0; t < tables.length; t++) {
-      long[] bits = dirty[t];
-      for (int i = 0; i < bits.length; i++) {
-        for (long b = bits[i]; b != 0; b &= b - 1) {
-          out[at++] = firstChunk[t] + i * 64 + Long.numberOfTrailingZeros(b);
-        }
-        bits[i] = 0;
-      }
+      at = drainBits(dirty[t], out, at, firstChunk[t]);
     }
-    return out;
+    return Arrays.copyOf(out, n);
   }
 
   private int tableOf(int chunk) {

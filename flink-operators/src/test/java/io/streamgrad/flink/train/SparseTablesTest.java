@@ -136,6 +136,29 @@ class SparseTablesTest {
   }
 
   @Test
+  void aModelOfTwoTablesNumbersTheSecondTablesChunksAfterTheFirsts() {
+    int bits = 10; // a factorization machine: a linear table and a factor table of 2^10 rows each
+    OnlineTrainer fm =
+        OnlineTrainer.builder()
+            .features(0)
+            .model(SparseModels.factorizationMachine(bits, 4))
+            .optimizer(Optimizers.adagrad(0.1))
+            .batchSize(64)
+            .build();
+    ModelTrainer t = new ModelTrainer(fm.config(), "m");
+    int chunksPerTable = (1 << bits) / SparseTables.CHUNK_ROWS;
+    assertEquals(2 * chunksPerTable, t.chunkCount());
+    t.takeDirtyChunks();
+    Set<Integer> rows = stepOn(t, new int[][] {{5, 700, 1023}, {16, 5, 64 * 3 + 2}});
+    java.util.TreeSet<Integer> expected = new java.util.TreeSet<>();
+    for (int row : rows) {
+      expected.add(row / SparseTables.CHUNK_ROWS); // the linear table's chunk
+      expected.add(chunksPerTable + row / SparseTables.CHUNK_ROWS); // the factors'
+    }
+    assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(), t.takeDirtyChunks());
+  }
+
+  @Test
   void aCheckpointWritesTheChunksTheStepsTouched() {
     int bits = 20;
     ModelTrainer t = trainer(bits);
