@@ -92,4 +92,31 @@ public interface Kernels {
 
   /** Outer product {@code out[i, j] = a[i] * b[j]}, or {@code +=} with {@code accumulate}. */
   void outer(float[] a, int m, float[] b, int n, float[] out, boolean accumulate);
+
+  // ---- optimizers -------------------------------------------------------------------------
+
+  /**
+   * FTRL-Proximal's update (McMahan et al. 2013, Algorithm 1) of {@code count} coordinates laid out
+   * in lanes: coordinate {@code i}'s {@code z}, {@code n} and weight at index {@code i} of {@code
+   * z}, {@code n} and {@code w}, updated in place from its gradient {@code g[i]}:
+   *
+   * <pre>
+   *   n' = n + g^2;  sigma = (sqrt(n') - sqrt(n)) / alpha;  z' = z + g - sigma w
+   *   w' = 0 if |z'| <= l1, else -(z' - sign(z') l1) / ((beta + sqrt(n')) / alpha + l2)
+   * </pre>
+   *
+   * ({@code invAlpha} is {@code 1 / alpha}). Each operation is rounded once, in this order, in
+   * every implementation (no fused multiply-add): the same bits. {@code n'} is stored with its sign
+   * bit clear; a NaN excess keeps its NaN weight, as the paper's test does.
+   */
+  void ftrl(
+      float[] z,
+      float[] n,
+      float[] w,
+      float[] g,
+      int count,
+      float invAlpha,
+      float beta,
+      float l1,
+      float l2);
 }

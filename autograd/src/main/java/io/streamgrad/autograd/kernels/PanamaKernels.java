@@ -2,6 +2,7 @@ package io.streamgrad.autograd.kernels;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -683,4 +684,50 @@ final class PanamaKernels implements Kernels {
       }
     }
   }
+
+  // ---- optimizers -------------------------------------------------------------------------
+
+  @Override
+  public void ftrl(
+      float[] z,
+      float[] n,
+      float[] w,
+      float[] g,
+      int count,
+      float invAlpha,
+      float beta,
+      float l1,
+      float l2) {
+    // A coordinate costs two square roots and a division, which take eight lanes at a time.
+    FloatVector vInvAlpha = FloatVector.broadcast(S, invAlpha);
+    FloatVector vBeta = FloatVector.broadcast(S, beta);
+    FloatVector vL1 = FloatVector.broadcast(S, l1);
+    FloatVector vL2 = FloatVector.broadcast(S, l2);
+    int i = 0;
+    for (int bound = S.loopBound(count); i < bound; i += L) {
+      FloatVector gi = FloatVector.fromArray(S, g, i);
+      FloatVector n0 = FloatVector.fromArray(S, n, i);
+      FloatVector n1 = n0.add(gi.mul(gi));
+      FloatVector sqrtN1 = n1.lanewise(VectorOperators.SQRT);
+      FloatVector sigma = sqrtN1.sub(n0.lanewise(VectorOperators.SQRT)).mul(vInvAlpha);
+      FloatVector z1 =
+          FloatVector.fromArray(S, z, i).add(gi).sub(sigma.mul(FloatVector.fromArray(S, w, i)));
+      z1.intoArray(z, i);
+      n1.reinterpretAsInts().and(~SIGN).reinterpretAsFloats().intoArray(n, i);
+      FloatVector excess = z1.abs().sub(vL1);
+      IntVector e = excess.reinterpretAsInts();
+      IntVector keep = e.neg().and(e.not()).lanewise(VectorOperators.ASHR, 31);
+      // -copySign(excess, z'): excess's magnitude with z's sign, that sign flipped.
+      FloatVector signed =
+          e.and(~SIGN)
+              .or(z1.reinterpretAsInts().and(SIGN))
+              .lanewise(VectorOperators.XOR, SIGN)
+              .reinterpretAsFloats();
+      FloatVector w1 = signed.div(vBeta.add(sqrtN1).mul(vInvAlpha).add(vL2));
+      w1.reinterpretAsInts().and(keep).reinterpretAsFloats().intoArray(w, i);
+    }
+    ScalarKernels.ftrl(z, n, w, g, i, count, invAlpha, beta, l1, l2);
+  }
+
+  private static final int SIGN = 0x80000000;
 }

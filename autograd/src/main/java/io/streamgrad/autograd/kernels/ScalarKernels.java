@@ -263,4 +263,51 @@ public final class ScalarKernels implements Kernels {
       }
     }
   }
+
+  @Override
+  public void ftrl(
+      float[] z,
+      float[] n,
+      float[] w,
+      float[] g,
+      int count,
+      float invAlpha,
+      float beta,
+      float l1,
+      float l2) {
+    ftrl(z, n, w, g, 0, count, invAlpha, beta, l1, l2);
+  }
+
+  /** {@link #ftrl} on coordinates {@code [from, to)}: also the Vector API kernel's tail. */
+  static void ftrl(
+      float[] z,
+      float[] n,
+      float[] w,
+      float[] g,
+      int from,
+      int to,
+      float invAlpha,
+      float beta,
+      float l1,
+      float l2) {
+    for (int i = from; i < to; i++) {
+      float gi = g[i];
+      float n0 = n[i];
+      float n1 = n0 + gi * gi;
+      float sqrtN1 = (float) Math.sqrt(n1);
+      float sigma = (sqrtN1 - (float) Math.sqrt(n0)) * invAlpha;
+      float z1 = z[i] + gi - sigma * w[i];
+      z[i] = z1;
+      n[i] = Float.intBitsToFloat(Float.floatToRawIntBits(n1) & ~SIGN);
+      // Whether L1 zeroes the weight is a coin flip for the branch predictor: the quotient is
+      // computed either way and kept by a mask, all ones when |z'| - l1 is positive or a NaN.
+      float excess = Math.abs(z1) - l1;
+      int e = Float.floatToRawIntBits(excess);
+      int keep = (-e & ~e) >> 31; // 0 for 0, -0 and negatives
+      float w1 = -Math.copySign(excess, z1) / ((beta + sqrtN1) * invAlpha + l2);
+      w[i] = Float.intBitsToFloat(Float.floatToRawIntBits(w1) & keep);
+    }
+  }
+
+  private static final int SIGN = 0x80000000;
 }

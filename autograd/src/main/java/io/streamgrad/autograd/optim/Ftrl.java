@@ -3,6 +3,8 @@ package io.streamgrad.autograd.optim;
 import io.streamgrad.autograd.Grad;
 import io.streamgrad.autograd.SparseGrad;
 import io.streamgrad.autograd.Tensor;
+import io.streamgrad.autograd.kernels.KernelProvider;
+import io.streamgrad.autograd.kernels.Kernels;
 import java.util.Arrays;
 import java.util.List;
 
@@ -36,13 +38,19 @@ public final class Ftrl extends Optimizer {
   // its other bits then hold the coordinate's slot in the step).
   private final float[][] zn;
   private float sink; // keeps the touching loop alive
-  private int[] distinct = new int[0]; // a step's coordinates, first-seen order
-  private float[] sums = new float[0]; // and their summed gradients
-  private float[] before = new float[0]; // and their n before the step
+  // A step's coordinates (first-seen order) and, in the same lanes, their z, n, weights and
+  // gradients while the kernel updates them.
+  private int[] coords = new int[0];
+  private float[] zs = new float[0];
+  private float[] ns = new float[0];
+  private float[] ws = new float[0];
+  private float[] gs = new float[0];
   private final UndoLog[] undo; // per parameter: what its sparse updates overwrote this step
   private boolean keepUndo;
 
   private static final int SIGN = 0x80000000;
+  private static final int DENSE_CHUNK = 1024; // coordinates per pass of a dense update
+  private static final Kernels K = KernelProvider.get();
 
   public Ftrl(List<Tensor> params, float alpha, float beta, float l1, float l2) {
     super(params, alpha);
@@ -98,9 +106,15 @@ public final class Ftrl extends Optimizer {
     float[] w = p.storage();
     float[] g = grad.storage();
     float[] acc = zn[i];
-    float invAlpha = 1f / lr;
-    for (int at = 0; at < w.length; at++) {
-      coordinate(w, acc, at, g[at], invAlpha);
+    for (int from = 0; from < w.length; from += DENSE_CHUNK) {
+      int m = Math.min(DENSE_CHUNK, w.length - from);
+      lanes(m);
+      for (int j = 0; j < m; j++) {
+        coords[j] = from + j;
+      }
+      System.arraycopy(g, from, gs, 0, m);
+      gather(w, acc, m, true);
+      updateLanes(w, acc, gs, m);
     }
     p.markModified();
   }
@@ -109,38 +123,38 @@ public final class Ftrl extends Optimizer {
    * The update is not linear in the gradient: a coordinate's entries are summed first (in the order
    * they came, as {@link SparseGrad#coalesce()} sums them), then each coordinate updates once. An
    * uncoalesced gradient of width 1 is summed on the way ({@link #sumThenUpdate}); one already
-   * coalesced (the trainer's, whose backup needs the rows) touches every coordinate's z and n first
-   * (independent loads the CPU overlaps, where the update loop, chains of sqrt and division, would
-   * wait on one cache miss after another), then updates each.
+   * coalesced (the trainer's, whose backup needs the rows) is updated from its values as they are.
+   * Either way the coordinates' z, n and weights are gathered into lanes first (independent loads
+   * whose cache misses overlap, where the update, chains of square roots and a division, would wait
+   * on one after another), updated there by the kernel, eight at a time, and scattered back.
    */
   @Override
   protected void updateSparse(int i, Tensor p, SparseGrad grad) {
     if (keepUndo && undo[i] == null) {
       undo[i] = new UndoLog();
     }
+    UndoLog log = keepUndo ? undo[i] : null;
     if (!grad.isCoalesced() && grad.width() == 1) {
-      sumThenUpdate(p.storage(), zn[i], grad, undo[i]);
+      sumThenUpdate(p.storage(), zn[i], grad, log);
       return;
     }
     grad.coalesce();
     float[] w = p.storage();
-    float[] g = grad.values();
     float[] acc = zn[i];
     int width = grad.width();
-    int rows = grad.size();
-    UndoLog log = keepUndo ? undo[i].reserve(rows * width) : null;
-    touchLines(acc, grad, width);
-    float invAlpha = 1f / lr;
-    for (int k = 0; k < rows; k++) {
+    int m = grad.size() * width;
+    lanes(m);
+    for (int k = 0, c = 0; k < grad.size(); k++) {
       int base = grad.row(k) * width;
       for (int j = 0; j < width; j++) {
-        int at = base + j;
-        if (log != null) {
-          log.add(at, acc[STRIDE * at], acc[STRIDE * at + 1], w[at]);
-        }
-        coordinate(w, acc, at, g[k * width + j], invAlpha);
+        coords[c++] = base + j;
       }
     }
+    gather(w, acc, m, true);
+    if (log != null) {
+      log.add(coords, zs, ns, ws, m);
+    }
+    updateLanes(w, acc, grad.values(), m);
   }
 
   /** Yes: an entry per updated coordinate (its index, z, n and weight), 16 bytes, in sequence. */
@@ -190,49 +204,41 @@ public final class Ftrl extends Optimizer {
     float[] w = new float[0];
     int size;
 
-    /** Room for {@code more} entries: the update loop then stores without checks. */
-    UndoLog reserve(int more) {
-      if (size + more > at.length) {
-        int capacity = Math.max(size + more, 2 * at.length);
+    /** The {@code m} coordinates gathered into lanes, before their update. */
+    void add(int[] coords, float[] z0, float[] n0, float[] w0, int m) {
+      if (size + m > at.length) {
+        int capacity = Math.max(size + m, 2 * at.length);
         at = Arrays.copyOf(at, capacity);
         z = Arrays.copyOf(z, capacity);
         n = Arrays.copyOf(n, capacity);
         w = Arrays.copyOf(w, capacity);
       }
-      return this;
-    }
-
-    void add(int coordinate, float z0, float n0, float w0) {
-      at[size] = coordinate;
-      z[size] = z0;
-      n[size] = n0;
-      w[size] = w0;
-      size++;
+      System.arraycopy(coords, 0, at, size, m);
+      System.arraycopy(z0, 0, z, size, m);
+      System.arraycopy(n0, 0, n, size, m);
+      System.arraycopy(w0, 0, w, size, m);
+      size += m;
     }
   }
 
   /**
    * One pass over the entries sums each coordinate's gradient without a hash table: the first entry
    * of a coordinate keeps its n aside and leaves in its place a mark, the sign bit over the
-   * coordinate's slot in {@code distinct} (n is never negative otherwise); a later entry finds the
-   * slot there. The pass stays on the z and n lines (the weights are read once, by the update).
+   * coordinate's slot in {@code coords} (n is never negative otherwise); a later entry finds the
+   * slot there. The pass stays on the z and n lines (the weights are read once, by the gather).
    * Branch-free, since whether an entry is a coordinate's first is a coin flip for the predictor.
-   * The second pass updates each coordinate once, which writes n back.
+   * The update then writes n back, which clears the mark.
    */
   private void sumThenUpdate(float[] w, float[] acc, SparseGrad grad, UndoLog log) { // log: or null
     int entries = grad.size();
-    if (distinct.length < entries) {
-      distinct = new int[Math.max(entries, 2 * distinct.length)];
-      sums = new float[distinct.length];
-      before = new float[distinct.length];
-    }
-    int[] rows = distinct;
-    float[] g = sums;
-    float[] n0 = before;
+    lanes(entries);
+    int[] rows = coords;
+    float[] g = gs;
+    float[] n0 = ns;
     float[] values = grad.values();
     // The summing pass below is a chain (each entry's slot depends on the entries before it) that
     // would wait on each miss: the lines come first.
-    touchLines(acc, grad, 1);
+    touchLines(acc, grad);
     int m = 0;
     for (int k = 0; k < entries; k++) {
       int r = grad.row(k);
@@ -247,64 +253,65 @@ public final class Ftrl extends Optimizer {
       g[j] = Float.intBitsToFloat(Float.floatToRawIntBits(g[j]) & keep) + values[k];
       m += isNew;
     }
-    float invAlpha = 1f / lr;
+    gather(w, acc, m, false); // n is in lanes already; the mark is in acc
     if (log != null) {
-      log.reserve(m);
+      log.add(coords, zs, ns, ws, m);
     }
-    for (int j = 0; j < m; j++) {
-      int at = rows[j];
-      int c = STRIDE * at;
-      float w0 = w[at];
-      if (log != null) {
-        log.add(at, acc[c], n0[j], w0);
-      }
-      w[at] = update(acc, c, n0[j], g[j], w0, invAlpha); // n written back: the mark cleared
-    }
+    updateLanes(w, acc, gs, m);
   }
 
   /**
    * Loads the z of every entry's row (its n shares the line): independent loads whose cache misses
-   * overlap, before the passes that would wait on them one after another.
+   * overlap, before the summing pass that would wait on them one after another.
    */
-  private void touchLines(float[] acc, SparseGrad grad, int width) {
+  private void touchLines(float[] acc, SparseGrad grad) {
     float touched = 0f;
     for (int k = 0, n = grad.size(); k < n; k++) {
-      touched += acc[STRIDE * grad.row(k) * width];
+      touched += acc[STRIDE * grad.row(k)];
     }
     sink = touched;
   }
 
-  /**
-   * Algorithm 1's weight of a coordinate of state {@code z} and {@code sqrt(n)}. Whether L1 zeroes
-   * it is a coin flip for the branch predictor: the quotient is computed either way and kept by a
-   * mask of the sign of {@code |z| - l1} (all ones when positive or a NaN, as the paper's test).
-   */
-  private float weight(float z, float sqrtN, float invAlpha) {
-    float excess = Math.abs(z) - l1;
-    int e = Float.floatToRawIntBits(excess);
-    int keep = (-e & ~e) >> 31; // excess > 0, NaN included; 0 for 0, -0 and negatives
-    float w = -Math.copySign(excess, z) / ((beta + sqrtN) * invAlpha + l2);
-    return Float.intBitsToFloat(Float.floatToRawIntBits(w) & keep);
+  /** Room in the lanes for {@code m} coordinates. */
+  private void lanes(int m) {
+    if (coords.length < m) {
+      int capacity = Math.max(m, 2 * coords.length);
+      coords = new int[capacity];
+      zs = new float[capacity];
+      ns = new float[capacity];
+      ws = new float[capacity];
+      gs = new float[capacity];
+    }
   }
 
-  /** Algorithm 1's update of one coordinate from its gradient, then its weight re-derived. */
-  private void coordinate(float[] w, float[] acc, int at, float g, float invAlpha) {
-    w[at] = update(acc, STRIDE * at, acc[STRIDE * at + 1], g, w[at], invAlpha);
+  /** Copies the z (and n, with {@code withN}) and weight of {@code coords[0, m)} into lanes. */
+  private void gather(float[] w, float[] acc, int m, boolean withN) {
+    int[] at = coords;
+    float[] z = zs;
+    float[] n = ns;
+    float[] weights = ws;
+    for (int k = 0; k < m; k++) {
+      int c = at[k];
+      z[k] = acc[STRIDE * c];
+      weights[k] = w[c];
+    }
+    if (withN) {
+      for (int k = 0; k < m; k++) {
+        n[k] = acc[STRIDE * at[k] + 1];
+      }
+    }
   }
 
-  /**
-   * Algorithm 1's update of the coordinate whose z is at {@code acc[c]}, of accumulator {@code n0},
-   * weight {@code w0} and gradient {@code g}: writes its z and n, returns its new weight (from the
-   * stored floats, so that a weight is a function of the state alone).
-   */
-  private float update(float[] acc, int c, float n0, float g, float w0, float invAlpha) {
-    float n1 = n0 + g * g;
-    float sqrtN1 = (float) Math.sqrt(n1);
-    float sigma = (sqrtN1 - (float) Math.sqrt(n0)) * invAlpha;
-    float z1 = acc[c] + g - sigma * w0;
-    acc[c] = z1;
-    acc[c + 1] = nonNegative(n1);
-    return weight(z1, sqrtN1, invAlpha);
+  /** Algorithm 1 on the lanes (gradients {@code g}), then the lanes back where they came from. */
+  private void updateLanes(float[] w, float[] acc, float[] g, int m) {
+    K.ftrl(zs, ns, ws, g, m, 1f / lr, beta, l1, l2);
+    int[] at = coords;
+    for (int k = 0; k < m; k++) {
+      int c = at[k];
+      acc[STRIDE * c] = zs[k];
+      acc[STRIDE * c + 1] = ns[k];
+      w[c] = ws[k];
+    }
   }
 
   /**

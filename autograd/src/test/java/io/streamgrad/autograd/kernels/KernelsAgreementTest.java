@@ -244,4 +244,53 @@ class KernelsAgreementTest {
       }
     }
   }
+
+  /**
+   * FTRL's update rounds each operation once in both implementations: the same bits on every length
+   * around the vector width, with the edges of its masks among the inputs (n = 0, z exactly at +-l1
+   * after the step, zero gradients, huge gradients, a NaN).
+   */
+  @ParameterizedTest
+  @MethodSource("lengths")
+  void ftrlIsBitIdentical(int count) {
+    assumeTrue(panama != null, "no Vector API in this JVM");
+    float invAlpha = 10f;
+    float beta = 1f;
+    float l1 = 0.5f;
+    float l2 = 0.25f;
+    float[] z = random(count);
+    float[] n = new float[count];
+    float[] w = random(count);
+    float[] g = random(count);
+    for (int i = 0; i < count; i++) {
+      n[i] = i % 3 == 0 ? 0f : (float) (RNG.nextDouble() * 5);
+      switch (i % 7) {
+        case 1 -> g[i] = 0f;
+        case 2 -> {
+          w[i] = 0f;
+          g[i] = 0f;
+          n[i] = 0f;
+          z[i] = i % 2 == 0 ? l1 : -l1; // |z'| = l1 exactly: the weight is 0
+        }
+        case 3 -> g[i] = 1e19f; // n' overflows to infinity
+        case 4 -> g[i] = i == 11 ? Float.NaN : g[i];
+        default -> {}
+      }
+    }
+    float[][] scalar = {z.clone(), n.clone(), w.clone()};
+    float[][] vector = {z.clone(), n.clone(), w.clone()};
+    SCALAR.ftrl(scalar[0], scalar[1], scalar[2], g, count, invAlpha, beta, l1, l2);
+    panama.ftrl(vector[0], vector[1], vector[2], g, count, invAlpha, beta, l1, l2);
+    for (int i = 0; i < count; i++) {
+      for (int s = 0; s < 3; s++) {
+        assertEquals(
+            Float.floatToIntBits(scalar[s][i]),
+            Float.floatToIntBits(vector[s][i]),
+            "zn w".charAt(s == 2 ? 3 : s) + "[" + i + "] of " + count);
+      }
+      if (i % 7 == 2) {
+        assertEquals(0f, scalar[2][i], 0f, "|z| = l1 gives a zero weight");
+      }
+    }
+  }
 }

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * FTRL-Proximal against an independent double-precision transcription of Algorithm 1 of McMahan et
@@ -63,8 +65,13 @@ class FtrlTest {
     }
   }
 
-  @Test
-  void matchesAlgorithmOneSampleBySample() {
+  /**
+   * Up to 6 coordinates a sample stay in the kernel's scalar tail; up to 24 fill its vector lanes
+   * (8 or 16 wide) too.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {6, 24})
+  void matchesAlgorithmOneSampleBySample(int maxActive) {
     SplittableRandom rnd = new SplittableRandom(11);
     double[] truth = new double[DIM];
     for (int i = 0; i < DIM; i++) {
@@ -76,7 +83,7 @@ class FtrlTest {
     Ftrl ftrl = new Ftrl(List.of(w, b), ALPHA, BETA, L1, L2);
     SparseBatch batch = new SparseBatch();
     for (int t = 0; t < 3_000; t++) {
-      int active = 1 + rnd.nextInt(6);
+      int active = 1 + rnd.nextInt(maxActive);
       int[] idx = new int[active];
       float[] val = new float[active];
       double logit = -0.3;
@@ -110,7 +117,9 @@ class FtrlTest {
       }
     }
     assertEquals(ref.weight(DIM), b.item(), 1e-4);
-    assertTrue(zeros >= DIM / 8, "L1 keeps null coordinates at exactly zero: " + zeros);
+    // More coordinates a sample give the null ones more chances to look useful.
+    int expectedZeros = maxActive <= 6 ? DIM / 8 : DIM / 16;
+    assertTrue(zeros >= expectedZeros, "L1 keeps null coordinates at exactly zero: " + zeros);
   }
 
   /**

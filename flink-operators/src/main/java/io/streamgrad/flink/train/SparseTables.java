@@ -38,9 +38,11 @@ final class SparseTables {
   private final int[][] changedRows;
   private final int[] changedCount;
 
-  // Rows the current step touches (coalesced gradient rows), and their values before it.
+  // Rows the current step touches (coalesced gradient rows), their weights before it (table after
+  // table) and, unless the optimizer undoes its own steps, their optimizer slots before it.
   private final int[][] touched;
   private final int[] touchedCount;
+  private float[] before = new float[0];
   private float[] backup = new float[0];
 
   /** A dense model's: no tables (shared, so that a million dense trainers do not pay for it). */
@@ -150,11 +152,12 @@ final class SparseTables {
   }
 
   /**
-   * Notes the rows the step will touch and copies their weights and slots, before the step (unless
-   * the optimizer keeps them itself as it updates: {@link Optimizer#keepSparseUndo}).
+   * Notes the rows the step will touch and copies their weights (which tell, after the step, the
+   * rows whose published value changed) and, unless the optimizer keeps them itself as it updates
+   * ({@link Optimizer#keepSparseUndo}), their optimizer slots.
    */
   void backUp() {
-    int need = 0;
+    int weights = 0;
     for (int t = 0; t < tables.length; t++) {
       SparseGrad g = tables[t].sparseGrad();
       int n = g == null ? 0 : g.coalesce().size();
@@ -165,15 +168,19 @@ final class SparseTables {
         touched[t][k] = g.row(k);
       }
       touchedCount[t] = n;
-      need += n * width(t) * (1 + slots);
+      weights += n * width(t);
     }
+    if (before.length < weights) {
+      before = new float[Math.max(weights, 2 * before.length)];
+    }
+    copyTouchedWeights(true);
     if (optimizerUndoes) {
       return;
     }
-    if (backup.length < need) {
-      backup = new float[need];
+    if (backup.length < weights * slots) {
+      backup = new float[weights * slots];
     }
-    copyTouched(true);
+    copyTouchedSlots(true);
   }
 
   /** Puts the touched rows back as they were before the step. */
@@ -181,15 +188,16 @@ final class SparseTables {
     if (optimizerUndoes) {
       optimizer.undoSparseUpdates();
     } else {
-      copyTouched(false);
+      copyTouchedWeights(false);
+      copyTouchedSlots(false);
     }
     for (Tensor t : tables) {
       t.markModified();
     }
   }
 
-  /** Per table: the touched rows' weights, then their optimizer slots (slot-major). */
-  private void copyTouched(boolean save) {
+  /** The touched rows' weights into {@link #before} ({@code save}) or back, table after table. */
+  private void copyTouchedWeights(boolean save) {
     int at = 0;
     for (int t = 0; t < tables.length; t++) {
       float[] w = tables[t].storage();
@@ -197,20 +205,28 @@ final class SparseTables {
       int n = touchedCount[t];
       int[] rows = touched[t];
       for (int k = 0; k < n; k++) {
-        int from = rows[k] * width;
-        for (int j = 0; j < width; j++) {
+        for (int j = 0, row = rows[k] * width, was = at + k * width; j < width; j++) {
           if (save) {
-            backup[at + k * width + j] = w[from + j];
+            before[was + j] = w[row + j];
           } else {
-            w[from + j] = backup[at + k * width + j];
+            w[row + j] = before[was + j];
           }
         }
       }
       at += n * width;
+    }
+  }
+
+  /** Per table: the touched rows' optimizer slots (slot-major) into {@link #backup}, or back. */
+  private void copyTouchedSlots(boolean save) {
+    int at = 0;
+    for (int t = 0; t < tables.length; t++) {
+      int width = width(t);
+      int n = touchedCount[t];
       if (save) {
-        optimizer.readRows(paramIndex[t], rows, n, width, backup, at);
+        optimizer.readRows(paramIndex[t], touched[t], n, width, backup, at);
       } else {
-        optimizer.writeRows(paramIndex[t], rows, n, width, backup, at);
+        optimizer.writeRows(paramIndex[t], touched[t], n, width, backup, at);
       }
       at += slots * n * width;
     }
@@ -233,11 +249,19 @@ final class SparseTables {
     return true;
   }
 
-  /** After a kept step: the chunks of the touched rows need writing, the rows publishing. */
+  /**
+   * After a kept step: the chunks of the touched rows need writing, and the rows whose weights the
+   * step changed publishing. A touched row can keep its weight bit for bit (FTRL's L1 keeps most
+   * rare features at exactly zero while their z and n move): a reader has that value already, so
+   * the next delta leaves it out.
+   */
   void markTouchedDirty() {
+    int at = 0;
     for (int t = 0; t < tables.length; t++) {
       long[] bits = dirty[t];
       long[] rowBits = changed[t];
+      float[] w = tables[t].storage();
+      int width = width(t);
       int n = touchedCount[t];
       int[] rows = touched[t];
       if (changedCount[t] + n > changedRows[t].length) {
@@ -245,19 +269,25 @@ final class SparseTables {
       }
       int[] list = changedRows[t];
       int count = changedCount[t];
-      // Branch-free: whether a row changed already since the last publication is a coin flip
-      // for the branch predictor (the head of the distribution yes, its tail no).
+      // Branch-free: whether a row changed, and whether it changed already since the last
+      // publication, are coin flips for the branch predictor.
       for (int k = 0; k < n; k++) {
         int row = rows[k];
         int c = row / CHUNK_ROWS;
         bits[c >>> 6] |= 1L << c;
+        int diff = 0;
+        for (int j = 0, from = row * width, was = at + k * width; j < width; j++) {
+          diff |= Float.floatToRawIntBits(w[from + j]) ^ Float.floatToRawIntBits(before[was + j]);
+        }
+        int moved = (diff | -diff) >>> 31; // 1 when any bit of the row changed
         long word = rowBits[row >>> 6];
-        int isNew = (int) (~word >>> row) & 1;
-        rowBits[row >>> 6] = word | (1L << row);
+        int isNew = (int) (~word >>> row) & moved;
+        rowBits[row >>> 6] = word | ((long) moved << row);
         list[count] = row;
         count += isNew;
       }
       changedCount[t] = count;
+      at += n * width;
     }
   }
 

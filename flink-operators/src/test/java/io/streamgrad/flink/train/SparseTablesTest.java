@@ -17,11 +17,15 @@ import org.junit.jupiter.api.Test;
 class SparseTablesTest {
 
   static ModelTrainer trainer(int bits) {
+    return trainer(bits, Optimizers.ftrl(0.1));
+  }
+
+  static ModelTrainer trainer(int bits, OptimizerSpec optimizer) {
     OnlineTrainer t =
         OnlineTrainer.builder()
             .features(0)
             .model(SparseModels.logistic(bits))
-            .optimizer(Optimizers.ftrl(0.1))
+            .optimizer(optimizer)
             .batchSize(64)
             .build();
     return new ModelTrainer(t.config(), "m");
@@ -59,41 +63,120 @@ class SparseTablesTest {
     return rows;
   }
 
+  /**
+   * Without L1 every row a step touches changes (FTRL with l1 = 0, which keeps its own undo; SGD,
+   * whose rows the tables back up): deltas of every size, on both of their paths.
+   */
   @Test
   void aSnapshotListsTheNonZeroRowsThenTheRowsChangedSince() {
-    int bits = 12;
-    ModelTrainer t = trainer(bits);
-    SplittableRandom r = new SplittableRandom(5);
-    step(t, r, bits);
-    // The first publication is full: every row whose weight is not zero, however it is written
-    // (-0 is zero: the L1 threshold leaves weights at 0 after the first updates).
-    Tensor table = t.model().sparseTables().get(0);
-    table.storage()[7] = -0f;
-    table.storage()[8] = Float.NaN;
-    table.storage()[4095] = 2f;
-    ModelTrainer.SparseRows full = t.takeSparseRows();
-    assertTrue(full.full());
-    assertArrayEquals(nonZero(table.storage(), 1), full.rows()[0]);
-    assertTrue(full.rows()[0].length > 2, "some rows trained");
-    assertEquals(4095, full.rows()[0][full.rows()[0].length - 1]);
-    // Deltas: few changes (a sorted list) and many (the bitset, words holding 0 to 64 rows).
-    int[][][] steps = {
-      {{3, 900, 17}, {17, 2000}},
-      {{64, 65, 66, 67, 68}, {0, 1, 2, 3}, {4095, 4094, 4032}},
-      wholeWords(),
-    };
-    for (int[][] impressions : steps) {
-      Set<Integer> changed = stepOn(t, impressions);
-      int[] expected = changed.stream().mapToInt(Integer::intValue).sorted().toArray();
+    for (OptimizerSpec spec :
+        new OptimizerSpec[] {Optimizers.ftrl(0.1).ftrl(1, 0, 1), Optimizers.sgd(0.1)}) {
+      int bits = 12;
+      ModelTrainer t = trainer(bits, spec);
+      SplittableRandom r = new SplittableRandom(5);
+      step(t, r, bits);
+      // The first publication is full: every row whose weight is not zero, however it is written
+      // (-0 is zero).
+      Tensor table = t.model().sparseTables().get(0);
+      table.storage()[7] = -0f;
+      table.storage()[8] = Float.NaN;
+      table.storage()[4095] = 2f;
+      ModelTrainer.SparseRows full = t.takeSparseRows();
+      assertTrue(full.full());
+      assertArrayEquals(nonZero(table.storage(), 1), full.rows()[0]);
+      assertTrue(full.rows()[0].length > 2, "some rows trained");
+      assertEquals(4095, full.rows()[0][full.rows()[0].length - 1]);
+      // Deltas: few changes (a sorted list) and many (the bitset, words holding 0 to 64 rows).
+      int[][][] steps = {
+        {{3, 900, 17}, {17, 2000}},
+        {{64, 65, 66, 67, 68}, {0, 1, 2, 3}, {4095, 4094, 4032}},
+        wholeWords(),
+      };
+      for (int[][] impressions : steps) {
+        float[] was = table.storage().clone();
+        Set<Integer> touched = stepOn(t, impressions);
+        int[] expected = changedRows(was, table.storage(), 1);
+        assertEquals(touched.size(), expected.length, spec + ": every touched row changed");
+        ModelTrainer.SparseRows delta = t.takeSparseRows();
+        assertFalse(delta.full());
+        assertArrayEquals(expected, delta.rows()[0], spec.toString());
+        float[] w = table.storage();
+        for (int k = 0; k < expected.length; k++) {
+          assertEquals(w[expected[k]], delta.values()[0][k], 0f, "row " + expected[k]);
+        }
+      }
+      assertEquals(0, t.takeSparseRows().rows()[0].length, "changes forgotten once published");
+    }
+  }
+
+  /**
+   * FTRL's L1 keeps a rare feature's weight at exactly zero while its z and n move: a delta leaves
+   * out the rows a step touched but did not change (a reader holds their value already), and
+   * carries every row that changed since the last publication, over several steps; a checkpoint
+   * still writes every touched row's chunk (its z and n changed).
+   */
+  @Test
+  void aDeltaLeavesOutTheRowsWhoseWeightsTheStepsKept() {
+    for (OptimizerSpec spec : new OptimizerSpec[] {Optimizers.ftrl(0.1), Optimizers.sgd(0.1)}) {
+      int bits = 14;
+      ModelTrainer t = trainer(bits, spec);
+      Tensor table = t.model().sparseTables().get(0);
+      SplittableRandom r = new SplittableRandom(21);
+      for (int s = 0; s < 30; s++) {
+        step(t, r, bits);
+      }
+      t.takeSparseRows(); // full
+      t.takeDirtyChunks();
+      Set<Integer> touched = new HashSet<>();
+      java.util.TreeSet<Integer> changed = new java.util.TreeSet<>();
+      for (int s = 0; s < 3; s++) {
+        float[] was = table.storage().clone();
+        touched.addAll(stepRows(t, r, bits));
+        for (int row : changedRows(was, table.storage(), 1)) {
+          changed.add(row); // changed by a step: published, even if a later one changed it back
+        }
+      }
+      int[] expected = changed.stream().mapToInt(Integer::intValue).toArray();
       ModelTrainer.SparseRows delta = t.takeSparseRows();
-      assertFalse(delta.full());
-      assertArrayEquals(expected, delta.rows()[0]);
-      float[] w = table.storage();
+      assertArrayEquals(expected, delta.rows()[0], spec.toString());
       for (int k = 0; k < expected.length; k++) {
-        assertEquals(w[expected[k]], delta.values()[0][k], 0f, "row " + expected[k]);
+        assertEquals(table.storage()[expected[k]], delta.values()[0][k], 0f);
+      }
+      if (spec.toString().startsWith("ftrl")) {
+        assertTrue(
+            expected.length < touched.size() / 2,
+            "L1: most touched rows kept their zero: " + expected.length + " of " + touched.size());
+      } else {
+        assertEquals(touched.size(), expected.length, "SGD moves every touched weight");
+      }
+      Set<Integer> chunks = new HashSet<>();
+      touched.forEach(row -> chunks.add(row / SparseTables.CHUNK_ROWS));
+      assertEquals(chunks.size(), t.takeDirtyChunks().length, "every touched row's chunk written");
+    }
+  }
+
+  /** {@link #step}, returning the rows it touched. */
+  private static Set<Integer> stepRows(ModelTrainer t, SplittableRandom r, int bits) {
+    int[][] impressions = new int[64][30];
+    for (int[] idx : impressions) {
+      for (int k = 0; k < idx.length; k++) {
+        idx[k] = r.nextInt(1 << bits);
       }
     }
-    assertEquals(0, t.takeSparseRows().rows()[0].length, "changes forgotten once published");
+    return stepOn(t, impressions);
+  }
+
+  /** The rows ({@code width} values each) whose bits differ between {@code was} and {@code is}. */
+  private static int[] changedRows(float[] was, float[] is, int width) {
+    return java.util.stream.IntStream.range(0, was.length / width)
+        .filter(
+            row ->
+                java.util.stream.IntStream.range(0, width)
+                    .anyMatch(
+                        j ->
+                            Float.floatToRawIntBits(was[row * width + j])
+                                != Float.floatToRawIntBits(is[row * width + j])))
+        .toArray();
   }
 
   @Test
