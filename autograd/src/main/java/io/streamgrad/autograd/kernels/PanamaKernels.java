@@ -713,21 +713,19 @@ final class PanamaKernels implements Kernels {
       FloatVector z1 =
           FloatVector.fromArray(S, z, i).add(gi).sub(sigma.mul(FloatVector.fromArray(S, w, i)));
       z1.intoArray(z, i);
-      n1.reinterpretAsInts().and(~SIGN).reinterpretAsFloats().intoArray(n, i);
+      n1.reinterpretAsInts().and(~ScalarKernels.SIGN).reinterpretAsFloats().intoArray(n, i);
       FloatVector excess = z1.abs().sub(vL1);
       IntVector e = excess.reinterpretAsInts();
       IntVector keep = e.neg().and(e.not()).lanewise(VectorOperators.ASHR, 31);
       // -copySign(excess, z'): excess's magnitude with z's sign, that sign flipped.
       FloatVector signed =
-          e.and(~SIGN)
-              .or(z1.reinterpretAsInts().and(SIGN))
-              .lanewise(VectorOperators.XOR, SIGN)
+          e.and(~ScalarKernels.SIGN)
+              .or(z1.reinterpretAsInts().and(ScalarKernels.SIGN))
+              .lanewise(VectorOperators.XOR, ScalarKernels.SIGN)
               .reinterpretAsFloats();
       FloatVector w1 = signed.div(vBeta.add(sqrtN1).mul(vInvAlpha).add(vL2));
       w1.reinterpretAsInts().and(keep).reinterpretAsFloats().intoArray(w, i);
     }
     ScalarKernels.ftrl(z, n, w, g, i, count, invAlpha, beta, l1, l2);
   }
-
-  private static final int SIGN = 0x80000000;
 }

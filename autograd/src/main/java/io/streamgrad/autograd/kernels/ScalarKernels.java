@@ -309,5 +309,6 @@ public final class ScalarKernels implements Kernels {
     }
   }
 
-  private static final int SIGN = 0x80000000;
+  /** A float's sign bit (the Vector API kernel's too). */
+  static final int SIGN = 0x80000000;
 }
