@@ -1,7 +1,7 @@
 package io.streamgrad.benchmarks;
 
 import io.streamgrad.autograd.SparseBatch;
-import io.streamgrad.nn.sparse.CtrSimulation;
+import io.streamgrad.nn.CtrSimulation;
 import io.streamgrad.schemas.FeatureHashing;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import io.streamgrad.autograd.Losses;
 import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.autograd.Tensor;
 import io.streamgrad.autograd.optim.Ftrl;
-import io.streamgrad.nn.sparse.SparseLinear;
+import io.streamgrad.nn.SparseLinear;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

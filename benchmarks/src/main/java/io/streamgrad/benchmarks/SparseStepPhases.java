@@ -1,10 +1,11 @@
 package io.streamgrad.benchmarks;
 
+import io.streamgrad.autograd.Embeddings;
 import io.streamgrad.autograd.Losses;
 import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.autograd.Tensor;
 import io.streamgrad.autograd.optim.Ftrl;
-import io.streamgrad.nn.sparse.SparseLinear;
+import io.streamgrad.nn.SparseLinear;
 
 /**
  * Where a {@link SparseStepBenchmark} step goes, phase by phase (nanoTime around each; a profile,
@@ -38,7 +39,7 @@ public final class SparseStepPhases {
         long t0 = System.nanoTime();
         ftrl.zeroGrad();
         long t1 = System.nanoTime();
-        Tensor bag = io.streamgrad.autograd.Embeddings.bag(model.sparseWeight(), batches[b], true);
+        Tensor bag = Embeddings.bag(model.sparseWeight(), batches[b], true);
         long t15 = System.nanoTime();
         Tensor logits = bag.reshape(batch).add(model.parameters().get(1));
         long t2 = System.nanoTime();

@@ -1,7 +1,7 @@
 package io.streamgrad.flink;
 
 import io.streamgrad.flink.predict.OnlinePredictorOperator;
-import io.streamgrad.flink.predict.PredictorConfig;
+import io.streamgrad.online.serving.PredictorConfig;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseRequest;

@@ -3,18 +3,15 @@ package io.streamgrad.flink;
 import io.streamgrad.flink.operator.DriftEvents;
 import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
-import io.streamgrad.flink.operator.PerModelMetrics;
 import io.streamgrad.flink.operator.ServingTrainerOperator;
-import io.streamgrad.flink.operator.Snapshots;
-import io.streamgrad.flink.train.ModelTrainer;
-import io.streamgrad.flink.train.OptimizerSpec;
-import io.streamgrad.flink.train.Optimizers;
-import io.streamgrad.flink.train.QualitySpec;
-import io.streamgrad.flink.train.TrainerConfig;
-import io.streamgrad.flink.train.TrainerState;
 import io.streamgrad.nn.Loss;
 import io.streamgrad.nn.ModelFactory;
-import io.streamgrad.nn.Models;
+import io.streamgrad.online.live.PerModelMetrics;
+import io.streamgrad.online.snapshot.SparseModelAssembler;
+import io.streamgrad.online.snapshot.WarmStart;
+import io.streamgrad.online.train.OptimizerSpec;
+import io.streamgrad.online.train.QualitySpec;
+import io.streamgrad.online.train.TrainerConfig;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseRequest;
@@ -23,10 +20,8 @@ import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
-import io.streamgrad.serving.SparseModelAssembler;
 import java.io.Serializable;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.MapFunction;
@@ -184,34 +179,24 @@ public final class OnlineTrainer implements Serializable {
     return new AvroTypeInfo<>(WeightSnapshot.class);
   }
 
-  /** Fluent configuration, validated by {@link #build()}. */
+  /**
+   * Fluent configuration, validated by {@link #build()}: the model's ({@link
+   * TrainerConfig.Builder}) and how the operator holds its models.
+   */
   public static final class Builder {
-    private int features;
-    private ModelFactory model = Models.linear();
-    private Loss loss;
-    private OptimizerSpec optimizer = Optimizers.sgd(0.01);
-    private int batchSize = 64;
-    private Duration maxBatchDelay = Duration.ZERO;
-    private int snapshotEvery = 1;
-    private long seed = 42L;
-    private double gradClipNorm;
-    private boolean snapshotOptimizerState;
-    private Map<String, WeightSnapshot> initialModels = Map.of();
-    private Map<String, SparseModelAssembler> initialSparseModels = Map.of();
+    private final TrainerConfig.Builder config = TrainerConfig.builder();
     private int maxLiveModels = ModelLifecycle.AUTO;
     private Duration modelTtl = Duration.ZERO;
     private PerModelMetrics perModelMetrics = PerModelMetrics.DEFAULT;
     private boolean prequentialPredictions;
-    private QualitySpec quality = QualitySpec.DEFAULT;
+    private Map<String, WeightSnapshot> initialModels = Map.of();
+    private Map<String, SparseModelAssembler> initialSparseModels = Map.of();
 
     private Builder() {}
 
-    /**
-     * Preprocessing, prequential metrics, drift detection and the quality gate ({@link
-     * QualitySpec#DEFAULT}: metrics only).
-     */
+    /** See {@link TrainerConfig.Builder#quality}. */
     public Builder quality(QualitySpec quality) {
-      this.quality = Objects.requireNonNull(quality, "quality");
+      config.quality(quality);
       return this;
     }
 
@@ -225,77 +210,69 @@ public final class OnlineTrainer implements Serializable {
       return this;
     }
 
-    /** Number of input features d of every sample (required). */
+    /** See {@link TrainerConfig.Builder#features}. */
     public Builder features(int features) {
-      this.features = features;
+      config.features(features);
       return this;
     }
 
-    /** The model; {@link Models#linear()} by default. */
+    /** See {@link TrainerConfig.Builder#model}. */
     public Builder model(ModelFactory model) {
-      this.model = Objects.requireNonNull(model, "model");
+      config.model(model);
       return this;
     }
 
-    /** The loss; by default the model's own ({@code mse} for linear, BCE for logistic). */
+    /** See {@link TrainerConfig.Builder#loss}. */
     public Builder loss(Loss loss) {
-      this.loss = Objects.requireNonNull(loss, "loss");
+      config.loss(loss);
       return this;
     }
 
-    /** The optimizer; {@code sgd(0.01)} by default. */
+    /** See {@link TrainerConfig.Builder#optimizer}. */
     public Builder optimizer(OptimizerSpec optimizer) {
-      this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+      config.optimizer(optimizer);
       return this;
     }
 
-    /** Samples per update (default 64). */
+    /** See {@link TrainerConfig.Builder#batchSize}. */
     public Builder batchSize(int batchSize) {
-      this.batchSize = batchSize;
+      config.batchSize(batchSize);
       return this;
     }
 
-    /**
-     * Trains on a partial batch once its first sample has waited this long (processing time).
-     * {@link Duration#ZERO} (the default) disables it: batches are then formed by count only, which
-     * keeps replays after a failure bit-identical.
-     */
+    /** See {@link TrainerConfig.Builder#maxBatchDelay}. */
     public Builder maxBatchDelay(Duration delay) {
-      this.maxBatchDelay = Objects.requireNonNull(delay, "maxBatchDelay");
+      config.maxBatchDelay(delay);
       return this;
     }
 
-    /** Emit a snapshot every this many updates (default 1: every update). */
+    /** See {@link TrainerConfig.Builder#snapshotEvery}. */
     public Builder snapshotEvery(int updates) {
-      this.snapshotEvery = updates;
+      config.snapshotEvery(updates);
       return this;
     }
 
-    /** Seed of parameter initialisation (models with random init, e.g. MLPs). */
+    /** See {@link TrainerConfig.Builder#seed}. */
     public Builder seed(long seed) {
-      this.seed = seed;
+      config.seed(seed);
       return this;
     }
 
-    /**
-     * Rescales each batch's gradients so their global L2 norm is at most {@code maxNorm} ({@code
-     * clip_grad_norm_}); 0 (the default) disables clipping.
-     */
+    /** See {@link TrainerConfig.Builder#gradClipNorm}. */
     public Builder gradClipNorm(double maxNorm) {
-      this.gradClipNorm = maxNorm;
+      config.gradClipNorm(maxNorm);
       return this;
     }
 
-    /** Snapshots also carry the optimizer's state, so a warm start from them is exact. */
+    /** See {@link TrainerConfig.Builder#snapshotOptimizerState}. */
     public Builder snapshotOptimizerState(boolean enabled) {
-      this.snapshotOptimizerState = enabled;
+      config.snapshotOptimizerState(enabled);
       return this;
     }
 
     /**
-     * Warm start: a model with no state of its own (a new job, not one restored from a checkpoint
-     * or savepoint) starts from its snapshot here — its parameters, version, samplesSeen and, when
-     * the snapshot carries it, its optimizer state.
+     * Warm start ({@link WarmStart}): a model with no state of its own (a new job, not one restored
+     * from a checkpoint or savepoint) starts from its snapshot here.
      */
     public Builder initialModels(Map<String, WeightSnapshot> snapshots) {
       this.initialModels = Objects.requireNonNull(snapshots, "initialModels");
@@ -303,11 +280,7 @@ public final class OnlineTrainer implements Serializable {
     }
 
     /**
-     * Warm start of sparse models: each model without state starts from the version its snapshots
-     * rebuilt ({@link SparseModelAssembler}): its dense side, version and counts as {@link
-     * #initialModels} gives them, and its tables' non-zero rows (they travel in the job's
-     * configuration). The tables' optimizer state starts fresh; FTRL's is set to give the same
-     * weights ({@code n = 0}: the coordinates' learning rates start again).
+     * Warm start of sparse models from the versions their snapshots rebuilt ({@link WarmStart}).
      */
     public Builder initialSparseModels(Map<String, SparseModelAssembler> models) {
       this.initialSparseModels = Objects.requireNonNull(models, "initialSparseModels");
@@ -343,65 +316,16 @@ public final class OnlineTrainer implements Serializable {
     }
 
     public OnlineTrainer build() {
-      if (maxBatchDelay.isNegative()) {
-        throw new IllegalArgumentException(
-            "maxBatchDelay must not be negative, got " + maxBatchDelay);
-      }
       if (modelTtl.isNegative()) {
         throw new IllegalArgumentException("modelTtl must not be negative, got " + modelTtl);
       }
       ModelLifecycle lifecycle =
           new ModelLifecycle(maxLiveModels, modelTtl.toMillis(), perModelMetrics);
       // Fail at build time, not on a task manager.
-      TrainerConfig cfg =
-          new TrainerConfig(
-                  features,
-                  model,
-                  loss != null ? loss : model.defaultLoss(),
-                  optimizer,
-                  batchSize,
-                  maxBatchDelay.toMillis(),
-                  snapshotEvery,
-                  seed,
-                  (float) gradClipNorm,
-                  snapshotOptimizerState,
-                  Map.of(),
-                  quality)
-              .validate();
-      if (initialModels.isEmpty() && initialSparseModels.isEmpty()) {
-        return new OnlineTrainer(cfg, lifecycle, prequentialPredictions);
-      }
-      // Checked here, against this model and optimizer: a snapshot that does not fit fails the
-      // build.
-      Map<String, TrainerState> initial = new HashMap<>();
-      Map<String, ModelTrainer.SparseRows> tables = new HashMap<>();
-      for (Map.Entry<String, WeightSnapshot> e : initialModels.entrySet()) {
-        if (cfg.sparseModel()) {
-          throw new IllegalArgumentException(
-              "model " + e.getKey() + ": a sparse model starts from initialSparseModels");
-        }
-        initial.put(e.getKey(), Snapshots.toState(cfg, e.getValue()));
-      }
-      for (Map.Entry<String, SparseModelAssembler> e : initialSparseModels.entrySet()) {
-        SparseModelAssembler a = e.getValue();
-        if (a.model() == null) {
-          throw new IllegalArgumentException(
-              "model " + e.getKey() + ": its snapshots hold no full update to start from");
-        }
-        if (!cfg.model.spec(cfg.features).equals(a.spec())) {
-          throw new IllegalArgumentException(
-              "model "
-                  + e.getKey()
-                  + " was trained as "
-                  + a.spec()
-                  + ", this trainer's model is "
-                  + cfg.model.spec(cfg.features));
-        }
-        initial.put(e.getKey(), Snapshots.toState(cfg, a.head()));
-        tables.put(e.getKey(), ModelTrainer.SparseRows.nonZero(a.model()));
-      }
       return new OnlineTrainer(
-          cfg.withInitialModels(initial, tables), lifecycle, prequentialPredictions);
+          WarmStart.apply(config.build(), initialModels, initialSparseModels),
+          lifecycle,
+          prequentialPredictions);
     }
   }
 }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.autograd.Tensor;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
-import io.streamgrad.flink.train.ModelTrainer;
-import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.online.train.ModelTrainer;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;

@@ -3,9 +3,9 @@ package io.streamgrad.flink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.flink.operator.PerModelMetrics;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Models;
+import io.streamgrad.online.live.PerModelMetrics;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;

@@ -2,9 +2,9 @@ package io.streamgrad.flink;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.flink.operator.PerModelMetrics;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Models;
+import io.streamgrad.online.live.PerModelMetrics;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DenseSample;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,8 +3,8 @@ package io.streamgrad.flink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Models;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.nio.file.Files;

@@ -6,17 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.flink.operator.Snapshots;
 import io.streamgrad.flink.predict.OnlinePredictorOperator;
-import io.streamgrad.flink.train.ModelTrainer;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.Models;
+import io.streamgrad.online.snapshot.SnapshotModels;
+import io.streamgrad.online.snapshot.Snapshots;
+import io.streamgrad.online.testing.ModelKinds;
+import io.streamgrad.online.train.ModelTrainer;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
-import io.streamgrad.serving.SnapshotModels;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,7 +104,7 @@ class OnlinePredictorHarnessTest {
   }
 
   static Stream<ModelFactory> models() {
-    return SnapshotModelTest.models();
+    return ModelKinds.all();
   }
 
   @ParameterizedTest
@@ -257,7 +258,7 @@ class OnlinePredictorHarnessTest {
       OnlineTrainer t =
           OnlineTrainer.builder()
               .features(2)
-              .model(io.streamgrad.nn.sparse.SparseModels.logistic(BITS))
+              .model(io.streamgrad.nn.SparseModels.logistic(BITS))
               .optimizer(Optimizers.ftrl(0.5))
               .batchSize(8)
               .build();
@@ -286,7 +287,7 @@ class OnlinePredictorHarnessTest {
     /** What the live model answers for {@code r} now: the trainer's own forward pass. */
     float live(DenseRequest r) {
       io.streamgrad.autograd.SparseBatch row = new io.streamgrad.autograd.SparseBatch();
-      io.streamgrad.flink.predict.SparseRequests.addRow(row, r, BITS);
+      io.streamgrad.online.serving.SparseRequests.addRow(row, r, BITS);
       float[] out = new float[1];
       trainer.predictor().predict(r.features, row, 1, out);
       return out[0];

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Models;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
@@ -214,7 +214,7 @@ class OnlineTrainerHarnessTest {
   void stateIsAFlinkPojoNotAKryoFallback() {
     assertTrue(
         org.apache.flink.api.common.typeinfo.TypeInformation.of(
-                io.streamgrad.flink.train.TrainerState.class)
+                io.streamgrad.online.train.TrainerState.class)
             instanceof org.apache.flink.api.java.typeutils.PojoTypeInfo);
   }
 

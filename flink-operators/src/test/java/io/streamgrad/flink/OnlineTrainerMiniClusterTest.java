@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.autograd.Losses;
 import io.streamgrad.autograd.Tensor;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Model;
 import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.Models;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.util.ArrayList;

@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.operator.ServingTrainerOperator;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Models;
+import io.streamgrad.online.snapshot.SnapshotModels;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.DenseSample;
@@ -13,7 +14,6 @@ import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
-import io.streamgrad.serving.SnapshotModels;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;

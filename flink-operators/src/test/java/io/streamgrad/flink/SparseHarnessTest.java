@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.autograd.Tensor;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.nn.Model;
-import io.streamgrad.nn.sparse.SparseModels;
+import io.streamgrad.nn.SparseModels;
+import io.streamgrad.online.snapshot.SparseModelAssembler;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
-import io.streamgrad.serving.SparseModelAssembler;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,7 +90,7 @@ class SparseHarnessTest {
   /** The dense side of the snapshots (their sparse parts differ in kind after a restore). */
   static List<WeightSnapshot> denseSide(List<WeightSnapshot> in) {
     return in.stream()
-        .filter(io.streamgrad.serving.SnapshotModels::firstPart)
+        .filter(io.streamgrad.online.snapshot.SnapshotModels::firstPart)
         .map(s -> WeightSnapshot.newBuilder(s).setTimestamp(Instant.EPOCH).setSparse(null).build())
         .collect(Collectors.toList());
   }

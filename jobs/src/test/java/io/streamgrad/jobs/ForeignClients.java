@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.train.Optimizers;
+import io.streamgrad.jobs.graph.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.StartingOffsets;
+import io.streamgrad.online.train.Optimizers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -56,13 +59,15 @@ final class ForeignClients {
       String bootstrapServers, String samples, String snapshots, String deadLetters, String name)
       throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2);
-    TrainJob.Settings s = new TrainJob.Settings();
-    s.bootstrapServers = bootstrapServers;
-    s.samplesTopic = samples;
-    s.snapshotsTopic = snapshots;
-    s.deadLettersTopic = deadLetters;
-    s.startingOffsets = "earliest";
-    s.bounded = true;
+    KafkaSettings s =
+        KafkaSettings.builder()
+            .bootstrapServers(bootstrapServers)
+            .samplesTopic(samples)
+            .snapshotsTopic(snapshots)
+            .deadLettersTopic(deadLetters)
+            .startingOffsets(StartingOffsets.parse("earliest"))
+            .bounded(true)
+            .build();
     TrainJob.build(
         env,
         s,

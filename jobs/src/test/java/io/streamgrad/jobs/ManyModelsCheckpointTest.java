@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.graph.RuntimeSettings;
+import io.streamgrad.jobs.graph.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.StartingOffsets;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
@@ -70,16 +75,18 @@ class ManyModelsCheckpointTest {
         .build();
   }
 
-  private static TrainJob.Settings settings(String startingOffsets) {
-    TrainJob.Settings s = new TrainJob.Settings();
-    s.bootstrapServers = kafka.bootstrapServers();
-    s.samplesTopic = "mm-samples";
-    s.snapshotsTopic = "mm-snapshots";
-    s.deadLettersTopic = "mm-dead";
-    s.groupId = "many-models-" + UUID.randomUUID();
-    s.startingOffsets = startingOffsets;
-    s.delivery = DeliveryGuarantee.EXACTLY_ONCE;
-    s.transactionalIdPrefix = "many-models-" + UUID.randomUUID();
+  private static KafkaSettings settings(String startingOffsets) {
+    KafkaSettings s =
+        KafkaSettings.builder()
+            .bootstrapServers(kafka.bootstrapServers())
+            .samplesTopic("mm-samples")
+            .snapshotsTopic("mm-snapshots")
+            .deadLettersTopic("mm-dead")
+            .groupId("many-models-" + UUID.randomUUID())
+            .startingOffsets(StartingOffsets.parse(startingOffsets))
+            .delivery(DeliveryGuarantee.EXACTLY_ONCE)
+            .transactionalIdPrefix("many-models-" + UUID.randomUUID())
+            .build();
     return s;
   }
 
@@ -90,11 +97,15 @@ class ManyModelsCheckpointTest {
       c.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom);
       env.configure(c, ManyModelsCheckpointTest.class.getClassLoader());
     }
-    RuntimeSettings rt = new RuntimeSettings(); // defaults: file checkpoints, heap state
-    rt.parallelism = 2;
-    rt.checkpointIntervalMs = 1000;
-    rt.checkpointDir = checkpoints.toString();
-    rt.maxRestarts = 0; // any failure, e.g. a checkpoint too large for its storage, fails the test
+    // Defaults: file checkpoints, heap state; any failure (a checkpoint too large for its
+    // storage) fails the test.
+    RuntimeSettings rt =
+        RuntimeSettings.builder()
+            .parallelism(2)
+            .checkpointIntervalMs(1000)
+            .checkpointDir(checkpoints.toString())
+            .maxRestarts(0)
+            .build();
     List<String> said = rt.applyTo(env);
     assertTrue(
         said.get(0).contains(checkpoints.toUri().toString().replaceAll("/$", "")), said.toString());

@@ -5,17 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlinePredictor;
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.FailureInjection;
 import io.streamgrad.jobs.demo.SyntheticData;
+import io.streamgrad.jobs.graph.PredictJob;
+import io.streamgrad.jobs.graph.RuntimeSettings;
+import io.streamgrad.jobs.graph.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.StartingOffsets;
+import io.streamgrad.online.snapshot.SnapshotModels;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
-import io.streamgrad.serving.SnapshotModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,17 +53,19 @@ class PredictJobEndToEndTest {
 
   @TempDir Path checkpoints;
 
-  private TrainJob.Settings settings(String prefix) {
-    TrainJob.Settings s = new TrainJob.Settings();
-    s.bootstrapServers = kafka.bootstrapServers();
-    s.samplesTopic = prefix + "-samples";
-    s.snapshotsTopic = prefix + "-snapshots";
-    s.deadLettersTopic = prefix + "-dead-letters";
-    s.requestsTopic = prefix + "-requests";
-    s.predictionsTopic = prefix + "-predictions";
-    s.groupId = prefix + "-" + UUID.randomUUID();
-    s.startingOffsets = "earliest";
-    s.bounded = true;
+  private KafkaSettings settings(String prefix) {
+    KafkaSettings s =
+        KafkaSettings.builder()
+            .bootstrapServers(kafka.bootstrapServers())
+            .samplesTopic(prefix + "-samples")
+            .snapshotsTopic(prefix + "-snapshots")
+            .deadLettersTopic(prefix + "-dead-letters")
+            .requestsTopic(prefix + "-requests")
+            .predictionsTopic(prefix + "-predictions")
+            .groupId(prefix + "-" + UUID.randomUUID())
+            .startingOffsets(StartingOffsets.parse("earliest"))
+            .bounded(true)
+            .build();
     return s;
   }
 
@@ -69,19 +77,21 @@ class PredictJobEndToEndTest {
   }
 
   private static RuntimeSettings runtime(long checkpointMs, Path dir) {
-    RuntimeSettings rt = new RuntimeSettings();
-    rt.parallelism = 2;
-    rt.checkpointIntervalMs = checkpointMs;
-    rt.checkpointDir = dir == null ? null : dir.toString();
-    rt.maxRestarts = 3;
-    rt.restartDelay = Duration.ofMillis(100);
+    RuntimeSettings rt =
+        RuntimeSettings.builder()
+            .parallelism(2)
+            .checkpointIntervalMs(checkpointMs)
+            .checkpointDir(dir == null ? null : dir.toString())
+            .maxRestarts(3)
+            .restartDelay(Duration.ofMillis(100))
+            .build();
     return rt;
   }
 
-  private void produceSamples(TrainJob.Settings s, SyntheticData data, int n) {
+  private void produceSamples(KafkaSettings s, SyntheticData data, int n) {
     try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(kafka.bootstrapServers())) {
       for (int i = 0; i < n; i++) {
-        p.send(KafkaClients.record(s.samplesTopic, data.next()));
+        p.send(KafkaClients.record(s.samplesTopic(), data.next()));
       }
       p.flush();
     }
@@ -101,7 +111,7 @@ class PredictJobEndToEndTest {
 
   /** Good requests for every model of {@code data}, by request id. */
   private Map<String, PredictionRequest> produceRequests(
-      TrainJob.Settings s, SyntheticData data, int perModel) {
+      KafkaSettings s, SyntheticData data, int perModel) {
     Map<String, PredictionRequest> sent = new TreeMap<>();
     SplittableRandom rng = new SplittableRandom(8);
     try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(kafka.bootstrapServers())) {
@@ -113,7 +123,7 @@ class PredictJobEndToEndTest {
           }
           PredictionRequest r = request(model, model + "/" + i, x);
           sent.put(r.getRequestId(), r);
-          send(p, s.requestsTopic, model, WireFormat.encode(r));
+          send(p, s.requestsTopic(), model, WireFormat.encode(r));
         }
       }
       p.flush();
@@ -122,16 +132,16 @@ class PredictJobEndToEndTest {
   }
 
   /** The newest snapshot of each version of each model on the topic. */
-  private Map<String, Map<Long, WeightSnapshot>> snapshots(TrainJob.Settings s) {
+  private Map<String, Map<Long, WeightSnapshot>> snapshots(KafkaSettings s) {
     Map<String, Map<Long, WeightSnapshot>> out = new HashMap<>();
-    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.snapshotsTopic)) {
+    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.snapshotsTopic())) {
       WeightSnapshot w = WireFormat.snapshot(v);
       out.computeIfAbsent(w.getModelId(), k -> new HashMap<>()).put(w.getVersion(), w);
     }
     return out;
   }
 
-  private void train(TrainJob.Settings s, OnlineTrainer trainer) throws Exception {
+  private void train(KafkaSettings s, OnlineTrainer trainer) throws Exception {
     StreamExecutionEnvironment env = env(runtime(0, null));
     TrainJob.build(env, s, trainer);
     env.execute("train");
@@ -158,15 +168,15 @@ class PredictJobEndToEndTest {
 
   @Test
   void thePredictorJobAnswersEveryRequestOrSaysWhyNot() throws Exception {
-    TrainJob.Settings s = settings("serve");
+    KafkaSettings s = settings("serve");
     EmbeddedKafka.createTopics(
         kafka.bootstrapServers(),
         2,
-        s.samplesTopic,
-        s.snapshotsTopic,
-        s.deadLettersTopic,
-        s.requestsTopic,
-        s.predictionsTopic);
+        s.samplesTopic(),
+        s.snapshotsTopic(),
+        s.deadLettersTopic(),
+        s.requestsTopic(),
+        s.predictionsTopic());
     SyntheticData data = new SyntheticData(FEATURES, 3, 0.1f, 5);
     produceSamples(s, data, 3 * 640);
     train(
@@ -179,19 +189,20 @@ class PredictJobEndToEndTest {
             .build());
     Map<String, PredictionRequest> sent = produceRequests(s, data, 200);
     try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(kafka.bootstrapServers())) {
-      send(p, s.requestsTopic, "model-0", new byte[] {1, 2, 3});
+      send(p, s.requestsTopic(), "model-0", new byte[] {1, 2, 3});
       send(
           p,
-          s.requestsTopic,
+          s.requestsTopic(),
           "model-0",
           WireFormat.encode(request("model-0", "short", new float[2])));
       send(
           p,
-          s.requestsTopic,
+          s.requestsTopic(),
           "model-1",
           WireFormat.encode(request("model-1", "nan", new float[] {0, Float.NaN, 0, 0})));
-      send(p, s.requestsTopic, "ghost", WireFormat.encode(request("ghost", "g", new float[4])));
-      send(p, s.requestsTopic, "model-2", WireFormat.encode(request("model-2", "", new float[4])));
+      send(p, s.requestsTopic(), "ghost", WireFormat.encode(request("ghost", "g", new float[4])));
+      send(
+          p, s.requestsTopic(), "model-2", WireFormat.encode(request("model-2", "", new float[4])));
       p.flush();
     }
     StreamExecutionEnvironment env = env(runtime(0, null));
@@ -199,7 +210,7 @@ class PredictJobEndToEndTest {
     env.execute("predict");
 
     List<Prediction> predictions = new ArrayList<>();
-    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.predictionsTopic)) {
+    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.predictionsTopic())) {
       predictions.add(WireFormat.prediction(v));
     }
     assertEquals(sent.size(), predictions.size(), "every good request answered once");
@@ -209,7 +220,7 @@ class PredictJobEndToEndTest {
     Map<String, Map<Long, WeightSnapshot>> versions = snapshots(s);
     assertAnsweredByTheirVersion(predictions, sent, versions);
     Map<String, Integer> reasons = new TreeMap<>();
-    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.deadLettersTopic)) {
+    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.deadLettersTopic())) {
       DeadLetter d = WireFormat.deadLetter(v);
       reasons.merge(d.getReason(), 1, Integer::sum);
     }
@@ -238,32 +249,35 @@ class PredictJobEndToEndTest {
 
   @Test
   void exactlyOnceAcrossAFailure() throws Exception {
-    TrainJob.Settings s = settings("serve-eo");
+    KafkaSettings s = settings("serve-eo");
     EmbeddedKafka.createTopics(
         kafka.bootstrapServers(),
         2,
-        s.samplesTopic,
-        s.snapshotsTopic,
-        s.deadLettersTopic,
-        s.requestsTopic,
-        s.predictionsTopic);
+        s.samplesTopic(),
+        s.snapshotsTopic(),
+        s.deadLettersTopic(),
+        s.requestsTopic(),
+        s.predictionsTopic());
     SyntheticData data = new SyntheticData(FEATURES, 2, 0.1f, 6);
     produceSamples(s, data, 2 * 320);
     train(s, OnlineTrainer.builder().features(FEATURES).batchSize(16).build());
     Map<String, PredictionRequest> sent = produceRequests(s, data, 1500);
-    s.delivery = DeliveryGuarantee.EXACTLY_ONCE;
-    s.transactionalIdPrefix = "serve-eo-" + UUID.randomUUID();
-    s.runId = "serve-eo-" + UUID.randomUUID();
-    s.failAfter = new long[] {1200};
+    s = s.toBuilder().delivery(DeliveryGuarantee.EXACTLY_ONCE).build();
+    s = s.toBuilder().transactionalIdPrefix("serve-eo-" + UUID.randomUUID()).build();
+    String runId = "serve-eo-" + UUID.randomUUID();
     StreamExecutionEnvironment env = env(runtime(100, checkpoints));
-    PredictJob.build(env, s, OnlinePredictor.builder().maxBatchSize(32).build());
+    PredictJob.build(
+        env,
+        s,
+        OnlinePredictor.builder().maxBatchSize(32).build(),
+        FailureInjection.tap(runId, new long[] {1200}));
     env.execute("predict exactly once");
-    assertEquals(1, FailureInjection.failures(s.runId), "the job failed once and recovered");
-    FailureInjection.forget(s.runId);
+    assertEquals(1, FailureInjection.failures(runId), "the job failed once and recovered");
+    FailureInjection.forget(runId);
 
     Map<String, Integer> answers = new HashMap<>();
     List<Prediction> predictions = new ArrayList<>();
-    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.predictionsTopic)) {
+    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.predictionsTopic())) {
       Prediction p = WireFormat.prediction(v);
       predictions.add(p);
       answers.merge(p.getRequestId(), 1, Integer::sum);
@@ -275,15 +289,15 @@ class PredictJobEndToEndTest {
 
   @Test
   void theTrainingJobAnswersRequestsWithItsLiveModels() throws Exception {
-    TrainJob.Settings s = settings("in-job");
+    KafkaSettings s = settings("in-job");
     EmbeddedKafka.createTopics(
         kafka.bootstrapServers(),
         2,
-        s.samplesTopic,
-        s.snapshotsTopic,
-        s.deadLettersTopic,
-        s.requestsTopic,
-        s.predictionsTopic);
+        s.samplesTopic(),
+        s.snapshotsTopic(),
+        s.deadLettersTopic(),
+        s.requestsTopic(),
+        s.predictionsTopic());
     SyntheticData data = new SyntheticData(FEATURES, 2, 0.1f, 7);
     produceSamples(s, data, 2 * 320);
     Map<String, PredictionRequest> sent = produceRequests(s, data, 50);
@@ -296,7 +310,7 @@ class PredictJobEndToEndTest {
     train(s, trainer);
     List<Prediction> answers = new ArrayList<>();
     Map<String, Integer> prequential = new HashMap<>();
-    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.predictionsTopic)) {
+    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.predictionsTopic())) {
       Prediction p = WireFormat.prediction(v);
       if (p.getLabel() != null) {
         prequential.merge(p.getModelId(), 1, Integer::sum);
@@ -306,7 +320,7 @@ class PredictJobEndToEndTest {
     }
     assertEquals(Map.of("model-0", 320, "model-1", 320), prequential, "one per sample");
     Map<String, Integer> reasons = new TreeMap<>();
-    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.deadLettersTopic)) {
+    for (byte[] v : TopicContents.values(kafka.bootstrapServers(), s.deadLettersTopic())) {
       reasons.merge(WireFormat.deadLetter(v).getReason(), 1, Integer::sum);
     }
     // The two sources race: a request may arrive before its model's first update.

@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.jobs.ForeignClients.Run;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.graph.InitialModels;
+import io.streamgrad.jobs.graph.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.StartingOffsets;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.KnownSchemas;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -171,19 +175,21 @@ class PythonClientTest {
     assertEquals(0, produced.exit(), produced.out());
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2);
-    TrainJob.Settings s = new TrainJob.Settings();
-    s.bootstrapServers = bs;
-    s.samplesTopic = "pys-samples";
-    s.snapshotsTopic = "pys-snapshots";
-    s.deadLettersTopic = "pys-dead-letters";
-    s.startingOffsets = "earliest";
-    s.bounded = true;
+    KafkaSettings s =
+        KafkaSettings.builder()
+            .bootstrapServers(bs)
+            .samplesTopic("pys-samples")
+            .snapshotsTopic("pys-snapshots")
+            .deadLettersTopic("pys-dead-letters")
+            .startingOffsets(StartingOffsets.parse("earliest"))
+            .bounded(true)
+            .build();
     TrainJob.build(
         env,
         s,
         OnlineTrainer.builder()
             .features(3)
-            .model(io.streamgrad.nn.sparse.SparseModels.logistic(12))
+            .model(io.streamgrad.nn.SparseModels.logistic(12))
             .optimizer(Optimizers.ftrl(0.1))
             .batchSize(16)
             .snapshotEvery(2)
@@ -202,8 +208,7 @@ class PythonClientTest {
     assertEquals(0, checked.exit(), checked.out());
 
     // Java's reading of the same topic: what a warm start rebuilds.
-    TrainJob.Settings k = new TrainJob.Settings();
-    k.bootstrapServers = bs;
+    KafkaSettings k = KafkaSettings.builder().bootstrapServers(bs).build();
     var java = InitialModels.fromTopic(k, "pys-snapshots").sparse();
     assertEquals(2, java.size());
     io.streamgrad.autograd.SparseBatch probe = new io.streamgrad.autograd.SparseBatch();

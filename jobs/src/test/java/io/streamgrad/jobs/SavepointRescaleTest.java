@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.graph.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.StartingOffsets;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
@@ -68,15 +72,17 @@ class SavepointRescaleTest {
         .build();
   }
 
-  private static TrainJob.Settings settings(String samples, String snapshots, boolean bounded) {
-    TrainJob.Settings s = new TrainJob.Settings();
-    s.bootstrapServers = kafka.bootstrapServers();
-    s.samplesTopic = samples;
-    s.snapshotsTopic = snapshots;
-    s.deadLettersTopic = samples + "-dead";
-    s.groupId = "savepoint-test-" + UUID.randomUUID();
-    s.startingOffsets = "earliest";
-    s.bounded = bounded;
+  private static KafkaSettings settings(String samples, String snapshots, boolean bounded) {
+    KafkaSettings s =
+        KafkaSettings.builder()
+            .bootstrapServers(kafka.bootstrapServers())
+            .samplesTopic(samples)
+            .snapshotsTopic(snapshots)
+            .deadLettersTopic(samples + "-dead")
+            .groupId("savepoint-test-" + UUID.randomUUID())
+            .startingOffsets(StartingOffsets.parse("earliest"))
+            .bounded(bounded)
+            .build();
     return s;
   }
 
@@ -119,8 +125,8 @@ class SavepointRescaleTest {
     produce(rng, "sp-samples", "sp-all");
     // "latest": a job that ignored the savepoint would see none of the new samples and time out;
     // a restored one resumes at the savepoint's offsets.
-    TrainJob.Settings resume = settings("sp-samples", "sp-out", false);
-    resume.startingOffsets = "latest";
+    KafkaSettings resume = settings("sp-samples", "sp-out", false);
+    resume = resume.toBuilder().startingOffsets(StartingOffsets.parse("latest")).build();
     JobClient second = start(2, savepoint, resume);
     Map<String, List<WeightSnapshot>> resumed;
     try {
@@ -157,7 +163,7 @@ class SavepointRescaleTest {
     }
   }
 
-  private static JobClient start(int parallelism, String savepoint, TrainJob.Settings s)
+  private static JobClient start(int parallelism, String savepoint, KafkaSettings s)
       throws Exception {
     StreamExecutionEnvironment env = env(parallelism, savepoint);
     TrainJob.build(env, s, trainer());

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.KafkaSinks;
 import org.junit.jupiter.api.Test;
 
 /** A sparse model's snapshots are batched by the producer; a user's batch size stands. */
@@ -11,17 +13,20 @@ class SnapshotWritingTest {
 
   @Test
   void aSparseModelsSnapshotsGetABatchThatHoldsSeveralDeltas() {
-    TrainJob.Settings kafka = new TrainJob.Settings();
-    kafka.clientProperties.put("linger.ms", "7");
-    TrainJob.Settings sparse = TrainJob.snapshotWriting(kafka, 20);
-    assertEquals("262144", sparse.clientProperties.get("batch.size"));
-    assertEquals("7", sparse.clientProperties.get("linger.ms"), "the rest as the user set it");
-    assertFalse(
-        kafka.clientProperties.containsKey("batch.size"), "the job's own settings untouched");
+    KafkaSettings kafka =
+        KafkaSettings.builder()
+            .bootstrapServers("localhost:9092")
+            .clientProperty("linger.ms", "7")
+            .build();
+    KafkaSettings sparse = KafkaSinks.snapshotWriting(kafka, 20);
+    assertEquals("262144", sparse.clientProperties().get("batch.size"));
+    assertEquals("7", sparse.clientProperties().get("linger.ms"), "the rest as the user set it");
+    assertFalse(kafka.hasClientProperty("batch.size"), "the job's own settings untouched");
 
-    assertSame(kafka, TrainJob.snapshotWriting(kafka, 0), "dense snapshots: Kafka's default");
+    assertSame(kafka, KafkaSinks.snapshotWriting(kafka, 0), "dense snapshots: Kafka's default");
 
-    kafka.clientProperties.put("batch.size", "65536");
-    assertEquals("65536", TrainJob.snapshotWriting(kafka, 20).clientProperties.get("batch.size"));
+    kafka = kafka.toBuilder().clientProperty("batch.size", "65536").build();
+    assertEquals(
+        "65536", KafkaSinks.snapshotWriting(kafka, 20).clientProperties().get("batch.size"));
   }
 }

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs;
 
+import io.streamgrad.jobs.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

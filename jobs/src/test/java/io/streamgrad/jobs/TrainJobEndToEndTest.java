@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.SyntheticData;
+import io.streamgrad.jobs.graph.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.StartingOffsets;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -94,10 +98,12 @@ class TrainJobEndToEndTest {
     conf.set(PipelineOptions.GENERIC_TYPES, false);
     env.configure(conf, getClass().getClassLoader());
     env.setParallelism(2);
-    TrainJob.Settings settings = new TrainJob.Settings();
-    settings.bootstrapServers = kafka.bootstrapServers();
-    settings.bounded = true;
-    settings.startingOffsets = "earliest";
+    KafkaSettings settings =
+        KafkaSettings.builder()
+            .bootstrapServers(kafka.bootstrapServers())
+            .bounded(true)
+            .startingOffsets(StartingOffsets.parse("earliest"))
+            .build();
     OnlineTrainer trainer =
         OnlineTrainer.builder()
             .features(features)
@@ -183,13 +189,15 @@ class TrainJobEndToEndTest {
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(2);
-    TrainJob.Settings settings = new TrainJob.Settings();
-    settings.bootstrapServers = kafka.bootstrapServers();
-    settings.samplesTopic = "split-samples";
-    settings.snapshotsTopic = "split-snapshots";
-    settings.deadLettersTopic = "split-dead-letters";
-    settings.bounded = true;
-    settings.startingOffsets = "earliest";
+    KafkaSettings settings =
+        KafkaSettings.builder()
+            .bootstrapServers(kafka.bootstrapServers())
+            .samplesTopic("split-samples")
+            .snapshotsTopic("split-snapshots")
+            .deadLettersTopic("split-dead-letters")
+            .bounded(true)
+            .startingOffsets(StartingOffsets.parse("earliest"))
+            .build();
     TrainJob.build(env, settings, OnlineTrainer.builder().features(4).batchSize(16).build());
     org.apache.flink.api.common.JobID job = env.execute("split partitions").getJobID();
     Map<String, org.apache.flink.metrics.Metric> metrics = METRICS.getMetricsByIdentifiers(job);

@@ -90,9 +90,9 @@ public record ModelSpec(
         yield Models.mlp(hidden).activation(a);
       }
       case CLASS -> instantiate(factoryClass);
-      case SPARSE_LOGISTIC -> io.streamgrad.nn.sparse.SparseModels.logistic(hashBits);
-      case SPARSE_LINEAR -> io.streamgrad.nn.sparse.SparseModels.linear(hashBits);
-      case FM -> io.streamgrad.nn.sparse.SparseModels.factorizationMachine(hashBits, factors);
+      case SPARSE_LOGISTIC -> SparseModels.logistic(hashBits);
+      case SPARSE_LINEAR -> SparseModels.linear(hashBits);
+      case FM -> SparseModels.factorizationMachine(hashBits, factors);
       default ->
           throw new IllegalArgumentException(
               "unknown model kind '"

@@ -1,9 +1,9 @@
 package io.streamgrad.flink.operator;
 
-import io.streamgrad.flink.train.ModelTrainer;
-import io.streamgrad.flink.train.QualitySpec;
-import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.nn.quality.PageHinkley;
+import io.streamgrad.online.train.ModelTrainer;
+import io.streamgrad.online.train.QualitySpec;
+import io.streamgrad.online.train.TrainerConfig;
 import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package io.streamgrad.flink.operator;
 
+import io.streamgrad.online.live.PerModelMetrics;
 import java.io.Serializable;
 import java.util.Objects;
 import org.apache.flink.configuration.TaskManagerOptions;

@@ -1,8 +1,8 @@
 package io.streamgrad.flink.operator;
 
-import io.streamgrad.flink.train.TrainingProgress;
 import io.streamgrad.nn.quality.PrequentialMetrics;
 import io.streamgrad.nn.quality.QualityGate;
+import io.streamgrad.online.train.TrainingProgress;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;

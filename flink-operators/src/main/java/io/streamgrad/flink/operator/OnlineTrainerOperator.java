@@ -1,6 +1,6 @@
 package io.streamgrad.flink.operator;
 
-import io.streamgrad.flink.train.TrainerConfig;
+import io.streamgrad.online.train.TrainerConfig;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Prediction;

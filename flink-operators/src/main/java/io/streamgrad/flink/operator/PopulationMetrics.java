@@ -1,5 +1,7 @@
 package io.streamgrad.flink.operator;
 
+import io.streamgrad.online.live.LiveModels;
+import io.streamgrad.online.live.RecentUpdates;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.metrics.Counter;
@@ -93,18 +95,18 @@ final class PopulationMetrics {
   }
 
   /** Recomputes the published aggregates from the live trainers (task thread). */
-  void refresh(LiveModels models, long nowMillis) {
+  void refresh(LiveModels<?> models, long nowMillis) {
     live = models.size();
     capacity = models.capacity();
     liveBytes = models.bytes();
     liveBytesBudget = models.maxBytes();
     updatedLastMinute = recent.inLastMinute(nowMillis);
-    List<LiveModels.Entry> sample = models.sample(SAMPLE);
+    List<? extends LiveModels.Entry<?>> sample = models.sample(SAMPLE);
     if (scratch.length < sample.size()) {
       scratch = new double[sample.size()];
     }
     int k = 0;
-    for (LiveModels.Entry e : sample) {
+    for (LiveModels.Entry<?> e : sample) {
       long last = e.trainer.progress().lastUpdateMillis();
       if (last > 0) {
         scratch[k++] = nowMillis - last;
@@ -112,7 +114,7 @@ final class PopulationMetrics {
     }
     staleness = minMedianMax(scratch, k);
     k = 0;
-    for (LiveModels.Entry e : sample) {
+    for (LiveModels.Entry<?> e : sample) {
       double l = e.trainer.prequentialLoss();
       if (!Double.isNaN(l)) {
         scratch[k++] = l;

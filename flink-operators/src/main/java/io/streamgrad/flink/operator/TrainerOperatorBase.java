@@ -1,14 +1,19 @@
 package io.streamgrad.flink.operator;
 
 import io.streamgrad.autograd.SparseBatch;
-import io.streamgrad.flink.predict.Predictions;
-import io.streamgrad.flink.predict.SparseRequests;
-import io.streamgrad.flink.train.ModelTrainer;
-import io.streamgrad.flink.train.QualitySpec;
-import io.streamgrad.flink.train.TrainerConfig;
-import io.streamgrad.flink.train.TrainerState;
 import io.streamgrad.nn.Predictor;
 import io.streamgrad.nn.quality.QualityGate;
+import io.streamgrad.online.live.LiveModels;
+import io.streamgrad.online.serving.Predictions;
+import io.streamgrad.online.serving.SparseRequests;
+import io.streamgrad.online.snapshot.SnapshotModels;
+import io.streamgrad.online.snapshot.Snapshots;
+import io.streamgrad.online.train.FlushTrigger;
+import io.streamgrad.online.train.ModelTrainer;
+import io.streamgrad.online.train.QualitySpec;
+import io.streamgrad.online.train.SparseRows;
+import io.streamgrad.online.train.TrainerConfig;
+import io.streamgrad.online.train.TrainerState;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
@@ -19,7 +24,6 @@ import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
-import io.streamgrad.serving.SnapshotModels;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -97,7 +101,8 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   private transient boolean restored;
   private transient InternalTimerService<VoidNamespace> batchTimers;
   private transient InternalTimerService<VoidNamespace> expiryTimers;
-  private transient LiveModels live;
+  private transient LiveModels<ModelTimers> live;
+  private transient FlushTrigger trigger;
   private transient Counter divergenceRejections;
   private transient DeadLetterMetrics deadLetters;
   private transient PopulationMetrics population;
@@ -161,7 +166,8 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     int slots = ModelLifecycle.taskSlots(this);
     int capacity = lifecycle.capacity();
     long budget = lifecycle.byteBudget(Runtime.getRuntime().maxMemory(), slots);
-    live = new LiveModels(capacity, budget, this::writeBack, this::evicted);
+    live = new LiveModels<>(capacity, budget, this::writeBack, this::evicted);
+    trigger = FlushTrigger.of(config);
     batchTimers =
         getInternalTimerService("streamgrad-batch-delay", VoidNamespaceSerializer.INSTANCE, this);
     if (lifecycle.modelTtlMillis > 0) {
@@ -215,29 +221,33 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
       return;
     }
     String key = (String) getCurrentKey();
-    LiveModels.Entry entry = entry(key);
+    LiveModels.Entry<ModelTimers> entry = entry(key);
     ModelTrainer trainer = entry.trainer;
-    if (!trainer.fromPartition(sample.partition)) {
-      otherPartition(key, trainer.sourcePartition(), sample.partition);
+    ModelTimers timers = entry.host;
+    if (!timers.fromPartition(sample.partition)) {
+      otherPartition(key, timers.sourcePartition, sample.partition);
     }
     boolean wasEmpty = trainer.pending() == 0;
     if (expiryTimers != null) {
       long now = now();
-      trainer.setLastSampleMillis(now);
-      if (trainer.expiryTimer() == 0) {
-        scheduleExpiry(trainer, now + lifecycle.modelTtlMillis);
+      timers.lastSampleMillis = now;
+      if (timers.expiryTimer == 0) {
+        scheduleExpiry(timers, now + lifecycle.modelTtlMillis);
       }
     }
-    boolean full =
-        sample.isSparse()
-            ? trainer.add(x, sample.indices, sample.values, sample.label, sample.weight)
-            : trainer.add(x, sample.label, sample.weight);
-    if (full) {
-      trainAndMaybeEmit(key, trainer);
-    } else if (wasEmpty && trainer.pending() > 0 && config.maxBatchDelayMillis > 0) {
-      long deadline = now() + config.maxBatchDelayMillis;
-      trainer.setBatchDeadline(deadline);
-      batchTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, deadline);
+    if (sample.isSparse()) {
+      trainer.add(x, sample.indices, sample.values, sample.label, sample.weight);
+    } else {
+      trainer.add(x, sample.label, sample.weight);
+    }
+    if (trigger.onSample(trainer.pending())) {
+      trainAndMaybeEmit(key, entry);
+    } else if (wasEmpty && trainer.pending() > 0) {
+      long deadline = trigger.deadline(now());
+      if (deadline > 0) {
+        timers.batchDeadline = deadline;
+        batchTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, deadline);
+      }
     }
     live.markDirty(entry); // after the sample: the batch buffer may have grown
   }
@@ -246,14 +256,14 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   @Override
   public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
     String key = timer.getKey();
-    LiveModels.Entry entry = existingEntry(key);
+    LiveModels.Entry<ModelTimers> entry = existingEntry(key);
     // A batch that filled up before its deadline leaves a stale timer behind: ignore it.
     if (entry != null
         && entry.trainer.pending() > 0
-        && entry.trainer.batchDeadline() != 0
-        && entry.trainer.batchDeadline() <= timer.getTimestamp()) {
+        && entry.host.batchDeadline != 0
+        && entry.host.batchDeadline <= timer.getTimestamp()) {
       live.markDirty(entry);
-      trainAndMaybeEmit(key, entry.trainer);
+      trainAndMaybeEmit(key, entry);
     }
   }
 
@@ -265,13 +275,13 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     @Override
     public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
       String key = timer.getKey();
-      LiveModels.Entry entry = existingEntry(key);
-      if (entry == null || entry.trainer.expiryTimer() != timer.getTimestamp()) {
+      LiveModels.Entry<ModelTimers> entry = existingEntry(key);
+      if (entry == null || entry.host.expiryTimer != timer.getTimestamp()) {
         return; // expired already, or a timer this model no longer waits for
       }
-      long due = entry.trainer.lastSampleMillis() + lifecycle.modelTtlMillis;
+      long due = entry.host.lastSampleMillis + lifecycle.modelTtlMillis;
       if (due > timer.getTimestamp()) {
-        scheduleExpiry(entry.trainer, due);
+        scheduleExpiry(entry.host, due);
         live.markDirty(entry);
       } else {
         expire(entry);
@@ -282,9 +292,9 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) {}
   }
 
-  private void scheduleExpiry(ModelTrainer trainer, long at) {
+  private void scheduleExpiry(ModelTimers timers, long at) {
     expiryTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, at);
-    trainer.setExpiryTimer(at);
+    timers.expiryTimer = at;
   }
 
   /**
@@ -292,17 +302,17 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
    * emitted, so no sample and no update is lost. A later sample starts the model afresh (from its
    * warm-start snapshot, if the job has one for it).
    */
-  private void expire(LiveModels.Entry entry) throws Exception {
+  private void expire(LiveModels.Entry<ModelTimers> entry) throws Exception {
     String key = entry.id;
     ModelTrainer trainer = entry.trainer;
     if (trainer.pending() > 0) {
-      step(key, trainer);
+      step(key, entry);
     }
     if (trainer.version() > trainer.lastEmittedVersion()) {
       emit(key, trainer);
     }
-    if (trainer.batchDeadline() != 0) {
-      batchTimers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, trainer.batchDeadline());
+    if (entry.host.batchDeadline != 0) {
+      batchTimers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, entry.host.batchDeadline);
     }
     state.clear();
     if (chunks != null) {
@@ -321,7 +331,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     // Every model of this subtask, live or only in state (without writing the live ones first:
     // they are written once, below); sorted for a deterministic emission order.
     Set<String> ids = new HashSet<>(storedModelIds());
-    for (LiveModels.Entry e : live.entries()) {
+    for (LiveModels.Entry<ModelTimers> e : live.entries()) {
       ids.add(e.id);
     }
     List<String> ordered = new ArrayList<>(ids);
@@ -329,10 +339,10 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     ordered.sort(null);
     for (String key : ordered) {
       setCurrentKey(key);
-      LiveModels.Entry entry = entry(key);
+      LiveModels.Entry<ModelTimers> entry = entry(key);
       ModelTrainer trainer = entry.trainer;
       if (trainer.pending() > 0) {
-        step(key, trainer);
+        step(key, entry);
         live.markDirty(entry);
       }
       if (trainer.version() > trainer.lastEmittedVersion()) {
@@ -369,10 +379,12 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     }
   }
 
-  private void writeBack(String key, ModelTrainer trainer) throws Exception {
+  private void writeBack(String key, ModelTrainer trainer, ModelTimers timers) throws Exception {
     Object current = getCurrentKey();
     setCurrentKey(key);
-    state.update(trainer.toState());
+    TrainerState s = trainer.toState();
+    timers.copyTo(s);
+    state.update(s);
     if (chunks != null) {
       for (int id : trainer.takeDirtyChunks()) {
         chunks.put(id, trainer.chunk(id));
@@ -384,14 +396,14 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   }
 
   /** The live model of the current key, restored from keyed state or created on first use. */
-  private LiveModels.Entry entry(String key) throws Exception {
-    LiveModels.Entry entry = live.get(key);
+  private LiveModels.Entry<ModelTimers> entry(String key) throws Exception {
+    LiveModels.Entry<ModelTimers> entry = live.get(key);
     return entry != null ? entry : load(key, state.value());
   }
 
   /** The live model of the current key if it exists (live or in state); null otherwise. */
-  private LiveModels.Entry existingEntry(String key) throws Exception {
-    LiveModels.Entry entry = live.get(key);
+  private LiveModels.Entry<ModelTimers> existingEntry(String key) throws Exception {
+    LiveModels.Entry<ModelTimers> entry = live.get(key);
     if (entry != null) {
       return entry;
     }
@@ -399,7 +411,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     return stored == null ? null : load(key, stored);
   }
 
-  private LiveModels.Entry load(String key, TrainerState stored) throws Exception {
+  private LiveModels.Entry<ModelTimers> load(String key, TrainerState stored) throws Exception {
     boolean fresh = stored == null;
     if (stored != null) {
       population.restoredFromState.inc();
@@ -421,13 +433,13 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
         for (Map.Entry<Integer, float[]> c : chunks.entries()) {
           trainer.loadChunk(c.getKey(), c.getValue());
         }
-        ModelTrainer.SparseRows warm = fresh ? config.initialTables.get(key) : null;
+        SparseRows warm = fresh ? config.initialTables.get(key) : null;
         if (warm != null) {
           trainer.loadRows(warm);
         }
       }
     }
-    LiveModels.Entry entry = live.add(key, trainer);
+    LiveModels.Entry<ModelTimers> entry = live.add(key, trainer, ModelTimers.from(stored));
     ModelMetrics m = modelMetrics.get(key);
     if (m != null) {
       m.bind(trainer.progress());
@@ -454,14 +466,17 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     return getProcessingTimeService().getCurrentProcessingTime();
   }
 
-  private void trainAndMaybeEmit(String key, ModelTrainer trainer) throws Exception {
-    if (step(key, trainer) && trainer.version() % config.snapshotEvery == 0) {
+  private void trainAndMaybeEmit(String key, LiveModels.Entry<ModelTimers> entry) throws Exception {
+    ModelTrainer trainer = entry.trainer;
+    if (step(key, entry) && trainer.version() % config.snapshotEvery == 0) {
       emit(key, trainer);
     }
   }
 
   /** One step; a batch the divergence guard refuses goes, sample by sample, to the dead letters. */
-  private boolean step(String key, ModelTrainer trainer) throws Exception {
+  private boolean step(String key, LiveModels.Entry<ModelTimers> entry) throws Exception {
+    ModelTrainer trainer = entry.trainer;
+    entry.host.batchDeadline = 0; // trained or refused: no batch pending either way
     long previousUpdate = trainer.progress().lastUpdateMillis();
     long previousVersion = trainer.version();
     long previousSeen = trainer.samplesSeen();
@@ -602,7 +617,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
       reason = request.mismatch(config.features, modelSpec.getHashBits());
     }
     if (reason == null) {
-      LiveModels.Entry entry = existingEntry(request.modelId);
+      LiveModels.Entry<ModelTimers> entry = existingEntry(request.modelId);
       if (entry != null && entry.trainer.version() > 0) {
         ModelTrainer trainer = entry.trainer;
         Predictor predictor = trainer.predictor();

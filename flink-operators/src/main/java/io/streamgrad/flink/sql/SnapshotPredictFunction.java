@@ -1,15 +1,16 @@
 package io.streamgrad.flink.sql;
 
 import io.streamgrad.autograd.SparseBatch;
+import io.streamgrad.online.serving.SnapshotFollower;
+import io.streamgrad.online.snapshot.ServedModel;
 import io.streamgrad.schemas.FeatureHashing;
-import io.streamgrad.serving.ServedModel;
-import io.streamgrad.serving.SnapshotFollower;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.table.data.ArrayData;
 import org.apache.flink.table.data.GenericRowData;
@@ -89,7 +90,7 @@ public final class SnapshotPredictFunction extends PredictFunction {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while waiting for model " + modelId, e);
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         throw new IllegalStateException(
             "streamgrad model '" + modelId + "' has no snapshot: " + e.getMessage(), e);
       }

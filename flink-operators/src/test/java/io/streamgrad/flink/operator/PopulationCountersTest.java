@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.streamgrad.online.live.PerModelMetrics;
+import io.streamgrad.online.live.RecentUpdates;
 import org.junit.jupiter.api.Test;
 
 /** Distinct models updated in the last minute; min/median/max; the per-model metrics choice. */

@@ -2,8 +2,10 @@ package io.streamgrad.jobs.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.jobs.RuntimeSettings;
 import io.streamgrad.jobs.cluster.FlinkRest;
+import io.streamgrad.jobs.graph.RuntimeSettings;
+import io.streamgrad.nn.SparseModels;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DenseSample;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -149,8 +151,8 @@ public final class CheckpointBench {
     OnlineTrainer trainer =
         OnlineTrainer.builder()
             .features(0)
-            .model(io.streamgrad.nn.sparse.SparseModels.logistic(bits))
-            .optimizer(io.streamgrad.flink.train.Optimizers.ftrl(0.1))
+            .model(SparseModels.logistic(bits))
+            .optimizer(Optimizers.ftrl(0.1))
             .batchSize(batchSize)
             .snapshotEvery(1_000_000)
             .build();
@@ -196,12 +198,14 @@ public final class CheckpointBench {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    RuntimeSettings rt = new RuntimeSettings();
-    rt.stateBackend = backend;
-    rt.parallelism = 1;
-    rt.checkpointIntervalMs = intervalMillis;
-    rt.checkpointDir = dir.resolve(backend.flinkName + "-" + name).toUri().toString();
-    rt.maxRestarts = 0;
+    RuntimeSettings rt =
+        RuntimeSettings.builder()
+            .stateBackend(backend)
+            .parallelism(1)
+            .checkpointIntervalMs(intervalMillis)
+            .checkpointDir(dir.resolve(backend.flinkName + "-" + name).toUri().toString())
+            .maxRestarts(0)
+            .build();
     Configuration conf = rt.miniClusterConfig(1);
     conf.set(RestOptions.PORT, port);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);

@@ -1,9 +1,9 @@
 package io.streamgrad.jobs.bench;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.train.ModelTrainer;
-import io.streamgrad.flink.train.TrainerConfig;
-import io.streamgrad.flink.train.TrainerState;
+import io.streamgrad.online.train.ModelTrainer;
+import io.streamgrad.online.train.TrainerConfig;
+import io.streamgrad.online.train.TrainerState;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;

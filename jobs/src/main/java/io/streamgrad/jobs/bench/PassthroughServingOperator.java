@@ -1,6 +1,6 @@
 package io.streamgrad.jobs.bench;
 
-import io.streamgrad.flink.predict.Predictions;
+import io.streamgrad.online.serving.Predictions;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;

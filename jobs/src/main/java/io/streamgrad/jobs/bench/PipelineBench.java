@@ -3,16 +3,18 @@ package io.streamgrad.jobs.bench;
 import com.sun.management.OperatingSystemMXBean;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.operator.ModelLifecycle;
-import io.streamgrad.flink.train.ModelTrainer;
-import io.streamgrad.flink.train.Optimizers;
-import io.streamgrad.flink.train.QualitySpec;
-import io.streamgrad.jobs.JsonSamples;
-import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.RuntimeSettings;
-import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.SyntheticData;
-import io.streamgrad.nn.sparse.SparseModels;
+import io.streamgrad.jobs.format.JsonSamples;
+import io.streamgrad.jobs.graph.RuntimeSettings;
+import io.streamgrad.jobs.graph.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.StartingOffsets;
+import io.streamgrad.nn.SparseModels;
+import io.streamgrad.online.train.ModelTrainer;
+import io.streamgrad.online.train.Optimizers;
+import io.streamgrad.online.train.QualitySpec;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import java.lang.management.GarbageCollectorMXBean;
@@ -210,20 +212,21 @@ public final class PipelineBench {
       RuntimeSettings.StateBackend backend,
       TrainJob.Stage stage)
       throws Exception {
-    TrainJob.Settings kafka = new TrainJob.Settings();
-    kafka.bootstrapServers = bootstrapServers;
-    kafka.samplesTopic = topic;
-    kafka.snapshotsTopic = topic + "-out-" + job;
-    kafka.deadLettersTopic = topic + "-dead-letters";
-    kafka.groupId = "streamgrad-bench-" + UUID.randomUUID();
-    kafka.startingOffsets = "earliest";
-    kafka.bounded = true;
-    kafka.sampleFormat = sampleFormat;
+    KafkaSettings kafka =
+        KafkaSettings.builder()
+            .bootstrapServers(bootstrapServers)
+            .samplesTopic(topic)
+            .snapshotsTopic(topic + "-out-" + job)
+            .deadLettersTopic(topic + "-dead-letters")
+            .groupId("streamgrad-bench-" + UUID.randomUUID())
+            .startingOffsets(StartingOffsets.EARLIEST)
+            .bounded(true)
+            .sampleFormat(KafkaSettings.SampleFormat.parse(sampleFormat))
+            .build();
     EmbeddedKafka.createTopics(
-        bootstrapServers, parallelism, kafka.snapshotsTopic, kafka.deadLettersTopic);
+        bootstrapServers, parallelism, kafka.snapshotsTopic(), kafka.deadLettersTopic());
 
-    RuntimeSettings rt = new RuntimeSettings();
-    rt.stateBackend = backend;
+    RuntimeSettings rt = RuntimeSettings.builder().stateBackend(backend).build();
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(
             parallelism, rt.miniClusterConfig(parallelism));
@@ -262,15 +265,17 @@ public final class PipelineBench {
   public Latency latency(
       String topic, int features, double rate, double seconds, long bufferTimeoutMillis)
       throws Exception {
-    TrainJob.Settings kafka = new TrainJob.Settings();
-    kafka.bootstrapServers = bootstrapServers;
-    kafka.samplesTopic = topic;
-    kafka.snapshotsTopic = topic + "-out";
-    kafka.deadLettersTopic = topic + "-dead-letters";
-    kafka.groupId = "streamgrad-bench-" + UUID.randomUUID();
-    kafka.startingOffsets = "earliest";
+    KafkaSettings kafka =
+        KafkaSettings.builder()
+            .bootstrapServers(bootstrapServers)
+            .samplesTopic(topic)
+            .snapshotsTopic(topic + "-out")
+            .deadLettersTopic(topic + "-dead-letters")
+            .groupId("streamgrad-bench-" + UUID.randomUUID())
+            .startingOffsets(StartingOffsets.EARLIEST)
+            .build();
     EmbeddedKafka.createTopics(
-        bootstrapServers, 1, topic, kafka.snapshotsTopic, kafka.deadLettersTopic);
+        bootstrapServers, 1, topic, kafka.snapshotsTopic(), kafka.deadLettersTopic());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
     Configuration conf = new Configuration();
     conf.set(PipelineOptions.GENERIC_TYPES, false);
@@ -280,7 +285,7 @@ public final class PipelineBench {
         OnlineTrainer.builder().features(features).batchSize(batchSize).snapshotEvery(1).build();
     TrainJob.build(env, kafka, trainer);
     JobClient job = env.executeAsync("streamgrad-bench-latency");
-    try (SnapshotClock clock = new SnapshotClock(bootstrapServers, kafka.snapshotsTopic);
+    try (SnapshotClock clock = new SnapshotClock(bootstrapServers, kafka.snapshotsTopic());
         KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(producerProperties("1"))) {
       SyntheticData data = new SyntheticData(features, 1, 0.1f, 7);
       // Warm-up: the job is live once its first snapshots arrive.

@@ -2,17 +2,19 @@ package io.streamgrad.jobs.bench;
 
 import io.streamgrad.flink.OnlinePredictor;
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.operator.Snapshots;
-import io.streamgrad.flink.train.ModelTrainer;
-import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.PredictJob;
-import io.streamgrad.jobs.RuntimeSettings;
-import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.SyntheticData;
+import io.streamgrad.jobs.graph.InputTap;
+import io.streamgrad.jobs.graph.PredictJob;
+import io.streamgrad.jobs.graph.RuntimeSettings;
+import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.StartingOffsets;
+import io.streamgrad.online.snapshot.ServedModel;
+import io.streamgrad.online.snapshot.Snapshots;
+import io.streamgrad.online.train.ModelTrainer;
 import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.WireFormat;
-import io.streamgrad.serving.ServedModel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -142,9 +144,8 @@ public final class ServingBench {
   }
 
   private PipelineBench.Run time(String job, Topics t, PredictJob.Stage stage) throws Exception {
-    TrainJob.Settings kafka = settings(t, job);
-    kafka.bounded = true;
-    RuntimeSettings rt = new RuntimeSettings();
+    KafkaSettings kafka = settings(t, job).toBuilder().bounded(true).build();
+    RuntimeSettings rt = RuntimeSettings.builder().build();
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(
             parallelism, rt.miniClusterConfig(parallelism));
@@ -158,7 +159,8 @@ public final class ServingBench {
                     requests.map(new Meters.First<>()).returns(OnlinePredictor.denseRequestType()),
                     snapshots)
                 .map(new Meters.Last<>())
-                .returns(OnlinePredictor.predictionType()));
+                .returns(OnlinePredictor.predictionType()),
+        InputTap.NONE);
     PipelineBench.Run run = Meters.run(job, env.execute("streamgrad-bench-serving-" + job));
     if (run.samples() != t.count() || run.outputs() != t.count()) {
       throw new IllegalStateException(
@@ -173,17 +175,19 @@ public final class ServingBench {
     return run;
   }
 
-  private TrainJob.Settings settings(Topics t, String job) throws Exception {
-    TrainJob.Settings kafka = new TrainJob.Settings();
-    kafka.bootstrapServers = bootstrapServers;
-    kafka.requestsTopic = t.requests();
-    kafka.snapshotsTopic = t.snapshots();
-    kafka.predictionsTopic = t.requests() + "-out-" + job;
-    kafka.deadLettersTopic = t.requests() + "-dead-letters";
-    kafka.groupId = "streamgrad-bench-" + UUID.randomUUID();
-    kafka.startingOffsets = "earliest";
+  private KafkaSettings settings(Topics t, String job) throws Exception {
+    KafkaSettings kafka =
+        KafkaSettings.builder()
+            .bootstrapServers(bootstrapServers)
+            .requestsTopic(t.requests())
+            .snapshotsTopic(t.snapshots())
+            .predictionsTopic(t.requests() + "-out-" + job)
+            .deadLettersTopic(t.requests() + "-dead-letters")
+            .groupId("streamgrad-bench-" + UUID.randomUUID())
+            .startingOffsets(StartingOffsets.EARLIEST)
+            .build();
     EmbeddedKafka.createTopics(
-        bootstrapServers, parallelism, kafka.predictionsTopic, kafka.deadLettersTopic);
+        bootstrapServers, parallelism, kafka.predictionsTopic(), kafka.deadLettersTopic());
     return kafka;
   }
 
@@ -196,8 +200,8 @@ public final class ServingBench {
       String prefix, int features, double rate, double seconds, long bufferTimeoutMillis)
       throws Exception {
     Topics t = preload(prefix, features, 1, 0);
-    TrainJob.Settings kafka = settings(t, "latency");
-    RuntimeSettings rt = new RuntimeSettings();
+    KafkaSettings kafka = settings(t, "latency");
+    RuntimeSettings rt = RuntimeSettings.builder().build();
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(1, rt.miniClusterConfig(1));
     rt.applyTo(env);
@@ -213,7 +217,7 @@ public final class ServingBench {
     int n = (int) (rate * seconds);
     long[] arrival = new long[warmup + n];
     long[] sent = new long[warmup + n];
-    try (Arrivals arrivals = new Arrivals(kafka.predictionsTopic, arrival);
+    try (Arrivals arrivals = new Arrivals(kafka.predictionsTopic(), arrival);
         KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(lingerProperties("1"))) {
       SyntheticData data = new SyntheticData(features, 1, 0.1f, 3);
       SplittableRandom rng = new SplittableRandom(6);

@@ -1,6 +1,6 @@
 package io.streamgrad.jobs.bench;
 
-import io.streamgrad.jobs.KafkaClients;
+import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.schemas.WireFormat;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,7 +1,8 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.KafkaPreflight;
-import io.streamgrad.jobs.RecordDecoder;
+import io.streamgrad.jobs.format.Json;
+import io.streamgrad.jobs.format.RecordDecoder;
+import io.streamgrad.jobs.kafka.KafkaPreflight;
 import io.streamgrad.schemas.KnownSchemas;
 import io.streamgrad.schemas.WireFormat;
 import java.io.PrintStream;

@@ -1,8 +1,8 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.KafkaPreflight;
 import io.streamgrad.jobs.dashboard.Dashboard;
 import io.streamgrad.jobs.dashboard.FlinkRestarts;
+import io.streamgrad.jobs.kafka.KafkaPreflight;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

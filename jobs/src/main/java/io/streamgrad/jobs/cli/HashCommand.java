@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
     description = {
       "Print TOKEN<tab>INDEX for each token: where a model of 2^B coordinates puts it.",
       "INDEX = murmur3_32(UTF-8 bytes, seed 0) mod 2^B, unsigned; in Python:"
-          + " sklearn.utils.murmurhash3_32(token, seed=0, positive=True) % 2**B."
+          + " sklearn.utils.murmurhash3_32(token, seed=0, positive=True) %% 2**B."
     })
 public final class HashCommand implements Callable<Integer> {
 

@@ -1,7 +1,7 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.SampleDecoder;
-import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.jobs.format.SampleDecoder;
+import io.streamgrad.jobs.kafka.KafkaSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,9 +72,9 @@ final class InputOptions {
     return json;
   }
 
-  void applyTo(TrainJob.Settings settings, List<String> writerSchemaJson) {
-    settings.maxRecordBytes = maxRecordBytes;
-    settings.sampleFormat = sampleFormat;
-    settings.writerSchemas = writerSchemaJson;
+  void applyTo(KafkaSettings.Builder settings, List<String> writerSchemaJson) {
+    settings.maxRecordBytes(maxRecordBytes);
+    settings.sampleFormat(KafkaSettings.SampleFormat.parse(sampleFormat));
+    settings.writerSchemas(writerSchemaJson);
   }
 }

@@ -1,8 +1,8 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.StartingOffsets;
 import java.util.List;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Option;
 
@@ -44,19 +44,19 @@ final class JobOptions {
       Check.atLeast("--buffer-timeout-ms", bufferTimeoutMs, 0);
     }
     try {
-      TrainJob.startingOffsets(startingOffsets);
+      StartingOffsets.parse(startingOffsets);
     } catch (IllegalArgumentException e) {
       throw new BadOption("--" + e.getMessage().replace("starting offsets", "starting-offsets"));
     }
   }
 
   /** Where {@code settings} start reading; refuses exactly-once without checkpoints. */
-  void applyTo(TrainJob.Settings settings) {
-    if (settings.delivery == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs <= 0) {
+  void applyTo(KafkaSettings.Builder settings, KafkaOptions kafka) {
+    if (kafka.exactlyOnce() && checkpointIntervalMs <= 0) {
       throw new BadOption(
           "--delivery exactly-once commits with checkpoints: set --checkpoint-interval-ms > 0");
     }
-    settings.startingOffsets = startingOffsets;
+    settings.startingOffsets(StartingOffsets.parse(startingOffsets));
   }
 
   /** Configures {@code env} with these and {@code runtime}'s options; returns what it chose. */

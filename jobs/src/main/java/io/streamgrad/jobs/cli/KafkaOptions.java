@@ -1,7 +1,7 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.KafkaPreflight;
-import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaPreflight;
+import io.streamgrad.jobs.kafka.KafkaSettings;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -122,30 +122,25 @@ public final class KafkaOptions {
     return KafkaPreflight.connect(bootstrapServers, clientProperties(), kafkaTimeout);
   }
 
-  TrainJob.Settings settings() {
-    TrainJob.Settings s = new TrainJob.Settings();
-    s.bootstrapServers = bootstrapServers;
-    s.samplesTopic = samplesTopic;
-    s.snapshotsTopic = snapshotsTopic;
-    s.deadLettersTopic = deadLettersTopic;
-    s.driftsTopic = driftsTopic;
-    s.heldBackTopic = heldBackTopic;
-    switch (delivery) {
-      case "at-least-once":
-        s.delivery = DeliveryGuarantee.AT_LEAST_ONCE;
-        break;
-      case "exactly-once":
-        s.delivery = DeliveryGuarantee.EXACTLY_ONCE;
-        break;
-      default:
-        throw new IllegalArgumentException(
-            "--delivery must be at-least-once or exactly-once, not '" + delivery + "'");
-    }
-    s.transactionalIdPrefix = transactionalIdPrefix;
+  /** Whether records are written exactly once (Kafka transactions with each checkpoint). */
+  boolean exactlyOnce() {
+    return "exactly-once".equals(delivery);
+  }
+
+  /** The job's Kafka settings from these options, for a command to add its own to. */
+  KafkaSettings.Builder settings() {
     Properties p = new Properties();
     p.putAll(properties);
-    s.clientProperties = p;
-    return s;
+    return KafkaSettings.builder()
+        .bootstrapServers(bootstrapServers)
+        .samplesTopic(samplesTopic)
+        .snapshotsTopic(snapshotsTopic)
+        .deadLettersTopic(deadLettersTopic)
+        .driftsTopic(driftsTopic)
+        .heldBackTopic(heldBackTopic)
+        .delivery(exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
+        .transactionalIdPrefix(transactionalIdPrefix)
+        .clientProperties(p);
   }
 
   /** For logs: keys only, values masked. */

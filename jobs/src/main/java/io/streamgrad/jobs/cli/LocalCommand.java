@@ -1,20 +1,25 @@
 package io.streamgrad.jobs.cli;
 
+import io.streamgrad.autograd.Tensor;
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.jobs.PredictJob;
-import io.streamgrad.jobs.RuntimeSettings;
-import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.dashboard.Dashboard;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.FailureInjection;
+import io.streamgrad.jobs.format.Json;
+import io.streamgrad.jobs.graph.PredictJob;
+import io.streamgrad.jobs.graph.RuntimeSettings;
+import io.streamgrad.jobs.graph.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.StartingOffsets;
+import io.streamgrad.nn.quality.PrequentialMetrics;
+import io.streamgrad.online.snapshot.SnapshotModels;
+import io.streamgrad.online.snapshot.SparseModelAssembler;
 import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
-import io.streamgrad.serving.SnapshotModels;
-import io.streamgrad.serving.SparseModelAssembler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +32,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.flink.connector.base.DeliveryGuarantee;
+import java.util.concurrent.CountDownLatch;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -139,7 +144,88 @@ public final class LocalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long start = System.nanoTime();
-    // Every option first: nothing is produced with a value the job would refuse later.
+    List<String> writerSchemas = validate(); // nothing is produced with a value refused later
+    OnlineTrainer t = trainer.build();
+    try (Resources run = new Resources()) {
+      connectKafka(run);
+      createTopics();
+      startDashboard(run);
+      // The topics may hold records of earlier runs: this run reads only what it writes from now.
+      long since = System.currentTimeMillis();
+      SampleProducer.Result produced = produceSamples();
+      RuntimeSettings rt = runtimeSettings(run);
+      KafkaSettings settings = settings(since, writerSchemas);
+      int restarts = train(run, t, rt, settings);
+      Outcome outcome = readOutcome(t, since, produced);
+      printModels(outcome, produced);
+      Served served = null;
+      if (requests > 0) {
+        served = serve(settings, rt);
+        System.out.println(served.line());
+      }
+      long dead = outcome.deadLetters.values().stream().mapToLong(Long::longValue).sum();
+      long seen =
+          outcome.table.latest.values().stream().mapToLong(WeightSnapshot::getSamplesSeen).sum();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf(
+          "%d records produced, %d samples trained on, %d dead letters %s, %d restarts, %.1f s%n",
+          produced.produced(), seen, dead, outcome.deadLetters, restarts, seconds);
+      if (summaryJson != null) {
+        Files.writeString(
+            summaryJson,
+            summary(
+                produced,
+                seen,
+                dead,
+                outcome.deadLetters,
+                restarts,
+                seconds,
+                outcome.table.latest,
+                outcome.versions,
+                served,
+                outcome.drifts,
+                outcome.gated,
+                outcome.table.sparseModels),
+            StandardCharsets.UTF_8);
+      }
+      if (outcome.table.latest.isEmpty()) {
+        System.err.println("local: no snapshot arrived; is the snapshots topic readable?");
+        return 1;
+      }
+      if (run.dashboard != null && keepDashboard) {
+        System.err.println("the dashboard stays up at " + run.dashboard.url() + "; Ctrl-C to stop");
+        new CountDownLatch(1).await();
+      }
+      return 0;
+    }
+  }
+
+  /** What a run starts and must stop, whatever happens: broker, dashboard, checkpoints. */
+  private static final class Resources implements AutoCloseable {
+    EmbeddedKafka broker;
+    Dashboard dashboard;
+    Path checkpoints;
+
+    @Override
+    public void close() throws InterruptedException {
+      if (dashboard != null) {
+        dashboard.close();
+      }
+      if (broker != null) {
+        try {
+          broker.close();
+        } catch (Exception e) {
+          System.err.println("stopping the embedded broker failed: " + e);
+        }
+      }
+      if (checkpoints != null) {
+        deleteRecursively(checkpoints);
+      }
+    }
+  }
+
+  /** Checks every option; returns the writer schemas announced. */
+  private List<String> validate() {
     kafka.validate(false);
     trainer.validate();
     data.validate();
@@ -161,254 +247,242 @@ public final class LocalCommand implements Callable<Integer> {
     for (long n : failAfter) {
       Check.positive("--fail-after", n);
     }
-    OnlineTrainer t = trainer.build();
-    TrainJob.Settings settings = kafka.settings();
     if (dashboard) {
       Check.atLeast("--dashboard-port", dashboardPort, 0);
       Check.notBlank("--dashboard-bind", dashboardBind);
     } else if (keepDashboard) {
       throw new BadOption("--keep-dashboard needs --dashboard");
     }
-    EmbeddedKafka broker = null;
-    Path checkpoints = null;
-    Dashboard dash = null;
-    try {
-      if (kafka.bootstrapServers == null) {
-        broker = new EmbeddedKafka();
-        kafka.bootstrapServers = broker.bootstrapServers();
-        settings.bootstrapServers = kafka.bootstrapServers;
-        System.err.println(
-            "started an embedded Kafka 4.2 broker (KRaft) at " + kafka.bootstrapServers);
-      } else {
-        kafka.preflight().close(); // reachable, or the cause within --kafka-timeout
-      }
-      EmbeddedKafka.createTopics(
-          kafka.bootstrapServers,
-          partitions,
-          kafka.samplesTopic,
-          kafka.snapshotsTopic,
-          kafka.deadLettersTopic,
+    return writerSchemas;
+  }
+
+  /** An embedded broker, or the one given, reachable within --kafka-timeout. */
+  private void connectKafka(Resources run) throws Exception {
+    if (kafka.bootstrapServers == null) {
+      run.broker = new EmbeddedKafka();
+      kafka.bootstrapServers = run.broker.bootstrapServers();
+      System.err.println(
+          "started an embedded Kafka 4.2 broker (KRaft) at " + kafka.bootstrapServers);
+    } else {
+      kafka.preflight().close(); // reachable, or the cause within --kafka-timeout
+    }
+  }
+
+  private void createTopics() throws Exception {
+    EmbeddedKafka.createTopics(
+        kafka.bootstrapServers,
+        partitions,
+        kafka.samplesTopic,
+        kafka.snapshotsTopic,
+        kafka.deadLettersTopic,
+        kafka.driftsTopic,
+        kafka.heldBackTopic,
+        requestsTopic,
+        predictionsTopic);
+  }
+
+  private void startDashboard(Resources run) throws Exception {
+    if (!dashboard) {
+      return;
+    }
+    run.dashboard =
+        Dashboard.start(
+            kafka.bootstrapServers,
+            kafka.clientProperties(),
+            kafka.snapshotsTopic,
+            kafka.deadLettersTopic,
+            predictionsTopic,
+            data.generatorAfterSamples(trainer.features).trueWeights(),
+            dashboardBind,
+            dashboardPort);
+    runningDashboard = run.dashboard;
+    System.err.println("dashboard at " + run.dashboard.url());
+  }
+
+  private SampleProducer.Result produceSamples() throws Exception {
+    SampleProducer.Result produced =
+        SampleProducer.produce(
+            kafka,
+            data,
+            trainer.features,
+            null,
+            null,
+            0,
+            System.err,
+            input.sampleFormat.equals("json"));
+    System.err.println(
+        "produced "
+            + produced.produced()
+            + " records for "
+            + data.models
+            + " models"
+            + (produced.corrupted() > 0 ? " (" + produced.corrupted() + " bad on purpose)" : ""));
+    return produced;
+  }
+
+  /**
+   * How the local jobs run: checkpoints when exactly-once or failures need them (to a temporary
+   * directory), restarts bounded so that a run that keeps failing ends with its error.
+   */
+  private RuntimeSettings runtimeSettings(Resources run) throws Exception {
+    boolean checkpointed = kafka.exactlyOnce() || failAfter.length > 0;
+    RuntimeSettings.Builder rt =
+        runtime
+            .settings()
+            .parallelism(parallelism)
+            .checkpointIntervalMs(checkpointed ? checkpointIntervalMs : 0)
+            .restartDelay(Duration.ofMillis(200));
+    if (checkpointed && runtime.checkpointDir == null) {
+      run.checkpoints = Files.createTempDirectory("streamgrad-local-checkpoints");
+      rt.checkpointDir(run.checkpoints.toString());
+    }
+    if (runtime.maxRestarts == null) {
+      rt.maxRestarts(failAfter.length + 3);
+    }
+    return rt.build();
+  }
+
+  /**
+   * The training job on a MiniCluster over what this run produced, bounded; with --fail-after, its
+   * input decorated with failures. Returns the restarts.
+   */
+  private int train(Resources run, OnlineTrainer t, RuntimeSettings rt, KafkaSettings settings)
+      throws Exception {
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironment(
+            parallelism, rt.miniClusterConfig(parallelism));
+    rt.applyTo(env);
+    String runId = "local-" + UUID.randomUUID();
+    if (run.dashboard != null) {
+      run.dashboard.board().restarts(() -> FailureInjection.failures(runId));
+    }
+    TrainJob.build(env, settings, t, FailureInjection.tap(runId, failAfter));
+    System.err.println(
+        "training "
+            + t.config().model.name()
+            + " with "
+            + t.config().optimizer
+            + " on a Flink MiniCluster…");
+    env.execute("streamgrad-local");
+    int restarts = FailureInjection.failures(runId);
+    FailureInjection.forget(runId);
+    if (run.dashboard != null) {
+      run.dashboard.board().restarts(() -> restarts);
+    }
+    return restarts;
+  }
+
+  /** The training job's Kafka settings: this run's records only, bounded, its own ids. */
+  private KafkaSettings settings(long since, List<String> writerSchemas) {
+    KafkaSettings.Builder builder =
+        kafka
+            .settings()
+            .groupId("streamgrad-local-" + UUID.randomUUID())
+            .startingOffsets(StartingOffsets.timestamp(since))
+            .transactionalIdPrefix(kafka.transactionalIdPrefix + "-" + UUID.randomUUID())
+            .bounded(true); // stop once everything produced above is consumed
+    input.applyTo(builder, writerSchemas);
+    return builder.build();
+  }
+
+  /** What the run wrote, read back from its topics. */
+  private static final class Outcome {
+    SnapshotTable table;
+    final Map<String, List<Long>> versions = new TreeMap<>();
+    final Map<String, Long> deadLetters = new TreeMap<>();
+    final Map<String, List<DriftEvent>> drifts = new TreeMap<>();
+    final Map<String, Long> gated = new TreeMap<>();
+  }
+
+  private Outcome readOutcome(OnlineTrainer t, long since, SampleProducer.Result produced)
+      throws Exception {
+    Outcome o = new Outcome();
+    boolean few = data.models <= showModels;
+    o.table = new SnapshotTable(System.out, produced.trueWeights(), few);
+    SnapshotTable table = o.table;
+    TopicReader.read(
+        kafka,
+        kafka.snapshotsTopic,
+        1500,
+        since,
+        bytes -> {
+          WeightSnapshot s = WireFormat.snapshot(bytes);
+          if (SnapshotModels.firstPart(s)) {
+            o.versions.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s.getVersion());
+          }
+          table.row(s);
+        });
+    TopicReader.read(
+        kafka,
+        kafka.deadLettersTopic,
+        1000,
+        since,
+        bytes -> o.deadLetters.merge(WireFormat.deadLetter(bytes).getReason(), 1L, Long::sum));
+    if (t.config().quality.drift() != null) {
+      TopicReader.read(
+          kafka,
           kafka.driftsTopic,
-          kafka.heldBackTopic,
-          requestsTopic,
-          predictionsTopic);
-      if (dashboard) {
-        dash =
-            Dashboard.start(
-                kafka.bootstrapServers,
-                kafka.clientProperties(),
-                kafka.snapshotsTopic,
-                kafka.deadLettersTopic,
-                predictionsTopic,
-                data.generatorAfterSamples(trainer.features).trueWeights(),
-                dashboardBind,
-                dashboardPort);
-        runningDashboard = dash;
-        System.err.println("dashboard at " + dash.url());
-      }
-      // The topics may hold records of earlier runs: this run reads only what it writes from now
-      // on.
-      long since = System.currentTimeMillis();
-      SampleProducer.Result produced =
-          SampleProducer.produce(
-              kafka,
-              data,
-              trainer.features,
-              null,
-              null,
-              0,
-              System.err,
-              input.sampleFormat.equals("json"));
-      System.err.println(
-          "produced "
-              + produced.produced()
-              + " records for "
-              + data.models
-              + " models"
-              + (produced.corrupted() > 0 ? " (" + produced.corrupted() + " bad on purpose)" : ""));
-
-      // Exactly-once commits with checkpoints (the last one after the input ends).
-      boolean checkpointed =
-          settings.delivery == DeliveryGuarantee.EXACTLY_ONCE || failAfter.length > 0;
-      RuntimeSettings rt = runtime.settings(parallelism, checkpointed ? checkpointIntervalMs : 0);
-      StreamExecutionEnvironment env =
-          StreamExecutionEnvironment.createLocalEnvironment(
-              parallelism, rt.miniClusterConfig(parallelism));
-      if (checkpointed && rt.checkpointDir == null) {
-        checkpoints = Files.createTempDirectory("streamgrad-local-checkpoints");
-        rt.checkpointDir = checkpoints.toString();
-      }
-      // A local run that keeps failing ends with its error, not a restart loop.
-      if (rt.maxRestarts == null) {
-        rt.maxRestarts = failAfter.length + 3;
-      }
-      rt.restartDelay = Duration.ofMillis(200);
-      rt.applyTo(env);
-      String runId = "local-" + UUID.randomUUID();
-      if (dash != null) {
-        dash.board().restarts(() -> FailureInjection.failures(runId));
-      }
-      settings.failAfter = failAfter;
-      settings.runId = runId;
-      settings.groupId = "streamgrad-local-" + UUID.randomUUID();
-      settings.startingOffsets = String.valueOf(since);
-      settings.transactionalIdPrefix = settings.transactionalIdPrefix + "-" + UUID.randomUUID();
-      settings.bounded = true; // stop once everything produced above is consumed
-      input.applyTo(settings, writerSchemas);
-      TrainJob.build(env, settings, t);
-      System.err.println(
-          "training "
-              + t.config().model.name()
-              + " with "
-              + t.config().optimizer
-              + " on a Flink MiniCluster…");
-      env.execute("streamgrad-local");
-
-      int restarts = FailureInjection.failures(runId);
-      FailureInjection.forget(runId);
-      if (dash != null) {
-        dash.board().restarts(() -> restarts);
-      }
-      boolean few = data.models <= showModels;
-      SnapshotTable table = new SnapshotTable(System.out, produced.trueWeights(), few);
-      Map<String, List<Long>> versions = new TreeMap<>();
-      Map<String, SparseModelAssembler> sparseModels = table.sparseModels;
-      TopicReader.read(
-          kafka,
-          kafka.snapshotsTopic,
-          1500,
-          since,
-          bytes -> {
-            WeightSnapshot s = WireFormat.snapshot(bytes);
-            if (SnapshotModels.firstPart(s)) {
-              versions.computeIfAbsent(s.getModelId(), k -> new ArrayList<>()).add(s.getVersion());
-            }
-            table.row(s);
-          });
-      Map<String, Long> deadLetters = new TreeMap<>();
-      TopicReader.read(
-          kafka,
-          kafka.deadLettersTopic,
           1000,
           since,
-          bytes -> deadLetters.merge(WireFormat.deadLetter(bytes).getReason(), 1L, Long::sum));
+          bytes -> {
+            DriftEvent d = WireFormat.driftEvent(bytes);
+            o.drifts.computeIfAbsent(d.getModelId(), k -> new ArrayList<>()).add(d);
+          });
+    }
+    if (t.config().quality.gate() != null) {
+      TopicReader.read(
+          kafka,
+          kafka.heldBackTopic,
+          1000,
+          since,
+          bytes -> {
+            WeightSnapshot h = WireFormat.snapshot(bytes);
+            o.gated.merge(h.getModelId(), h.getGatedSnapshots(), Math::max);
+          });
+      table.latest.forEach((id, s) -> o.gated.merge(id, s.getGatedSnapshots(), Math::max));
+    }
+    return o;
+  }
 
-      Map<String, List<DriftEvent>> drifts = new TreeMap<>();
-      if (t.config().quality.drift() != null) {
-        TopicReader.read(
-            kafka,
-            kafka.driftsTopic,
-            1000,
-            since,
-            bytes -> {
-              DriftEvent d = WireFormat.driftEvent(bytes);
-              drifts.computeIfAbsent(d.getModelId(), k -> new ArrayList<>()).add(d);
-            });
+  /** Each shown model's learned weights (and metrics) against the true ones. */
+  private void printModels(Outcome o, SampleProducer.Result produced) {
+    if (data.models > showModels) {
+      o.table.printModels(showModels);
+    }
+    printDrifts(o.drifts, o.gated);
+    System.out.println();
+    for (WeightSnapshot latest : o.table.shown(showModels)) {
+      String id = latest.getModelId();
+      float[] truth = produced.trueWeights().get(id);
+      Float trueBias = produced.trueBias().get(id);
+      boolean showBias = trueBias != null && trueBias != 0f;
+      System.out.println(
+          id
+              + (latest.getWeights().isEmpty() && trainer.isSparse()
+                  ? "  dense part: none, bias " + latest.getBias()
+                  : "  learned: "
+                      + Json.array(FloatLists.unboxed(latest.getWeights()))
+                      + (showBias ? "  bias " + latest.getBias() : "")));
+      var trueModel = produced.trueModel().get(id);
+      if (trueModel != null && latest.getMetrics() != null) {
+        System.out.printf(
+            "%s  AUC %.4f (true model %.4f)  log loss %.4f (true model %.4f)  over %,d samples%n",
+            " ".repeat(id.length()),
+            latest.getMetrics().getAuc(),
+            trueModel.auc(false),
+            latest.getMetrics().getLogLoss(),
+            trueModel.logLoss(false),
+            latest.getMetrics().getSamples());
       }
-      Map<String, Long> gated = new TreeMap<>();
-      if (t.config().quality.gate() != null) {
-        TopicReader.read(
-            kafka,
-            kafka.heldBackTopic,
-            1000,
-            since,
-            bytes -> {
-              WeightSnapshot h = WireFormat.snapshot(bytes);
-              gated.merge(h.getModelId(), h.getGatedSnapshots(), Math::max);
-            });
-        table.latest.forEach((id, s) -> gated.merge(id, s.getGatedSnapshots(), Math::max));
-      }
-
-      if (!few) {
-        table.printModels(showModels);
-      }
-      printDrifts(drifts, gated);
-      System.out.println();
-      for (WeightSnapshot latest : table.shown(showModels)) {
-        String id = latest.getModelId();
-        float[] truth = produced.trueWeights().get(id);
-        Float trueBias = produced.trueBias().get(id);
-        boolean showBias = trueBias != null && trueBias != 0f;
+      if (truth != null && truth.length > 0) {
         System.out.println(
-            id
-                + (latest.getWeights().isEmpty() && trainer.isSparse()
-                    ? "  dense part: none, bias " + latest.getBias()
-                    : "  learned: "
-                        + Json.array(FloatLists.unboxed(latest.getWeights()))
-                        + (showBias ? "  bias " + latest.getBias() : "")));
-        var trueModel = produced.trueModel().get(id);
-        if (trueModel != null && latest.getMetrics() != null) {
-          System.out.printf(
-              "%s  AUC %.4f (true model %.4f)  log loss %.4f (true model %.4f)  over %,d samples%n",
-              " ".repeat(id.length()),
-              latest.getMetrics().getAuc(),
-              trueModel.auc(false),
-              latest.getMetrics().getLogLoss(),
-              trueModel.logLoss(false),
-              latest.getMetrics().getSamples());
-        }
-        if (truth != null && truth.length > 0) {
-          System.out.println(
-              " ".repeat(id.length())
-                  + "  true:    "
-                  + Json.array(truth)
-                  + (showBias ? "  bias " + trueBias : "")
-                  + "  (max |w - w*| = "
-                  + String.format("%.4f", SnapshotTable.maxAbsError(latest.getWeights(), truth))
-                  + ")");
-        }
-      }
-      Served served = null;
-      if (requests > 0) {
-        served = serve(settings, rt);
-        System.out.println(served.line());
-      }
-      long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
-      long seen = table.latest.values().stream().mapToLong(WeightSnapshot::getSamplesSeen).sum();
-      double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf(
-          "%d records produced, %d samples trained on, %d dead letters %s, %d restarts, %.1f s%n",
-          produced.produced(), seen, dead, deadLetters, restarts, seconds);
-      if (summaryJson != null) {
-        Files.writeString(
-            summaryJson,
-            summary(
-                produced,
-                seen,
-                dead,
-                deadLetters,
-                restarts,
-                seconds,
-                table.latest,
-                versions,
-                served,
-                drifts,
-                gated,
-                sparseModels),
-            StandardCharsets.UTF_8);
-      }
-      if (table.latest.isEmpty()) {
-        System.err.println("local: no snapshot arrived; is the snapshots topic readable?");
-        return 1;
-      }
-      if (dash != null && keepDashboard) {
-        System.err.println("the dashboard stays up at " + dash.url() + "; Ctrl-C to stop");
-        new java.util.concurrent.CountDownLatch(1).await();
-      }
-      return 0;
-    } finally {
-      if (dash != null) {
-        dash.close();
-      }
-      if (broker != null) {
-        try {
-          broker.close();
-        } catch (Exception e) {
-          System.err.println("stopping the embedded broker failed: " + e);
-        }
-      }
-      if (checkpoints != null) {
-        deleteRecursively(checkpoints);
+            " ".repeat(id.length())
+                + "  true:    "
+                + Json.array(truth)
+                + (showBias ? "  bias " + trueBias : "")
+                + "  (max |w - w*| = "
+                + String.format("%.4f", SnapshotTable.maxAbsError(latest.getWeights(), truth))
+                + ")");
       }
     }
   }
@@ -459,18 +533,19 @@ public final class LocalCommand implements Callable<Integer> {
    * Serving after training: synthetic requests (true outputs known) through the predictor job on a
    * MiniCluster, bounded, so that each is answered by its model's final snapshot.
    */
-  private Served serve(TrainJob.Settings trained, RuntimeSettings rt) throws Exception {
+  private Served serve(KafkaSettings trained, RuntimeSettings rt) throws Exception {
     long since = System.currentTimeMillis();
     SampleProducer.Requests sent =
         SampleProducer.produceRequests(
             kafka, data, trainer.features, requestsTopic, requests, 0, null);
-    TrainJob.Settings s = trained.copy();
-    s.requestsTopic = requestsTopic;
-    s.predictionsTopic = predictionsTopic;
-    s.groupId = "streamgrad-local-predict-" + UUID.randomUUID();
-    s.startingOffsets = String.valueOf(since);
-    s.transactionalIdPrefix = "streamgrad-local-predict-" + UUID.randomUUID();
-    s.failAfter = new long[0]; // chaos is for the training job
+    KafkaSettings s =
+        trained.toBuilder()
+            .requestsTopic(requestsTopic)
+            .predictionsTopic(predictionsTopic)
+            .groupId("streamgrad-local-predict-" + UUID.randomUUID())
+            .startingOffsets(StartingOffsets.timestamp(since))
+            .transactionalIdPrefix("streamgrad-local-predict-" + UUID.randomUUID())
+            .build(); // chaos (--fail-after) is for the training job
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(
             parallelism, rt.miniClusterConfig(parallelism));
@@ -648,7 +723,7 @@ public final class LocalCommand implements Callable<Integer> {
       return ", \"tables\": null";
     }
     long hash = 1125899906842597L;
-    for (io.streamgrad.autograd.Tensor t : a.model().sparseTables()) {
+    for (Tensor t : a.model().sparseTables()) {
       for (float v : t.storage()) {
         hash = 31 * hash + Float.floatToRawIntBits(v);
       }
@@ -668,8 +743,7 @@ public final class LocalCommand implements Callable<Integer> {
   /**
    * For click data: the learned AUC and log loss beside the true model's, over the same samples.
    */
-  private static String clickJson(
-      WeightSnapshot s, io.streamgrad.nn.quality.PrequentialMetrics truth) {
+  private static String clickJson(WeightSnapshot s, PrequentialMetrics truth) {
     if (truth == null) {
       return "";
     }

@@ -1,9 +1,9 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.flink.OnlinePredictor;
-import io.streamgrad.jobs.KafkaPreflight;
-import io.streamgrad.jobs.PredictJob;
-import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.jobs.graph.PredictJob;
+import io.streamgrad.jobs.kafka.KafkaPreflight;
+import io.streamgrad.jobs.kafka.KafkaSettings;
 import io.streamgrad.schemas.AvroTrust;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -66,16 +66,20 @@ public final class PredictCommand implements Callable<Integer> {
     Check.notBlank("--requests-topic", requestsTopic);
     Check.notBlank("--predictions-topic", predictionsTopic);
     Check.positive("--max-record-bytes", maxRecordBytes);
-    TrainJob.Settings settings = settings();
-    job.applyTo(settings);
+    KafkaSettings.Builder builder = settings();
+    job.applyTo(builder, kafka);
+    KafkaSettings settings = builder.build();
     try (KafkaPreflight check = kafka.preflight()) {
       check.requireTopics(
           "the requests to answer and the snapshots to answer them with",
-          List.of(requestsTopic, settings.snapshotsTopic));
+          List.of(requestsTopic, settings.snapshotsTopic()));
       check.requireTopicsOrAutoCreation(
           "where predictions and dead letters go",
-          List.of(predictionsTopic, settings.deadLettersTopic));
-      settings.deadLetterTopicMaxBytes = check.maxMessageBytes(settings.deadLettersTopic);
+          List.of(predictionsTopic, settings.deadLettersTopic()));
+      settings =
+          builder
+              .deadLetterTopicMaxBytes(check.maxMessageBytes(settings.deadLettersTopic()))
+              .build();
     }
     OnlinePredictor p = predictor.build(bounded);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -85,7 +89,7 @@ public final class PredictCommand implements Callable<Integer> {
         "streamgrad predict: "
             + requestsTopic
             + " + "
-            + settings.snapshotsTopic
+            + settings.snapshotsTopic()
             + " -> "
             + predictionsTopic
             + ", "
@@ -95,15 +99,15 @@ public final class PredictCommand implements Callable<Integer> {
     return 0;
   }
 
-  TrainJob.Settings settings() {
-    TrainJob.Settings s = kafka.settings();
-    s.requestsTopic = requestsTopic;
-    s.predictionsTopic = predictionsTopic;
-    s.groupId = groupId;
-    s.bounded = bounded;
-    s.maxRecordBytes = maxRecordBytes;
-    if (s.transactionalIdPrefix.equals("streamgrad-train")) {
-      s.transactionalIdPrefix = "streamgrad-predict"; // never the training job's ids
+  KafkaSettings.Builder settings() {
+    KafkaSettings.Builder s = kafka.settings();
+    s.requestsTopic(requestsTopic);
+    s.predictionsTopic(predictionsTopic);
+    s.groupId(groupId);
+    s.bounded(bounded);
+    s.maxRecordBytes(maxRecordBytes);
+    if (kafka.transactionalIdPrefix.equals("streamgrad-train")) {
+      s.transactionalIdPrefix("streamgrad-predict"); // never the training job's ids
     }
     return s;
   }

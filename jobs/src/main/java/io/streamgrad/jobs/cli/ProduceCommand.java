@@ -1,6 +1,7 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.KafkaPreflight;
+import io.streamgrad.jobs.format.Json;
+import io.streamgrad.jobs.kafka.KafkaPreflight;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.flink.train.QualitySpec;
 import io.streamgrad.nn.quality.PageHinkley;
 import io.streamgrad.nn.quality.QualityGate;
+import io.streamgrad.online.train.QualitySpec;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,6 +1,6 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.RuntimeSettings;
+import io.streamgrad.jobs.graph.RuntimeSettings;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
@@ -68,14 +68,16 @@ final class RuntimeOptions {
   }
 
   RuntimeSettings settings(int parallelism, long checkpointIntervalMs) {
-    RuntimeSettings r = new RuntimeSettings();
-    r.parallelism = parallelism;
-    r.checkpointIntervalMs = checkpointIntervalMs;
-    r.checkpointDir = checkpointDir;
-    r.savepointDir = savepointDir;
-    r.stateBackend = stateBackend == null ? null : stateBackend("--state-backend", stateBackend);
-    r.rocksDbDir = rocksDbDir;
-    r.maxRestarts = maxRestarts;
-    return r;
+    return settings().parallelism(parallelism).checkpointIntervalMs(checkpointIntervalMs).build();
+  }
+
+  /** These options' runtime settings, for a command to add its own to. */
+  RuntimeSettings.Builder settings() {
+    return RuntimeSettings.builder()
+        .checkpointDir(checkpointDir)
+        .savepointDir(savepointDir)
+        .stateBackend(stateBackend == null ? null : stateBackend("--state-backend", stateBackend))
+        .rocksDbDir(rocksDbDir)
+        .maxRestarts(maxRestarts);
   }
 }

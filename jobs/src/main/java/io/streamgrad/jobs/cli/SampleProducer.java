@@ -1,9 +1,10 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.JsonSamples;
-import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.demo.CorruptRecords;
 import io.streamgrad.jobs.demo.SyntheticData;
+import io.streamgrad.jobs.format.JsonSamples;
+import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.nn.quality.PrequentialMetrics;
 import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WireFormat;
@@ -40,7 +41,7 @@ final class SampleProducer {
       long corrupted,
       Map<String, float[]> trueWeights,
       Map<String, Float> trueBias,
-      Map<String, io.streamgrad.nn.quality.PrequentialMetrics> trueModel) {
+      Map<String, PrequentialMetrics> trueModel) {
     Result(long produced, long corrupted, Map<String, float[]> w, Map<String, Float> b) {
       this(produced, corrupted, w, b, Map.of());
     }

@@ -1,7 +1,7 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.KafkaPreflight;
+import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.jobs.kafka.KafkaPreflight;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

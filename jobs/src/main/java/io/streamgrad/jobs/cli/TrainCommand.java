@@ -1,9 +1,10 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.jobs.InitialModels;
-import io.streamgrad.jobs.KafkaPreflight;
-import io.streamgrad.jobs.TrainJob;
+import io.streamgrad.jobs.graph.InitialModels;
+import io.streamgrad.jobs.graph.TrainJob;
+import io.streamgrad.jobs.kafka.KafkaPreflight;
+import io.streamgrad.jobs.kafka.KafkaSettings;
 import io.streamgrad.schemas.AvroTrust;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -70,35 +71,41 @@ public final class TrainCommand implements Callable<Integer> {
       Check.notBlank("--requests-topic", requestsTopic);
     }
     Check.notBlank("--predictions-topic", predictionsTopic);
-    TrainJob.Settings settings = kafka.settings();
-    settings.groupId = groupId;
-    job.applyTo(settings);
-    settings.bounded = bounded;
-    settings.requestsTopic = requestsTopic;
-    settings.predictionsTopic = predictionsTopic;
-    input.applyTo(settings, writerSchemas);
+    KafkaSettings.Builder builder =
+        kafka
+            .settings()
+            .groupId(groupId)
+            .bounded(bounded)
+            .requestsTopic(requestsTopic)
+            .predictionsTopic(predictionsTopic);
+    job.applyTo(builder, kafka);
+    input.applyTo(builder, writerSchemas);
+    KafkaSettings settings = builder.build();
     boolean predicts = requestsTopic != null || trainer.prequentialPredictions;
     try (KafkaPreflight kafkaCheck = kafka.preflight()) {
-      kafkaCheck.requireTopics("the samples to train on", List.of(settings.samplesTopic));
+      kafkaCheck.requireTopics("the samples to train on", List.of(settings.samplesTopic()));
       kafkaCheck.requireTopicsOrAutoCreation(
           "where snapshots and dead letters go",
-          List.of(settings.snapshotsTopic, settings.deadLettersTopic));
+          List.of(settings.snapshotsTopic(), settings.deadLettersTopic()));
       if (trainer.quality.publishIf != null) {
         kafkaCheck.requireTopicsOrAutoCreation(
-            "where held-back snapshots go", List.of(settings.heldBackTopic));
+            "where held-back snapshots go", List.of(settings.heldBackTopic()));
       }
       if (!trainer.quality.drift.equals("none")) {
         kafkaCheck.requireTopicsOrAutoCreation(
-            "where drift events go", List.of(settings.driftsTopic));
+            "where drift events go", List.of(settings.driftsTopic()));
       }
       if (requestsTopic != null) {
         kafkaCheck.requireTopics("the prediction requests to answer", List.of(requestsTopic));
       }
       if (predicts) {
         kafkaCheck.requireTopicsOrAutoCreation(
-            "where predictions go", List.of(settings.predictionsTopic));
+            "where predictions go", List.of(settings.predictionsTopic()));
       }
-      settings.deadLetterTopicMaxBytes = kafkaCheck.maxMessageBytes(settings.deadLettersTopic);
+      settings =
+          builder
+              .deadLetterTopicMaxBytes(kafkaCheck.maxMessageBytes(settings.deadLettersTopic()))
+              .build();
     }
     InitialModels.Loaded initial = InitialModels.Loaded.none();
     if (initialModel != null) {

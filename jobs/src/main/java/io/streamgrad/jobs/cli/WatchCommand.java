@@ -1,6 +1,6 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.KafkaPreflight;
+import io.streamgrad.jobs.kafka.KafkaPreflight;
 import io.streamgrad.schemas.WireFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;

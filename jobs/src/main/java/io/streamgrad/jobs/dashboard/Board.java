@@ -1,8 +1,8 @@
 package io.streamgrad.jobs.dashboard;
 
-import io.streamgrad.jobs.cli.Json;
+import io.streamgrad.jobs.format.Json;
+import io.streamgrad.online.snapshot.SnapshotModels;
 import io.streamgrad.schemas.WeightSnapshot;
-import io.streamgrad.serving.SnapshotModels;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -1,10 +1,10 @@
 package io.streamgrad.jobs.dashboard;
 
-import io.streamgrad.jobs.cli.Json;
+import io.streamgrad.jobs.format.Json;
+import io.streamgrad.online.snapshot.SnapshotModels;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
-import io.streamgrad.serving.SnapshotModels;
 import java.util.Arrays;
 
 /** What the dashboard knows of one model: its latest snapshot's figures and its curves. */

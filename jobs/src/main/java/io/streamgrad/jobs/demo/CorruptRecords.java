@@ -1,6 +1,6 @@
 package io.streamgrad.jobs.demo;
 
-import io.streamgrad.jobs.SampleDecoder;
+import io.streamgrad.jobs.format.SampleDecoder;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;

@@ -1,10 +1,13 @@
 package io.streamgrad.jobs.demo;
 
+import io.streamgrad.jobs.graph.InputTap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
  * Chaos for tests and demos ({@code local --fail-after N[,M,...]}): throws inside the training job
@@ -38,6 +41,26 @@ public final class FailureInjection<T> implements MapFunction<T, T> {
   public FailureInjection(String runId, long[] thresholds) {
     this.runId = runId;
     this.thresholds = thresholds.clone();
+  }
+
+  /**
+   * A job's input decorated with failures after {@code thresholds} records, for a job graph's
+   * {@link InputTap}.
+   */
+  public static InputTap tap(String runId, long[] thresholds) {
+    if (thresholds.length == 0) {
+      return InputTap.NONE;
+    }
+    return new InputTap() {
+      @Override
+      public <T> DataStream<T> apply(DataStream<T> input, TypeInformation<T> type) {
+        return input
+            .map(new FailureInjection<T>(runId, thresholds))
+            .returns(type)
+            .name("Failure injection")
+            .uid("streamgrad-failure-injection");
+      }
+    };
   }
 
   @Override

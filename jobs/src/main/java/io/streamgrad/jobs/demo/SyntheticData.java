@@ -1,7 +1,7 @@
 package io.streamgrad.jobs.demo;
 
+import io.streamgrad.nn.CtrSimulation;
 import io.streamgrad.nn.quality.PrequentialMetrics;
-import io.streamgrad.nn.sparse.CtrSimulation;
 import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.Sample;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.kafka.StartingOffsets;
 import io.streamgrad.schemas.Sample;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -124,7 +125,7 @@ class CommandsTest {
       expected.put(r.getRequestId(), truth.trueOutput(r));
     }
     java.util.Map<String, Float> got = new java.util.HashMap<>();
-    try (var consumer = io.streamgrad.jobs.KafkaClients.consumer(bs, true)) {
+    try (var consumer = io.streamgrad.jobs.kafka.KafkaClients.consumer(bs, true)) {
       var partitions =
           consumer.partitionsFor("p3").stream()
               .map(i -> new org.apache.kafka.common.TopicPartition("p3", i.partition()))
@@ -149,9 +150,9 @@ class CommandsTest {
   void benchTimesServingAndSampleFormats() throws Exception {
     String serving =
         run(
-            ("bench --serving --bootstrap-servers "
+            ("bench serving --bootstrap-servers "
                     + kafka.bootstrapServers()
-                    + " --samples 3000 --configs 4x1 --serving-models 3 --rounds 1 --warmup-rounds 0"
+                    + " --samples 3000 --configs 4x1 --models 3 --rounds 1 --warmup-rounds 0"
                     + " --latency-rate 1000 --latency-seconds 1")
                 .split(" "));
     // Each job checked that it answered every request (it throws otherwise).
@@ -160,7 +161,7 @@ class CommandsTest {
     assertTrue(serving.contains("(1000 requests)"), serving);
     String formats =
         run(
-            ("bench --sample-formats --bootstrap-servers "
+            ("bench formats --bootstrap-servers "
                     + kafka.bootstrapServers()
                     + " --samples 3200 --configs 4x1 --rounds 1 --warmup-rounds 0")
                 .split(" "));
@@ -218,9 +219,9 @@ class CommandsTest {
   void catPrintsAnyTopicAsJsonLines() throws Exception {
     String bs = kafka.bootstrapServers();
     EmbeddedKafka.createTopics(bs, 1, "c1");
-    try (var p = io.streamgrad.jobs.KafkaClients.producer(bs)) {
+    try (var p = io.streamgrad.jobs.kafka.KafkaClients.producer(bs)) {
       p.send(
-          io.streamgrad.jobs.KafkaClients.record(
+          io.streamgrad.jobs.kafka.KafkaClients.record(
               "c1",
               io.streamgrad.schemas.Sample.newBuilder()
                   .setModelId("m-1")
@@ -320,8 +321,7 @@ class CommandsTest {
     assertEquals(
         "starting offsets must be earliest, latest, committed or an epoch-millis timestamp, not 'yesterday'",
         org.junit.jupiter.api.Assertions.assertThrows(
-                IllegalArgumentException.class,
-                () -> io.streamgrad.jobs.TrainJobTestAccess.startingOffsets("yesterday"))
+                IllegalArgumentException.class, () -> StartingOffsets.parse("yesterday"))
             .getMessage());
   }
 

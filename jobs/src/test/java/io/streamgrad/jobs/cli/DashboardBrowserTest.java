@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.io.File;

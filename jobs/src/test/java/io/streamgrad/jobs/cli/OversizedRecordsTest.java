@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
-import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
-import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.demo.SyntheticData;
+import io.streamgrad.jobs.kafka.KafkaClients;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;

@@ -215,7 +215,7 @@ class UserErrorsTest {
           .get();
     }
     try (var check =
-        io.streamgrad.jobs.KafkaPreflight.connect(
+        io.streamgrad.jobs.kafka.KafkaPreflight.connect(
             bs, new Properties(), java.time.Duration.ofSeconds(10))) {
       assertEquals(200_000, check.maxMessageBytes("small-topic"));
       assertEquals(
@@ -254,7 +254,7 @@ class UserErrorsTest {
     KafkaOptions k = new KafkaOptions();
     k.bootstrapServers = bs;
     k.kafkaTimeout = java.time.Duration.ofSeconds(10);
-    try (var consumer = io.streamgrad.jobs.KafkaClients.consumer(bs, false)) {
+    try (var consumer = io.streamgrad.jobs.kafka.KafkaClients.consumer(bs, false)) {
       var tp = new org.apache.kafka.common.TopicPartition("doomed-samples", 0);
       consumer.assign(List.of(tp));
       while (consumer.endOffsets(List.of(tp)).get(tp) < 100) { // some records are in

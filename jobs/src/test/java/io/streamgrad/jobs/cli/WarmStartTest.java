@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
-import io.streamgrad.jobs.InitialModels;
-import io.streamgrad.jobs.KafkaClients;
-import io.streamgrad.jobs.TrainJob;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.graph.InitialModels;
+import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.jobs.kafka.KafkaSettings;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
@@ -133,13 +133,13 @@ class WarmStartTest {
         String.join(" ", args));
   }
 
-  private static io.streamgrad.serving.SparseModelAssembler sparseLatest(String topic) {
+  private static io.streamgrad.online.snapshot.SparseModelAssembler sparseLatest(String topic) {
     var loaded = InitialModels.fromTopic(settings(), topic);
     assertEquals(0, loaded.dense().size());
     return loaded.sparse().get("m");
   }
 
-  private static List<Integer> tableBits(io.streamgrad.serving.SparseModelAssembler a) {
+  private static List<Integer> tableBits(io.streamgrad.online.snapshot.SparseModelAssembler a) {
     List<Integer> out = new ArrayList<>();
     for (var t : a.model().parameters()) {
       for (float v : t.toArray()) {
@@ -237,8 +237,7 @@ class WarmStartTest {
   }
 
   private static WeightSnapshot latest(String topic) {
-    TrainJob.Settings k = new TrainJob.Settings();
-    k.bootstrapServers = kafka.bootstrapServers();
+    KafkaSettings k = KafkaSettings.builder().bootstrapServers(kafka.bootstrapServers()).build();
     Map<String, WeightSnapshot> latest = InitialModels.fromTopic(k, topic).dense();
     assertEquals(1, latest.size());
     return latest.get("m");
@@ -332,9 +331,8 @@ class WarmStartTest {
         e.getMessage());
   }
 
-  private static TrainJob.Settings settings() {
-    TrainJob.Settings k = new TrainJob.Settings();
-    k.bootstrapServers = kafka.bootstrapServers();
+  private static KafkaSettings settings() {
+    KafkaSettings k = KafkaSettings.builder().bootstrapServers(kafka.bootstrapServers()).build();
     return k;
   }
 

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.train.ModelTrainer;
-import io.streamgrad.flink.train.Optimizers;
-import io.streamgrad.flink.train.QualitySpec;
-import io.streamgrad.flink.train.TrainerConfig;
 import io.streamgrad.nn.quality.PageHinkley;
+import io.streamgrad.online.train.ModelTrainer;
+import io.streamgrad.online.train.Optimizers;
+import io.streamgrad.online.train.QualitySpec;
+import io.streamgrad.online.train.TrainerConfig;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import java.util.ArrayList;

@@ -5,20 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.flink.OnlineTrainer;
-import io.streamgrad.flink.operator.Snapshots;
-import io.streamgrad.flink.train.ModelTrainer;
-import io.streamgrad.flink.train.Optimizers;
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
-import io.streamgrad.jobs.KafkaClients;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.nn.Models;
+import io.streamgrad.online.snapshot.SnapshotModels;
+import io.streamgrad.online.snapshot.Snapshots;
+import io.streamgrad.online.train.ModelTrainer;
+import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.RequestReader;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
-import io.streamgrad.serving.SnapshotModels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -224,7 +224,7 @@ class MlPredictTest {
     OnlineTrainer t =
         OnlineTrainer.builder()
             .features(2)
-            .model(io.streamgrad.nn.sparse.SparseModels.logistic(bits))
+            .model(io.streamgrad.nn.SparseModels.logistic(bits))
             .optimizer(Optimizers.ftrl(0.5))
             .batchSize(8)
             .build();

@@ -1,0 +1,52 @@
+package io.streamgrad.jobs.format;
+
+import java.util.Map;
+
+/** The little JSON the CLI writes (summaries, weights), without a JSON library. */
+public final class Json {
+  private Json() {}
+
+  public static String string(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"':
+          b.append("\\\"");
+          break;
+        case '\\':
+          b.append("\\\\");
+          break;
+        case '\n':
+          b.append("\\n");
+          break;
+        default:
+          if (c < 0x20) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+      }
+    }
+    return b.append('"').toString();
+  }
+
+  public static String number(double v) {
+    return Double.isFinite(v) ? Double.toString(v) : "null";
+  }
+
+  public static String array(float[] v) {
+    StringBuilder b = new StringBuilder("[");
+    for (int i = 0; i < v.length; i++) {
+      b.append(i == 0 ? "" : ", ").append(number(v[i]));
+    }
+    return b.append(']').toString();
+  }
+
+  public static String weights(Map<String, float[]> weights) {
+    StringBuilder b = new StringBuilder("{");
+    weights.forEach(
+        (k, v) ->
+            b.append(b.length() > 1 ? ", " : "").append(string(k)).append(": ").append(array(v)));
+    return b.append('}').toString();
+  }
+}

@@ -1,0 +1,100 @@
+package io.streamgrad.jobs.kafka;
+
+import io.streamgrad.flink.operator.DeadLetterMetrics;
+import io.streamgrad.jobs.format.RecordDecoder;
+import io.streamgrad.schemas.DeadLetter;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/** Kafka topics read into a job: decoded and validated, every refused record a dead letter. */
+public final class KafkaSources {
+
+  /** Records the decoder or validator refused. */
+  public static final OutputTag<DeadLetter> UNDECODABLE =
+      new OutputTag<>("streamgrad-undecodable", new AvroTypeInfo<>(DeadLetter.class));
+
+  private KafkaSources() {}
+
+  /**
+   * Records of {@code topic} decoded and validated by {@code decoder}: the good ones, with the
+   * refused ones (as dead letters) in the side output {@link #UNDECODABLE}. Operator uids {@code
+   * streamgrad-<role>-source} and {@code streamgrad-decode-<role>}.
+   */
+  public static <T> SingleOutputStreamOperator<T> decoded(
+      StreamExecutionEnvironment env,
+      KafkaSettings kafka,
+      String topic,
+      RecordDecoder<T> decoder,
+      TypeInformation<T> type,
+      String role) {
+    return decoded(
+        env,
+        kafka,
+        topic,
+        decoder,
+        type,
+        role,
+        "streamgrad-" + role + "-source",
+        "streamgrad-decode-" + role);
+  }
+
+  /** The same with the operators' uids given (the samples' are older than the scheme). */
+  public static <T> SingleOutputStreamOperator<T> decoded(
+      StreamExecutionEnvironment env,
+      KafkaSettings kafka,
+      String topic,
+      RecordDecoder<T> decoder,
+      TypeInformation<T> type,
+      String role,
+      String sourceUid,
+      String decodeUid) {
+    var b =
+        KafkaSource.<Either<T, DeadLetter>>builder()
+            .setBootstrapServers(kafka.bootstrapServers())
+            .setTopics(topic)
+            .setGroupId(kafka.groupId())
+            .setStartingOffsets(kafka.startingOffsets().initializer())
+            .setDeserializer(decoder)
+            .setProperties(kafka.clientProperties());
+    if (kafka.bounded()) {
+      b.setBounded(OffsetsInitializer.latest());
+    }
+    return env.fromSource(b.build(), WatermarkStrategy.noWatermarks(), "Kafka " + role)
+        .uid(sourceUid)
+        .process(new Split<T>())
+        .returns(type)
+        .name("Decode and validate " + role)
+        .uid(decodeUid);
+  }
+
+  /** Good records downstream; refused ones to {@link #UNDECODABLE}, counted by reason. */
+  static final class Split<T> extends ProcessFunction<Either<T, DeadLetter>, T> {
+    private static final long serialVersionUID = 1L;
+    private transient DeadLetterMetrics deadLetters;
+
+    @Override
+    public void open(OpenContext openContext) {
+      deadLetters = new DeadLetterMetrics(getRuntimeContext().getMetricGroup());
+    }
+
+    @Override
+    public void processElement(Either<T, DeadLetter> value, Context ctx, Collector<T> out) {
+      if (value.isLeft()) {
+        out.collect(value.left());
+      } else {
+        deadLetters.count(value.right().getReason());
+        ctx.output(UNDECODABLE, value.right());
+      }
+    }
+  }
+}
