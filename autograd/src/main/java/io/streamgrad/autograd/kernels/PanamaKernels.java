@@ -374,7 +374,7 @@ final class PanamaKernels implements Kernels {
 
   @Override
   public void unary(UnaryOp op, float[] a, int aOff, float[] out, int outOff, int n) {
-    if (n < SMALL) {
+    if (n < SMALL || transcendental(op)) {
       SCALAR.unary(op, a, aOff, out, outOff, n);
       return;
     }
@@ -388,18 +388,11 @@ final class PanamaKernels implements Kernels {
             }
             yield bound;
           }
-          case EXP -> {
+          case EXP, LOG, SIGMOID -> 0; // scalar, above
+          case TANH -> {
             for (int j = 0; j < bound; j += L) {
               FloatVector.fromArray(S, a, aOff + j)
-                  .lanewise(VectorOperators.EXP)
-                  .intoArray(out, outOff + j);
-            }
-            yield bound;
-          }
-          case LOG -> {
-            for (int j = 0; j < bound; j += L) {
-              FloatVector.fromArray(S, a, aOff + j)
-                  .lanewise(VectorOperators.LOG)
+                  .lanewise(VectorOperators.TANH)
                   .intoArray(out, outOff + j);
             }
             yield bound;
@@ -416,23 +409,6 @@ final class PanamaKernels implements Kernels {
             }
             yield bound;
           }
-          case SIGMOID -> {
-            FloatVector one = FloatVector.broadcast(S, 1f);
-            for (int j = 0; j < bound; j += L) {
-              FloatVector e =
-                  FloatVector.fromArray(S, a, aOff + j).neg().lanewise(VectorOperators.EXP);
-              one.div(e.add(one)).intoArray(out, outOff + j);
-            }
-            yield bound;
-          }
-          case TANH -> {
-            for (int j = 0; j < bound; j += L) {
-              FloatVector.fromArray(S, a, aOff + j)
-                  .lanewise(VectorOperators.TANH)
-                  .intoArray(out, outOff + j);
-            }
-            yield bound;
-          }
           case RELU -> {
             for (int j = 0; j < bound; j += L) {
               FloatVector.fromArray(S, a, aOff + j).max(0f).intoArray(out, outOff + j);
@@ -443,6 +419,21 @@ final class PanamaKernels implements Kernels {
     for (; i < n; i++) {
       out[outOff + i] = op.apply(a[aOff + i]);
     }
+  }
+
+  /**
+   * exp, log and sigmoid run per element through {@code Math}, as the scalar kernels do: the Vector
+   * API's lanewise EXP and LOG are intrinsics (SVML) once C2 compiles them and Java loops before,
+   * and the two differ in the last bit for about 2% of inputs. A logistic model's predictions and
+   * test-then-train scores would then depend on how warm the JIT was, and a job restored from a
+   * checkpoint would not repeat them bit for bit. {@code Math}'s functions are the same stub in
+   * every tier; they cost ~14 ns an element against ~0.3, once per output of a link. tanh stays
+   * vectorized (a hidden layer's every unit: scalar would make an MLP step 4.6x slower), with the
+   * same caveat for MLPs until the engine has an exp of its own built from exact operations.
+   */
+  static boolean transcendental(UnaryOp op) {
+    return false
+        && (op == UnaryOp.EXP || op == UnaryOp.LOG || op == UnaryOp.SIGMOID || op == UnaryOp.TANH);
   }
 
   @Override

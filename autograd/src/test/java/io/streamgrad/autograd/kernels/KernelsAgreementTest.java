@@ -144,6 +144,41 @@ class KernelsAgreementTest {
     }
   }
 
+  /**
+   * exp, log and sigmoid give the scalar kernels' bits whether the JIT has compiled them or not: a
+   * prediction or a test-then-train score must not depend on how warm the JVM is, or a job restored
+   * from a checkpoint does not repeat itself bit for bit. 3,000 calls of 4,096 elements get the
+   * kernel compiled by C2 (where the Vector API's EXP, LOG and TANH are SVML intrinsics, which
+   * differ from Java's fallback in the last bit for some inputs). tanh is not held to it yet (see
+   * PanamaKernels.transcendental).
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = UnaryOp.class,
+      names = {"EXP", "LOG", "SIGMOID"})
+  void transcendentalOpsGiveTheSameBitsColdAndWarm(UnaryOp op) {
+    assumeTrue(panama != null, "no Vector API in this JVM");
+    int n = 4096; // about 2% of inputs differed in the last bit between the two
+    float[] x = random(n);
+    for (int i = 0; i < n; i++) {
+      x[i] = op == UnaryOp.LOG ? Math.abs(x[i]) * 3 + 0.01f : x[i] * 6;
+    }
+    float[] expected = new float[n];
+    SCALAR.unary(op, x, 0, expected, 0, n);
+    float[] y = new float[n];
+    for (int round = 0; round < 3_000; round++) {
+      panama.unary(op, x, 0, y, 0, n);
+      if (round == 0 || round == 2_999) {
+        for (int i = 0; i < n; i++) {
+          assertEquals(
+              Float.floatToRawIntBits(expected[i]),
+              Float.floatToRawIntBits(y[i]),
+              op + "(" + x[i] + ") in call " + round);
+        }
+      }
+    }
+  }
+
   @Test
   void pow() {
     assumeTrue(panama != null, "no Vector API in this JVM");
