@@ -60,10 +60,32 @@ public final class JsonSampleDecoder extends SampleFormatDecoder {
     try (JsonParser p = json.createParser(payload)) {
       return read(p);
     } catch (JsonParseException e) {
-      String m = e.getOriginalMessage();
-      int cut = m.indexOf('\n');
-      throw new BadRecordException("not JSON: " + (cut < 0 ? m : m.substring(0, cut)));
+      throw new BadRecordException(notJson(e.getOriginalMessage()));
     }
+  }
+
+  /**
+   * The reason of a record Jackson cannot parse, without the record's own bytes in it: a reason is
+   * a dead letter's key and a metric's name, so one kind of fault must be one reason (Jackson's
+   * messages quote the offending characters and advise parser features).
+   */
+  static String notJson(String jackson) {
+    if (jackson.startsWith("Non-standard token")) {
+      return "non-finite number: NaN and Infinity are not JSON numbers";
+    }
+    if (jackson.startsWith("Unexpected end-of-input")) {
+      return "not JSON: the record ends inside a value";
+    }
+    if (jackson.contains("Invalid UTF-8")) {
+      return "not JSON: invalid UTF-8";
+    }
+    if (jackson.startsWith("Unrecognized token")) {
+      return "not JSON: an unrecognized token";
+    }
+    if (jackson.startsWith("Unexpected character")) {
+      return "not JSON: an unexpected character";
+    }
+    return "not JSON: malformed";
   }
 
   private DenseSample read(JsonParser p) throws IOException, BadRecordException {

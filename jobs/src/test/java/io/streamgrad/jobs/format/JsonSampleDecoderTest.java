@@ -215,9 +215,20 @@ class JsonSampleDecoderTest {
   }
 
   @Test
+  void oneKindOfFaultIsOneReasonWhateverTheBytes() {
+    String nan = "non-finite number: NaN and Infinity are not JSON numbers";
+    assertEquals(nan, reason("{\"modelId\": \"m\", \"features\": [NaN], \"label\": 1}"));
+    assertEquals(nan, reason("{\"modelId\": \"m\", \"features\": [1, 2], \"label\": Infinity}"));
+    for (String bad : List.of("{\"modelId\": \"m\" #", "{\"modelId\": \"m\" @", "{\"modelId\" ]")) {
+      String r = reason(bad);
+      assertEquals("not JSON: an unexpected character", r, bad);
+    }
+  }
+
+  @Test
   void refusesEachKindOfBadRecordWithItsReason() {
-    assertTrue(reason("{\"modelId\": \"m\", ").startsWith("not JSON: "));
-    assertTrue(reason("hello").startsWith("not JSON: "));
+    assertEquals("not JSON: the record ends inside a value", reason("{\"modelId\": \"m\", "));
+    assertEquals("not JSON: an unrecognized token", reason("hello"));
     assertEquals("not a JSON object", reason("[1, 2, 3]"));
     assertEquals("missing field: features", reason("{\"modelId\": \"m\", \"label\": 1}"));
     assertEquals("missing field: label", reason("{\"modelId\": \"m\", \"features\": [1, 2, 3]}"));
