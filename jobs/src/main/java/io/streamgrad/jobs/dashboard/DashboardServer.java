@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +61,13 @@ public final class DashboardServer implements AutoCloseable {
         resources.put(e.getKey(), in.readAllBytes());
       }
     }
-    server = HttpServer.create(new InetSocketAddress(bind, port), 64);
+    try {
+      server = HttpServer.create(new InetSocketAddress(bind, port), 64);
+    } catch (BindException e) {
+      // The JDK's message is "Address already in use" alone: say which address.
+      throw new IOException(
+          "the dashboard cannot listen on " + bind + ":" + port + ": " + e.getMessage(), e);
+    }
     threads =
         Executors.newCachedThreadPool(
             r -> {

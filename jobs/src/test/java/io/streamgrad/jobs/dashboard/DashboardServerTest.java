@@ -75,6 +75,20 @@ class DashboardServerTest {
   }
 
   @Test
+  void aPortInUseIsNamedWithItsAddress() throws Exception {
+    try (DashboardServer first = new DashboardServer(new Board(), "127.0.0.1", 0)) {
+      int port = URI.create(first.url()).getPort();
+      java.io.IOException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.io.IOException.class,
+              () -> new DashboardServer(new Board(), "127.0.0.1", port).close());
+      assertTrue(
+          e.getMessage().startsWith("the dashboard cannot listen on 127.0.0.1:" + port + ": "),
+          e.getMessage());
+    }
+  }
+
+  @Test
   void manyConcurrentPageLoadsAndAHostileIdAsData() throws Exception {
     Board board = new Board();
     board.snapshot(snapshot("<img src=x onerror=alert(1)>", 1, 32, 0.5f));
