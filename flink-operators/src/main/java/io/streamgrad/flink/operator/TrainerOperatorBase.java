@@ -22,6 +22,7 @@ import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Prediction;
+import io.streamgrad.schemas.Printable;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.util.ArrayList;
@@ -512,7 +513,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     int n = trainer.pending();
     LOG.warn(
         "divergence guard: model {} kept its last good state (version {}); {} samples go to dead letters as '{}'",
-        key,
+        Printable.escape(key),
         trainer.version(),
         n,
         NON_FINITE_UPDATE);
@@ -546,7 +547,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     DriftEvent event = DriftEvents.of(key, trainer, config, action, now);
     LOG.warn(
         "drift: model {} at sample {} (version {}): {} rose from {} to {}; action: {}",
-        key,
+        Printable.escape(key),
         event.getSamplesSeen(),
         event.getVersion(),
         event.getError(),
@@ -597,7 +598,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
               + " the same way (librdkafka's default is not Java's murmur2: set"
               + " partitioner=murmur2_random); its samples' order, which exact replays depend on,"
               + " is not defined",
-          key,
+          Printable.escape(key),
           first,
           other);
     }

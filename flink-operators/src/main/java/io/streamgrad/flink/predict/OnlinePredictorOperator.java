@@ -14,6 +14,7 @@ import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.Prediction;
+import io.streamgrad.schemas.Printable;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.nio.ByteBuffer;
@@ -381,7 +382,10 @@ public final class OnlinePredictorOperator extends AbstractStreamOperator<Predic
 
   private void unservable(WeightSnapshot s, IllegalArgumentException e) {
     LOG.warn(
-        "snapshot of model {} version {} cannot be served: {}", s.getModelId(), s.getVersion(), e);
+        "snapshot of model {} version {} cannot be served: {}",
+        Printable.escape(s.getModelId()),
+        s.getVersion(),
+        e);
     DeadLetter dl =
         DeadLetters.of(
                 UNSERVABLE_SNAPSHOT + ": " + e.getMessage(),

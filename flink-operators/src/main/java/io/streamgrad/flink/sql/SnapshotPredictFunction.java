@@ -4,6 +4,7 @@ import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.online.serving.SnapshotFollower;
 import io.streamgrad.online.snapshot.ServedModel;
 import io.streamgrad.schemas.FeatureHashing;
+import io.streamgrad.schemas.Printable;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -111,7 +112,7 @@ public final class SnapshotPredictFunction extends PredictFunction {
             "ML_PREDICT with streamgrad model {}: a row without {} finite features (or with a"
                 + " null or empty token) gets a NULL prediction (counted in unpredictableRows;"
                 + " logged once)",
-            modelId,
+            Printable.escape(modelId),
             model.features());
       }
     }

@@ -1,6 +1,5 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.autograd.Tensor;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.jobs.dashboard.Dashboard;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
@@ -11,13 +10,11 @@ import io.streamgrad.jobs.graph.RuntimeSettings;
 import io.streamgrad.jobs.graph.TrainJob;
 import io.streamgrad.jobs.kafka.KafkaSettings;
 import io.streamgrad.jobs.kafka.StartingOffsets;
-import io.streamgrad.nn.quality.PrequentialMetrics;
 import io.streamgrad.online.snapshot.SnapshotModels;
-import io.streamgrad.online.snapshot.SparseModelAssembler;
 import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.Prediction;
-import io.streamgrad.schemas.QualityMetrics;
+import io.streamgrad.schemas.Printable;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
@@ -36,7 +33,10 @@ import java.util.concurrent.CountDownLatch;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /**
  * Everything on one machine with no external service: a real Kafka broker in this JVM (KRaft), the
@@ -138,6 +138,8 @@ public final class LocalCommand implements Callable<Integer> {
           "With --dashboard: after the run, keep the page (and the embedded broker) up until interrupted.")
   boolean keepDashboard;
 
+  @Spec CommandSpec spec;
+
   /** The dashboard of the current run, once started (tests read its address). */
   volatile Dashboard runningDashboard;
 
@@ -173,7 +175,7 @@ public final class LocalCommand implements Callable<Integer> {
       if (summaryJson != null) {
         Files.writeString(
             summaryJson,
-            summary(
+            LocalSummary.summary(
                 produced,
                 seen,
                 dead,
@@ -226,6 +228,9 @@ public final class LocalCommand implements Callable<Integer> {
 
   /** Checks every option; returns the writer schemas announced. */
   private List<String> validate() {
+    if (data.sparse) {
+      sparseDefaults();
+    }
     kafka.validate(false);
     trainer.validate();
     data.validate();
@@ -254,6 +259,28 @@ public final class LocalCommand implements Callable<Integer> {
       throw new BadOption("--keep-dashboard needs --dashboard");
     }
     return writerSchemas;
+  }
+
+  /**
+   * Click data trains a sparse model: with {@code --sparse}, the model, optimizer, learning rate
+   * and dense features the user did not give are those of the click workload (sparse-logistic, FTRL
+   * with alpha 0.1, no dense features).
+   */
+  private void sparseDefaults() {
+    ParseResult given = spec.commandLine().getParseResult();
+    if (given.hasMatchedOption("--model")) {
+      return; // the user chose the model, and what goes with it
+    }
+    trainer.model = "sparse-logistic";
+    if (!given.hasMatchedOption("--optimizer")) {
+      trainer.optimizer = "ftrl";
+    }
+    if (!given.hasMatchedOption("--lr")) {
+      trainer.lr = 0.1;
+    }
+    if (!given.hasMatchedOption("--features")) {
+      trainer.features = 0;
+    }
   }
 
   /** An embedded broker, or the one given, reachable within --kafka-timeout. */
@@ -453,11 +480,12 @@ public final class LocalCommand implements Callable<Integer> {
     System.out.println();
     for (WeightSnapshot latest : o.table.shown(showModels)) {
       String id = latest.getModelId();
+      String shown = Printable.escape(id); // a producer's id never drives the terminal
       float[] truth = produced.trueWeights().get(id);
       Float trueBias = produced.trueBias().get(id);
       boolean showBias = trueBias != null && trueBias != 0f;
       System.out.println(
-          id
+          shown
               + (latest.getWeights().isEmpty() && trainer.isSparse()
                   ? "  dense part: none, bias " + latest.getBias()
                   : "  learned: "
@@ -467,7 +495,7 @@ public final class LocalCommand implements Callable<Integer> {
       if (trueModel != null && latest.getMetrics() != null) {
         System.out.printf(
             "%s  AUC %.4f (true model %.4f)  log loss %.4f (true model %.4f)  over %,d samples%n",
-            " ".repeat(id.length()),
+            " ".repeat(shown.length()),
             latest.getMetrics().getAuc(),
             trueModel.auc(false),
             latest.getMetrics().getLogLoss(),
@@ -476,7 +504,7 @@ public final class LocalCommand implements Callable<Integer> {
       }
       if (truth != null && truth.length > 0) {
         System.out.println(
-            " ".repeat(id.length())
+            " ".repeat(shown.length())
                 + "  true:    "
                 + Json.array(truth)
                 + (showBias ? "  bias " + trueBias : "")
@@ -602,84 +630,6 @@ public final class LocalCommand implements Callable<Integer> {
     }
   }
 
-  static String summary(
-      SampleProducer.Result produced,
-      long seen,
-      long dead,
-      Map<String, Long> byReason,
-      int restarts,
-      double seconds,
-      Map<String, WeightSnapshot> latest,
-      Map<String, List<Long>> versions,
-      Served served,
-      Map<String, List<DriftEvent>> drifts,
-      Map<String, Long> gated,
-      Map<String, SparseModelAssembler> sparseModels) {
-    StringBuilder b = new StringBuilder("{\n");
-    b.append("  \"samples\": ").append(produced.produced()).append(",\n");
-    b.append("  \"samplesSeen\": ").append(seen).append(",\n");
-    b.append("  \"deadLetters\": ").append(dead).append(",\n");
-    b.append("  \"deadLettersByReason\": {");
-    int i = 0;
-    for (Map.Entry<String, Long> e : byReason.entrySet()) {
-      b.append(i++ == 0 ? "" : ", ")
-          .append(Json.string(e.getKey()))
-          .append(": ")
-          .append(e.getValue());
-    }
-    b.append("},\n");
-    b.append("  \"restarts\": ").append(restarts).append(",\n");
-    b.append("  \"seconds\": ").append(Json.number(seconds)).append(",\n");
-    if (served != null) {
-      b.append("  \"predictions\": ").append(served.json()).append(",\n");
-    }
-    b.append("  \"models\": [");
-    i = 0;
-    for (Map.Entry<String, WeightSnapshot> e : latest.entrySet()) {
-      WeightSnapshot s = e.getValue();
-      float[] truth = produced.trueWeights().get(e.getKey());
-      b.append(i++ == 0 ? "\n" : ",\n")
-          .append("    {\"modelId\": ")
-          .append(Json.string(e.getKey()))
-          .append(", \"samplesSeen\": ")
-          .append(s.getSamplesSeen())
-          .append(", \"version\": ")
-          .append(s.getVersion())
-          .append(", \"finalLoss\": ")
-          .append(Json.number(s.getBatchLoss()))
-          .append(", \"snapshots\": ")
-          .append(versions.getOrDefault(e.getKey(), List.of()).size())
-          .append(", \"duplicateSnapshots\": ")
-          .append(duplicates(versions.getOrDefault(e.getKey(), List.of())))
-          .append(", \"maxAbsWeightError\": ")
-          .append(
-              truth == null
-                  ? "null"
-                  : Json.number(SnapshotTable.maxAbsError(s.getWeights(), truth)))
-          .append(", \"weights\": ")
-          .append(Json.array(FloatLists.unboxed(s.getWeights())))
-          .append(", \"trueWeights\": ")
-          .append(truth == null ? "null" : Json.array(truth))
-          .append(", \"bias\": ")
-          .append(Json.number(s.getBias()))
-          .append(", \"trueBias\": ")
-          .append(
-              produced.trueBias().containsKey(e.getKey())
-                  ? Json.number(produced.trueBias().get(e.getKey()))
-                  : "null")
-          .append(", \"metrics\": ")
-          .append(metricsJson(s.getMetrics()))
-          .append(clickJson(s, produced.trueModel().get(e.getKey())))
-          .append(tablesJson(sparseModels.get(e.getKey())))
-          .append(", \"drifts\": ")
-          .append(driftsJson(s, drifts.get(e.getKey())))
-          .append(", \"gatedSnapshots\": ")
-          .append(gated.getOrDefault(e.getKey(), s.getGatedSnapshots()))
-          .append('}');
-    }
-    return b.append("\n  ]\n}\n").toString();
-  }
-
   /** Each detected drift, and the models the quality gate held back. */
   private void printDrifts(Map<String, List<DriftEvent>> drifts, Map<String, Long> gated) {
     int shown = 0;
@@ -688,7 +638,7 @@ public final class LocalCommand implements Callable<Integer> {
         if (shown++ < showModels) {
           System.out.printf(
               "drift: %s at sample %,d%s: %s %.4g -> %.4g; action %s%n",
-              d.getModelId(),
+              Printable.escape(d.getModelId()),
               d.getSamplesSeen(),
               data.driftAt > 0 ? String.format(" (true drift after %,d)", data.driftAt) : "",
               d.getError(),
@@ -709,94 +659,5 @@ public final class LocalCommand implements Callable<Integer> {
           "quality gate: %,d snapshots of %,d models held back%n",
           held, gated.values().stream().filter(v -> v > 0).count());
     }
-  }
-
-  /**
-   * A sparse model's tables as its snapshots rebuild them: the version, the non-zero weights and a
-   * checksum of every value's bits (equal checksums: equal tables, for exactly-once checks).
-   */
-  private static String tablesJson(SparseModelAssembler a) {
-    if (a == null) {
-      return "";
-    }
-    if (a.model() == null) {
-      return ", \"tables\": null";
-    }
-    long hash = 1125899906842597L;
-    for (Tensor t : a.model().sparseTables()) {
-      for (float v : t.storage()) {
-        hash = 31 * hash + Float.floatToRawIntBits(v);
-      }
-    }
-    long nonZero = SnapshotTable.nonZero(a.model());
-    return ", \"tables\": {\"version\": "
-        + a.version()
-        + ", \"nonZero\": "
-        + nonZero
-        + ", \"checksum\": \""
-        + Long.toHexString(hash)
-        + "\", \"gaps\": "
-        + a.gaps()
-        + "}";
-  }
-
-  /**
-   * For click data: the learned AUC and log loss beside the true model's, over the same samples.
-   */
-  private static String clickJson(WeightSnapshot s, PrequentialMetrics truth) {
-    if (truth == null) {
-      return "";
-    }
-    QualityMetrics m = s.getMetrics();
-    return ", \"auc\": "
-        + (m == null ? "null" : Json.number(m.getAuc()))
-        + ", \"logLoss\": "
-        + (m == null ? "null" : Json.number(m.getLogLoss()))
-        + ", \"trueModelAuc\": "
-        + Json.number(truth.auc(false))
-        + ", \"trueModelLogLoss\": "
-        + Json.number(truth.logLoss(false));
-  }
-
-  static String metricsJson(QualityMetrics m) {
-    if (m == null) {
-      return "null";
-    }
-    return "{\"samples\": "
-        + m.getSamples()
-        + metric("mae", m.getMae())
-        + metric("rmse", m.getRmse())
-        + metric("logLoss", m.getLogLoss())
-        + metric("accuracy", m.getAccuracy())
-        + metric("auc", m.getAuc())
-        + metric("windowMae", m.getWindowMae())
-        + metric("windowRmse", m.getWindowRmse())
-        + metric("windowLogLoss", m.getWindowLogLoss())
-        + metric("windowAccuracy", m.getWindowAccuracy())
-        + metric("windowAuc", m.getWindowAuc())
-        + "}";
-  }
-
-  private static String metric(String name, Double v) {
-    return v == null ? "" : ", \"" + name + "\": " + Json.number(v);
-  }
-
-  /** The sample counts of the drift events read, or those the snapshot lists. */
-  private static String driftsJson(WeightSnapshot s, List<DriftEvent> events) {
-    StringBuilder b = new StringBuilder("[");
-    if (events != null) {
-      for (int i = 0; i < events.size(); i++) {
-        b.append(i == 0 ? "" : ", ").append(events.get(i).getSamplesSeen());
-      }
-    } else {
-      for (int i = 0; i < s.getDrifts().size(); i++) {
-        b.append(i == 0 ? "" : ", ").append(s.getDrifts().get(i));
-      }
-    }
-    return b.append(']').toString();
-  }
-
-  static long duplicates(List<Long> versions) {
-    return versions.size() - versions.stream().distinct().count();
   }
 }

@@ -6,6 +6,7 @@ import io.streamgrad.nn.Model;
 import io.streamgrad.online.snapshot.SnapshotModels;
 import io.streamgrad.online.snapshot.SparseModelAssembler;
 import io.streamgrad.schemas.FloatLists;
+import io.streamgrad.schemas.Printable;
 import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.io.IOException;
@@ -133,7 +134,7 @@ final class SnapshotTable {
     String dist = t == null ? "" : String.format("%.4f", maxAbsError(w, t));
     out.printf(
         "%-12s %8d %10d %12.5f %12.5f %16s %6d  %-40s %s%n",
-        s.getModelId(),
+        Printable.escape(s.getModelId()),
         s.getVersion(),
         s.getSamplesSeen(),
         s.getBatchLoss(),

@@ -68,7 +68,7 @@ public final class SyntheticDataOptions {
   @Option(
       names = "--sparse",
       description =
-          "Click-through data: each sample carries categorical tokens (c<id>, power-law frequencies) besides its dense features, and a 0/1 click drawn from each model's true sparse logistic model; train it with --model sparse-logistic or fm:K.")
+          "Click-through data: each sample carries categorical tokens (c<id>, power-law frequencies) besides its dense features, and a 0/1 click drawn from each model's true sparse logistic model; `local --sparse` trains it with --model sparse-logistic --optimizer ftrl --lr 0.1 --features 0 unless told otherwise (fm:K works too).")
   boolean sparse;
 
   @Option(

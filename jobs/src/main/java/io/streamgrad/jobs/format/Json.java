@@ -20,7 +20,8 @@ public final class Json {
           b.append("\\n");
           break;
         default:
-          if (c < 0x20) {
+          // Controls as escapes, C1 and DEL too: JSON lines go to terminals (cat, summaries).
+          if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e)) {
             b.append(String.format("\\u%04x", (int) c));
           } else {
             b.append(c);

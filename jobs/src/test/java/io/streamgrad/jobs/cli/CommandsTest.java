@@ -419,4 +419,50 @@ class CommandsTest {
         summary.get(1).get("latency") == null,
         "latency is measured on the first configuration only");
   }
+
+  @Test
+  void aModelIdWithEscapeSequencesIsPrintedNotObeyed() throws Exception {
+    String bs = kafka.bootstrapServers();
+    EmbeddedKafka.createTopics(bs, 1, "esc-snapshots");
+    String hostile = "m\u001b[2J\u001b]0;owned\u0007\u009b31m\u202e";
+    io.streamgrad.online.train.ModelTrainer trainer =
+        new io.streamgrad.online.train.ModelTrainer(
+            io.streamgrad.online.train.TrainerConfig.builder().features(1).batchSize(1).build(),
+            hostile);
+    trainer.add(new float[] {1f}, 1f, 1f);
+    trainer.step();
+    try (var p = io.streamgrad.jobs.kafka.KafkaClients.producer(bs)) {
+      p.send(
+          new org.apache.kafka.clients.producer.ProducerRecord<>(
+              "esc-snapshots",
+              hostile.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              io.streamgrad.schemas.WireFormat.encode(
+                  io.streamgrad.online.snapshot.Snapshots.of(hostile, trainer, false, 0L))));
+      p.flush();
+    }
+    String watched =
+        run(
+            "watch",
+            "--bootstrap-servers",
+            bs,
+            "--snapshots-topic",
+            "esc-snapshots",
+            "--idle-timeout-ms",
+            "1000");
+    String catted =
+        run(
+            "cat",
+            "--bootstrap-servers",
+            bs,
+            "--topic",
+            "esc-snapshots",
+            "--idle-timeout-ms",
+            "500");
+    for (String out : List.of(watched, catted)) {
+      assertTrue(out.contains("m\\u001b[2J"), out);
+      assertTrue(
+          out.chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == 0x9b || c == 0x202e),
+          "no control character reaches the terminal: " + out);
+    }
+  }
 }

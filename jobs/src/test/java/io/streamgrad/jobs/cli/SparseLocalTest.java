@@ -109,4 +109,28 @@ class SparseLocalTest {
       assertEquals(0, b.get("tables").get("gaps").asLong(), "every delta on its base");
     }
   }
+
+  @Test
+  void sparseAloneTrainsTheClickWorkloadWithItsDefaults(@TempDir Path dir) throws Exception {
+    Path summary = dir.resolve("defaults.json");
+    assertEquals(
+        0,
+        new CommandLine(new StreamgradCli())
+            .execute(
+                "local",
+                "--sparse",
+                "--samples",
+                "6400",
+                "--models",
+                "1",
+                "--requests",
+                "0",
+                "--summary-json",
+                summary.toString()),
+        "--sparse alone: sparse-logistic, ftrl, lr 0.1, no dense features");
+    JsonNode model = new ObjectMapper().readTree(Files.readString(summary)).get("models").get(0);
+    assertEquals(6400, model.get("samplesSeen").asLong(), model.toString());
+    assertTrue(model.get("tables").get("nonZero").asLong() > 0, "a sparse model: " + model);
+    assertEquals(0, model.get("weights").size(), "no dense features: " + model);
+  }
 }

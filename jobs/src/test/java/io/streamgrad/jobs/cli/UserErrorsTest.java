@@ -60,7 +60,7 @@ class UserErrorsTest {
         "local --model sparse-logistic --hash-bits 31 | streamgrad local: --hash-bits must be in [1, 30], got 31.0",
         "local --model fm:0 | streamgrad local: --model fm:0: the factor count must be positive, as in fm:8",
         "local --optimizer ftrl --ftrl 1,1 | streamgrad local: --ftrl must be BETA,L1,L2, three numbers >= 0, as in 1,1,1, not '1,1'",
-        "local --sparse | streamgrad local: --sparse produces click data with hashed tokens: train it with a sparse model, e.g. --model sparse-logistic --optimizer ftrl --lr 0.1 --features 0",
+        "local --sparse --model linear | streamgrad local: --sparse produces click data with hashed tokens: train it with a sparse model, e.g. --model sparse-logistic --optimizer ftrl --lr 0.1 --features 0",
         "local --model fm:4 --optimizer ftrl | streamgrad local: FTRL starts every weight at zero, and a factorization machine's factors must not: train fm with adagrad, lazy-adam or sgd",
         "local --models 0 | streamgrad local: --models must be a positive whole number, got 0",
         "local --model mlp:x | streamgrad local: --model mlp:x: hidden layer sizes must be positive whole numbers, as in mlp:32,16",
