@@ -67,7 +67,7 @@ final class LocalSummary {
           .append(duplicates(versions.getOrDefault(e.getKey(), List.of())))
           .append(", \"maxAbsWeightError\": ")
           .append(
-              truth == null
+              truth == null || truth.length == 0 // a sparse model's truth has no dense weights
                   ? "null"
                   : Json.number(SnapshotTable.maxAbsError(s.getWeights(), truth)))
           .append(", \"weights\": ")

@@ -130,7 +130,7 @@ final class SnapshotTable {
     if (w.size() > 4) {
       head.append(" ...");
     }
-    float[] t = trueWeights.get(s.getModelId());
+    float[] t = truth(s);
     String dist = t == null ? "" : String.format("%.4f", maxAbsError(w, t));
     out.printf(
         "%-12s %8d %10d %12.5f %12.5f %16s %6d  %-40s %s%n",
@@ -143,6 +143,15 @@ final class SnapshotTable {
         s.getDrifts().size(),
         head,
         dist + (sparse == null ? "" : "  " + sparse));
+  }
+
+  /**
+   * The true dense weights of {@code s}'s model, or null when there are none to compare with (not
+   * known, or a sparse model's: a distance over no weights would read 0.0000).
+   */
+  private float[] truth(WeightSnapshot s) {
+    float[] t = trueWeights.get(s.getModelId());
+    return t == null || t.length == 0 ? null : t;
   }
 
   /** The windowed metric a reader looks at first: AUC for a classifier, RMSE otherwise. */
@@ -158,7 +167,7 @@ final class SnapshotTable {
 
   /** How far a model is from the truth, or its prequential loss when the truth is unknown. */
   double badness(WeightSnapshot s) {
-    float[] t = trueWeights.get(s.getModelId());
+    float[] t = truth(s);
     double b = t == null ? s.getPrequentialLoss() : maxAbsError(s.getWeights(), t);
     return Double.isNaN(b) ? Double.POSITIVE_INFINITY : b;
   }

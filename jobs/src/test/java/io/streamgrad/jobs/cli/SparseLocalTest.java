@@ -132,5 +132,8 @@ class SparseLocalTest {
     assertEquals(6400, model.get("samplesSeen").asLong(), model.toString());
     assertTrue(model.get("tables").get("nonZero").asLong() > 0, "a sparse model: " + model);
     assertEquals(0, model.get("weights").size(), "no dense features: " + model);
+    assertTrue(
+        model.get("maxAbsWeightError").isNull(),
+        "no dense truth to be near: not a distance of 0 over no weights: " + model);
   }
 }
