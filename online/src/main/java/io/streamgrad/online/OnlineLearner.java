@@ -1,7 +1,6 @@
 package io.streamgrad.online;
 
 import io.streamgrad.nn.Predictor;
-import io.streamgrad.nn.quality.QualityGate;
 import io.streamgrad.online.snapshot.SnapshotModels;
 import io.streamgrad.online.snapshot.Snapshots;
 import io.streamgrad.online.train.FlushTrigger;
@@ -110,11 +109,7 @@ public final class OnlineLearner {
     if (r == ModelTrainer.StepResult.TRAINED) {
       trainer.markUpdated(clock.millis());
       if (trainer.takeDrift()) {
-        switch (config.quality.driftAction()) {
-          case RESET_OPTIMIZER -> trainer.resetOptimizer();
-          case RESET_MODEL -> trainer.resetModel(modelId);
-          default -> {}
-        }
+        trainer.applyDriftAction(modelId);
       }
       if (trainer.version() % config.snapshotEvery == 0) {
         publish(modelId, trainer);
@@ -126,10 +121,7 @@ public final class OnlineLearner {
   }
 
   private void publish(String modelId, ModelTrainer trainer) {
-    QualityGate gate = config.quality.gate();
-    if (gate != null && !gate.passes(trainer.progress().metrics())) {
-      trainer.progress().gated();
-    } else {
+    if (!trainer.heldBackByGate()) {
       for (WeightSnapshot s :
           Snapshots.publish(
               modelId, trainer, config.snapshotOptimizerState, clock.millis(), spec)) {

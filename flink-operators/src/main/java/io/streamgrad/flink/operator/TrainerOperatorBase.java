@@ -2,7 +2,6 @@ package io.streamgrad.flink.operator;
 
 import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.nn.Predictor;
-import io.streamgrad.nn.quality.QualityGate;
 import io.streamgrad.online.live.LiveModels;
 import io.streamgrad.online.serving.Predictions;
 import io.streamgrad.online.serving.SparseRequests;
@@ -555,18 +554,12 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
         String.format("%.4g", event.getErrorAfter()),
         action.label());
     output.collect(DriftEvents.TAG, new StreamRecord<>(event));
-    if (action == QualitySpec.DriftAction.RESET_OPTIMIZER) {
-      trainer.resetOptimizer();
-    } else if (action == QualitySpec.DriftAction.RESET_MODEL) {
-      trainer.resetModel(key);
-    }
+    trainer.applyDriftAction(key);
   }
 
   /** Emits a snapshot, unless the quality gate holds it back (then counted, and skipped). */
   private void emit(String key, ModelTrainer trainer) {
-    QualityGate gate = config.quality.gate();
-    if (gate != null && !gate.passes(trainer.progress().metrics())) {
-      trainer.progress().gated();
+    if (trainer.heldBackByGate()) {
       gatedSnapshots.inc();
       output.collect(
           DriftEvents.HELD_BACK,

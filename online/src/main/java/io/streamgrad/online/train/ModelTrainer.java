@@ -8,6 +8,7 @@ import io.streamgrad.nn.ModelSpec;
 import io.streamgrad.nn.Predictor;
 import io.streamgrad.nn.Standardizer;
 import io.streamgrad.nn.quality.PageHinkley;
+import io.streamgrad.nn.quality.QualityGate;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -238,6 +239,28 @@ public final class ModelTrainer {
       }
     }
     resetOptimizer(); // and every chunk dirty
+  }
+
+  /** Applies the configured drift action (after {@link #takeDrift} said so): none, or a reset. */
+  public void applyDriftAction(String modelId) {
+    switch (config.quality.driftAction()) {
+      case RESET_OPTIMIZER -> resetOptimizer();
+      case RESET_MODEL -> resetModel(modelId);
+      case NONE -> {}
+    }
+  }
+
+  /**
+   * Whether the quality gate holds the model's next snapshot back; if so it is counted as gated.
+   * Every host asks this before publishing.
+   */
+  public boolean heldBackByGate() {
+    QualityGate gate = config.quality.gate();
+    if (gate == null || gate.passes(progress.metrics())) {
+      return false;
+    }
+    progress.gated();
+    return true;
   }
 
   /** The input standardization (live), or null. */
