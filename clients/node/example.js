@@ -68,18 +68,25 @@ async function produce(o, codec) {
   }
   // Where each model landed, from the topic itself.
   await producer.disconnect();
-  for (const value of await readAll(o, o.topic, true)) {
+  for (const value of (await readAll(o, o.topic, true)) || []) {
     partitions[value.key] = value.partition;
   }
   console.log(`weights ${JSON.stringify(weights)}`);
   for (const model of Object.keys(partitions).sort()) console.log(`partition ${model} ${partitions[model]}`);
 }
 
-/** Every record of a topic now, read committed, from the start of each partition. */
+/**
+ * Every record of a topic now, read committed, from the start of each partition; null when the
+ * topic does not exist (a dead-letter topic is created with its first dead letter).
+ */
 async function readAll(o, topic, withMeta = false) {
   const kafka = client(o);
   const admin = kafka.admin();
   await admin.connect();
+  if (!(await admin.listTopics()).includes(topic)) {
+    await admin.disconnect();
+    return null;
+  }
   const offsets = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   const end = new Map(offsets.map(p => [p.partition, Number(p.high)]));
@@ -106,7 +113,9 @@ async function readAll(o, topic, withMeta = false) {
 async function check(o, codec) {
   const truth = JSON.parse(o.trueWeights);
   const newest = {};
-  for (const value of await readAll(o, o.snapshots)) {
+  const snapshots = await readAll(o, o.snapshots);
+  if (snapshots === null) throw new Error(`topic ${o.snapshots} does not exist`);
+  for (const value of snapshots) {
     const [name, s] = codec.decode(value);
     if (!name.startsWith('WeightSnapshot')) throw new Error(`not a snapshot: ${name}`);
     if (!newest[s.modelId] || s.version > newest[s.modelId].version) newest[s.modelId] = s;
@@ -120,7 +129,9 @@ async function check(o, codec) {
     console.log(`${model}: version ${s.version}, samples ${s.samplesSeen}, max |w - w*| = ${err.toFixed(4)}`);
   }
   if (o.deadLetters) {
-    for (const value of await readAll(o, o.deadLetters)) {
+    const deadLetters = await readAll(o, o.deadLetters);
+    if (deadLetters === null) console.log(`no dead letters: topic ${o.deadLetters} does not exist yet`);
+    for (const value of deadLetters || []) {
       const [name, d] = codec.decode(value);
       console.log(`dead letter (${name}): ${d.reason} (model ${d.modelId})`);
     }

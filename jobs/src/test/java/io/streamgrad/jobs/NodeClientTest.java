@@ -109,5 +109,25 @@ class NodeClientTest {
             .out()
             .contains("dead letter (DeadLetter-2): wrong feature count: expected 3, got 1"),
         checked2.out());
+
+    // A dead-letter topic is created with the first dead letter: none yet is no failure.
+    Run noDeadLetters =
+        node(
+            "example.js",
+            "check",
+            "--bootstrap-servers",
+            bs,
+            "--snapshots",
+            "node-snapshots",
+            "--dead-letters",
+            "node-no-dead-letters-yet",
+            "--true-weights",
+            weights);
+    assertEquals(0, noDeadLetters.exit(), noDeadLetters.out());
+    assertTrue(
+        noDeadLetters
+            .out()
+            .contains("no dead letters: topic node-no-dead-letters-yet does not exist yet"),
+        noDeadLetters.out());
   }
 }
