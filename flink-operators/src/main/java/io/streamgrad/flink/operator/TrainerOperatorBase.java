@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.accumulators.IntMaximum;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -79,6 +80,12 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
 
   /** Name of the keyed state holding each model's {@link TrainerState}. */
   public static final String STATE_NAME = "streamgrad-trainer";
+
+  /**
+   * The accumulator ({@link IntMaximum}) of the operator's attempt number: how often the job
+   * restarted, for the CLI's report (metrics start over with each attempt, this one is the count).
+   */
+  public static final String ATTEMPT_ACCUMULATOR = "streamgrad.attempt";
 
   /** The keyed map state of a sparse model's table chunks. */
   public static final String CHUNKS_STATE_NAME = "streamgrad-sparse-chunks";
@@ -163,6 +170,10 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   @Override
   public void open() throws Exception {
     super.open();
+    getRuntimeContext()
+        .addAccumulator(
+            ATTEMPT_ACCUMULATOR,
+            new IntMaximum(getRuntimeContext().getTaskInfo().getAttemptNumber()));
     int slots = ModelLifecycle.taskSlots(this);
     int capacity = lifecycle.capacity();
     long budget = lifecycle.byteBudget(Runtime.getRuntime().maxMemory(), slots);

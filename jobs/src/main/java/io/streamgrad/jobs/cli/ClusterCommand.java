@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -134,11 +135,43 @@ public final class ClusterCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       FlinkRest rest = new FlinkRest(restUrl(dir));
+      int requested = requestedParallelism();
+      var overview = rest.get("/overview");
+      int free = overview.path("slots-available").asInt(-1);
+      if (free >= 0 && requested > free) {
+        // Flink would wait for slots (minutes), then fail on something else.
+        System.err.println(
+            "cluster submit: parallelism "
+                + requested
+                + " needs "
+                + requested
+                + " free task slots; the cluster has "
+                + free
+                + " free of "
+                + overview.path("slots-total").asInt()
+                + ": lower --parallelism or start more TaskManagers");
+        return CommandLine.ExitCode.USAGE;
+      }
       String jar = rest.uploadJar(jobJar);
       String job = rest.runJar(jar, trainArgs, parallelism);
       System.out.println(
           "submitted job " + job + " (" + restUrl(dir) + "/#/job/running/" + job + ")");
       return 0;
+    }
+
+    /** The job's parallelism: a {@code --parallelism} among the train options wins. */
+    int requestedParallelism() {
+      for (int i = 0; i < trainArgs.size() - 1; i++) {
+        if (trainArgs.get(i).equals("--parallelism")) {
+          try {
+            int p = Integer.parseInt(trainArgs.get(i + 1).trim());
+            return p > 0 ? p : parallelism;
+          } catch (NumberFormatException e) {
+            return parallelism; // train refuses it itself, naming it
+          }
+        }
+      }
+      return parallelism;
     }
   }
 

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.cli;
 
+import io.streamgrad.jobs.graph.RuntimeSettings;
 import io.streamgrad.jobs.kafka.KafkaSettings;
 import io.streamgrad.jobs.kafka.StartingOffsets;
 import java.util.List;
@@ -36,12 +37,31 @@ final class JobOptions {
           "Flink network buffer timeout: lower means less latency (sample to snapshot, request to prediction), some throughput cost; 0 flushes every record (default: Flink's, 100 ms).")
   Long bufferTimeoutMs;
 
+  @Option(
+      names = "--job-name",
+      paramLabel = "NAME",
+      description =
+          "The job's name; its checkpoints and savepoints are kept under it, and a start with the same name (and checkpoint directory) continues from the newest of them (default: streamgrad-train, streamgrad-predict).")
+  String jobName;
+
+  @Option(
+      names = "--fresh",
+      description =
+          "Start over: ignore the job's checkpoints and savepoints and, for train, the models on the snapshot topic.")
+  boolean fresh;
+
   /** Checks the values (no connection yet). */
   void validate() {
     Check.atLeast("--parallelism", parallelism, 0);
     Check.atLeast("--checkpoint-interval-ms", checkpointIntervalMs, 0);
     if (bufferTimeoutMs != null) {
       Check.atLeast("--buffer-timeout-ms", bufferTimeoutMs, 0);
+    }
+    if (jobName != null && !jobName.matches("[A-Za-z0-9._-]+")) {
+      throw new BadOption(
+          "--job-name must be letters, digits, '.', '_' and '-' (it names a directory), got '"
+              + jobName
+              + "'");
     }
     try {
       StartingOffsets.parse(startingOffsets);
@@ -59,9 +79,24 @@ final class JobOptions {
     settings.startingOffsets(StartingOffsets.parse(startingOffsets));
   }
 
-  /** Configures {@code env} with these and {@code runtime}'s options; returns what it chose. */
-  List<String> configure(StreamExecutionEnvironment env, RuntimeOptions runtime) {
-    List<String> said = runtime.settings(parallelism, checkpointIntervalMs).applyTo(env);
+  /** The job's runtime settings: {@code runtime}'s with these options, named. */
+  RuntimeSettings runtimeSettings(RuntimeOptions runtime, String defaultJobName) {
+    return runtime
+        .settings()
+        .parallelism(parallelism)
+        .checkpointIntervalMs(checkpointIntervalMs)
+        .jobName(jobName != null ? jobName : defaultJobName)
+        .build();
+  }
+
+  /** The job's name. */
+  String jobName(String defaultJobName) {
+    return jobName != null ? jobName : defaultJobName;
+  }
+
+  /** Configures {@code env} with {@code settings} and these options; returns what it chose. */
+  List<String> configure(StreamExecutionEnvironment env, RuntimeSettings settings) {
+    List<String> said = settings.applyTo(env);
     if (bufferTimeoutMs != null) {
       env.setBufferTimeout(bufferTimeoutMs);
     }

@@ -18,6 +18,7 @@ import io.streamgrad.schemas.Printable;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,22 +174,22 @@ public final class LocalCommand implements Callable<Integer> {
           "%d records produced, %d samples trained on, %d dead letters %s, %d restarts, %.1f s%n",
           produced.produced(), seen, dead, outcome.deadLetters, restarts, seconds);
       if (summaryJson != null) {
-        Files.writeString(
-            summaryJson,
-            LocalSummary.summary(
-                produced,
-                seen,
-                dead,
-                outcome.deadLetters,
-                restarts,
-                seconds,
-                outcome.table.latest,
-                outcome.versions,
-                served,
-                outcome.drifts,
-                outcome.gated,
-                outcome.table.sparseModels),
-            StandardCharsets.UTF_8);
+        try (Writer out = Files.newBufferedWriter(summaryJson, StandardCharsets.UTF_8)) {
+          LocalSummary.write(
+              out,
+              produced,
+              seen,
+              dead,
+              outcome.deadLetters,
+              restarts,
+              seconds,
+              outcome.table.latest,
+              outcome.versions,
+              served,
+              outcome.drifts,
+              outcome.gated,
+              outcome.table.sparseModels);
+        }
       }
       if (outcome.table.latest.isEmpty()) {
         System.err.println("local: no snapshot arrived; is the snapshots topic readable?");
@@ -258,7 +259,27 @@ public final class LocalCommand implements Callable<Integer> {
     } else if (keepDashboard) {
       throw new BadOption("--keep-dashboard needs --dashboard");
     }
+    String thin = fewerThanABatch(data.samples, data.models, trainer.batchSize);
+    if (thin != null) {
+      System.err.println("local: " + thin);
+    }
     return writerSchemas;
+  }
+
+  /**
+   * A line when the models get fewer samples each than one batch, so that they would each train
+   * once, on the partial batch the end of the input flushes; null otherwise.
+   */
+  static String fewerThanABatch(long samples, int models, int batchSize) {
+    long each = samples / Math.max(1, models);
+    if (each >= batchSize) {
+      return null;
+    }
+    return String.format(
+        "%,d samples over %,d models is about %,d per model, fewer than one batch of %d: each model"
+            + " trains once, on what the end of the input flushes (add --samples, or lower"
+            + " --batch-size)",
+        samples, models, each, batchSize);
   }
 
   /**

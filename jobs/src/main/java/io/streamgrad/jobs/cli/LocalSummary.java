@@ -8,15 +8,24 @@ import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
+import java.io.IOException;
+import java.io.Writer;
 import java.util.List;
 import java.util.Map;
 
-/** The JSON summary of a {@code local} run ({@code --summary-json}): every model, by id. */
+/**
+ * The JSON summary of a {@code local} run ({@code --summary-json}): every model, by id. Written as
+ * it is made, model by model: a million models' summary is never one string.
+ */
 final class LocalSummary {
 
   private LocalSummary() {}
 
-  static String summary(
+  /** Flushed to the file whenever this much is pending. */
+  private static final int CHUNK_CHARS = 1 << 16;
+
+  static void write(
+      Writer out,
       SampleProducer.Result produced,
       long seen,
       long dead,
@@ -28,7 +37,8 @@ final class LocalSummary {
       LocalCommand.Served served,
       Map<String, List<DriftEvent>> drifts,
       Map<String, Long> gated,
-      Map<String, SparseModelAssembler> sparseModels) {
+      Map<String, SparseModelAssembler> sparseModels)
+      throws IOException {
     StringBuilder b = new StringBuilder("{\n");
     b.append("  \"samples\": ").append(produced.produced()).append(",\n");
     b.append("  \"samplesSeen\": ").append(seen).append(",\n");
@@ -90,8 +100,13 @@ final class LocalSummary {
           .append(", \"gatedSnapshots\": ")
           .append(gated.getOrDefault(e.getKey(), s.getGatedSnapshots()))
           .append('}');
+      if (b.length() >= CHUNK_CHARS) {
+        out.append(b);
+        b.setLength(0);
+      }
     }
-    return b.append("\n  ]\n}\n").toString();
+    out.append(b.append("\n  ]\n}\n"));
+    out.flush();
   }
 
   /**

@@ -2,11 +2,14 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.flink.OnlinePredictor;
 import io.streamgrad.jobs.graph.PredictJob;
+import io.streamgrad.jobs.graph.RuntimeSettings;
 import io.streamgrad.jobs.kafka.KafkaPreflight;
 import io.streamgrad.jobs.kafka.KafkaSettings;
 import io.streamgrad.schemas.AvroTrust;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,6 +60,8 @@ public final class PredictCommand implements Callable<Integer> {
           "Stop at the offsets that are the latest when the job starts (requests and snapshots); every snapshot is read before any request is answered, so each request gets its model's final version (backfills); a request of a model without snapshot goes to the dead letters.")
   boolean bounded;
 
+  static final String NAME = "streamgrad-predict";
+
   @Override
   public Integer call() throws Exception {
     kafka.validate(true);
@@ -83,7 +88,20 @@ public final class PredictCommand implements Callable<Integer> {
     }
     OnlinePredictor p = predictor.build(bounded);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    List<String> runtimeSaid = job.configure(env, runtime);
+    RuntimeSettings rt = job.runtimeSettings(runtime, NAME);
+    RuntimeSettings.StateDirectories dirs = rt.directories(env.getConfiguration());
+    List<String> runtimeSaid = job.configure(env, rt);
+    Resumption.configure(
+        "predict",
+        env,
+        dirs,
+        job.fresh,
+        "requests="
+            + requestsTopic
+            + " snapshots="
+            + settings.snapshotsTopic()
+            + " predictions="
+            + predictionsTopic);
     PredictJob.build(env, settings, p);
     System.err.println(
         "streamgrad predict: "
@@ -95,7 +113,13 @@ public final class PredictCommand implements Callable<Integer> {
             + ", "
             + p.config());
     runtimeSaid.forEach(line -> System.err.println("streamgrad predict: " + line));
-    env.execute("streamgrad-predict");
+    if (!(env instanceof LocalStreamEnvironment)) {
+      env.execute(job.jobName(NAME)); // a cluster's client
+      return 0;
+    }
+    try (JobRun run = JobRun.start("predict", env, job.jobName(NAME), dirs.savepoints())) {
+      run.await(Duration.ZERO, restarts -> {});
+    }
     return 0;
   }
 

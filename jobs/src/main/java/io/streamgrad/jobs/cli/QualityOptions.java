@@ -37,11 +37,32 @@ public final class QualityOptions {
 
   @Option(
       names = "--drift",
-      defaultValue = "none",
       paramLabel = "none|page-hinkley",
       description =
-          "Watch each model's prequential error for an increase (a scale-free Page-Hinkley test); drift events go to --drifts-topic (default: ${DEFAULT-VALUE}).")
+          "Watch each model's prequential error for an increase (a scale-free Page-Hinkley test); drift events go to --drifts-topic, snapshots list the last ones, --drift-action says what else happens (default: page-hinkley, report only; none turns it off).")
   String drift;
+
+  /** What {@code --drift} means when not given: watched, reported, nothing else done. */
+  static final String DEFAULT_DRIFT = "page-hinkley";
+
+  /** Whether drift is watched. */
+  boolean driftOn() {
+    return !effectiveDrift().equals("none");
+  }
+
+  /** Whether {@code --drift} was given (a default may give way; an explicit ask may not). */
+  boolean driftAsked() {
+    return drift != null;
+  }
+
+  /** Turns the default drift watch off (its events would have nowhere to go). */
+  void driftOff() {
+    drift = "none";
+  }
+
+  private String effectiveDrift() {
+    return drift == null ? DEFAULT_DRIFT : drift.trim();
+  }
 
   @Option(
       names = "--drift-delta",
@@ -94,6 +115,7 @@ public final class QualityOptions {
       Check.atLeast("--preprocess-warmup", preprocessWarmup, 0);
       q = q.standardize(preprocessWarmup);
     }
+    String drift = effectiveDrift();
     Check.oneOf("--drift", drift, "none", "page-hinkley");
     QualitySpec.DriftAction action;
     try {

@@ -4,6 +4,7 @@ import io.streamgrad.jobs.demo.CorruptRecords;
 import io.streamgrad.jobs.demo.SyntheticData;
 import io.streamgrad.jobs.format.JsonSamples;
 import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.jobs.kafka.KafkaPreflight;
 import io.streamgrad.nn.quality.PrequentialMetrics;
 import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.Sample;
@@ -13,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -139,6 +141,8 @@ final class SampleProducer {
       bar.done();
       errors.check(kafka.samplesTopic);
       return new Result(sent, corrupted, gen.trueWeights(), gen.trueBias(), gen.trueModelMetrics());
+    } catch (IllegalStateException e) {
+      throw givingUp(kafka, e);
     } finally {
       producer.close(kafka.kafkaTimeout); // a dead broker must not hold the command up either
     }
@@ -184,22 +188,49 @@ final class SampleProducer {
       bar.done();
       errors.check(topic);
       return new Requests(n, truth);
+    } catch (IllegalStateException e) {
+      throw givingUp(kafka, e);
     } finally {
       producer.close(kafka.kafkaTimeout);
     }
   }
 
-  /** Producer settings that never wait for ever: a send that cannot complete fails in bounds. */
+  /**
+   * How long produce rides out a broker that stopped answering (Kafka's default delivery timeout):
+   * sends wait and retry, then fail naming the broker. {@code --kafka-property
+   * delivery.timeout.ms=…} changes it.
+   */
+  static final Duration OUTAGE_TOLERANCE = Duration.ofMinutes(2);
+
+  /**
+   * Producer settings that never wait for ever: a send that cannot complete fails within the
+   * delivery timeout, and blocking for a full buffer or missing metadata waits as long.
+   */
   private static Properties producerSettings(KafkaOptions kafka) {
     Properties p = kafka.clientProperties();
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     long timeoutMs = kafka.kafkaTimeout.toMillis();
-    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutMs));
     p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(timeoutMs));
     p.putIfAbsent(
         ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-        String.valueOf(3 * timeoutMs)); // >= linger + request timeout
+        String.valueOf(Math.max(OUTAGE_TOLERANCE.toMillis(), 3 * timeoutMs)));
+    p.putIfAbsent(
+        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+        p.getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG));
     return p;
+  }
+
+  /**
+   * What a failed produce says: when Kafka cannot be reached now, that first (a timeout's own
+   * message, e.g. "Topic … not present in metadata", blames the topic).
+   */
+  static RuntimeException givingUp(KafkaOptions kafka, RuntimeException e) {
+    try (KafkaPreflight check = kafka.preflight()) {
+      return e; // the broker answers: the cause is the record or the topic
+    } catch (KafkaPreflight.KafkaUnavailableException unreachable) {
+      return new KafkaPreflight.KafkaUnavailableException(
+          "gave up: " + unreachable.getMessage() + " (" + e.getMessage() + ")");
+    }
   }
 
   private static void send(

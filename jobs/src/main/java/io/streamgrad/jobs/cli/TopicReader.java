@@ -1,15 +1,8 @@
 package io.streamgrad.jobs.cli;
 
-import io.streamgrad.jobs.kafka.KafkaClients;
-import io.streamgrad.jobs.kafka.KafkaPreflight;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * Reads a topic's committed records until it has been quiet for a while: what {@code watch} and
@@ -52,62 +45,16 @@ final class TopicReader {
       boolean readCommitted,
       Consumer<ConsumerRecord<byte[], byte[]>> each) {
     long count = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        KafkaClients.consumer(kafka.clientProperties(), readCommitted)) {
-      var infos = consumer.partitionsFor(topic, kafka.kafkaTimeout);
-      if (infos == null || infos.isEmpty()) {
-        throw new KafkaPreflight.KafkaUnavailableException(
-            "topic '" + topic + "' does not exist at " + kafka.bootstrapServers);
-      }
-      List<TopicPartition> partitions =
-          infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-      consumer.assign(partitions);
-      if (fromTimestamp <= 0) {
-        consumer.seekToBeginning(partitions);
-      } else {
-        Map<TopicPartition, Long> at = new HashMap<>();
-        partitions.forEach(tp -> at.put(tp, fromTimestamp));
-        consumer
-            .offsetsForTimes(at, kafka.kafkaTimeout)
-            .forEach(
-                (tp, found) -> {
-                  if (found == null) {
-                    consumer.seekToEnd(List.of(tp)); // nothing written since
-                  } else {
-                    consumer.seek(tp, found.offset());
-                  }
-                });
-      }
+    try (TopicTail tail = TopicTail.open(kafka, topic, fromTimestamp, readCommitted)) {
       // What the topic holds now is read to its end, however long that takes (a million
       // snapshots); then until nothing new arrives for idleMillis.
-      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, kafka.kafkaTimeout);
+      count += tail.readToEnd(each);
       long lastNews = System.currentTimeMillis();
-      while (true) {
-        var records = consumer.poll(Duration.ofMillis(200));
-        long now = System.currentTimeMillis();
-        if (!records.isEmpty()) {
-          lastNews = now;
-        }
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-          each.accept(r);
-          count++;
-        }
-        boolean atEnd = true;
-        for (TopicPartition tp : partitions) {
-          atEnd &= consumer.position(tp, kafka.kafkaTimeout) >= ends.get(tp);
-        }
-        if (atEnd
-            ? now - lastNews >= idleMillis
-            : now - lastNews >= kafka.kafkaTimeout.toMillis()) {
-          if (!atEnd) {
-            System.err.println(
-                "stopped reading '"
-                    + topic
-                    + "' before its end: nothing arrived for "
-                    + kafka.kafkaTimeout.toMillis()
-                    + " ms");
-          }
-          break;
+      while (System.currentTimeMillis() - lastNews < idleMillis) {
+        int got = tail.poll(Duration.ofMillis(200), each);
+        if (got > 0) {
+          count += got;
+          lastNews = System.currentTimeMillis();
         }
       }
     }

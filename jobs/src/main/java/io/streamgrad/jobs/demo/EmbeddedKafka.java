@@ -24,7 +24,12 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final KafkaClusterTestKit cluster;
 
   public EmbeddedKafka() throws Exception {
-    cluster =
+    this(Map.of());
+  }
+
+  /** A broker with {@code brokerConfig} besides the single-node settings (e.g. an authorizer). */
+  public EmbeddedKafka(Map<String, String> brokerConfig) throws Exception {
+    var builder =
         new KafkaClusterTestKit.Builder(
                 new TestKitNodes.Builder()
                     .setCombined(true)
@@ -34,8 +39,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             .setConfigProp("offsets.topic.replication.factor", "1")
             .setConfigProp("transaction.state.log.replication.factor", "1")
             .setConfigProp("transaction.state.log.min.isr", "1")
-            .setConfigProp("group.initial.rebalance.delay.ms", "0")
-            .build();
+            .setConfigProp("group.initial.rebalance.delay.ms", "0");
+    brokerConfig.forEach(builder::setConfigProp);
+    cluster = builder.build();
     cluster.format();
     cluster.startup();
     cluster.waitForReadyBrokers();
@@ -43,6 +49,11 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   public String bootstrapServers() {
     return cluster.bootstrapServers();
+  }
+
+  /** The KRaft controller's address: not a broker's (what a user may give by mistake). */
+  public String controllerAddress() {
+    return cluster.bootstrapControllers();
   }
 
   public static void createTopics(String bootstrapServers, int partitions, String... names)
@@ -119,5 +130,19 @@ public final class EmbeddedKafka implements AutoCloseable {
   @Override
   public void close() throws Exception {
     cluster.close();
+  }
+
+  /**
+   * A broker in a process of its own, until its standard input closes: prints {@code bootstrap
+   * HOST:PORT} once it is ready. Tests pause it (SIGSTOP) or kill it to play a broker outage.
+   */
+  public static void main(String[] args) throws Exception {
+    try (EmbeddedKafka kafka = new EmbeddedKafka()) {
+      System.out.println("bootstrap " + kafka.bootstrapServers());
+      System.out.flush();
+      while (System.in.read() >= 0) {
+        // until the parent closes our stdin (or dies)
+      }
+    }
   }
 }

@@ -10,10 +10,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -97,14 +99,35 @@ public final class InitialModels {
   }
 
   public static Loaded fromTopic(KafkaSettings kafka, String topic) {
+    Loaded latest = new Loaded();
+    readCommitted(kafka, topic, false, latest::add);
+    return latest.complete();
+  }
+
+  /**
+   * Each model's newest {@code samplesSeen} on a snapshot topic, without rebuilding any model: what
+   * a run's report counts from. None when the topic does not exist yet.
+   */
+  public static Map<String, Long> samplesSeen(KafkaSettings kafka, String topic) {
+    Map<String, Long> seen = new HashMap<>();
+    readCommitted(
+        kafka, topic, true, s -> seen.merge(s.getModelId(), s.getSamplesSeen(), Math::max));
+    return seen;
+  }
+
+  /** Every snapshot committed on {@code topic} now, oldest first per partition. */
+  private static void readCommitted(
+      KafkaSettings kafka, String topic, boolean missingIsEmpty, Consumer<WeightSnapshot> each) {
     AvroTrust.install();
     Properties p = KafkaClients.settings(kafka.bootstrapServers());
     p.putAll(kafka.clientProperties());
-    Loaded latest = new Loaded();
     // read_committed: never a snapshot of a rolled-back attempt
     try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(p, true)) {
       var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
       if (infos == null || infos.isEmpty()) {
+        if (missingIsEmpty) {
+          return;
+        }
         throw new IllegalArgumentException("snapshot topic '" + topic + "' does not exist");
       }
       List<TopicPartition> partitions =
@@ -115,8 +138,9 @@ public final class InitialModels {
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          WeightSnapshot s;
           try {
-            latest.add(WireFormat.snapshot(r.value()));
+            s = WireFormat.snapshot(r.value());
           } catch (RuntimeException e) {
             throw new IllegalArgumentException(
                 "record at "
@@ -129,9 +153,9 @@ public final class InitialModels {
                     + e.getMessage(),
                 e);
           }
+          each.accept(s);
         }
       }
     }
-    return latest.complete();
   }
 }

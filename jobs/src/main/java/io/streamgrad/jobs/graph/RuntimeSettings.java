@@ -50,6 +50,7 @@ public final class RuntimeSettings {
   private final String rocksDbDir;
   private final Integer maxRestarts;
   private final Duration restartDelay;
+  private final String jobName;
 
   private RuntimeSettings(Builder b) {
     this.parallelism = b.parallelism;
@@ -60,6 +61,7 @@ public final class RuntimeSettings {
     this.rocksDbDir = b.rocksDbDir;
     this.maxRestarts = b.maxRestarts;
     this.restartDelay = b.restartDelay;
+    this.jobName = b.jobName;
   }
 
   /** Settings that leave everything to the environment, the cluster and streamgrad's defaults. */
@@ -77,7 +79,8 @@ public final class RuntimeSettings {
         .stateBackend(stateBackend)
         .rocksDbDir(rocksDbDir)
         .maxRestarts(maxRestarts)
-        .restartDelay(restartDelay);
+        .restartDelay(restartDelay)
+        .jobName(jobName);
   }
 
   /** The explicit checkpoint directory, or null. */
@@ -100,8 +103,18 @@ public final class RuntimeSettings {
     private String rocksDbDir;
     private Integer maxRestarts;
     private Duration restartDelay = Duration.ofSeconds(1);
+    private String jobName;
 
     private Builder() {}
+
+    /**
+     * The job's name, or null. With a name, checkpoints and savepoints go to a directory of that
+     * name under theirs: a restart of the same job finds them there ({@link JobStates}).
+     */
+    public Builder jobName(String name) {
+      this.jobName = name;
+      return this;
+    }
 
     /** 0 = the environment's default. */
     public Builder parallelism(int parallelism) {
@@ -173,6 +186,10 @@ public final class RuntimeSettings {
       if (maxRestarts != null && maxRestarts < 0) {
         throw new IllegalArgumentException("max restarts must not be negative: " + maxRestarts);
       }
+      if (jobName != null && !jobName.matches("[A-Za-z0-9._-]+")) {
+        throw new IllegalArgumentException(
+            "a job name is letters, digits, '.', '_' and '-' (it names a directory): " + jobName);
+      }
       if (restartDelay.isNegative()) {
         throw new IllegalArgumentException("restart delay must not be negative: " + restartDelay);
       }
@@ -217,27 +234,12 @@ public final class RuntimeSettings {
     Configuration conf = new Configuration();
     conf.set(PipelineOptions.GENERIC_TYPES, false); // everything has a Flink serializer: no Kryo
     List<String> said = new ArrayList<>();
+    StateDirectories dirs = directories(cluster);
+    // Savepoints need no periodic checkpoints: a job stopped with one resumes from it.
+    conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, dirs.savepoints());
     if (checkpointIntervalMs > 0) {
-      String dir =
-          checkpointDir != null
-              ? uri(checkpointDir)
-              : cluster.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).orElse(null);
-      if (dir == null) {
-        dir = defaultCheckpointDir();
-      }
       conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
-      String savepoints =
-          savepointDir != null
-              ? uri(savepointDir)
-              : cluster.getOptional(CheckpointingOptions.SAVEPOINT_DIRECTORY).orElse(null);
-      if (savepoints == null) {
-        savepoints =
-            dir.endsWith("/checkpoints")
-                ? dir.substring(0, dir.length() - "checkpoints".length()) + "savepoints"
-                : dir + "/savepoints";
-      }
-      conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, savepoints);
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dirs.checkpoints());
       // Kept when the job is cancelled, so a job can be resumed from its last checkpoint.
       conf.set(
           CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
@@ -246,12 +248,12 @@ public final class RuntimeSettings {
           "checkpoints every "
               + checkpointIntervalMs
               + " ms to "
-              + dir
+              + dirs.checkpoints()
               + " (savepoints: "
-              + savepoints
+              + dirs.savepoints()
               + ")");
     } else {
-      said.add("checkpoints off");
+      said.add("checkpoints off (savepoints: " + dirs.savepoints() + ")");
     }
     StateBackend backend = stateBackend;
     if (backend == null && cluster.getOptional(StateBackendOptions.STATE_BACKEND).isEmpty()) {
@@ -305,6 +307,38 @@ public final class RuntimeSettings {
       env.enableCheckpointing(checkpointIntervalMs);
     }
     return said;
+  }
+
+  /**
+   * Where a job's checkpoints and savepoints go (URIs), each under the job's name if it has one.
+   */
+  public record StateDirectories(String checkpoints, String savepoints) {}
+
+  /**
+   * The directories of these settings on a cluster configured with {@code cluster}: an explicit
+   * directory, else the cluster's, else {@link #defaultCheckpointDir()}; savepoints beside the
+   * checkpoints unless said otherwise.
+   */
+  public StateDirectories directories(ReadableConfig cluster) {
+    String dir =
+        checkpointDir != null
+            ? uri(checkpointDir)
+            : cluster.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).orElse(null);
+    if (dir == null) {
+      dir = defaultCheckpointDir();
+    }
+    String savepoints =
+        savepointDir != null
+            ? uri(savepointDir)
+            : cluster.getOptional(CheckpointingOptions.SAVEPOINT_DIRECTORY).orElse(null);
+    if (savepoints == null) {
+      savepoints =
+          dir.endsWith("/checkpoints")
+              ? dir.substring(0, dir.length() - "checkpoints".length()) + "savepoints"
+              : dir + "/savepoints";
+    }
+    String sub = jobName == null ? "" : "/" + jobName;
+    return new StateDirectories(dir + sub, savepoints + sub);
   }
 
   /** A plain path as a file URI; a URI ({@code s3://…}, {@code file:/…}) as it is. */

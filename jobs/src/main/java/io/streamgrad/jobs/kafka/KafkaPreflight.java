@@ -22,9 +22,14 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 /**
  * What every command checks before it does anything: that Kafka answers at the bootstrap servers,
@@ -97,6 +102,15 @@ public final class KafkaPreflight implements AutoCloseable {
       admin.close(Duration.ZERO);
       if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
         throw noAnswer(bootstrapServers, timeout); // the client's own timeout, a moment before ours
+      }
+      if (e.getCause() instanceof UnsupportedVersionException) {
+        // A KRaft controller's listener speaks Kafka, but not the client APIs.
+        throw new KafkaUnavailableException(
+            "Kafka at "
+                + bootstrapServers
+                + " is not a broker's client listener (a KRaft controller's?): "
+                + e.getCause().getMessage()
+                + "; give the brokers' address");
       }
       throw new KafkaUnavailableException(
           "Kafka at " + bootstrapServers + " refused the client: " + e.getCause().getMessage());
@@ -201,6 +215,84 @@ public final class KafkaPreflight implements AutoCloseable {
     if (!missing(names).isEmpty() && !autoCreatesTopics()) {
       requireTopics(what + "; the brokers do not create topics automatically", names);
     }
+  }
+
+  /**
+   * Fails when {@code topic} (its {@code max.message.bytes}, or the brokers' default for a topic
+   * not created yet) or the producer ({@code max.request.size}) cannot take a record of {@code
+   * recordBytes}: what the job would otherwise find out on its first such record, after its
+   * restarts. {@code records} says what they are, e.g. "the snapshots of this model".
+   */
+  public void requireRoom(String topic, int recordBytes, String records, int producerMaxBytes) {
+    int topicMax = maxMessageBytes(topic);
+    if (recordBytes > Math.min(topicMax, producerMaxBytes)) {
+      throw new KafkaUnavailableException(
+          "RecordTooLargeException ahead: "
+              + records
+              + " are up to "
+              + recordBytes
+              + " bytes, and "
+              + (topicMax <= producerMaxBytes
+                  ? "topic '" + topic + "' takes " + topicMax + " (its max.message.bytes)"
+                  : "the producer sends at most " + producerMaxBytes + " (max.request.size)")
+              + "; raise it");
+    }
+  }
+
+  /**
+   * Fails naming every existing topic of {@code names} this client may not write to (its ACLs),
+   * with what the job would write there ({@code what}): a refused sink is named before the job
+   * starts, not after its restarts. Topics that do not exist yet, and brokers without an
+   * authorizer, pass.
+   */
+  public void requireWritable(String what, Collection<String> names) {
+    List<String> wanted = names.stream().distinct().toList();
+    Map<String, org.apache.kafka.common.KafkaFuture<TopicDescription>> futures =
+        admin
+            .describeTopics(wanted, new DescribeTopicsOptions().includeAuthorizedOperations(true))
+            .topicNameValues();
+    for (String topic : wanted) {
+      TopicDescription d;
+      try {
+        d = futures.get(topic).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof TopicAuthorizationException) {
+          // A topic with ACLs none of which lets this client see it: listed as missing.
+          throw notWritable(topic, what, "not even to see it");
+        }
+        continue; // does not exist yet, or the job will say what is wrong
+      } catch (TimeoutException e) {
+        throw noAnswer(bootstrapServers, timeout);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      Set<AclOperation> allowed = d.authorizedOperations();
+      if (allowed != null
+          && !allowed.contains(AclOperation.WRITE)
+          && !allowed.contains(AclOperation.ALL)) {
+        throw notWritable(
+            topic,
+            what,
+            "its ACLs allow "
+                + (allowed.isEmpty()
+                    ? "nothing"
+                    : allowed.stream().map(Enum::name).sorted().toList()));
+      }
+    }
+  }
+
+  private KafkaUnavailableException notWritable(String topic, String what, String detail) {
+    return new KafkaUnavailableException(
+        "TopicAuthorizationException ahead: this client may not write to topic '"
+            + topic
+            + "' at "
+            + bootstrapServers
+            + " ("
+            + what
+            + "; "
+            + detail
+            + ")");
   }
 
   /**

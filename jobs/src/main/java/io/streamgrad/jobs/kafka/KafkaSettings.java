@@ -215,12 +215,15 @@ public final class KafkaSettings implements Serializable {
    * record's key and headers.
    */
   public int deadLetterMaxBytes() {
+    return Math.min(producerMaxRequestBytes(), deadLetterTopicMaxBytes) - RECORD_OVERHEAD_BYTES;
+  }
+
+  /** The largest record the sinks' producers send ({@code max.request.size}). */
+  public int producerMaxRequestBytes() {
     Object configured = clientProperties.get("max.request.size");
-    int request =
-        configured == null
-            ? PRODUCER_DEFAULT_MAX_REQUEST_SIZE
-            : Integer.parseInt(configured.toString().trim());
-    return Math.min(request, deadLetterTopicMaxBytes) - RECORD_OVERHEAD_BYTES;
+    return configured == null
+        ? PRODUCER_DEFAULT_MAX_REQUEST_SIZE
+        : Integer.parseInt(configured.toString().trim());
   }
 
   /** Fluent settings, validated by {@link #build()}. */

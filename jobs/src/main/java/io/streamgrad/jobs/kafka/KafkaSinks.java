@@ -6,6 +6,7 @@ import io.streamgrad.schemas.DriftEvent;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -112,7 +113,7 @@ public final class KafkaSinks {
   }
 
   /** A sink of {@code kafka}'s delivery guarantee; {@code role} names its transactions. */
-  public static <T> KafkaSink<T> sink(
+  public static <T> Sink<T> sink(
       KafkaSettings kafka, String role, KafkaRecordSerializationSchema<T> records) {
     var b =
         KafkaSink.<T>builder()
@@ -129,6 +130,6 @@ public final class KafkaSinks {
             "transaction.timeout.ms", String.valueOf(BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT_MS));
       }
     }
-    return b.build();
+    return new QuietCloseSink<>(b.build());
   }
 }

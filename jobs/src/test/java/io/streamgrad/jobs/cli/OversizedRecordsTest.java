@@ -107,6 +107,7 @@ class OversizedRecordsTest {
     UserErrorsTest.Run train =
         UserErrorsTest.run(
             "train",
+            "--fresh", // a test of its own: no state of an earlier one
             "--bootstrap-servers",
             bs,
             "--samples-topic",

@@ -228,6 +228,43 @@ class UserErrorsTest {
   }
 
   @Test
+  void localSaysWhenTheModelsGetLessThanABatchEach() {
+    assertEquals(
+        "20,000 samples over 1,000 models is about 20 per model, fewer than one batch of 32: each"
+            + " model trains once, on what the end of the input flushes (add --samples, or lower"
+            + " --batch-size)",
+        LocalCommand.fewerThanABatch(20_000, 1000, 32));
+    assertEquals(null, LocalCommand.fewerThanABatch(20_000, 2, 32));
+  }
+
+  @Test
+  void aControllerAddressGivenAsTheBootstrapIsNamedWithoutAStackTrace() throws Exception {
+    try (EmbeddedKafka k = new EmbeddedKafka()) {
+      java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream err = System.err;
+      Run r;
+      try {
+        System.setErr(
+            new java.io.PrintStream(logged, true, java.nio.charset.StandardCharsets.UTF_8));
+        r = run("watch", "--bootstrap-servers", k.controllerAddress(), "--kafka-timeout", "5s");
+      } finally {
+        System.setErr(err);
+      }
+      String log = logged.toString(java.nio.charset.StandardCharsets.UTF_8);
+      assertEquals(CommandLine.ExitCode.SOFTWARE, r.exit(), r.err());
+      assertTrue(r.err().startsWith("streamgrad watch: "), r.err());
+      assertTrue(
+          r.err()
+              .startsWith(
+                  "streamgrad watch: Kafka at "
+                      + k.controllerAddress()
+                      + " is not a broker's client listener (a KRaft controller's?): "),
+          r.err());
+      assertFalse(log.contains("\tat "), "no stack trace in the log: " + log);
+    }
+  }
+
+  @Test
   void produceStopsWithTheCountWhenKafkaGoesAwayMidRun() throws Exception {
     EmbeddedKafka doomed = new EmbeddedKafka();
     String bs = doomed.bootstrapServers();
@@ -249,6 +286,8 @@ class UserErrorsTest {
                         "500",
                         "--kafka-timeout",
                         "2s",
+                        "--kafka-property",
+                        "delivery.timeout.ms=15000", // rides out 15 s, not Kafka's 2 minutes
                         "--no-progress"));
     produce.start();
     KafkaOptions k = new KafkaOptions();
@@ -266,10 +305,14 @@ class UserErrorsTest {
     assertFalse(produce.isAlive(), "produce must not hang once Kafka is gone");
     Run r = result[0];
     assertEquals(CommandLine.ExitCode.SOFTWARE, r.exit(), r.err());
+    // The broker first, not the symptom ("Topic … not present in metadata"), then the count.
     assertTrue(
         r.err()
             .matches(
-                "(?s)streamgrad produce failed: .*\\d+ records were written to 'doomed-samples' before Kafka.*"),
+                "(?s)streamgrad produce: gave up: cannot reach Kafka at "
+                    + java.util.regex.Pattern.quote(bs)
+                    + " \\(connection refused\\) \\(\\d+ records were written to 'doomed-samples'"
+                    + " before Kafka.*"),
         r.err());
   }
 

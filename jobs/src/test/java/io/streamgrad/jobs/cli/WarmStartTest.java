@@ -101,6 +101,7 @@ class WarmStartTest {
         new ArrayList<>(
             List.of(
                 "train",
+                "--fresh", // a test of its own: no state of an earlier one
                 "--bootstrap-servers",
                 kafka.bootstrapServers(),
                 "--samples-topic",
@@ -204,6 +205,7 @@ class WarmStartTest {
         new ArrayList<>(
             List.of(
                 "train",
+                "--fresh", // a test of its own: no state of an earlier one
                 "--bootstrap-servers",
                 kafka.bootstrapServers(),
                 "--samples-topic",
@@ -308,6 +310,7 @@ class WarmStartTest {
         new CommandLine(new StreamgradCli())
             .execute(
                 "train",
+                "--fresh", // a test of its own: no state of an earlier one
                 "--bootstrap-servers",
                 kafka.bootstrapServers(),
                 "--samples-topic",

@@ -19,6 +19,7 @@ import io.streamgrad.schemas.SparseTable;
 import io.streamgrad.schemas.SparseUpdate;
 import io.streamgrad.schemas.Standardization;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.schemas.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
@@ -142,6 +143,25 @@ public final class Snapshots {
       out.add(WeightSnapshot.newBuilder(snapshot).setSparse(part).build());
     }
     return out;
+  }
+
+  /**
+   * The largest snapshot record, in bytes (single-object Avro), a trainer of {@code config} writes
+   * for a model id of {@code modelIdLength} characters: what a sink's topic must take. A dense
+   * model's snapshots keep their size as it learns (its metrics and standardization are filled in
+   * as a fresh one's); a sparse model's records carry at most {@link #MAX_VALUES_PER_PART} table
+   * values (a float and an int each) beside its dense part.
+   */
+  public static int largestRecordBytes(TrainerConfig config, int modelIdLength) {
+    String id = "m".repeat(Math.max(1, modelIdLength));
+    ModelTrainer trainer = new ModelTrainer(config, id);
+    WeightSnapshot fresh = of(id, trainer, config.snapshotOptimizerState, 0L);
+    // Filled-in metrics, standardization and drifts are a few hundred bytes more than empty ones.
+    int bytes = WireFormat.encode(fresh).length + 1024;
+    if (trainer.hasSparseTables()) {
+      bytes += MAX_VALUES_PER_PART * (Float.BYTES + Integer.BYTES) + 1024;
+    }
+    return bytes;
   }
 
   /** At most this many table values in one snapshot record (~600 KB with their indices). */

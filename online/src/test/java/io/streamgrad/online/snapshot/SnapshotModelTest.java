@@ -13,8 +13,10 @@ import io.streamgrad.nn.ModelSpec;
 import io.streamgrad.online.testing.ModelKinds;
 import io.streamgrad.online.train.ModelTrainer;
 import io.streamgrad.online.train.Optimizers;
+import io.streamgrad.online.train.QualitySpec;
 import io.streamgrad.online.train.TrainerConfig;
 import io.streamgrad.schemas.WeightSnapshot;
+import io.streamgrad.schemas.WireFormat;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -72,6 +74,42 @@ class SnapshotModelTest {
     float[] predicted = new float[8];
     SnapshotModels.predictor(snapshot).predict(xs, 8, predicted);
     assertArrayEquals(expected, predicted, 0f, "predictions, link applied: " + spec);
+  }
+
+  /**
+   * What {@code train} checks a snapshot topic against before it starts: no snapshot of a trained
+   * model (optimizer state, standardization, metrics filled in) is larger.
+   */
+  @ParameterizedTest
+  @MethodSource("models")
+  void noSnapshotIsLargerThanItsEstimate(ModelFactory factory) {
+    TrainerConfig t =
+        TrainerConfig.builder()
+            .features(FEATURES)
+            .model(factory)
+            .optimizer(Optimizers.adam(0.05))
+            .batchSize(4)
+            .snapshotOptimizerState(true)
+            .quality(QualitySpec.DEFAULT.standardize(8).metrics(true))
+            .build();
+    String id = "m".repeat(64);
+    ModelTrainer trainer = new ModelTrainer(t, id);
+    SplittableRandom rng = new SplittableRandom(4);
+    for (int i = 0; i < 400; i++) {
+      float[] x = new float[FEATURES];
+      for (int j = 0; j < FEATURES; j++) {
+        x[j] = (float) rng.nextGaussian();
+      }
+      if (trainer.add(x, rng.nextDouble() < 0.5 ? 1f : 0f, 1f)) {
+        trainer.step();
+      }
+    }
+    int estimate = Snapshots.largestRecordBytes(t, id.length());
+    int actual = WireFormat.encode(Snapshots.of(id, trainer, true, 0L)).length;
+    assertTrue(actual <= estimate, actual + " > " + estimate + " for " + factory.name());
+    assertTrue(
+        trainer.hasSparseTables() || estimate <= actual + 2048,
+        "close for a dense model: " + estimate + " for " + actual);
   }
 
   @Test
