@@ -49,6 +49,12 @@ final class JobRun implements AutoCloseable {
     JobRun run = new JobRun(command, env.executeAsync(jobName), savepointDir);
     run.previousInt = Signal.handle(new Signal("INT"), s -> run.onSignal(s.getName()));
     run.previousTerm = Signal.handle(new Signal("TERM"), s -> run.onSignal(s.getName()));
+    System.err.println(
+        "streamgrad "
+            + command
+            + ": running as job "
+            + run.job.getJobID()
+            + " (Ctrl-C or SIGTERM stops it with a savepoint)");
     return run;
   }
 

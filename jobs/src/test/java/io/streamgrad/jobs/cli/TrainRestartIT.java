@@ -51,6 +51,9 @@ class TrainRestartIT {
   private static final int FEATURES = 6;
   private static final int BATCH = 16;
 
+  /** What train says once its signal handlers stop the job with a savepoint. */
+  private static final String RUNNING = "(Ctrl-C or SIGTERM stops it with a savepoint)";
+
   @RegisterExtension static final EmbeddedKafkaExtension kafka = new EmbeddedKafkaExtension();
 
   @TempDir Path dir;
@@ -64,6 +67,7 @@ class TrainRestartIT {
     try (Flow flow = new Flow("rs-samples", 30_000)) {
       // 1: stopped with SIGTERM: a final savepoint
       Run first = Run.start(series, dir.resolve("run1.log"));
+      first.await(RUNNING);
       awaitSnapshots("rs-snapshots", 20);
       String out = first.stop();
       assertTrue(out.contains("a new job"), out);
@@ -77,6 +81,7 @@ class TrainRestartIT {
       // 3: continues from the checkpoint; SIGTERM again
       Run third = Run.start(series, dir.resolve("run3.log"));
       third.await("continuing from its checkpoint");
+      third.await(RUNNING);
       long before3 = count("rs-snapshots");
       awaitSnapshots("rs-snapshots", before3 + 10);
       assertTrue(third.stop().contains("stopped; savepoint"));
@@ -91,6 +96,7 @@ class TrainRestartIT {
     // 4: continues from the savepoint until it has every full batch, then stops.
     Run fourth = Run.start(series, dir.resolve("run4.log"));
     fourth.await("continuing from its savepoint");
+    fourth.await(RUNNING); // a signal before that ends the process as any JVM's would
     waitFor(
         () ->
             byModel("rs-snapshots").entrySet().stream()
@@ -191,6 +197,7 @@ class TrainRestartIT {
     List<String> cmd = train("rl-snapshots", checkpoints, "rl-group");
     try (Flow flow = new Flow("rl-samples", 8_000)) {
       Run first = Run.start(cmd, dir.resolve("lost1.log"));
+      first.await(RUNNING);
       awaitSnapshots("rl-snapshots", 20); // exactly-once: a checkpoint completed
       first.kill(); // the machine is lost, and its disk with it
     }
