@@ -184,8 +184,15 @@ public final class TrainCommand implements Callable<Integer> {
       env.execute(job.jobName(NAME)); // a cluster's client: it reports, not this command
       return 0;
     }
+    // Where the models stood when the run started; read once: continuing from the snapshot
+    // topic read it already.
+    boolean continuedFromSnapshots = restored.isEmpty() && !job.fresh && initialModel == null;
     Map<String, Long> baseline =
-        job.fresh ? Map.of() : InitialModels.samplesSeen(settings, settings.snapshotsTopic());
+        job.fresh
+            ? Map.of()
+            : continuedFromSnapshots
+                ? initial.samplesSeen()
+                : InitialModels.samplesSeen(settings, settings.snapshotsTopic());
     Set<String> inputs = new HashSet<>(List.of(settings.samplesTopic()));
     if (requestsTopic != null) {
       inputs.add(requestsTopic);

@@ -32,17 +32,22 @@ public final class InitialModels {
 
   private InitialModels() {}
 
-  /** The models read: dense ones by their latest snapshot, sparse ones rebuilt. */
+  /**
+   * The models read: dense ones by their latest snapshot, sparse ones rebuilt; and each model's
+   * newest {@code samplesSeen} among all the records read (what {@link #samplesSeen} finds).
+   */
   public record Loaded(
-      Map<String, WeightSnapshot> dense, Map<String, SparseModelAssembler> sparse) {
+      Map<String, WeightSnapshot> dense,
+      Map<String, SparseModelAssembler> sparse,
+      Map<String, Long> samplesSeen) {
 
     Loaded() {
-      this(new TreeMap<>(), new TreeMap<>());
+      this(new TreeMap<>(), new TreeMap<>(), new HashMap<>());
     }
 
     /** No models. */
     public static Loaded none() {
-      return new Loaded(Map.of(), Map.of());
+      return new Loaded(Map.of(), Map.of(), Map.of());
     }
 
     public int size() {
@@ -54,6 +59,7 @@ public final class InitialModels {
     }
 
     void add(WeightSnapshot s) {
+      tally(samplesSeen, s);
       if (s.getSparse() == null) {
         dense.merge(s.getModelId(), s, (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
         return;
@@ -110,9 +116,12 @@ public final class InitialModels {
    */
   public static Map<String, Long> samplesSeen(KafkaSettings kafka, String topic) {
     Map<String, Long> seen = new HashMap<>();
-    readCommitted(
-        kafka, topic, true, s -> seen.merge(s.getModelId(), s.getSamplesSeen(), Math::max));
+    readCommitted(kafka, topic, true, s -> tally(seen, s));
     return seen;
+  }
+
+  private static void tally(Map<String, Long> samplesSeen, WeightSnapshot s) {
+    samplesSeen.merge(s.getModelId(), s.getSamplesSeen(), Math::max);
   }
 
   /** Every snapshot committed on {@code topic} now, oldest first per partition. */
