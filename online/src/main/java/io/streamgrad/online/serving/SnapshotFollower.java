@@ -1,20 +1,15 @@
 package io.streamgrad.online.serving;
 
 import io.streamgrad.online.snapshot.ServedModel;
-import io.streamgrad.online.snapshot.SparseModelAssembler;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,27 +33,24 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p>It reads only committed records (what an exactly-once job has committed) from the start of
  * every partition, on a thread of its own; an older or repeated version never replaces a newer one.
  * A snapshot that cannot be turned into a model (no spec, a factory class not on the class path) is
- * counted and its last error kept, never served. A sparse model is rebuilt from its updates ({@link
- * SparseModelAssembler}); each version it completes is served as a copy of the model (O(model size)
- * per version), so a caller's {@link ServedModel} never changes under it.
+ * counted and its last error kept, never served. A sparse model is rebuilt from its updates; each
+ * version it completes is served as a copy of the model (O(model size) per version), so a caller's
+ * {@link ServedModel} never changes under it (see {@link NewestVersions}).
  */
 public final class SnapshotFollower implements AutoCloseable {
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String topic;
-  private final Predicate<String> wanted;
-  private final Map<String, ServedModel> newest = new ConcurrentHashMap<>();
-  private final Map<String, SparseModelAssembler> assemblers = new HashMap<>(); // this thread's
+  private final NewestVersions versions;
+  private final Object news = new Object();
   private final AtomicLong read = new AtomicLong();
-  private final AtomicLong refused = new AtomicLong();
   private final Thread thread;
-  private volatile String lastRefusal;
   private volatile Throwable failure;
   private volatile boolean closed;
 
   private SnapshotFollower(Builder b, List<TopicPartition> partitions) {
     this.topic = b.topic;
-    this.wanted = b.modelIds.isEmpty() ? id -> true : b.modelIds::contains;
+    this.versions = new NewestVersions(b.modelIds, Long.MAX_VALUE);
     this.consumer = b.consumer;
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
@@ -73,7 +65,12 @@ public final class SnapshotFollower implements AutoCloseable {
 
   /** The newest version of {@code modelId} read so far, or null. */
   public ServedModel latest(String modelId) {
-    return newest.get(modelId);
+    return versions.latest(modelId);
+  }
+
+  /** The models with a version read so far. */
+  public Set<String> modelIds() {
+    return versions.modelIds();
   }
 
   /**
@@ -87,7 +84,7 @@ public final class SnapshotFollower implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       checkRunning();
-      ServedModel m = newest.get(modelId);
+      ServedModel m = versions.latest(modelId);
       if (m != null && m.version() >= minVersion) {
         return m;
       }
@@ -103,11 +100,13 @@ public final class SnapshotFollower implements AutoCloseable {
                 + timeout.toMillis()
                 + " ms (newest read: "
                 + (m == null ? "none" : "version " + m.version())
-                + (lastRefusal == null ? "" : "; last snapshot refused: " + lastRefusal)
+                + (versions.lastRefusal() == null
+                    ? ""
+                    : "; last snapshot refused: " + versions.lastRefusal())
                 + ")");
       }
-      synchronized (newest) {
-        newest.wait(50);
+      synchronized (news) {
+        news.wait(50);
       }
     }
   }
@@ -119,7 +118,7 @@ public final class SnapshotFollower implements AutoCloseable {
 
   /** Snapshots that could not be served (no spec, unknown factory, parameters that do not fit). */
   public long snapshotsRefused() {
-    return refused.get();
+    return versions.refused();
   }
 
   private void checkRunning() {
@@ -141,8 +140,8 @@ public final class SnapshotFollower implements AutoCloseable {
           changed |= offer(WireFormat.snapshot(r.value()));
         }
         if (changed) {
-          synchronized (newest) {
-            newest.notifyAll();
+          synchronized (news) {
+            news.notifyAll();
           }
         }
       }
@@ -157,31 +156,7 @@ public final class SnapshotFollower implements AutoCloseable {
 
   /** Keeps {@code s} when it is newer than what is held for its model; true if it was. */
   boolean offer(WeightSnapshot s) {
-    String id = s.getModelId();
-    if (!wanted.test(id)) {
-      return false;
-    }
-    ServedModel held = newest.get(id);
-    if (held != null && held.version() >= s.getVersion()) {
-      return false; // a replay or an at-least-once duplicate
-    }
-    try {
-      if (s.getSparse() != null) {
-        SparseModelAssembler a = assemblers.computeIfAbsent(id, k -> new SparseModelAssembler());
-        if (!a.accept(s)) {
-          return false; // one part of several, or a delta after a gap
-        }
-        // Readers keep the version they took: they get a copy, the assembler's tables move on.
-        newest.put(id, a.served().copy());
-        return true;
-      }
-      newest.put(id, ServedModel.of(s)); // one writer: this thread
-      return true;
-    } catch (IllegalArgumentException e) {
-      refused.incrementAndGet();
-      lastRefusal = e.getMessage();
-      return false;
-    }
+    return versions.offer(s);
   }
 
   @Override

@@ -67,6 +67,14 @@ public final class ServedModel {
         Predictor.of(predictor.spec(), model, z == null ? null : z.copy()));
   }
 
+  /**
+   * The predictor of this version: its spec, parameters and standardization, for a reader that
+   * converts the model (an exporter). It must not predict through it while others may.
+   */
+  public Predictor predictor() {
+    return predictor;
+  }
+
   public String modelId() {
     return modelId;
   }
