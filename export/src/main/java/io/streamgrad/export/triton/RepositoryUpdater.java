@@ -38,6 +38,15 @@ public final class RepositoryUpdater {
    * @throws io.streamgrad.export.onnx.UnsupportedModelException when the model cannot be exported
    */
   public boolean offer(ServedModel model) throws IOException {
+    return offer(model, false);
+  }
+
+  /** Adds {@code model}'s version when it is newer than the repository's, whatever the interval. */
+  public boolean offerNow(ServedModel model) throws IOException {
+    return offer(model, true);
+  }
+
+  private boolean offer(ServedModel model, boolean now) throws IOException {
     String id = model.modelId();
     Long last = exported.get(id);
     if (last == null) {
@@ -48,14 +57,14 @@ public final class RepositoryUpdater {
     if (model.version() <= last) {
       return false;
     }
-    long now = clock.getAsLong();
+    long time = clock.getAsLong();
     Long at = exportedAt.get(id);
-    if (at != null && now - at < minIntervalMillis) {
+    if (!now && at != null && time - at < minIntervalMillis) {
       return false;
     }
     repository.add(model);
     exported.put(id, model.version());
-    exportedAt.put(id, now);
+    exportedAt.put(id, time);
     return true;
   }
 

@@ -97,6 +97,13 @@ public final class LocalCommand implements Callable<Integer> {
           "With up to this many models, print every snapshot and each model's learned weights; with more, only the worst and best of them and the spread (the --summary-json keeps every model) (default: ${DEFAULT-VALUE}).")
   int showModels;
 
+  @Option(
+      names = "--export",
+      paramLabel = "DIR",
+      description =
+          "Keep a Triton model repository of ONNX models in DIR while training (export --follow), and export each model's last version at the end.")
+  Path export;
+
   @Option(names = "--summary-json", description = "Write a JSON summary of the run to this file.")
   Path summaryJson;
 
@@ -158,9 +165,17 @@ public final class LocalCommand implements Callable<Integer> {
       SampleProducer.Result produced = produceSamples();
       RuntimeSettings rt = runtimeSettings(run);
       KafkaSettings settings = settings(since, writerSchemas);
+      if (export != null) {
+        run.export = LocalExport.start(kafka, export);
+      }
       int restarts = train(run, t, rt, settings);
       Outcome outcome = readOutcome(t, since, produced);
       printModels(outcome, produced);
+      if (run.export != null) {
+        Map<String, Long> newest = new TreeMap<>();
+        outcome.table.latest.forEach((id, s) -> newest.put(id, s.getVersion()));
+        run.export.finish(newest);
+      }
       Served served = null;
       if (requests > 0) {
         served = serve(settings, rt);
@@ -207,10 +222,14 @@ public final class LocalCommand implements Callable<Integer> {
   private static final class Resources implements AutoCloseable {
     EmbeddedKafka broker;
     Dashboard dashboard;
+    LocalExport export;
     Path checkpoints;
 
     @Override
     public void close() throws InterruptedException {
+      if (export != null) {
+        export.close();
+      }
       if (dashboard != null) {
         dashboard.close();
       }

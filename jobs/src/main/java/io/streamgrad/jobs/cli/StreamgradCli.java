@@ -19,6 +19,7 @@ import picocli.CommandLine.ParseResult;
       PredictCommand.class,
       ProduceCommand.class,
       WatchCommand.class,
+      ExportCommand.class,
       LocalCommand.class,
       BenchCommand.class,
       ClusterCommand.class,

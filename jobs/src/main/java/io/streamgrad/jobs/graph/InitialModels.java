@@ -2,6 +2,7 @@ package io.streamgrad.jobs.graph;
 
 import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.online.snapshot.SnapshotFile;
 import io.streamgrad.online.snapshot.SparseModelAssembler;
 import io.streamgrad.schemas.AvroTrust;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -16,8 +17,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import org.apache.avro.file.DataFileReader;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -95,12 +94,7 @@ public final class InitialModels {
   public static Loaded fromFile(Path file) throws IOException {
     AvroTrust.install();
     Loaded latest = new Loaded();
-    try (DataFileReader<WeightSnapshot> reader =
-        new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(WeightSnapshot.class))) {
-      for (WeightSnapshot s : reader) {
-        latest.add(s);
-      }
-    }
+    SnapshotFile.read(file, latest::add);
     return latest.complete();
   }
 
