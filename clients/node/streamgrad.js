@@ -128,4 +128,43 @@ class Codec {
   }
 }
 
-module.exports = { Codec, fingerprint, javaPartition, murmur2 };
+/**
+ * Where the job puts a token: MurmurHash3 x86_32 of its UTF-8 bytes (seed 0) mod 2^hashBits. What an
+ * exported sparse model's `indices` input takes (the hashing stays the caller's).
+ */
+function tokenIndex(token, hashBits = 20) {
+  const data = Buffer.from(token, 'utf8');
+  const c1 = 0xcc9e2d51;
+  const c2 = 0x1b873593;
+  let h = 0;
+  const full = data.length & ~3;
+  for (let i = 0; i < full; i += 4) {
+    let k = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  let k = 0;
+  const tail = data.length & 3;
+  if (tail >= 3) k ^= data[full + 2] << 16;
+  if (tail >= 2) k ^= data[full + 1] << 8;
+  if (tail >= 1) {
+    k ^= data[full];
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+  }
+  h ^= data.length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return Number(BigInt(h >>> 0) % (1n << BigInt(hashBits)));
+}
+
+module.exports = { Codec, fingerprint, javaPartition, murmur2, tokenIndex };

@@ -27,18 +27,22 @@ class ArchitectureTest {
               "io.streamgrad.autograd..",
               "io.streamgrad.nn..",
               "io.streamgrad.online..",
+              "io.streamgrad.export..",
               "io.streamgrad.schemas..")
           .should()
           .dependOnClassesThat()
           .resideInAPackage("org.apache.flink..")
-          .because("the engine, the models and the training core run without Flink");
+          .because("the engine, the models, the training core and the exporter run without Flink");
 
   @ArchTest
   static final ArchRule coreKnowsNoOperatorsOrJobs =
       noClasses()
           .that()
           .resideInAnyPackage(
-              "io.streamgrad.autograd..", "io.streamgrad.nn..", "io.streamgrad.online..")
+              "io.streamgrad.autograd..",
+              "io.streamgrad.nn..",
+              "io.streamgrad.online..",
+              "io.streamgrad.export..")
           .should()
           .dependOnClassesThat()
           .resideInAnyPackage("io.streamgrad.flink..", "io.streamgrad.jobs..");

@@ -48,6 +48,45 @@ class NodeClientTest {
   }
 
   @Test
+  void nodeHashesTokensWhereTheJobDoes() throws Exception {
+    // What a caller of an exported sparse model computes itself: each token's coordinate.
+    String[] tokens = {
+      "", "a", "ab", "abc", "abcd", "user=42", "country=DE", "éclair", "日本", "x".repeat(37)
+    };
+    StringBuilder script = new StringBuilder("const s = require('./streamgrad');\n");
+    for (String t : tokens) {
+      script
+          .append("console.log(s.tokenIndex(")
+          .append(json(t))
+          .append(", 20), s.tokenIndex(")
+          .append(json(t))
+          .append(", 30));\n");
+    }
+    Run r = node("-e", script.toString());
+    assertEquals(0, r.exit(), r.out());
+    List<String> lines = r.out().lines().toList();
+    for (int i = 0; i < tokens.length; i++) {
+      assertEquals(
+          io.streamgrad.schemas.FeatureHashing.index(tokens[i], 20)
+              + " "
+              + io.streamgrad.schemas.FeatureHashing.index(tokens[i], 30),
+          lines.get(i),
+          "token '" + tokens[i] + "'");
+    }
+  }
+
+  private static String json(String s) {
+    StringBuilder out = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      out.append(
+          c < 0x80 && c != '"' && c != '\\'
+              ? String.valueOf(c)
+              : String.format("\\u%04x", (int) c));
+    }
+    return out.append('"').toString();
+  }
+
+  @Test
   void nodeFingerprintsAreJavas() throws Exception {
     Run r = node("example.js", "fingerprints", "--bootstrap-servers", "unused:9092");
     assertEquals(0, r.exit(), r.out());
