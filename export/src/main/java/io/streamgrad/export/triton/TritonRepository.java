@@ -113,13 +113,13 @@ public final class TritonRepository {
    * @throws io.streamgrad.export.onnx.UnsupportedModelException when the model cannot be exported
    */
   public Path add(ServedModel model) throws IOException {
-    ModelProto proto = exporter.export(model);
     String name = modelName(model.modelId());
     Path modelDir = root.resolve(name);
     Path versionDir = modelDir.resolve(Long.toString(model.version()));
     if (Files.isDirectory(versionDir)) {
       return versionDir;
     }
+    ModelProto proto = exporter.export(model); // after the check: a 2^20 FM takes ~17 ms
     String config = config(name, model);
     Path staging = root.resolve(STAGING);
     Files.createDirectories(staging);
