@@ -34,12 +34,11 @@ public final class LiveRepository {
   /** Follows {@code modelIds} (every model on the topic when empty). */
   public LiveRepository(
       SnapshotFollower follower,
-      TritonRepository repository,
       RepositoryUpdater updater,
       Set<String> modelIds,
       Listener listener) {
     this.follower = follower;
-    this.repository = repository;
+    this.repository = updater.repository();
     this.updater = updater;
     this.modelIds = Set.copyOf(modelIds);
     this.listener = listener;

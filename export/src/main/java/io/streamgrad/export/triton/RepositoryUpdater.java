@@ -68,6 +68,11 @@ public final class RepositoryUpdater {
     return true;
   }
 
+  /** The repository versions go to. */
+  public TritonRepository repository() {
+    return repository;
+  }
+
   /** The newest version exported (or found in the repository) of {@code modelId}; 0 if none. */
   public long exportedVersion(String modelId) {
     return exported.getOrDefault(modelId, 0L);

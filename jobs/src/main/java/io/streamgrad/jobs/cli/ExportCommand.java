@@ -262,7 +262,6 @@ public final class ExportCommand implements Callable<Integer> {
       LiveRepository live =
           new LiveRepository(
               follower,
-              repo,
               new RepositoryUpdater(repo, minInterval, System::currentTimeMillis),
               Set.copyOf(modelIds),
               printer());

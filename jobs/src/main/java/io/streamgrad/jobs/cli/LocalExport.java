@@ -38,7 +38,6 @@ final class LocalExport implements AutoCloseable {
     live =
         new LiveRepository(
             follower,
-            repository,
             new RepositoryUpdater(repository, MIN_INTERVAL, System::currentTimeMillis),
             Set.of(),
             new LiveRepository.Listener() {
