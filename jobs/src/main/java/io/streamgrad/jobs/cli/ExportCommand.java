@@ -112,7 +112,7 @@ public final class ExportCommand implements Callable<Integer> {
       defaultValue = "0s",
       converter = DurationConverter.class,
       description =
-          "With --follow: stop once no version was exported for this long; 0 = until interrupted (default: ${DEFAULT-VALUE}).")
+          "With --follow: stop once the topic has been read to its end and no version was exported for this long; 0 = until interrupted (default: ${DEFAULT-VALUE}).")
   Duration idleTimeout;
 
   @Override
@@ -204,9 +204,7 @@ public final class ExportCommand implements Callable<Integer> {
       long n = SnapshotFile.read(snapshotFile, into::offer);
       return "file " + snapshotFile + " (" + n + " snapshot records)";
     }
-    try (KafkaPreflight check = kafka.preflight()) {
-      check.requireTopics("the snapshots to export", List.of(kafka.snapshotsTopic));
-    }
+    requireSnapshotTopic();
     long[] unreadable = {0};
     long n;
     try (TopicTail tail = TopicTail.open(kafka, kafka.snapshotsTopic, 0, true)) {
@@ -246,10 +244,15 @@ public final class ExportCommand implements Callable<Integer> {
         .build();
   }
 
-  private int follow(OnnxExporter exporter) throws Exception {
+  /** Kafka answers and the snapshot topic exists, or the cause within --kafka-timeout. */
+  private void requireSnapshotTopic() {
     try (KafkaPreflight check = kafka.preflight()) {
       check.requireTopics("the snapshots to export", List.of(kafka.snapshotsTopic));
     }
+  }
+
+  private int follow(OnnxExporter exporter) throws Exception {
+    requireSnapshotTopic();
     TritonRepository repo = repository(exporter);
     SnapshotFollower follower =
         SnapshotFollower.builder()
@@ -273,10 +276,14 @@ public final class ExportCommand implements Callable<Integer> {
           modelIds.isEmpty() ? "every model" : String.join(", ", modelIds),
           minInterval.toMillis() / 1000.0 + " s",
           keep);
-      long lastNews = System.currentTimeMillis();
+      // Idle time counts once the follower has read what the topic held at the start, so a long
+      // topic on a slow machine is never mistaken for a quiet one.
+      long lastNews = 0;
       while (idleTimeout.isZero()
+          || lastNews == 0
           || System.currentTimeMillis() - lastNews < idleTimeout.toMillis()) {
-        if (live.pass(false) > 0) {
+        boolean caughtUp = follower.caughtUp(); // before the pass: it then saw all of that
+        if (live.pass(false) > 0 || (lastNews == 0 && caughtUp)) {
           lastNews = System.currentTimeMillis();
         }
         Thread.sleep(200);

@@ -6,6 +6,7 @@ import io.streamgrad.schemas.WireFormat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -45,6 +46,8 @@ public final class SnapshotFollower implements AutoCloseable {
   private final Object news = new Object();
   private final AtomicLong read = new AtomicLong();
   private final Thread thread;
+  private final Map<TopicPartition, Long> endsAtStart; // committed ends when it started
+  private volatile boolean caughtUp;
   private volatile Throwable failure;
   private volatile boolean closed;
 
@@ -54,6 +57,7 @@ public final class SnapshotFollower implements AutoCloseable {
     this.consumer = b.consumer;
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
+    this.endsAtStart = consumer.endOffsets(partitions); // read_committed: the last stable offsets
     this.thread = new Thread(this::run, "streamgrad-snapshot-follower-" + topic);
     thread.setDaemon(true);
     thread.start();
@@ -116,6 +120,16 @@ public final class SnapshotFollower implements AutoCloseable {
     return read.get();
   }
 
+  /**
+   * Whether it has read everything the topic held when it started (what was committed then).
+   *
+   * @throws IllegalStateException if the follower failed (its cause attached)
+   */
+  public boolean caughtUp() {
+    checkRunning();
+    return caughtUp;
+  }
+
   /** Snapshots that could not be served (no spec, unknown factory, parameters that do not fit). */
   public long snapshotsRefused() {
     return versions.refused();
@@ -138,6 +152,11 @@ public final class SnapshotFollower implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           read.incrementAndGet();
           changed |= offer(WireFormat.snapshot(r.value()));
+        }
+        if (!caughtUp) {
+          caughtUp =
+              endsAtStart.entrySet().stream()
+                  .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
         }
         if (changed) {
           synchronized (news) {
