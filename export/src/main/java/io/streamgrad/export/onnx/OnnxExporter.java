@@ -6,6 +6,7 @@ import io.streamgrad.export.onnx.proto.OnnxProto.OperatorSetIdProto;
 import io.streamgrad.export.onnx.proto.OnnxProto.StringStringEntryProto;
 import io.streamgrad.export.onnx.proto.OnnxProto.TensorProto.DataType;
 import io.streamgrad.nn.Link;
+import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.ModelSpec;
 import io.streamgrad.nn.Models;
 import io.streamgrad.nn.Predictor;
@@ -101,6 +102,7 @@ public final class OnnxExporter {
               "model %s (%s) has %,d bytes of parameters: more than one ONNX file holds (2 GiB)",
               model.modelId(), spec, bytes));
     }
+    ModelFactory factory = spec.factory(); // once: a user's is built by reflection
     Map<String, Tensor> params = new LinkedHashMap<>(p.model().stateDict());
     OnnxGraph g = new OnnxGraph(graphName(model.modelId()));
     Standardizer z = p.standardizer();
@@ -119,9 +121,9 @@ public final class OnnxExporter {
           case ModelSpec.MLP -> mlp(g, dense, spec, params);
           case ModelSpec.SPARSE_LINEAR, ModelSpec.SPARSE_LOGISTIC, ModelSpec.FM ->
               sparse(g, dense, spec, params);
-          default -> userModel(g, dense, spec, params);
+          default -> userModel(g, dense, spec, factory, params);
         };
-    Link link = spec.factory().link();
+    Link link = factory.link();
     String prediction = link == Link.LOGISTIC ? g.op("Sigmoid", raw) : raw;
     g.output(prediction, PREDICTION, DataType.FLOAT, BATCH);
 
@@ -245,8 +247,8 @@ public final class OnnxExporter {
   }
 
   private static String userModel(
-      OnnxGraph g, String x, ModelSpec spec, Map<String, Tensor> params) {
-    if (!(spec.factory() instanceof OnnxExportable exportable)) {
+      OnnxGraph g, String x, ModelSpec spec, ModelFactory factory, Map<String, Tensor> params) {
+    if (!(factory instanceof OnnxExportable exportable)) {
       throw new UnsupportedModelException(
           "model kind '"
               + spec.kind()

@@ -1,6 +1,6 @@
 package io.streamgrad.export.onnx;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.streamgrad.export.onnx.proto.OnnxProto.AttributeProto;
 import io.streamgrad.export.onnx.proto.OnnxProto.GraphProto;
 import io.streamgrad.export.onnx.proto.OnnxProto.NodeProto;
@@ -64,7 +64,8 @@ public final class OnnxGraph {
     for (long d : dims) {
       t.addDims(d);
     }
-    graph.addInitializer(t.setRawData(ByteString.copyFrom(data.array())));
+    // The buffer is this tensor's alone and never written again: wrapped, not copied.
+    graph.addInitializer(t.setRawData(UnsafeByteOperations.unsafeWrap(data.array())));
     return name;
   }
 
