@@ -3,20 +3,17 @@ package io.streamgrad.export.onnx;
 import io.streamgrad.autograd.Grad;
 import io.streamgrad.autograd.SparseBatch;
 import io.streamgrad.autograd.Tensor;
-import io.streamgrad.nn.Linear;
 import io.streamgrad.nn.Model;
-import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.nn.ModelSpec;
 import io.streamgrad.nn.Models;
 import io.streamgrad.nn.Predictor;
 import io.streamgrad.nn.SparseModels;
 import io.streamgrad.nn.Standardizer;
 import io.streamgrad.online.snapshot.ServedModel;
-import java.util.ArrayList;
+import io.streamgrad.online.testing.ModelKinds;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.random.RandomGenerator;
 
 /** Models of every kind with random parameters, and inputs for them. */
 public final class ExportFixtures {
@@ -86,35 +83,8 @@ public final class ExportFixtures {
     return b;
   }
 
-  /** A user's model, {@code 2 · (X w)}, whose factory maps it onto ONNX ops. */
-  public static final class Doubled implements ModelFactory, OnnxExportable {
-    @Override
-    public String name() {
-      return "doubled";
-    }
-
-    @Override
-    public Model create(int features, RandomGenerator init) {
-      Linear inner = Linear.toScalar(features);
-      List<Tensor> params = new ArrayList<>(List.of(inner.parameters().get(0)));
-      return new Model() {
-        @Override
-        public List<String> parameterNames() {
-          return List.of("weight");
-        }
-
-        @Override
-        public List<Tensor> parameters() {
-          return params;
-        }
-
-        @Override
-        public Tensor forward(Tensor x) {
-          return x.matmul(params.get(0)).mul(2f);
-        }
-      };
-    }
-
+  /** The tests' user model, {@code 2 · (X w)}, whose factory also maps it onto ONNX ops. */
+  public static final class Doubled extends ModelKinds.Doubled implements OnnxExportable {
     @Override
     public String forward(OnnxGraph graph, String input, Map<String, Tensor> parameters) {
       Tensor w = parameters.get("weight");

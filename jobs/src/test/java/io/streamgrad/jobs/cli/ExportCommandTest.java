@@ -52,6 +52,20 @@ class ExportCommandTest {
     return StreamgradCli.commandLine(new StreamgradCli()).execute(args);
   }
 
+  /** {@code export} of the snapshots on {@code topic} of the test's broker. */
+  private static int exportFromTopic(String topic, String... args) {
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "export",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--snapshots-topic",
+                topic));
+    all.addAll(List.of(args));
+    return cli(all.toArray(new String[0]));
+  }
+
   /** Runs {@code local} on the test's broker with its own topics and a live export. */
   private static void local(String prefix, Path repository, String... extra) {
     List<String> args =
@@ -163,16 +177,8 @@ class ExportCommandTest {
       Path file = dir.resolve(topic + "-model-1.onnx");
       assertEquals(
           0,
-          cli(
-              "export",
-              "--bootstrap-servers",
-              kafka.bootstrapServers(),
-              "--snapshots-topic",
-              topic + "-snapshots",
-              "--model-id",
-              "model-1",
-              "--output",
-              file.toString()));
+          exportFromTopic(
+              topic + "-snapshots", "--model-id", "model-1", "--output", file.toString()));
       ServedModel newest = model(topic.equals("mlp") ? dense : sparse, "model-1", Long.MAX_VALUE);
       assertSameAnswers(newest, Files.readAllBytes(file));
     }
@@ -186,11 +192,7 @@ class ExportCommandTest {
     Path file = dir.resolve("fm-older.onnx");
     assertEquals(
         0,
-        cli(
-            "export",
-            "--bootstrap-servers",
-            kafka.bootstrapServers(),
-            "--snapshots-topic",
+        exportFromTopic(
             "fm-snapshots",
             "--model-id",
             "model-0",
@@ -253,11 +255,7 @@ class ExportCommandTest {
     int code;
     try {
       code =
-          cli(
-              "export",
-              "--bootstrap-servers",
-              kafka.bootstrapServers(),
-              "--snapshots-topic",
+          exportFromTopic(
               "mlp-snapshots",
               "--model-id",
               "model-0",
@@ -308,11 +306,7 @@ class ExportCommandTest {
     Path repo = dir.resolve("followed");
     assertEquals(
         0,
-        cli(
-            "export",
-            "--bootstrap-servers",
-            kafka.bootstrapServers(),
-            "--snapshots-topic",
+        exportFromTopic(
             "mlp-snapshots",
             "--triton-repository",
             repo.toString(),

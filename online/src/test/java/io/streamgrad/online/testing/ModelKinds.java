@@ -13,8 +13,11 @@ import java.util.stream.Stream;
 public final class ModelKinds {
   private ModelKinds() {}
 
-  /** A user's model: {@code 2 · (X w)}, no bias, built by its factory's no-argument constructor. */
-  public static final class Doubled implements ModelFactory {
+  /**
+   * A user's model: {@code 2 · (X w)}, no bias, built by its factory's no-argument constructor
+   * (open: a test may extend the factory, e.g. with an ONNX mapping).
+   */
+  public static class Doubled implements ModelFactory {
     @Override
     public String name() {
       return "doubled";
