@@ -9,7 +9,6 @@ import io.streamgrad.export.onnx.ExportFixtures;
 import io.streamgrad.export.onnx.OnnxRuntime;
 import io.streamgrad.export.triton.TritonRepository;
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
-import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.online.serving.NewestVersions;
 import io.streamgrad.online.snapshot.ServedModel;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -19,7 +18,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,9 +25,6 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumWriter;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -127,21 +122,7 @@ class ExportCommandTest {
 
   private static List<WeightSnapshot> snapshots(String topic) {
     List<WeightSnapshot> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c =
-        KafkaClients.consumer(KafkaClients.settings(kafka.bootstrapServers()), true)) {
-      List<TopicPartition> parts =
-          c.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-          out.add(WireFormat.snapshot(r.value()));
-        }
-      }
-    }
+    kafka.readCommitted(topic, r -> out.add(WireFormat.snapshot(r.value())));
     return out;
   }
 

@@ -29,11 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -175,7 +172,7 @@ class TrainRestartIT {
             dir.resolve("predict.log"));
     predict.awaitExit();
     Map<String, Long> served = new HashMap<>();
-    readCommitted(
+    kafka.readCommitted(
         "rs-predictions",
         r -> {
           Prediction p = WireFormat.prediction(r.value());
@@ -361,13 +358,13 @@ class TrainRestartIT {
   /** Committed records of {@code topic}. */
   private static long count(String topic) {
     long[] n = {0};
-    readCommitted(topic, r -> n[0]++);
+    kafka.readCommitted(topic, r -> n[0]++);
     return n[0];
   }
 
   private static Map<String, List<WeightSnapshot>> byModel(String topic) {
     Map<String, List<WeightSnapshot>> out = new TreeMap<>();
-    readCommitted(
+    kafka.readCommitted(
         topic,
         r -> {
           WeightSnapshot s = WireFormat.snapshot(r.value());
@@ -378,26 +375,9 @@ class TrainRestartIT {
 
   private static Map<String, Long> producedPerModel(String topic) {
     Map<String, Long> out = new HashMap<>();
-    readCommitted(
+    kafka.readCommitted(
         topic, r -> out.merge(new String(r.key(), StandardCharsets.UTF_8), 1L, Long::sum));
     return out;
-  }
-
-  private static void readCommitted(
-      String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
-    try (KafkaConsumer<byte[], byte[]> c =
-        KafkaClients.consumer(KafkaClients.settings(kafka.bootstrapServers()), true)) {
-      List<TopicPartition> parts =
-          c.partitionsFor(topic).stream()
-              .map(i -> new TopicPartition(topic, i.partition()))
-              .toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        c.poll(Duration.ofMillis(200)).forEach(each);
-      }
-    }
   }
 
   private static int[] bits(WeightSnapshot s) {
