@@ -126,6 +126,15 @@ class Codec {
   request(modelId, requestId, features, { eventTime = null, indices = [], values = [], tokens = [] } = {}) {
     return this.encode('PredictionRequest', { modelId, requestId, features, eventTime, indices, values, tokens });
   }
+
+  /**
+   * A Label: the outcome of request requestId of model modelId, known later (a click is 1).
+   * eventTime: when it happened (a Date; null: the Kafka record's timestamp); weight: the joined
+   * sample's importance (null: 1). Key it by modelId, as the requests.
+   */
+  label(modelId, requestId, label, { eventTime = null, weight = null } = {}) {
+    return this.encode('Label', { modelId, requestId, label, eventTime, weight });
+  }
 }
 
 /**

@@ -215,6 +215,13 @@ class Codec:
                                                  "indices": list(indices), "values": list(values),
                                                  "tokens": list(tokens)})
 
+    def label(self, model_id, request_id, label, event_time=None, weight=None):
+        """A Label: the outcome of request request_id of model model_id, known later (a click is
+        1.0). event_time: when it happened (a datetime; None: the Kafka record's timestamp);
+        weight: the joined sample's importance (None: 1). Key it by model_id, as the requests."""
+        return self.encode("Label", {"modelId": model_id, "requestId": request_id,
+                                     "label": label, "eventTime": event_time, "weight": weight})
+
 
 class SparseModel:
     """One sparse model rebuilt from its decoded snapshots, as Java's SparseModelAssembler does: a

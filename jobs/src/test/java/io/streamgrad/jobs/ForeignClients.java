@@ -40,6 +40,31 @@ final class ForeignClients {
    * Checks the {@code partition MODEL P} lines a client printed: each model in the partition Java's
    * producer would choose among {@code partitions}; {@code models} of them.
    */
+  /** The event time of the first label {@link #assertLabels} expects. */
+  static final java.time.Instant LABEL_TIME = java.time.Instant.parse("2026-12-06T00:00:00Z");
+
+  /**
+   * Two labels a client printed in hex: (m-1, req-7, 1, {@link #LABEL_TIME}, weight 0.5) and (m-1,
+   * req-8, 0) without event time or weight, as the job decodes them.
+   */
+  static void assertLabels(String out) {
+    List<String> hex = out.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    org.junit.jupiter.api.Assertions.assertEquals(2, hex.size(), out);
+    io.streamgrad.schemas.Label a =
+        io.streamgrad.schemas.WireFormat.label(java.util.HexFormat.of().parseHex(hex.get(0)));
+    io.streamgrad.schemas.Label b =
+        io.streamgrad.schemas.WireFormat.label(java.util.HexFormat.of().parseHex(hex.get(1)));
+    org.junit.jupiter.api.Assertions.assertEquals("m-1", a.getModelId());
+    org.junit.jupiter.api.Assertions.assertEquals("req-7", a.getRequestId());
+    org.junit.jupiter.api.Assertions.assertEquals(1f, a.getLabel());
+    org.junit.jupiter.api.Assertions.assertEquals(LABEL_TIME, a.getEventTime());
+    org.junit.jupiter.api.Assertions.assertEquals(0.5f, a.getWeight());
+    org.junit.jupiter.api.Assertions.assertEquals("req-8", b.getRequestId());
+    org.junit.jupiter.api.Assertions.assertEquals(0f, b.getLabel());
+    org.junit.jupiter.api.Assertions.assertNull(b.getEventTime());
+    org.junit.jupiter.api.Assertions.assertNull(b.getWeight());
+  }
+
   static void assertJavaPartitions(List<String> lines, int partitions, int models) {
     int checked = 0;
     for (String l : lines) {

@@ -75,6 +75,21 @@ class NodeClientTest {
     }
   }
 
+  /** A label written in Node is the job's Label, field by field. */
+  @Test
+  void nodeLabelsAreJavas() throws Exception {
+    Run r =
+        node(
+            "-e",
+            "const s = require('./streamgrad'); const c = new s.Codec();\n"
+                + "console.log(c.label('m-1', 'req-7', 1, { eventTime: "
+                + ForeignClients.LABEL_TIME.toEpochMilli()
+                + ", weight: 0.5 }).toString('hex'));\n"
+                + "console.log(c.label('m-1', 'req-8', 0).toString('hex'));");
+    assertEquals(0, r.exit(), r.out());
+    ForeignClients.assertLabels(r.out());
+  }
+
   private static String json(String s) {
     StringBuilder out = new StringBuilder("\"");
     for (char c : s.toCharArray()) {

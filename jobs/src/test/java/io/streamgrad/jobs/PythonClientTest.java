@@ -102,6 +102,21 @@ class PythonClientTest {
     }
   }
 
+  /** A label written in Python is the job's Label, field by field. */
+  @Test
+  void pythonLabelsAreJavas() throws Exception {
+    Run r =
+        python(
+            "-c",
+            "import streamgrad_client as c, datetime\n"
+                + "codec = c.Codec()\n"
+                + "when = datetime.datetime(2026, 12, 6, tzinfo=datetime.timezone.utc)\n"
+                + "print(codec.label('m-1', 'req-7', 1.0, event_time=when, weight=0.5).hex())\n"
+                + "print(codec.label('m-1', 'req-8', 0.0).hex())");
+    assertEquals(0, r.exit(), r.out());
+    ForeignClients.assertLabels(r.out());
+  }
+
   @Test
   void producedFromPythonTrainedInFlinkReadBackInPython() throws Exception {
     String bs = kafka.bootstrapServers();

@@ -39,7 +39,9 @@ public final class KnownSchemas implements SchemaStore {
           "PredictionRequest-2",
           "Prediction-1",
           "Prediction-2",
-          "DriftEvent-1");
+          "DriftEvent-1",
+          "Label-1",
+          "FeedbackReport-1");
 
   private static final KnownSchemas RELEASED_SCHEMAS = new KnownSchemas(loadReleased());
 

@@ -47,6 +47,14 @@ public final class WireFormat {
     return bytes(d::toByteBuffer, "DriftEvent");
   }
 
+  public static byte[] encode(Label l) {
+    return bytes(l::toByteBuffer, "Label");
+  }
+
+  public static byte[] encode(FeedbackReport r) {
+    return bytes(r::toByteBuffer, "FeedbackReport");
+  }
+
   // Readers of every released version: a dead letter written by an older job still decodes.
   private static final BinaryMessageDecoder<WeightSnapshot> SNAPSHOTS =
       WeightSnapshot.createDecoder(KnownSchemas.released());
@@ -79,6 +87,22 @@ public final class WireFormat {
   /** Decodes a prediction written by a predictor (any released version). */
   public static Prediction prediction(byte[] bytes) {
     return decode(PREDICTIONS::decode, bytes, "Prediction");
+  }
+
+  private static final BinaryMessageDecoder<Label> LABELS =
+      Label.createDecoder(KnownSchemas.released());
+
+  /** Decodes a label (any released version); fails loudly on anything else. */
+  public static Label label(byte[] bytes) {
+    return decode(LABELS::decode, bytes, "Label");
+  }
+
+  private static final BinaryMessageDecoder<FeedbackReport> FEEDBACK_REPORTS =
+      FeedbackReport.createDecoder(KnownSchemas.released());
+
+  /** Decodes a feedback report written by the job (any released version). */
+  public static FeedbackReport feedbackReport(byte[] bytes) {
+    return decode(FEEDBACK_REPORTS::decode, bytes, "FeedbackReport");
   }
 
   /** Length of the single-object header: the marker {@code C3 01} and the 8-byte fingerprint. */

@@ -55,7 +55,9 @@ class SchemaEvolutionTest {
             DeadLetter.getClassSchema(),
             PredictionRequest.getClassSchema(),
             Prediction.getClassSchema(),
-            DriftEvent.getClassSchema())) {
+            DriftEvent.getClassSchema(),
+            Label.getClassSchema(),
+            FeedbackReport.getClassSchema())) {
       List<Schema> versions = KnownSchemas.released().versions(current.getFullName());
       assertTrue(!versions.isEmpty(), current.getFullName());
       assertEquals(
