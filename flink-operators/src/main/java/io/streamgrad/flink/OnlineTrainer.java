@@ -1,11 +1,13 @@
 package io.streamgrad.flink;
 
 import io.streamgrad.flink.operator.DriftEvents;
+import io.streamgrad.flink.operator.FeedbackTrainerOperator;
 import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
 import io.streamgrad.flink.operator.ServingTrainerOperator;
 import io.streamgrad.nn.Loss;
 import io.streamgrad.nn.ModelFactory;
+import io.streamgrad.online.feedback.FeedbackConfig;
 import io.streamgrad.online.live.PerModelMetrics;
 import io.streamgrad.online.snapshot.SparseModelAssembler;
 import io.streamgrad.online.snapshot.WarmStart;
@@ -17,6 +19,8 @@ import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.DriftEvent;
+import io.streamgrad.schemas.FeedbackReport;
+import io.streamgrad.schemas.Label;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WeightSnapshot;
@@ -69,6 +73,17 @@ public final class OnlineTrainer implements Serializable {
    * model, where, the error before and after, and the action taken.
    */
   public static final OutputTag<DriftEvent> DRIFTS = DriftEvents.TAG;
+
+  /**
+   * With {@link #trainWithFeedback}: each model's accounting of events and labels and its
+   * served-prediction metrics, when they changed (at most once per report interval) and at the end
+   * of the input.
+   */
+  public static final OutputTag<FeedbackReport> FEEDBACK_REPORTS =
+      new OutputTag<>("streamgrad-feedback-reports", new AvroTypeInfo<>(FeedbackReport.class));
+
+  /** How often changed models are reported by default. */
+  public static final Duration DEFAULT_REPORT_INTERVAL = Duration.ofSeconds(10);
 
   /** Snapshots the quality gate ({@link QualitySpec#publishIf}) held back from the main output. */
   public static final OutputTag<WeightSnapshot> HELD_BACK = DriftEvents.HELD_BACK;
@@ -144,6 +159,40 @@ public final class OnlineTrainer implements Serializable {
             new ServingTrainerOperator(
                 config, lifecycle, REJECTED, PREDICTIONS, prequentialPredictions))
         .uid(UID);
+  }
+
+  /**
+   * Serves {@code requests} with the live model of their key and learns from their outcomes, which
+   * come later on {@code labels} (or never): the feedback join ({@link FeedbackConfig}), in event
+   * time — both streams need timestamps and watermarks. Predictions go to {@link #PREDICTIONS};
+   * refused requests, labels and events to {@link #REJECTED}; each model's accounting and
+   * served-prediction metrics to {@link #FEEDBACK_REPORTS}, every {@code reportInterval} at most.
+   */
+  public SingleOutputStreamOperator<WeightSnapshot> trainWithFeedback(
+      DataStream<DenseRequest> requests,
+      DataStream<Label> labels,
+      FeedbackConfig feedback,
+      Duration reportInterval) {
+    return requests
+        .keyBy(DenseRequest::getModelId, Types.STRING)
+        .connect(labels.keyBy(Label::getModelId, Types.STRING))
+        .transform(
+            "OnlineTrainer(" + config.model.name() + ", " + config.optimizer + ") + feedback",
+            snapshotType(),
+            new FeedbackTrainerOperator(
+                config,
+                lifecycle,
+                feedback,
+                REJECTED,
+                PREDICTIONS,
+                FEEDBACK_REPORTS,
+                reportInterval.toMillis()))
+        .uid(UID);
+  }
+
+  /** Flink's type of {@link Label}s (Avro). */
+  public static TypeInformation<Label> labelType() {
+    return new AvroTypeInfo<>(Label.class);
   }
 
   /** A new operator instance, for custom topologies and test harnesses. */

@@ -1,11 +1,12 @@
 package io.streamgrad.flink.operator;
 
+import io.streamgrad.online.feedback.FeedbackTally;
 import io.streamgrad.online.train.TrainerState;
 
 /**
  * What the training operator keeps per model beside its trainer: the partial batch's deadline and
- * the idle-expiry timer (processing time), and the Kafka partition the model's samples come from.
- * Checkpointed with the model, in its {@link TrainerState}.
+ * the idle-expiry timer (processing time), the Kafka partition the model's samples come from, and
+ * the feedback join's tally. Checkpointed with the model, in its {@link TrainerState}.
  */
 final class ModelTimers {
   /** Processing time at which the partial batch is trained (0: none pending). */
@@ -20,6 +21,14 @@ final class ModelTimers {
   /** The partition the model's samples come from (-1: not known yet). */
   int sourcePartition = -1;
 
+  /** The feedback join's tally of this model (null: none, or not used since restored). */
+  FeedbackTally feedback;
+
+  /** The tally's state as restored, until the feedback operator turns it into {@link #feedback}. */
+  private long[] feedbackCounts;
+
+  private double[] servedMetrics;
+
   static ModelTimers from(TrainerState s) {
     ModelTimers t = new ModelTimers();
     if (s != null) {
@@ -27,6 +36,8 @@ final class ModelTimers {
       t.lastSampleMillis = s.lastSampleMillis;
       t.expiryTimer = s.expiryTimer;
       t.sourcePartition = s.sourcePartition;
+      t.feedbackCounts = s.feedbackCounts;
+      t.servedMetrics = s.servedMetrics;
     }
     return t;
   }
@@ -36,6 +47,18 @@ final class ModelTimers {
     s.lastSampleMillis = lastSampleMillis;
     s.expiryTimer = expiryTimer;
     s.sourcePartition = sourcePartition;
+    s.feedbackCounts = feedback != null ? feedback.counts() : feedbackCounts;
+    s.servedMetrics = feedback != null ? feedback.served().state() : servedMetrics;
+  }
+
+  /** The feedback tally of this model, restored or new. */
+  FeedbackTally feedback(boolean classification) {
+    if (feedback == null) {
+      feedback = FeedbackTally.restore(feedbackCounts, servedMetrics, classification);
+      feedbackCounts = null;
+      servedMetrics = null;
+    }
+    return feedback;
   }
 
   /**

@@ -320,7 +320,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
       step(key, entry);
     }
     if (trainer.version() > trainer.lastEmittedVersion()) {
-      emit(key, trainer);
+      emit(key, entry);
     }
     if (entry.host.batchDeadline != 0) {
       batchTimers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, entry.host.batchDeadline);
@@ -357,7 +357,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
         live.markDirty(entry);
       }
       if (trainer.version() > trainer.lastEmittedVersion()) {
-        emit(key, trainer);
+        emit(key, entry);
         live.markDirty(entry);
       }
     }
@@ -480,7 +480,7 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   private void trainAndMaybeEmit(String key, LiveModels.Entry<ModelTimers> entry) throws Exception {
     ModelTrainer trainer = entry.trainer;
     if (step(key, entry) && trainer.version() % config.snapshotEvery == 0) {
-      emit(key, trainer);
+      emit(key, entry);
     }
   }
 
@@ -569,7 +569,8 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
   }
 
   /** Emits a snapshot, unless the quality gate holds it back (then counted, and skipped). */
-  private void emit(String key, ModelTrainer trainer) {
+  private void emit(String key, LiveModels.Entry<ModelTimers> entry) {
+    ModelTrainer trainer = entry.trainer;
     if (trainer.heldBackByGate()) {
       gatedSnapshots.inc();
       output.collect(
@@ -608,22 +609,37 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     }
   }
 
-  /**
-   * Answers a request of the current key with its live model, as it is now (zero staleness). A
-   * model that has no state, or no update yet, has nothing to answer with: {@code no model}.
-   */
   private transient SparseBatch requestRow;
 
   private transient float[] requestOutput;
 
+  /** What the last answered request got ({@link #processRequest}). */
+  protected transient float answer;
+
+  protected transient long answerVersion;
+
+  /** A request of the current key, answered by its trained model ({@link #processRequest}). */
   protected final void processRequest(DenseRequest request) throws Exception {
+    processRequest(request, false);
+  }
+
+  /**
+   * Answers a request of the current key with its live model, as it is now (zero staleness), to the
+   * predictions; returns whether it was answered ({@link #answer}, {@link #answerVersion}). A model
+   * that has no state, or no update yet, has nothing to answer with ({@code no model}) unless
+   * {@code untrainedToo}: then a new model answers as it was initialized (version 0). Refused
+   * requests go to the dead letters.
+   */
+  protected final boolean processRequest(DenseRequest request, boolean untrainedToo)
+      throws Exception {
     String reason = request.invalidReason(config.features);
     if (reason == null) {
       reason = request.mismatch(config.features, modelSpec.getHashBits());
     }
     if (reason == null) {
-      LiveModels.Entry<ModelTimers> entry = existingEntry(request.modelId);
-      if (entry != null && entry.trainer.version() > 0) {
+      LiveModels.Entry<ModelTimers> entry =
+          untrainedToo ? entry(request.modelId) : existingEntry(request.modelId);
+      if (entry != null && (untrainedToo || entry.trainer.version() > 0)) {
         ModelTrainer trainer = entry.trainer;
         Predictor predictor = trainer.predictor();
         if (requestRow == null) {
@@ -636,19 +652,91 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
         }
         predictor.predict(
             request.features, predictor.hashBits() > 0 ? requestRow : null, 1, requestOutput);
-        float y = requestOutput[0];
+        answer = requestOutput[0];
+        answerVersion = trainer.version();
         output.collect(
             predictionsTag,
             new StreamRecord<>(
                 Predictions.of(
-                    request, y, trainer.version(), trainer.progress().lastUpdateMillis(), false)));
+                    request, answer, answerVersion, trainer.progress().lastUpdateMillis(), false)));
         requestsAnswered.inc();
-        return;
+        return true;
       }
       reason = Predictions.NO_MODEL;
     }
     deadLetters.count(reason);
     output.collect(rejectedTag, new StreamRecord<>(Predictions.refused(request, reason, now())));
+    return false;
+  }
+
+  /**
+   * Refuses a request that no model of this operator can answer (a dead letter with the reason);
+   * returns whether it did.
+   */
+  protected final boolean refuseRequest(DenseRequest request) {
+    String reason = request.invalidReason(config.features);
+    if (reason == null) {
+      reason = request.mismatch(config.features, modelSpec.getHashBits());
+    }
+    if (reason == null) {
+      return false;
+    }
+    deadLetters.count(reason);
+    output.collect(rejectedTag, new StreamRecord<>(Predictions.refused(request, reason, now())));
+    return true;
+  }
+
+  /**
+   * The current output of the current key's model on one input (sparse part already in the model's
+   * space), as the predictor computes it.
+   */
+  protected final float predict(float[] features, int[] indices, float[] values) throws Exception {
+    ModelTrainer trainer = entry((String) getCurrentKey()).trainer;
+    Predictor predictor = trainer.predictor();
+    if (requestRow == null) {
+      requestRow = new SparseBatch();
+      requestOutput = new float[1];
+    }
+    requestRow.clear();
+    if (predictor.hashBits() > 0) {
+      for (int i = 0; i < indices.length; i++) {
+        requestRow.add(indices[i], values[i]);
+      }
+      requestRow.endRow();
+    }
+    predictor.predict(features, predictor.hashBits() > 0 ? requestRow : null, 1, requestOutput);
+    return requestOutput[0];
+  }
+
+  /**
+   * The host state of the current key's model (its timers, its feedback tally), marked changed: it
+   * is written to keyed state at the next checkpoint.
+   */
+  final ModelTimers host() throws Exception {
+    LiveModels.Entry<ModelTimers> entry = entry((String) getCurrentKey());
+    live.markDirty(entry);
+    return entry.host;
+  }
+
+  /** The dead letters of refused records, counted by reason, to {@code rejectedTag}. */
+  protected final void deadLetter(DeadLetter letter) {
+    deadLetters.count(letter.getReason());
+    output.collect(rejectedTag, new StreamRecord<>(letter));
+  }
+
+  /** The version of the current key's model. */
+  protected final long currentVersion() throws Exception {
+    return entry((String) getCurrentKey()).trainer.version();
+  }
+
+  /** The trainer's configuration. */
+  protected final TrainerConfig config() {
+    return config;
+  }
+
+  /** The current processing time. */
+  protected final long processingTime() {
+    return now();
   }
 
   private void reject(Sample sample, String reason) throws Exception {

@@ -89,5 +89,11 @@ public class TrainerState implements Serializable {
   /** Snapshots the quality gate held back. */
   public long gatedSnapshots;
 
+  /** The feedback join's counters of this model ({@code FeedbackTally}); null without one. */
+  public long[] feedbackCounts;
+
+  /** The feedback join's served-prediction metrics of this model; null without one. */
+  public double[] servedMetrics;
+
   public TrainerState() {}
 }
