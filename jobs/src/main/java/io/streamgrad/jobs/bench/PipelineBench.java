@@ -4,30 +4,41 @@ import com.sun.management.OperatingSystemMXBean;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
+import io.streamgrad.jobs.demo.FeedbackStream;
 import io.streamgrad.jobs.demo.SyntheticData;
+import io.streamgrad.jobs.format.EventTime;
 import io.streamgrad.jobs.format.JsonSamples;
+import io.streamgrad.jobs.graph.FeedbackJob;
+import io.streamgrad.jobs.graph.InputTap;
 import io.streamgrad.jobs.graph.RuntimeSettings;
 import io.streamgrad.jobs.graph.TrainJob;
 import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.jobs.kafka.KafkaSettings;
 import io.streamgrad.jobs.kafka.StartingOffsets;
+import io.streamgrad.nn.Models;
 import io.streamgrad.nn.SparseModels;
+import io.streamgrad.online.feedback.FeedbackConfig;
 import io.streamgrad.online.train.ModelTrainer;
 import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.online.train.QualitySpec;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.Sample;
+import io.streamgrad.schemas.WireFormat;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -243,6 +254,148 @@ public final class PipelineBench {
     if (run.samples() != config.samples()) {
       throw new IllegalStateException(
           job + " saw " + run.samples() + " samples, expected " + config.samples());
+    }
+    return run;
+  }
+
+  /**
+   * The same events three ways, to new topics: {@code <topic>-samples} holds each event with its
+   * outcome already joined (what the train job reads), {@code <topic>-requests} and {@code
+   * <topic>-labels} the served stream and its outcomes {@code labelDelayMillis} later on average
+   * (what the feedback job reads). Click outcomes of a logistic model; labels for clicks only.
+   */
+  public void preloadFeedback(String topic, Config config, long labelDelayMillis, long seed)
+      throws Exception {
+    String samples = topic + "-samples";
+    String requests = topic + "-requests";
+    String labels = topic + "-labels";
+    EmbeddedKafka.createTopics(bootstrapServers, parallelism, samples, requests, labels);
+    Properties p = producerProperties("20");
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
+    p.put(ProducerConfig.ACKS_CONFIG, "1");
+    SyntheticData data = new SyntheticData(config.features(), config.models(), 0.1f, seed);
+    if (hashBits > 0) {
+      data.sparse(1_000_000, 30);
+    }
+    double rate = 100; // events per second of event time
+    long start =
+        System.currentTimeMillis() - FeedbackStream.spanMillis(config.samples(), rate) - 3_600_000;
+    FeedbackStream stream =
+        new FeedbackStream(
+            data, true, config.samples(), rate, labelDelayMillis, 0, 0, false, start, seed);
+    try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(p)) {
+      while (stream.hasNext()) {
+        FeedbackStream.Item item = stream.next();
+        if (item instanceof FeedbackStream.Event e) {
+          PredictionRequest r = e.request();
+          byte[] key = r.getModelId().getBytes(StandardCharsets.UTF_8);
+          producer.send(new ProducerRecord<>(requests, null, e.time(), key, WireFormat.encode(r)));
+          Sample s =
+              Sample.newBuilder()
+                  .setModelId(r.getModelId())
+                  .setFeatures(r.getFeatures())
+                  .setTokens(r.getTokens())
+                  .setLabel(e.outcome())
+                  .build();
+          producer.send(new ProducerRecord<>(samples, null, e.time(), key, WireFormat.encode(s)));
+        } else {
+          FeedbackStream.Outcome o = (FeedbackStream.Outcome) item;
+          producer.send(
+              new ProducerRecord<>(
+                  labels,
+                  null,
+                  o.time(),
+                  o.label().getModelId().getBytes(StandardCharsets.UTF_8),
+                  WireFormat.encode(o.label())));
+        }
+      }
+      producer.flush();
+    }
+  }
+
+  /**
+   * The trainer both jobs of {@link #preloadFeedback} run: a click model, a snapshot per update.
+   */
+  private OnlineTrainer clickTrainer(Config config) {
+    OnlineTrainer.Builder b =
+        OnlineTrainer.builder()
+            .features(config.features())
+            .batchSize(batchSize)
+            .snapshotEvery(1)
+            .model(Models.logistic())
+            .optimizer(Optimizers.adam(0.01));
+    if (hashBits > 0) {
+      b.model(SparseModels.logistic(hashBits)).optimizer(Optimizers.ftrl(0.1)).snapshotEvery(10);
+    }
+    return b.build();
+  }
+
+  /** The train job over the pre-joined samples of {@link #preloadFeedback}. */
+  public Run trainJoined(String topic, Config config) throws Exception {
+    OnlineTrainer trainer = clickTrainer(config);
+    return time(
+        "train",
+        topic + "-samples",
+        config,
+        RuntimeSettings.StateBackend.HASHMAP,
+        samples ->
+            trainer.trainDense(
+                samples.map(new Meters.First<>()).returns(OnlineTrainer.denseSampleType())));
+  }
+
+  /**
+   * The feedback job (answer on arrival, join in a 5-minute window, train) over the requests and
+   * labels of {@link #preloadFeedback}; timed from its first request to its last snapshot.
+   */
+  public Run feedback(String topic, Config config, FeedbackConfig feedback) throws Exception {
+    KafkaSettings kafka =
+        KafkaSettings.builder()
+            .bootstrapServers(bootstrapServers)
+            .requestsTopic(topic + "-requests")
+            .labelsTopic(topic + "-labels")
+            .snapshotsTopic(topic + "-out-feedback")
+            .predictionsTopic(topic + "-predictions")
+            .feedbackTopic(topic + "-feedback")
+            .deadLettersTopic(topic + "-dead-letters")
+            .groupId("streamgrad-bench-" + UUID.randomUUID())
+            .startingOffsets(StartingOffsets.EARLIEST)
+            .bounded(true)
+            .build();
+    EmbeddedKafka.createTopics(
+        bootstrapServers,
+        parallelism,
+        kafka.snapshotsTopic(),
+        kafka.predictionsTopic(),
+        kafka.feedbackTopic(),
+        kafka.deadLettersTopic());
+    RuntimeSettings rt = RuntimeSettings.builder().build();
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironment(
+            parallelism, rt.miniClusterConfig(parallelism));
+    rt.applyTo(env);
+    InputTap first =
+        new InputTap() {
+          @Override
+          public <T> DataStream<T> apply(DataStream<T> input, TypeInformation<T> type) {
+            return input.map(new Meters.First<T>()).returns(type).name("Bench: first event");
+          }
+        };
+    FeedbackJob.build(
+            env,
+            kafka,
+            clickTrainer(config),
+            feedback,
+            EventTime.defaults(),
+            OnlineTrainer.DEFAULT_REPORT_INTERVAL,
+            first)
+        .map(new Meters.Last<>())
+        .returns(OnlineTrainer.snapshotType())
+        .sinkTo(new DiscardingSink<>())
+        .name("Bench: last snapshot");
+    Run run = Meters.run("feedback", env.execute("streamgrad-bench-feedback"));
+    if (run.samples() != config.samples()) {
+      throw new IllegalStateException(
+          "feedback saw " + run.samples() + " events, expected " + config.samples());
     }
     return run;
   }

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       BenchServingCommand.class,
       BenchSparseCommand.class,
+      BenchFeedbackCommand.class,
       BenchFormatsCommand.class,
       BenchQualityCommand.class,
       BenchCheckpointsCommand.class,

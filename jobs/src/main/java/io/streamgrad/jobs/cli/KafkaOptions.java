@@ -41,6 +41,13 @@ public final class KafkaOptions {
   String driftsTopic;
 
   @Option(
+      names = "--feedback-topic",
+      defaultValue = "feedback",
+      description =
+          "Topic of the feedback join's per-model reports (accounting and served-prediction metrics), with --labels-topic (default: ${DEFAULT-VALUE}).")
+  String feedbackTopic;
+
+  @Option(
       names = "--held-back-topic",
       defaultValue = "snapshots-held-back",
       description =
@@ -99,6 +106,7 @@ public final class KafkaOptions {
     Check.notBlank("--snapshots-topic", snapshotsTopic);
     Check.notBlank("--dead-letters-topic", deadLettersTopic);
     Check.notBlank("--drifts-topic", driftsTopic);
+    Check.notBlank("--feedback-topic", feedbackTopic);
     Check.notBlank("--held-back-topic", heldBackTopic);
     Check.oneOf("--delivery", delivery, "at-least-once", "exactly-once");
     Check.notBlank("--transactional-id-prefix", transactionalIdPrefix);
@@ -137,6 +145,7 @@ public final class KafkaOptions {
         .snapshotsTopic(snapshotsTopic)
         .deadLettersTopic(deadLettersTopic)
         .driftsTopic(driftsTopic)
+        .feedbackTopic(feedbackTopic)
         .heldBackTopic(heldBackTopic)
         .delivery(exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
         .transactionalIdPrefix(transactionalIdPrefix)

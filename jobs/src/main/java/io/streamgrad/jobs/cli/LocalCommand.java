@@ -58,6 +58,8 @@ public final class LocalCommand implements Callable<Integer> {
   @Mixin InputOptions input = new InputOptions();
   @Mixin PredictorOptions predictor = new PredictorOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
+  @Mixin FeedbackOptions feedback = new FeedbackOptions();
+  @Mixin FeedbackDataOptions feedbackData = new FeedbackDataOptions();
 
   @Option(
       names = "--requests",
@@ -153,6 +155,13 @@ public final class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (feedbackData.feedback) {
+      return new LocalFeedback(this).run();
+    }
+    if (feedback.enabled()) {
+      throw new BadOption(
+          "--labels-topic in local goes with --feedback (a served stream to learn from)");
+    }
     long start = System.nanoTime();
     List<String> writerSchemas = validate(); // nothing is produced with a value refused later
     OnlineTrainer t = trainer.build();
@@ -219,7 +228,7 @@ public final class LocalCommand implements Callable<Integer> {
   }
 
   /** What a run starts and must stop, whatever happens: broker, dashboard, checkpoints. */
-  private static final class Resources implements AutoCloseable {
+  static final class Resources implements AutoCloseable {
     EmbeddedKafka broker;
     Dashboard dashboard;
     LocalExport export;
@@ -306,7 +315,7 @@ public final class LocalCommand implements Callable<Integer> {
    * and dense features the user did not give are those of the click workload (sparse-logistic, FTRL
    * with alpha 0.1, no dense features).
    */
-  private void sparseDefaults() {
+  void sparseDefaults() {
     ParseResult given = spec.commandLine().getParseResult();
     if (given.hasMatchedOption("--model")) {
       return; // the user chose the model, and what goes with it
@@ -324,7 +333,7 @@ public final class LocalCommand implements Callable<Integer> {
   }
 
   /** An embedded broker, or the one given, reachable within --kafka-timeout. */
-  private void connectKafka(Resources run) throws Exception {
+  void connectKafka(Resources run) throws Exception {
     if (kafka.bootstrapServers == null) {
       run.broker = new EmbeddedKafka();
       kafka.bootstrapServers = run.broker.bootstrapServers();
@@ -391,7 +400,7 @@ public final class LocalCommand implements Callable<Integer> {
    * How the local jobs run: checkpoints when exactly-once or failures need them (to a temporary
    * directory), restarts bounded so that a run that keeps failing ends with its error.
    */
-  private RuntimeSettings runtimeSettings(Resources run) throws Exception {
+  RuntimeSettings runtimeSettings(Resources run) throws Exception {
     boolean checkpointed = kafka.exactlyOnce() || failAfter.length > 0;
     RuntimeSettings.Builder rt =
         runtime

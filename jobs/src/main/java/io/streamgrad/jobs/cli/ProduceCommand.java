@@ -20,6 +20,21 @@ public final class ProduceCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka = new KafkaOptions();
   @Mixin SyntheticDataOptions data = new SyntheticDataOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
+  @Mixin FeedbackDataOptions feedback = new FeedbackDataOptions();
+
+  @Option(
+      names = "--labels-topic",
+      defaultValue = "labels",
+      description = "With --feedback: topic of the outcomes' labels (default: ${DEFAULT-VALUE}).")
+  String labelsTopic;
+
+  @Option(
+      names = "--outcomes",
+      defaultValue = "clicks",
+      paramLabel = "clicks|values",
+      description =
+          "With --feedback: clicks (0/1 drawn from the true click probability, for logistic models) or values (the true output plus --noise, for regression) (default: ${DEFAULT-VALUE}).")
+  String outcomes;
 
   @Option(
       names = "--features",
@@ -96,6 +111,9 @@ public final class ProduceCommand implements Callable<Integer> {
         throw new BadOption("--csv " + csv + ": no such file");
       }
     }
+    if (feedback.feedback) {
+      return produceFeedback();
+    }
     if (requests > 0) {
       Check.notBlank("--requests-topic", requestsTopic);
       try (KafkaPreflight check = kafka.preflight()) {
@@ -129,6 +147,43 @@ public final class ProduceCommand implements Callable<Integer> {
     if (!r.trueWeights().isEmpty()) {
       System.out.println("true weights: " + Json.weights(r.trueWeights()));
     }
+    return 0;
+  }
+
+  /** Requests and their delayed outcomes, in the order they would arrive. */
+  private int produceFeedback() throws Exception {
+    if (csv != null || requests > 0) {
+      throw new BadOption("--feedback makes its own requests: not with --csv or --requests");
+    }
+    feedback.validate();
+    Check.oneOf("--outcomes", outcomes, "clicks", "values");
+    Check.notBlank("--requests-topic", requestsTopic);
+    Check.notBlank("--labels-topic", labelsTopic);
+    try (KafkaPreflight check = kafka.preflight()) {
+      check.requireTopicsOrAutoCreation(
+          "where the requests and labels go", List.of(requestsTopic, labelsTopic));
+    }
+    FeedbackProducer.Result r =
+        FeedbackProducer.produce(
+            kafka,
+            data,
+            feedback,
+            data.generator(features),
+            outcomes.equals("clicks"),
+            requestsTopic,
+            labelsTopic,
+            null,
+            progress ? System.err : null);
+    System.out.printf(
+        "produced %d requests to %s and %d labels to %s (%d late on purpose), event times %s to"
+            + " %s%n",
+        r.events(),
+        requestsTopic,
+        r.labels(),
+        labelsTopic,
+        r.lateLabels(),
+        java.time.Instant.ofEpochMilli(r.firstEventMillis()),
+        java.time.Instant.ofEpochMilli(r.lastEventMillis()));
     return 0;
   }
 }

@@ -206,7 +206,7 @@ final class SampleProducer {
    * Producer settings that never wait for ever: a send that cannot complete fails within the
    * delivery timeout, and blocking for a full buffer or missing metadata waits as long.
    */
-  private static Properties producerSettings(KafkaOptions kafka) {
+  static Properties producerSettings(KafkaOptions kafka) {
     Properties p = kafka.clientProperties();
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     long timeoutMs = kafka.kafkaTimeout.toMillis();
@@ -252,7 +252,7 @@ final class SampleProducer {
    * A send that cannot even be queued (no metadata within max.block.ms) fails with the count
    * written.
    */
-  private static void send(
+  static void send(
       KafkaProducer<byte[], byte[]> producer,
       ProducerRecord<byte[], byte[]> record,
       SendErrors errors) {

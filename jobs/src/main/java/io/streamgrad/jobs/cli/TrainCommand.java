@@ -1,7 +1,9 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.flink.OnlineTrainer;
+import io.streamgrad.jobs.graph.FeedbackJob;
 import io.streamgrad.jobs.graph.InitialModels;
+import io.streamgrad.jobs.graph.InputTap;
 import io.streamgrad.jobs.graph.RuntimeSettings;
 import io.streamgrad.jobs.graph.TrainJob;
 import io.streamgrad.jobs.kafka.KafkaPreflight;
@@ -38,6 +40,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin JobOptions job = new JobOptions();
   @Mixin InputOptions input = new InputOptions();
   @Mixin VerboseOption verbose = new VerboseOption();
+  @Mixin FeedbackOptions feedback = new FeedbackOptions();
 
   @Option(
       names = "--group-id",
@@ -107,19 +110,27 @@ public final class TrainCommand implements Callable<Integer> {
       Check.notBlank("--requests-topic", requestsTopic);
     }
     Check.notBlank("--predictions-topic", predictionsTopic);
+    feedback.validate(requestsTopic);
     KafkaSettings.Builder builder =
         kafka
             .settings()
             .groupId(groupId)
             .bounded(bounded)
             .requestsTopic(requestsTopic)
+            .labelsTopic(feedback.labelsTopic)
             .predictionsTopic(predictionsTopic);
     job.applyTo(builder, kafka);
     input.applyTo(builder, writerSchemas);
     KafkaSettings settings = builder.build();
     boolean predicts = requestsTopic != null || trainer.prequentialPredictions;
     try (KafkaPreflight kafkaCheck = kafka.preflight()) {
-      kafkaCheck.requireTopics("the samples to train on", List.of(settings.samplesTopic()));
+      if (feedback.enabled()) {
+        kafkaCheck.requireTopics("the labels to learn from", List.of(feedback.labelsTopic));
+        kafkaCheck.requireTopicsOrAutoCreation(
+            "where the feedback reports go", List.of(settings.feedbackTopic()));
+      } else {
+        kafkaCheck.requireTopics("the samples to train on", List.of(settings.samplesTopic()));
+      }
       kafkaCheck.requireTopicsOrAutoCreation(
           "where snapshots and dead letters go",
           List.of(settings.snapshotsTopic(), settings.deadLettersTopic()));
@@ -177,7 +188,23 @@ public final class TrainCommand implements Callable<Integer> {
     try (KafkaPreflight kafkaCheck = kafka.preflight()) {
       requireSinksTakeRecords(kafkaCheck, settings, t);
     }
-    TrainJob.build(env, settings, t);
+    if (feedback.enabled()) {
+      try {
+        FeedbackJob.build(
+            env,
+            settings,
+            t,
+            feedback.config(),
+            feedback.eventTime(),
+            feedback.reportInterval,
+            InputTap.NONE);
+      } catch (IllegalArgumentException e) {
+        throw new BadOption(e.getMessage());
+      }
+      say("feedback join: " + feedback.config() + "; " + feedback.eventTime());
+    } else {
+      TrainJob.build(env, settings, t);
+    }
     say(kafka + ", " + t.config().model.name() + ", " + t.config().optimizer);
     runtimeSaid.forEach(TrainCommand::say);
     if (!(env instanceof LocalStreamEnvironment)) {
@@ -197,9 +224,13 @@ public final class TrainCommand implements Callable<Integer> {
     if (requestsTopic != null) {
       inputs.add(requestsTopic);
     }
+    if (feedback.enabled()) {
+      inputs.add(feedback.labelsTopic);
+    }
     try (TrainReport report =
         new TrainReport(
-            kafka, settings.snapshotsTopic(), settings.deadLettersTopic(), inputs, baseline)) {
+                kafka, settings.snapshotsTopic(), settings.deadLettersTopic(), inputs, baseline)
+            .withFeedback(feedback.enabled() ? settings.feedbackTopic() : null)) {
       JobExecutionResult result;
       boolean stopped;
       try (JobRun run = JobRun.start("train", env, job.jobName(NAME), dirs.savepoints())) {
@@ -292,6 +323,7 @@ public final class TrainCommand implements Callable<Integer> {
         + " snapshots="
         + settings.snapshotsTopic()
         + (requestsTopic == null ? "" : " requests=" + requestsTopic)
+        + (feedback.enabled() ? " labels=" + feedback.labelsTopic : "")
         + " model="
         + trainer.model
         + "("

@@ -2,6 +2,8 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.online.snapshot.SnapshotModels;
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.FeedbackMetrics;
+import io.streamgrad.schemas.FeedbackReport;
 import io.streamgrad.schemas.Printable;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
@@ -28,7 +30,8 @@ final class TrainReport implements AutoCloseable {
       long snapshots,
       Map<String, Long> deadLetters,
       int restarts,
-      double seconds) {
+      double seconds,
+      FeedbackTotals feedback) {
 
     long deadLetterCount() {
       return deadLetters.values().stream().mapToLong(Long::longValue).sum();
@@ -55,6 +58,9 @@ final class TrainReport implements AutoCloseable {
         b.append(')');
       }
       b.append(String.format(", %d restarts, %.1f s", Math.max(0, restarts), seconds));
+      if (feedback.models > 0) {
+        b.append("; feedback (the models' totals): ").append(feedback.line());
+      }
       return b.toString();
     }
   }
@@ -64,8 +70,11 @@ final class TrainReport implements AutoCloseable {
   private final String deadLettersTopic;
   private final Set<String> inputTopics;
   private final long startNanos = System.nanoTime();
+  private final long startMillis = System.currentTimeMillis();
+  private String feedbackTopic;
   private final Map<String, Long> baseline;
   private final Map<String, Long> latest = new HashMap<>();
+  private final Map<String, FeedbackMetrics> feedback = new HashMap<>();
   private final Map<String, Long> deadLetters = new TreeMap<>();
   private long trained;
   private long snapshots;
@@ -97,6 +106,12 @@ final class TrainReport implements AutoCloseable {
     if (exists(deadLettersTopic)) {
       deadLetterTail = TopicTail.fromEnd(kafka, deadLettersTopic, true);
     }
+  }
+
+  /** Reads the feedback job's reports on {@code topic} at the end (their newest per model). */
+  TrainReport withFeedback(String topic) {
+    this.feedbackTopic = topic;
+    return this;
   }
 
   /** Reads what arrived since the last call and prints one line to {@code out}. */
@@ -132,7 +147,27 @@ final class TrainReport implements AutoCloseable {
         snapshots,
         new TreeMap<>(deadLetters),
         restarts,
-        (System.nanoTime() - startNanos) / 1e9);
+        (System.nanoTime() - startNanos) / 1e9,
+        feedbackTotals());
+  }
+
+  private FeedbackTotals feedbackTotals() {
+    if (feedbackTopic != null && exists(feedbackTopic)) {
+      try (TopicTail tail = TopicTail.open(kafka, feedbackTopic, startMillis, true)) {
+        tail.readToEnd(this::report);
+      }
+    }
+    return FeedbackTotals.of(feedback.values());
+  }
+
+  /** A model's report: the newest one of each model is its total. */
+  private void report(ConsumerRecord<byte[], byte[]> r) {
+    try {
+      FeedbackReport report = WireFormat.feedbackReport(r.value());
+      feedback.put(report.getModelId(), report.getMetrics());
+    } catch (RuntimeException e) {
+      // another writer's record on a shared topic
+    }
   }
 
   private void readAvailable() {

@@ -103,6 +103,16 @@ public final class SyntheticData {
     return this;
   }
 
+  /** Whether this is click data ({@link #sparse}). */
+  public boolean isClickData() {
+    return clicks != null;
+  }
+
+  /** The standard deviation of the regression labels' noise. */
+  public float noise() {
+    return noise;
+  }
+
   /** The true model's prequential metrics per model (click data only; empty otherwise). */
   public Map<String, PrequentialMetrics> trueModelMetrics() {
     return trueModel == null ? Map.of() : trueModel;

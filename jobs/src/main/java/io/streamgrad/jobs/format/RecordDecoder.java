@@ -58,6 +58,14 @@ public abstract class RecordDecoder<D>
   /** The reason a decoded record cannot be used, or null when it can. */
   protected abstract String validate(D record);
 
+  /**
+   * The reason a decoded record cannot be used, knowing where it came from (its Kafka timestamp);
+   * by default {@link #validate(Object)}.
+   */
+  protected String validate(D record, ConsumerRecord<byte[], byte[]> from) {
+    return validate(record);
+  }
+
   /** The model a decoded record is for (may be null). */
   protected abstract String modelId(D record);
 
@@ -87,7 +95,7 @@ public abstract class RecordDecoder<D>
       // failures must fail the job, not be filed as bad input.
       try {
         decoded = decode(payload);
-        reason = validate(decoded);
+        reason = validate(decoded, record);
       } catch (BadRecordException e) {
         reason = e.getMessage();
       } catch (BadHeaderException e) {

@@ -3,7 +3,10 @@ package io.streamgrad.jobs.kafka;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WireFormat;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -82,5 +85,18 @@ public final class KafkaClients {
   public static ProducerRecord<byte[], byte[]> record(String topic, Sample sample) {
     return new ProducerRecord<>(
         topic, sample.getModelId().getBytes(StandardCharsets.UTF_8), WireFormat.encode(sample));
+  }
+
+  /** The end offset of every partition of {@code topics} now. */
+  public static Map<TopicPartition, Long> endOffsets(Properties settings, List<String> topics) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(settings, false)) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String topic : topics) {
+        consumer
+            .partitionsFor(topic)
+            .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+      }
+      return new HashMap<>(consumer.endOffsets(partitions));
+    }
   }
 }

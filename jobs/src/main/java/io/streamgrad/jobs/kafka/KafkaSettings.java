@@ -47,8 +47,10 @@ public final class KafkaSettings implements Serializable {
   private final String snapshotsTopic;
   private final String deadLettersTopic;
   private final String requestsTopic;
+  private final String labelsTopic;
   private final String predictionsTopic;
   private final String driftsTopic;
+  private final String feedbackTopic;
   private final String heldBackTopic;
   private final SampleFormat sampleFormat;
   private final String groupId;
@@ -67,8 +69,10 @@ public final class KafkaSettings implements Serializable {
     this.snapshotsTopic = b.snapshotsTopic;
     this.deadLettersTopic = b.deadLettersTopic;
     this.requestsTopic = b.requestsTopic;
+    this.labelsTopic = b.labelsTopic;
     this.predictionsTopic = b.predictionsTopic;
     this.driftsTopic = b.driftsTopic;
+    this.feedbackTopic = b.feedbackTopic;
     this.heldBackTopic = b.heldBackTopic;
     this.sampleFormat = b.sampleFormat;
     this.groupId = b.groupId;
@@ -95,8 +99,10 @@ public final class KafkaSettings implements Serializable {
     b.snapshotsTopic = snapshotsTopic;
     b.deadLettersTopic = deadLettersTopic;
     b.requestsTopic = requestsTopic;
+    b.labelsTopic = labelsTopic;
     b.predictionsTopic = predictionsTopic;
     b.driftsTopic = driftsTopic;
+    b.feedbackTopic = feedbackTopic;
     b.heldBackTopic = heldBackTopic;
     b.sampleFormat = sampleFormat;
     b.groupId = groupId;
@@ -141,6 +147,14 @@ public final class KafkaSettings implements Serializable {
   }
 
   /** Where predictions go (answers to requests, prequential predictions). */
+  /**
+   * The outcomes of the requests, for the feedback join ({@code train --labels-topic}): the job
+   * then learns from its answered requests and their labels. Null when none.
+   */
+  public String labelsTopic() {
+    return labelsTopic;
+  }
+
   public String predictionsTopic() {
     return predictionsTopic;
   }
@@ -148,6 +162,11 @@ public final class KafkaSettings implements Serializable {
   /** Where drift events go (when the trainer watches for drift). */
   public String driftsTopic() {
     return driftsTopic;
+  }
+
+  /** Where the feedback job's per-model reports go (accounting, served-prediction metrics). */
+  public String feedbackTopic() {
+    return feedbackTopic;
   }
 
   /** Where snapshots the quality gate held back go (when the trainer has a gate). */
@@ -233,8 +252,10 @@ public final class KafkaSettings implements Serializable {
     private String snapshotsTopic = "snapshots";
     private String deadLettersTopic = "dead-letters";
     private String requestsTopic;
+    private String labelsTopic;
     private String predictionsTopic = "predictions";
     private String driftsTopic = "drifts";
+    private String feedbackTopic = "feedback";
     private String heldBackTopic = "snapshots-held-back";
     private SampleFormat sampleFormat = SampleFormat.AVRO;
     private String groupId = "streamgrad-train";
@@ -276,8 +297,18 @@ public final class KafkaSettings implements Serializable {
       return this;
     }
 
+    public Builder labelsTopic(String topic) {
+      this.labelsTopic = topic;
+      return this;
+    }
+
     public Builder predictionsTopic(String topic) {
       this.predictionsTopic = topic;
+      return this;
+    }
+
+    public Builder feedbackTopic(String topic) {
+      this.feedbackTopic = topic;
       return this;
     }
 
@@ -361,7 +392,15 @@ public final class KafkaSettings implements Serializable {
       requireTopic("dead-letters", deadLettersTopic);
       requireTopic("predictions", predictionsTopic);
       requireTopic("drifts", driftsTopic);
+      requireTopic("feedback", feedbackTopic);
       requireTopic("held-back", heldBackTopic);
+      if (labelsTopic != null) {
+        requireTopic("labels", labelsTopic);
+        if (requestsTopic == null) {
+          throw new IllegalArgumentException(
+              "the labels of the feedback join label requests: it needs a requests topic too");
+        }
+      }
       if (requestsTopic != null) {
         requireTopic("requests", requestsTopic);
       }

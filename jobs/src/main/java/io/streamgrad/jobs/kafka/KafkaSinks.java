@@ -3,6 +3,7 @@ package io.streamgrad.jobs.kafka;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DeadLetters;
 import io.streamgrad.schemas.DriftEvent;
+import io.streamgrad.schemas.FeedbackReport;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
@@ -72,6 +73,19 @@ public final class KafkaSinks {
                     kafka.driftsTopic(), DriftEvent::getModelId, WireFormat::encode)))
         .name("Kafka drift events")
         .uid("streamgrad-drifts-sink");
+  }
+
+  /** The feedback job's per-model reports to their topic, keyed by model id. */
+  public static void feedbackReports(KafkaSettings kafka, DataStream<FeedbackReport> reports) {
+    reports
+        .sinkTo(
+            sink(
+                kafka,
+                "feedback",
+                new KeyedAvroSerialization<FeedbackReport>(
+                    kafka.feedbackTopic(), FeedbackReport::getModelId, WireFormat::encode)))
+        .name("Kafka feedback reports")
+        .uid("streamgrad-feedback-sink");
   }
 
   /**

@@ -1,8 +1,14 @@
 package io.streamgrad.jobs.kafka;
 
 import io.streamgrad.flink.operator.DeadLetterMetrics;
+import io.streamgrad.jobs.format.EventTime;
 import io.streamgrad.jobs.format.RecordDecoder;
 import io.streamgrad.schemas.DeadLetter;
+import java.io.Serializable;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.BoundedOutOfOrdernessWatermarks;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -58,6 +64,70 @@ public final class KafkaSources {
       String role,
       String sourceUid,
       String decodeUid) {
+    return decoded(
+        env,
+        kafka,
+        topic,
+        decoder,
+        type,
+        role,
+        sourceUid,
+        decodeUid,
+        WatermarkStrategy.noWatermarks());
+  }
+
+  /** The event time of a decoded record, or null when it has none. */
+  @FunctionalInterface
+  public interface EventTimeOf<T> extends Serializable {
+    Long of(T record);
+  }
+
+  /**
+   * Records of {@code topic} as {@link #decoded}, in event time: each record's timestamp is its
+   * event time ({@code eventTimeOf}, or the Kafka record's timestamp when it has none), watermarks
+   * per partition as {@code eventTime} says. Refused records never move a watermark.
+   */
+  public static <T> SingleOutputStreamOperator<T> inEventTime(
+      StreamExecutionEnvironment env,
+      KafkaSettings kafka,
+      String topic,
+      RecordDecoder<T> decoder,
+      TypeInformation<T> type,
+      String role,
+      EventTime eventTime,
+      EventTimeOf<T> eventTimeOf) {
+    Duration bound = eventTime.outOfOrderness();
+    WatermarkStrategy<Either<T, DeadLetter>> watermarks =
+        WatermarkStrategy.<Either<T, DeadLetter>>forGenerator(
+                context -> new GoodRecordsOnly<>(new BoundedOutOfOrdernessWatermarks<>(bound)))
+            .withTimestampAssigner(
+                (record, kafkaTime) -> {
+                  Long t = record.isLeft() ? eventTimeOf.of(record.left()) : null;
+                  return t != null ? t : kafkaTime;
+                })
+            .withIdleness(eventTime.idleness());
+    return decoded(
+        env,
+        kafka,
+        topic,
+        decoder,
+        type,
+        role,
+        "streamgrad-" + role + "-source",
+        "streamgrad-decode-" + role,
+        watermarks);
+  }
+
+  private static <T> SingleOutputStreamOperator<T> decoded(
+      StreamExecutionEnvironment env,
+      KafkaSettings kafka,
+      String topic,
+      RecordDecoder<T> decoder,
+      TypeInformation<T> type,
+      String role,
+      String sourceUid,
+      String decodeUid,
+      WatermarkStrategy<Either<T, DeadLetter>> watermarks) {
     var b =
         KafkaSource.<Either<T, DeadLetter>>builder()
             .setBootstrapServers(kafka.bootstrapServers())
@@ -69,12 +139,33 @@ public final class KafkaSources {
     if (kafka.bounded()) {
       b.setBounded(OffsetsInitializer.latest());
     }
-    return env.fromSource(b.build(), WatermarkStrategy.noWatermarks(), "Kafka " + role)
+    return env.fromSource(b.build(), watermarks, "Kafka " + role)
         .uid(sourceUid)
         .process(new Split<T>())
         .returns(type)
         .name("Decode and validate " + role)
         .uid(decodeUid);
+  }
+
+  /** Watermarks from the records that passed validation: a refused one's time is not trusted. */
+  static final class GoodRecordsOnly<T> implements WatermarkGenerator<Either<T, DeadLetter>> {
+    private final WatermarkGenerator<Either<T, DeadLetter>> inner;
+
+    GoodRecordsOnly(WatermarkGenerator<Either<T, DeadLetter>> inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public void onEvent(Either<T, DeadLetter> record, long timestamp, WatermarkOutput output) {
+      if (record.isLeft()) {
+        inner.onEvent(record, timestamp, output);
+      }
+    }
+
+    @Override
+    public void onPeriodicEmit(WatermarkOutput output) {
+      inner.onPeriodicEmit(output);
+    }
   }
 
   /** Good records downstream; refused ones to {@link #UNDECODABLE}, counted by reason. */

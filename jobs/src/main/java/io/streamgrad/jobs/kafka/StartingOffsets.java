@@ -1,8 +1,11 @@
 package io.streamgrad.jobs.kafka;
 
 import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Where a source starts when its job has no checkpoint: the earliest or latest offsets, the group's
@@ -17,7 +20,8 @@ public final class StartingOffsets implements Serializable {
     EARLIEST,
     LATEST,
     COMMITTED,
-    TIMESTAMP
+    TIMESTAMP,
+    OFFSETS
   }
 
   public static final StartingOffsets EARLIEST = new StartingOffsets(Kind.EARLIEST, 0);
@@ -26,10 +30,24 @@ public final class StartingOffsets implements Serializable {
 
   private final Kind kind;
   private final long timestampMillis;
+  private final HashMap<TopicPartition, Long> offsets;
 
   private StartingOffsets(Kind kind, long timestampMillis) {
+    this(kind, timestampMillis, new HashMap<>());
+  }
+
+  private StartingOffsets(Kind kind, long timestampMillis, Map<TopicPartition, Long> offsets) {
     this.kind = kind;
     this.timestampMillis = timestampMillis;
+    this.offsets = new HashMap<>(offsets);
+  }
+
+  /**
+   * These offsets (e.g. the ends of topics before a run wrote to them: records whose timestamps are
+   * event times in the past cannot be found by timestamp); partitions not named: the earliest.
+   */
+  public static StartingOffsets offsets(Map<TopicPartition, Long> offsets) {
+    return new StartingOffsets(Kind.OFFSETS, 0, offsets);
   }
 
   /** The first record at or after {@code epochMillis}. */
@@ -70,21 +88,29 @@ public final class StartingOffsets implements Serializable {
       case LATEST -> OffsetsInitializer.latest();
       case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
       case TIMESTAMP -> OffsetsInitializer.timestamp(timestampMillis);
+      case OFFSETS -> OffsetsInitializer.offsets(offsets, OffsetResetStrategy.EARLIEST);
     };
   }
 
   @Override
   public String toString() {
-    return kind == Kind.TIMESTAMP ? String.valueOf(timestampMillis) : kind.name().toLowerCase();
+    return switch (kind) {
+      case TIMESTAMP -> String.valueOf(timestampMillis);
+      case OFFSETS -> "offsets " + offsets;
+      default -> kind.name().toLowerCase();
+    };
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof StartingOffsets s && s.kind == kind && s.timestampMillis == timestampMillis;
+    return o instanceof StartingOffsets s
+        && s.kind == kind
+        && s.timestampMillis == timestampMillis
+        && s.offsets.equals(offsets);
   }
 
   @Override
   public int hashCode() {
-    return kind.hashCode() * 31 + Long.hashCode(timestampMillis);
+    return (kind.hashCode() * 31 + Long.hashCode(timestampMillis)) * 31 + offsets.hashCode();
   }
 }

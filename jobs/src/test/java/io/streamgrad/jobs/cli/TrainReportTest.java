@@ -113,6 +113,49 @@ class TrainReportTest {
   }
 
   @Test
+  void aFeedbackRunReportsItsJoin() {
+    int produced =
+        StreamgradCli.commandLine(new StreamgradCli())
+            .execute(
+                "produce",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--feedback",
+                "--requests-topic",
+                "tf-requests",
+                "--labels-topic",
+                "tf-labels",
+                "--samples",
+                "2000",
+                "--models",
+                "2",
+                "--features",
+                "4",
+                "--label-delay",
+                "20s",
+                "--no-progress");
+    assertEquals(0, produced);
+    Result r =
+        train(
+            "tf-snapshots",
+            "--requests-topic",
+            "tf-requests",
+            "--labels-topic",
+            "tf-labels",
+            "--feedback-topic",
+            "tf-feedback",
+            "--label-window",
+            "2m",
+            "--model",
+            "logistic");
+    assertEquals(0, r.exit(), r.out());
+    assertTrue(r.out().contains("streamgrad train: feedback join: label window PT2M"), r.out());
+    assertTrue(r.out().contains("feedback (the models' totals): 2,000 events: "), r.out());
+    assertTrue(r.out().contains(" expired, 0 pending; "), r.out());
+    assertTrue(r.out().contains("0 orphans, 0 duplicates; 0 dead letters from the join"), r.out());
+  }
+
+  @Test
   void anotherJobsStateIsNotRestored() throws Exception {
     // What another job (other topics) left under the same name and directory.
     java.nio.file.Path chk = dir.resolve("streamgrad-train/run/chk-1");

@@ -1,0 +1,142 @@
+package io.streamgrad.jobs.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.streamgrad.schemas.AvroTrust;
+import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DenseRequest;
+import io.streamgrad.schemas.Label;
+import io.streamgrad.schemas.PredictionRequest;
+import io.streamgrad.schemas.WireFormat;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Labels and events on the wire: each refusal with its reason, event times from the record or from
+ * Kafka, and none so far ahead of the clock that it could move a watermark.
+ */
+class LabelDecoderTest {
+
+  static {
+    AvroTrust.install();
+  }
+
+  private static final EventTime TIME =
+      EventTime.builder().maxClockSkew(Duration.ofMinutes(10)).build();
+
+  private final LabelDecoder labels = new LabelDecoder(1_000_000, List.of(), TIME);
+
+  private static ConsumerRecord<byte[], byte[]> record(byte[] value, long kafkaTime) {
+    return new ConsumerRecord<>(
+        "labels",
+        0,
+        7L,
+        kafkaTime,
+        TimestampType.CREATE_TIME,
+        1,
+        value.length,
+        "k".getBytes(),
+        value,
+        new RecordHeaders(),
+        Optional.empty());
+  }
+
+  private static <T> Either<T, DeadLetter> decode(
+      RecordDecoder<T> d, ConsumerRecord<byte[], byte[]> record) {
+    List<Either<T, DeadLetter>> out = new ArrayList<>();
+    d.deserialize(
+        record,
+        new Collector<>() {
+          @Override
+          public void collect(Either<T, DeadLetter> r) {
+            out.add(r);
+          }
+
+          @Override
+          public void close() {}
+        });
+    assertEquals(1, out.size(), "exactly one output per record");
+    return out.get(0);
+  }
+
+  private static Label.Builder good() {
+    return Label.newBuilder().setModelId("m").setRequestId("r-1").setLabel(1f);
+  }
+
+  private String reason(Label l, long kafkaTime) {
+    Either<Label, DeadLetter> r = decode(labels, record(WireFormat.encode(l), kafkaTime));
+    return r.isLeft() ? null : r.right().getReason();
+  }
+
+  @Test
+  void aLabelWithoutAnEventTimeTakesItsRecordsTimestamp() {
+    long now = System.currentTimeMillis();
+    Either<Label, DeadLetter> r = decode(labels, record(WireFormat.encode(good().build()), now));
+    assertTrue(r.isLeft(), r.toString());
+    assertEquals(Instant.ofEpochMilli(now), r.left().getEventTime());
+    Instant then = Instant.ofEpochMilli(now - 3_600_000);
+    r = decode(labels, record(WireFormat.encode(good().setEventTime(then).build()), now));
+    assertEquals(then, r.left().getEventTime(), "its own event time wins");
+  }
+
+  @Test
+  void everyBadLabelHasItsReason() {
+    long now = System.currentTimeMillis();
+    assertEquals("empty model id", reason(good().setModelId("").build(), now));
+    assertEquals("empty request id", reason(good().setRequestId("").build(), now));
+    assertTrue(reason(good().setRequestId("x".repeat(300)).build(), now).startsWith("request id"));
+    assertEquals("non-finite label", reason(good().setLabel(Float.NaN).build(), now));
+    assertEquals(
+        "non-finite weight", reason(good().setWeight(Float.POSITIVE_INFINITY).build(), now));
+    assertEquals("negative weight", reason(good().setWeight(-1f).build(), now));
+    String future =
+        reason(good().setEventTime(Instant.ofEpochMilli(now + 86_400_000L)).build(), now);
+    assertTrue(future.startsWith("event time in the future: PT2"), future);
+    assertTrue(
+        reason(good().build(), now + 86_400_000L).startsWith("event time in the future"),
+        "a Kafka timestamp a day ahead is refused too");
+    Either<Label, DeadLetter> garbage = decode(labels, record(new byte[] {1, 2, 3}, now));
+    assertEquals("not Avro single-object encoding", garbage.right().getReason());
+    Either<Label, DeadLetter> sample =
+        decode(
+            labels,
+            record(
+                WireFormat.encode(
+                    io.streamgrad.schemas.Sample.newBuilder()
+                        .setFeatures(List.of())
+                        .setLabel(1f)
+                        .build()),
+                now));
+    assertEquals("not a Label: a Sample record", sample.right().getReason());
+  }
+
+  @Test
+  void eventsTakeTheirRecordsTimestampAndRefuseTheFuture() {
+    RequestDecoder events = new RequestDecoder(2, 1_000_000, TIME);
+    long now = System.currentTimeMillis();
+    PredictionRequest r =
+        PredictionRequest.newBuilder()
+            .setModelId("m")
+            .setRequestId("r-1")
+            .setFeatures(List.of(1f, 2f))
+            .build();
+    Either<DenseRequest, DeadLetter> d = decode(events, record(WireFormat.encode(r), now));
+    assertEquals(now, d.left().eventTime);
+    r.setEventTime(Instant.ofEpochMilli(now + 86_400_000L));
+    d = decode(events, record(WireFormat.encode(r), now));
+    assertTrue(d.right().getReason().startsWith("event time in the future"), d.toString());
+    RequestDecoder plain = new RequestDecoder(2, 1_000_000);
+    d = decode(plain, record(WireFormat.encode(r), now));
+    assertTrue(d.isLeft(), "the predictor's requests are not judged by time");
+  }
+}
