@@ -632,27 +632,18 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
    */
   protected final boolean processRequest(DenseRequest request, boolean untrainedToo)
       throws Exception {
-    String reason = request.invalidReason(config.features);
-    if (reason == null) {
-      reason = request.mismatch(config.features, modelSpec.getHashBits());
-    }
+    String reason = requestProblem(request);
     if (reason == null) {
       LiveModels.Entry<ModelTimers> entry =
           untrainedToo ? entry(request.modelId) : existingEntry(request.modelId);
       if (entry != null && (untrainedToo || entry.trainer.version() > 0)) {
         ModelTrainer trainer = entry.trainer;
         Predictor predictor = trainer.predictor();
-        if (requestRow == null) {
-          requestRow = new SparseBatch();
-          requestOutput = new float[1];
-        }
-        requestRow.clear();
+        SparseBatch row = requestRow();
         if (predictor.hashBits() > 0) {
-          SparseRequests.addRow(requestRow, request, predictor.hashBits());
+          SparseRequests.addRow(row, request, predictor.hashBits());
         }
-        predictor.predict(
-            request.features, predictor.hashBits() > 0 ? requestRow : null, 1, requestOutput);
-        answer = requestOutput[0];
+        answer = forward(predictor, request.features);
         answerVersion = trainer.version();
         output.collect(
             predictionsTag,
@@ -669,15 +660,18 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     return false;
   }
 
+  /** Why no model of this operator can answer {@code request}, or null when they can. */
+  private String requestProblem(DenseRequest request) {
+    String reason = request.invalidReason(config.features);
+    return reason != null ? reason : request.mismatch(config.features, modelSpec.getHashBits());
+  }
+
   /**
    * Refuses a request that no model of this operator can answer (a dead letter with the reason);
    * returns whether it did.
    */
   protected final boolean refuseRequest(DenseRequest request) {
-    String reason = request.invalidReason(config.features);
-    if (reason == null) {
-      reason = request.mismatch(config.features, modelSpec.getHashBits());
-    }
+    String reason = requestProblem(request);
     if (reason == null) {
       return false;
     }
@@ -691,19 +685,29 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
    * space), as the predictor computes it.
    */
   protected final float predict(float[] features, int[] indices, float[] values) throws Exception {
-    ModelTrainer trainer = entry((String) getCurrentKey()).trainer;
-    Predictor predictor = trainer.predictor();
+    Predictor predictor = entry((String) getCurrentKey()).trainer.predictor();
+    SparseBatch row = requestRow();
+    if (predictor.hashBits() > 0) {
+      for (int i = 0; i < indices.length; i++) {
+        row.add(indices[i], values[i]);
+      }
+      row.endRow();
+    }
+    return forward(predictor, features);
+  }
+
+  /** The one-row sparse batch of answers, empty. */
+  private SparseBatch requestRow() {
     if (requestRow == null) {
       requestRow = new SparseBatch();
       requestOutput = new float[1];
     }
     requestRow.clear();
-    if (predictor.hashBits() > 0) {
-      for (int i = 0; i < indices.length; i++) {
-        requestRow.add(indices[i], values[i]);
-      }
-      requestRow.endRow();
-    }
+    return requestRow;
+  }
+
+  /** {@code predictor}'s output on one input (with {@link #requestRow} as its sparse part). */
+  private float forward(Predictor predictor, float[] features) {
     predictor.predict(features, predictor.hashBits() > 0 ? requestRow : null, 1, requestOutput);
     return requestOutput[0];
   }

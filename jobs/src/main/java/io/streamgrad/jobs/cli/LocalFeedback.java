@@ -479,19 +479,11 @@ final class LocalFeedback {
         .append(", \"positives\": ")
         .append(produced.positives())
         .append("}},\n");
-    b.append("  \"deadLettersByReason\": {");
-    int i = 0;
-    for (Map.Entry<String, Long> e : o.deadLetters.entrySet()) {
-      b.append(i++ == 0 ? "" : ", ")
-          .append(Json.string(e.getKey()))
-          .append(": ")
-          .append(e.getValue());
-    }
-    b.append("},\n");
+    b.append("  \"deadLettersByReason\": ").append(Json.counts(o.deadLetters)).append(",\n");
     b.append("  \"restarts\": ").append(restarts).append(",\n");
     b.append("  \"seconds\": ").append(Json.number(seconds)).append(",\n");
     b.append("  \"models\": [");
-    i = 0;
+    int i = 0;
     for (WeightSnapshot s : o.latest.values()) {
       String id = s.getModelId();
       PrequentialMetrics m = o.trained.get(id);

@@ -43,22 +43,14 @@ final class LocalSummary {
     b.append("  \"samples\": ").append(produced.produced()).append(",\n");
     b.append("  \"samplesSeen\": ").append(seen).append(",\n");
     b.append("  \"deadLetters\": ").append(dead).append(",\n");
-    b.append("  \"deadLettersByReason\": {");
-    int i = 0;
-    for (Map.Entry<String, Long> e : byReason.entrySet()) {
-      b.append(i++ == 0 ? "" : ", ")
-          .append(Json.string(e.getKey()))
-          .append(": ")
-          .append(e.getValue());
-    }
-    b.append("},\n");
+    b.append("  \"deadLettersByReason\": ").append(Json.counts(byReason)).append(",\n");
     b.append("  \"restarts\": ").append(restarts).append(",\n");
     b.append("  \"seconds\": ").append(Json.number(seconds)).append(",\n");
     if (served != null) {
       b.append("  \"predictions\": ").append(served.json()).append(",\n");
     }
     b.append("  \"models\": [");
-    i = 0;
+    int i = 0;
     for (Map.Entry<String, WeightSnapshot> e : latest.entrySet()) {
       WeightSnapshot s = e.getValue();
       float[] truth = produced.trueWeights().get(e.getKey());

@@ -50,4 +50,16 @@ public final class Json {
             b.append(b.length() > 1 ? ", " : "").append(string(k)).append(": ").append(array(v)));
     return b.append('}').toString();
   }
+
+  /** {@code {"key": count, ...}} in the map's order. */
+  public static String counts(java.util.Map<String, Long> counts) {
+    StringBuilder b = new StringBuilder("{");
+    for (java.util.Map.Entry<String, Long> e : counts.entrySet()) {
+      b.append(b.length() == 1 ? "" : ", ")
+          .append(string(e.getKey()))
+          .append(": ")
+          .append(e.getValue());
+    }
+    return b.append('}').toString();
+  }
 }

@@ -84,17 +84,7 @@ public final class FeedbackJob {
                 labels.getSideOutput(KafkaSources.UNDECODABLE),
                 snapshots.getSideOutput(OnlineTrainer.REJECTED));
     KafkaSinks.deadLetters(kafka, deadLetters);
-    if (trainer.config().quality.drift() != null) {
-      KafkaSinks.drifts(kafka, snapshots.getSideOutput(OnlineTrainer.DRIFTS));
-    }
-    if (trainer.config().quality.gate() != null) {
-      KafkaSinks.snapshots(
-          kafka,
-          hashBits,
-          snapshots.getSideOutput(OnlineTrainer.HELD_BACK),
-          kafka.heldBackTopic(),
-          "held-back");
-    }
+    TrainJob.qualitySinks(kafka, trainer, hashBits, snapshots);
     return snapshots;
   }
 }

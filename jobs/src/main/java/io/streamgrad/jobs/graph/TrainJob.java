@@ -73,6 +73,16 @@ public final class TrainJob {
               predicts,
               List.of(requests.getSideOutput(KafkaSources.UNDECODABLE)));
     }
+    qualitySinks(kafka, trainer, hashBits, snapshots);
+    return snapshots;
+  }
+
+  /** Drift events and held-back snapshots to their topics, when the trainer makes them. */
+  static void qualitySinks(
+      KafkaSettings kafka,
+      OnlineTrainer trainer,
+      int hashBits,
+      SingleOutputStreamOperator<WeightSnapshot> snapshots) {
     if (trainer.config().quality.drift() != null) {
       KafkaSinks.drifts(kafka, snapshots.getSideOutput(OnlineTrainer.DRIFTS));
     }
@@ -84,7 +94,6 @@ public final class TrainJob {
           kafka.heldBackTopic(),
           "held-back");
     }
-    return snapshots;
   }
 
   /**
