@@ -43,9 +43,9 @@ final class FeedbackOptions {
   @Option(
       names = "--feedback-correction",
       defaultValue = "none",
-      paramLabel = "none|fnw",
+      paramLabel = "none|wait|fnw",
       description =
-          "Delayed-feedback correction: none (train each event once its label comes or its window closes) or fnw (fake-negative weighting: every event trained at once as a negative, a positive duplicate when its label comes, both weighted by the model's own prediction; logistic models) (default: ${DEFAULT-VALUE}).")
+          "Delayed-feedback correction: none (train each event once its label comes or its window closes), wait (every event when its window closes, clicked or not: in event order, a window late) or fnw (fake-negative weighting: every event trained at once as a negative, a positive duplicate when its label comes, both weighted by the model's own prediction; logistic models) (default: ${DEFAULT-VALUE}).")
   String correction;
 
   @Option(
@@ -125,7 +125,7 @@ final class FeedbackOptions {
         Check.oneOf("--late-labels", lateLabels, "drop", "correct");
         b.lateLabels(FeedbackConfig.LateLabels.valueOf(lateLabels.toUpperCase()));
       }
-      Check.oneOf("--feedback-correction", correction, "none", "fnw");
+      Check.oneOf("--feedback-correction", correction, "none", "wait", "fnw");
       b.correction(FeedbackConfig.Correction.valueOf(correction.toUpperCase()));
       Check.oneOf("--answer", answer, "on-arrival", "in-event-time");
       b.serving(

@@ -39,6 +39,11 @@ public final class FeedbackConfig implements Serializable {
     /** Train each event once, when its label comes or its window closes. */
     NONE,
     /**
+     * Train each event once, when its window closes, labeled or not: the model sees the events in
+     * their order, outcomes complete, never a click ahead of its non-clicks; a window late.
+     */
+    WAIT,
+    /**
      * Fake-negative weighting (Ktena et al., RecSys 2019): every event is trained on at once as a
      * negative, a positive duplicate when its label comes; each sample weighted by the model's own
      * detached prediction so that the loss is unbiased.

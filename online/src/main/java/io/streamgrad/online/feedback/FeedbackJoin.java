@@ -218,6 +218,7 @@ public final class FeedbackJoin {
     }
     if (event.is(PendingEvent.LABELED)
         && !event.is(PendingEvent.LABEL_TRAINED)
+        && config.correction() != Correction.WAIT
         && time >= Math.max(event.eventTime, event.labelTime)) {
       trainLabel(event, false, tally);
       event.set(PendingEvent.LABEL_TRAINED);
@@ -282,14 +283,18 @@ public final class FeedbackJoin {
     train(event, y, event.labelWeight, tally);
   }
 
-  /** The window closes: joined or expired, and (without fnw) trained on if expired. */
+  /** The window closes: joined or expired; trained on if expired (without fnw), or if waiting. */
   private void close(PendingEvent event, FeedbackTally tally) throws Exception {
     event.set(PendingEvent.CLOSED);
     if (event.is(PendingEvent.LABELED)) {
       count(tally, FeedbackTally.JOINED);
+      if (config.correction() == Correction.WAIT) {
+        trainLabel(event, false, tally);
+        event.set(PendingEvent.LABEL_TRAINED);
+      }
     } else {
       count(tally, FeedbackTally.EXPIRED);
-      if (config.noLabel() != NoLabel.DROP && config.correction() == Correction.NONE) {
+      if (config.noLabel() != NoLabel.DROP && config.correction() != Correction.FNW) {
         train(event, config.noLabelValue(), 1f, tally);
       }
     }

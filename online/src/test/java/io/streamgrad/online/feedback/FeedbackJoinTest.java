@@ -325,6 +325,21 @@ class FeedbackJoinTest {
   }
 
   @Test
+  void waitingTrainsEveryEventWhenItsWindowClosesInTheirOrder() throws Exception {
+    Harness h = new Harness(config().correction(FeedbackConfig.Correction.WAIT).build(), true);
+    h.event("a", 0, 0.5f);
+    h.event("bb", 10, 0.5f);
+    h.label("bb", 1f, 15);
+    h.watermark(99);
+    assertEquals(List.of(), h.trained, "the click waits for the window too");
+    h.watermark(110);
+    assertEquals(List.of("x=1 y=0.0 w=1.0", "x=2 y=1.0 w=1.0"), h.trained, "in event order");
+    h.watermark(1000);
+    assertEquals(2, h.trained.size());
+    assertEquals(1, h.tally.get(FeedbackTally.JOINED));
+  }
+
+  @Test
   void fnwWeightsMakeTheExpectedLossThatOfTheTrueDistribution() {
     // b(1|x) = p/(1+p): E_b[w(y) * l(y)] = p l(1) + (1 - p) l(0) for any l.
     for (float p : new float[] {0f, 0.01f, 0.3f, 0.9f, 1f}) {
