@@ -1,6 +1,7 @@
 package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.format.EventTime;
+import io.streamgrad.jobs.kafka.KafkaSettings;
 import io.streamgrad.online.feedback.FeedbackConfig;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -16,6 +17,13 @@ final class FeedbackOptions {
       description =
           "Learn from outcomes: the labels of the requests of --requests-topic, which come later on this topic (or never). The job answers each request with its live model, remembers it, joins its label and trains (the feedback join); the samples topic is not read.")
   String labelsTopic;
+
+  @Option(
+      names = "--label-format",
+      defaultValue = "avro",
+      description =
+          "How labels are written: avro (single-object Label) or json ({\"modelId\": \"m1\", \"requestId\": \"r-7\", \"label\": 1, \"eventTime\": 1700000000000}) (default: ${DEFAULT-VALUE}).")
+  String labelFormat;
 
   @Option(
       names = "--label-window",
@@ -88,6 +96,10 @@ final class FeedbackOptions {
           "Event time: a request or label dated more than this ahead of the clock goes to the dead letters instead of moving the watermark (default: ${DEFAULT-VALUE}).")
   Duration maxClockSkew;
 
+  KafkaSettings.SampleFormat labelFormat() {
+    return KafkaSettings.SampleFormat.parse(labelFormat);
+  }
+
   boolean enabled() {
     return labelsTopic != null;
   }
@@ -105,6 +117,7 @@ final class FeedbackOptions {
     if (labelWindow == null) {
       throw new BadOption("--labels-topic needs --label-window, e.g. --label-window 5m");
     }
+    Check.oneOf("--label-format", labelFormat, "avro", "json");
     config();
     eventTime();
     if (reportInterval.isNegative() || reportInterval.isZero()) {

@@ -2,8 +2,10 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.demo.FeedbackStream;
 import io.streamgrad.jobs.demo.SyntheticData;
+import io.streamgrad.jobs.format.Json;
 import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.nn.quality.PrequentialMetrics;
+import io.streamgrad.schemas.Label;
 import io.streamgrad.schemas.WireFormat;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +49,22 @@ final class FeedbackProducer {
     }
   }
 
+  /** A label as the JSON that {@code --label-format json} reads. */
+  static byte[] json(Label l) {
+    return ("{\"modelId\": "
+            + Json.string(l.getModelId())
+            + ", \"requestId\": "
+            + Json.string(l.getRequestId())
+            + ", \"label\": "
+            + l.getLabel()
+            + (l.getEventTime() == null
+                ? ""
+                : ", \"eventTime\": " + l.getEventTime().toEpochMilli())
+            + (l.getWeight() == null ? "" : ", \"weight\": " + l.getWeight())
+            + "}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
   /**
    * The simulated events end {@code horizon} before now: every label, late ones too, is in the past
    * (the job refuses records ahead of the clock).
@@ -60,6 +78,7 @@ final class FeedbackProducer {
       String requestsTopic,
       String labelsTopic,
       Duration labelWindow,
+      boolean jsonLabels,
       PrintStream progressOut)
       throws Exception {
     long span = FeedbackStream.spanMillis(data.samples, feedback.eventsPerSecond);
@@ -127,7 +146,7 @@ final class FeedbackProducer {
                   null,
                   o.time(),
                   o.label().getModelId().getBytes(StandardCharsets.UTF_8),
-                  WireFormat.encode(o.label())),
+                  jsonLabels ? json(o.label()) : WireFormat.encode(o.label())),
               errors);
           labels++;
           late += o.late() ? 1 : 0;

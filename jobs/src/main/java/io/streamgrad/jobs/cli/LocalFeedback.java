@@ -154,6 +154,7 @@ final class LocalFeedback {
               cmd.requestsTopic,
               cmd.feedback.labelsTopic,
               cmd.feedback.labelWindow,
+              cmd.feedback.labelFormat() == KafkaSettings.SampleFormat.JSON,
               System.err);
       System.err.printf(
           "produced %,d events for %d models and %,d labels (%,d late on purpose; %,d outcomes"
@@ -173,6 +174,7 @@ final class LocalFeedback {
               .transactionalIdPrefix(kafka.transactionalIdPrefix + "-" + UUID.randomUUID())
               .requestsTopic(cmd.requestsTopic)
               .labelsTopic(cmd.feedback.labelsTopic)
+              .labelFormat(cmd.feedback.labelFormat())
               .predictionsTopic(cmd.predictionsTopic)
               .bounded(true);
       cmd.input.applyTo(settings, writerSchemas);

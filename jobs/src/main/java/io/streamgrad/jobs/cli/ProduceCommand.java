@@ -29,6 +29,12 @@ public final class ProduceCommand implements Callable<Integer> {
   String labelsTopic;
 
   @Option(
+      names = "--label-format",
+      defaultValue = "avro",
+      description = "With --feedback: labels as avro or json (default: ${DEFAULT-VALUE}).")
+  String labelFormat;
+
+  @Option(
       names = "--outcomes",
       defaultValue = "clicks",
       paramLabel = "clicks|values",
@@ -157,6 +163,7 @@ public final class ProduceCommand implements Callable<Integer> {
     }
     feedback.validate();
     Check.oneOf("--outcomes", outcomes, "clicks", "values");
+    Check.oneOf("--label-format", labelFormat, "avro", "json");
     Check.notBlank("--requests-topic", requestsTopic);
     Check.notBlank("--labels-topic", labelsTopic);
     try (KafkaPreflight check = kafka.preflight()) {
@@ -173,6 +180,7 @@ public final class ProduceCommand implements Callable<Integer> {
             requestsTopic,
             labelsTopic,
             null,
+            labelFormat.equals("json"),
             progress ? System.err : null);
     System.out.printf(
         "produced %d requests to %s and %d labels to %s (%d late on purpose), event times %s to"

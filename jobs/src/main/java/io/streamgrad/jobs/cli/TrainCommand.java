@@ -118,6 +118,7 @@ public final class TrainCommand implements Callable<Integer> {
             .bounded(bounded)
             .requestsTopic(requestsTopic)
             .labelsTopic(feedback.labelsTopic)
+            .labelFormat(feedback.labelFormat())
             .predictionsTopic(predictionsTopic);
     job.applyTo(builder, kafka);
     input.applyTo(builder, writerSchemas);

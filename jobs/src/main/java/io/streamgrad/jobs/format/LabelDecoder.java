@@ -1,5 +1,9 @@
 package io.streamgrad.jobs.format;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.streamgrad.flink.OnlineTrainer;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.DenseSample;
@@ -26,17 +30,33 @@ public final class LabelDecoder extends RecordDecoder<Label> {
 
   private final List<String> writerSchemas;
   private final EventTime eventTime;
+  private final boolean json;
+  private transient JsonFactory jsonFactory;
   private transient KnownSchemas known;
   private transient BinaryMessageDecoder<Label> decoder;
 
   public LabelDecoder(int maxRecordBytes, List<String> writerSchemas, EventTime eventTime) {
+    this(maxRecordBytes, writerSchemas, eventTime, false);
+  }
+
+  /**
+   * With {@code json}, labels are JSON objects: {@code {"modelId": "m1", "requestId": "r-7",
+   * "label": 1, "eventTime": 1700000000000, "weight": 1.0}} ({@code eventTime} and {@code weight}
+   * optional, other fields ignored).
+   */
+  public LabelDecoder(
+      int maxRecordBytes, List<String> writerSchemas, EventTime eventTime, boolean json) {
     super(maxRecordBytes);
     this.writerSchemas = List.copyOf(writerSchemas);
     this.eventTime = eventTime;
+    this.json = json;
   }
 
   @Override
   protected Label decode(byte[] payload) throws IOException, BadRecordException {
+    if (json) {
+      return decodeJson(payload);
+    }
     if (decoder == null) {
       known = SampleDecoder.knownSchemas(writerSchemas);
       decoder = Label.createDecoder(known);
@@ -48,6 +68,78 @@ public final class LabelDecoder extends RecordDecoder<Label> {
       }
     }
     return decoder.decode(payload);
+  }
+
+  private Label decodeJson(byte[] payload) throws IOException, BadRecordException {
+    if (WireFormat.hasSingleObjectHeader(payload)) {
+      throw new BadRecordException(
+          "Avro single-object encoding: this job reads JSON labels (--label-format)");
+    }
+    if (jsonFactory == null) {
+      jsonFactory = new JsonFactory();
+    }
+    try (JsonParser p = jsonFactory.createParser(payload)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new BadRecordException("not a JSON object");
+      }
+      Label.Builder l = Label.newBuilder();
+      boolean id = false;
+      boolean request = false;
+      boolean label = false;
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+        String field = p.currentName();
+        JsonToken v = p.nextToken();
+        switch (field) {
+          case "modelId" -> {
+            l.setModelId(text(p, v, "modelId"));
+            id = true;
+          }
+          case "requestId" -> {
+            l.setRequestId(text(p, v, "requestId"));
+            request = true;
+          }
+          case "label" -> {
+            l.setLabel(number(p, v, "label"));
+            label = true;
+          }
+          case "weight" -> l.setWeight(v == JsonToken.VALUE_NULL ? null : number(p, v, "weight"));
+          case "eventTime" -> {
+            if (v == JsonToken.VALUE_NUMBER_INT) {
+              l.setEventTime(Instant.ofEpochMilli(p.getLongValue()));
+            } else if (v != JsonToken.VALUE_NULL) {
+              throw new BadRecordException("wrong type: eventTime must be epoch millis or null");
+            }
+          }
+          default -> p.skipChildren(); // a field of a newer producer
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new BadRecordException("trailing data after the JSON object");
+      }
+      if (!id || !request || !label) {
+        throw new BadRecordException(
+            "missing field: " + (!id ? "modelId" : !request ? "requestId" : "label"));
+      }
+      return l.build();
+    } catch (JsonParseException e) {
+      throw new BadRecordException(JsonSampleDecoder.notJson(e.getOriginalMessage()));
+    }
+  }
+
+  private static String text(JsonParser p, JsonToken v, String field)
+      throws IOException, BadRecordException {
+    if (v != JsonToken.VALUE_STRING) {
+      throw new BadRecordException("wrong type: " + field + " must be a string");
+    }
+    return p.getText();
+  }
+
+  private static float number(JsonParser p, JsonToken v, String field)
+      throws IOException, BadRecordException {
+    if (v != JsonToken.VALUE_NUMBER_FLOAT && v != JsonToken.VALUE_NUMBER_INT) {
+      throw new BadRecordException("wrong type: " + field + " must be a number");
+    }
+    return p.getFloatValue();
   }
 
   @Override

@@ -61,7 +61,11 @@ public final class FeedbackJob {
             env,
             kafka,
             kafka.labelsTopic(),
-            new LabelDecoder(kafka.maxRecordBytes(), kafka.writerSchemas(), eventTime),
+            new LabelDecoder(
+                kafka.maxRecordBytes(),
+                kafka.writerSchemas(),
+                eventTime,
+                kafka.labelFormat() == KafkaSettings.SampleFormat.JSON),
             OnlineTrainer.labelType(),
             "labels",
             eventTime,

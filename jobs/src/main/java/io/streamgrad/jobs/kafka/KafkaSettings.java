@@ -53,6 +53,7 @@ public final class KafkaSettings implements Serializable {
   private final String feedbackTopic;
   private final String heldBackTopic;
   private final SampleFormat sampleFormat;
+  private final SampleFormat labelFormat;
   private final String groupId;
   private final StartingOffsets startingOffsets;
   private final boolean bounded;
@@ -75,6 +76,7 @@ public final class KafkaSettings implements Serializable {
     this.feedbackTopic = b.feedbackTopic;
     this.heldBackTopic = b.heldBackTopic;
     this.sampleFormat = b.sampleFormat;
+    this.labelFormat = b.labelFormat;
     this.groupId = b.groupId;
     this.startingOffsets = b.startingOffsets;
     this.bounded = b.bounded;
@@ -105,6 +107,7 @@ public final class KafkaSettings implements Serializable {
     b.feedbackTopic = feedbackTopic;
     b.heldBackTopic = heldBackTopic;
     b.sampleFormat = sampleFormat;
+    b.labelFormat = labelFormat;
     b.groupId = groupId;
     b.startingOffsets = startingOffsets;
     b.bounded = bounded;
@@ -172,6 +175,11 @@ public final class KafkaSettings implements Serializable {
   /** Where snapshots the quality gate held back go (when the trainer has a gate). */
   public String heldBackTopic() {
     return heldBackTopic;
+  }
+
+  /** How labels are written on the labels topic (Avro or JSON). */
+  public SampleFormat labelFormat() {
+    return labelFormat;
   }
 
   public SampleFormat sampleFormat() {
@@ -258,6 +266,7 @@ public final class KafkaSettings implements Serializable {
     private String feedbackTopic = "feedback";
     private String heldBackTopic = "snapshots-held-back";
     private SampleFormat sampleFormat = SampleFormat.AVRO;
+    private SampleFormat labelFormat = SampleFormat.AVRO;
     private String groupId = "streamgrad-train";
     private StartingOffsets startingOffsets = StartingOffsets.COMMITTED;
     private boolean bounded;
@@ -319,6 +328,11 @@ public final class KafkaSettings implements Serializable {
 
     public Builder heldBackTopic(String topic) {
       this.heldBackTopic = topic;
+      return this;
+    }
+
+    public Builder labelFormat(SampleFormat format) {
+      this.labelFormat = format;
       return this;
     }
 

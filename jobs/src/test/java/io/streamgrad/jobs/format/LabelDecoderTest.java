@@ -121,6 +121,50 @@ class LabelDecoderTest {
   }
 
   @Test
+  void jsonLabelsReadAsAvroOnesAndEachFaultHasItsReason() {
+    LabelDecoder json = new LabelDecoder(1_000_000, List.of(), TIME, true);
+    long now = System.currentTimeMillis();
+    String good =
+        "{\"modelId\": \"m\", \"requestId\": \"r-1\", \"label\": 1, \"eventTime\": "
+            + (now - 5)
+            + ", \"weight\": 0.5, \"campaign\": {\"id\": 3}}";
+    Either<Label, DeadLetter> r = decode(json, record(good.getBytes(), now));
+    assertTrue(r.isLeft(), r.toString());
+    assertEquals(
+        good().setEventTime(Instant.ofEpochMilli(now - 5)).setWeight(0.5f).build(), r.left());
+    Either<Label, DeadLetter> bare =
+        decode(
+            json, record("{\"modelId\":\"m\",\"requestId\":\"r-1\",\"label\":0}".getBytes(), now));
+    assertEquals(Instant.ofEpochMilli(now), bare.left().getEventTime(), "the record's timestamp");
+    String[][] bad = {
+      {"[1]", "not a JSON object"},
+      {"{\"modelId\":\"m\",\"label\":1}", "missing field: requestId"},
+      {
+        "{\"modelId\":\"m\",\"requestId\":\"r\",\"label\":\"yes\"}",
+        "wrong type: label must be a number"
+      },
+      {
+        "{\"modelId\":\"m\",\"requestId\":\"r\",\"label\":NaN}",
+        "non-finite number: NaN and Infinity are not JSON numbers"
+      },
+      {
+        "{\"modelId\":\"m\",\"requestId\":\"r\",\"label\":1} {}",
+        "trailing data after the JSON object"
+      },
+      {"{\"modelId\":\"m\",", "not JSON: the record ends inside a value"},
+      {"{\"modelId\":\"m\",\"requestId\":\"\",\"label\":1}", "empty request id"},
+    };
+    for (String[] b : bad) {
+      Either<Label, DeadLetter> d = decode(json, record(b[0].getBytes(), now));
+      assertEquals(b[1], d.isRight() ? d.right().getReason() : "accepted", b[0]);
+    }
+    Either<Label, DeadLetter> avro = decode(json, record(WireFormat.encode(good().build()), now));
+    assertEquals(
+        "Avro single-object encoding: this job reads JSON labels (--label-format)",
+        avro.right().getReason());
+  }
+
+  @Test
   void eventsTakeTheirRecordsTimestampAndRefuseTheFuture() {
     RequestDecoder events = new RequestDecoder(2, 1_000_000, TIME);
     long now = System.currentTimeMillis();
