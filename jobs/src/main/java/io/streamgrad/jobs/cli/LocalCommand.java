@@ -18,8 +18,6 @@ import io.streamgrad.schemas.Printable;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -198,22 +196,24 @@ public final class LocalCommand implements Callable<Integer> {
           "%d records produced, %d samples trained on, %d dead letters %s, %d restarts, %.1f s%n",
           produced.produced(), seen, dead, outcome.deadLetters, restarts, seconds);
       if (summaryJson != null) {
-        try (Writer out = Files.newBufferedWriter(summaryJson, StandardCharsets.UTF_8)) {
-          LocalSummary.write(
-              out,
-              produced,
-              seen,
-              dead,
-              outcome.deadLetters,
-              restarts,
-              seconds,
-              outcome.table.latest,
-              outcome.versions,
-              served,
-              outcome.drifts,
-              outcome.gated,
-              outcome.table.sparseModels);
-        }
+        Served shown = served;
+        LocalSummary.writeAtomically(
+            summaryJson,
+            out ->
+                LocalSummary.write(
+                    out,
+                    produced,
+                    seen,
+                    dead,
+                    outcome.deadLetters,
+                    restarts,
+                    seconds,
+                    outcome.table.latest,
+                    outcome.versions,
+                    shown,
+                    outcome.drifts,
+                    outcome.gated,
+                    outcome.table.sparseModels));
       }
       if (outcome.table.latest.isEmpty()) {
         System.err.println("local: no snapshot arrived; is the snapshots topic readable?");

@@ -28,8 +28,6 @@ import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.io.IOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -187,9 +185,8 @@ final class LocalFeedback {
           "%d restarts, %d dead letters %s, %.1f s%n",
           restarts, dead, outcome.deadLetters, seconds);
       if (cmd.summaryJson != null) {
-        try (Writer out = Files.newBufferedWriter(cmd.summaryJson, StandardCharsets.UTF_8)) {
-          summary(out, produced, outcome, restarts, seconds);
-        }
+        LocalSummary.writeAtomically(
+            cmd.summaryJson, out -> summary(out, produced, outcome, restarts, seconds));
       }
       if (outcome.latest.isEmpty()) {
         System.err.println("local: no snapshot arrived; is the snapshots topic readable?");

@@ -10,6 +10,10 @@ import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.io.IOException;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +24,24 @@ import java.util.Map;
 final class LocalSummary {
 
   private LocalSummary() {}
+
+  /** Writes what {@code body} writes to {@code file}. */
+  @FunctionalInterface
+  interface Body {
+    void write(Writer out) throws IOException;
+  }
+
+  /**
+   * Writes {@code file} whole or not at all: to a sibling first, then renamed into place, so that
+   * whoever waits for the file never reads half of it.
+   */
+  static void writeAtomically(Path file, Body body) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+      body.write(out);
+    }
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
 
   /** Flushed to the file whenever this much is pending. */
   private static final int CHUNK_CHARS = 1 << 16;
