@@ -101,6 +101,37 @@ final class JobRun implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the job with a savepoint; a job whose tasks are not all running yet (a signal right after
+   * a start or a restart) cannot take one, so that is tried again until {@code deadlineNanos}.
+   */
+  private String stopWithSavepoint(long deadlineNanos) throws Exception {
+    while (true) {
+      long left = deadlineNanos - System.nanoTime();
+      try {
+        return job.stopWithSavepoint(false, savepointDir, SavepointFormatType.CANONICAL)
+            .get(Math.max(1, left / 1_000_000), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (!tasksNotRunningYet(e) || System.nanoTime() + 250_000_000L > deadlineNanos) {
+          throw e;
+        }
+        Thread.sleep(250);
+      }
+    }
+  }
+
+  /** Whether a savepoint failed only because some of the job's tasks were not running yet. */
+  static boolean tasksNotRunningYet(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      if (m.contains("is not being executed at the moment")
+          || m.contains("Not all required tasks are currently running")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Gives SIGINT and SIGTERM back to whoever had them (the JVM: exit). */
   @Override
   public void close() {
@@ -128,9 +159,7 @@ final class JobRun implements AutoCloseable {
         new Thread(
             () -> {
               try {
-                savepoint =
-                    job.stopWithSavepoint(false, savepointDir, SavepointFormatType.CANONICAL)
-                        .get(SAVEPOINT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                savepoint = stopWithSavepoint(System.nanoTime() + SAVEPOINT_TIMEOUT.toNanos());
                 System.err.println(
                     "streamgrad "
                         + command
