@@ -69,6 +69,10 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
     "feedbackTrainedNegatives"
   };
 
+  // A dense event's empty sparse part, shared: never written to.
+  private static final int[] NO_INDICES = new int[0];
+  private static final float[] NO_VALUES = new float[0];
+
   private final FeedbackConfig feedback;
   private final boolean classification;
   private final OutputTag<FeedbackReport> reportsTag;
@@ -160,9 +164,8 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
     }
     long time = timeOf(element, request.eventTime);
     boolean sparse = request.isSparse();
-    int hashBits = hashBits();
-    int[] indices = sparse ? SparseRequests.indices(request, hashBits) : new int[0];
-    float[] values = sparse ? SparseRequests.values(request) : new float[0];
+    int[] indices = sparse ? SparseRequests.indices(request, hashBits()) : NO_INDICES;
+    float[] values = sparse ? SparseRequests.values(request) : NO_VALUES;
     PendingEvent event =
         onArrival
             ? new PendingEvent(request.features, indices, values, time, answer, answerVersion)
@@ -192,7 +195,6 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
       reason = "empty request id";
     }
     if (reason != null) {
-      tally();
       refuse(label.getRequestId(), label.getLabel(), weight, time, reason);
       return;
     }
@@ -234,10 +236,6 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
       return element.getTimestamp();
     }
     return eventTime != null ? eventTime : System.currentTimeMillis();
-  }
-
-  private int hashBits() {
-    return config().model.spec(config().features).hashBits();
   }
 
   @Override

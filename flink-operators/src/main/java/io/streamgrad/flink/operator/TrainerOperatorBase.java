@@ -733,6 +733,11 @@ public abstract class TrainerOperatorBase extends AbstractStreamOperator<WeightS
     return entry((String) getCurrentKey()).trainer.version();
   }
 
+  /** The sparse space of this operator's models is {@code 2^hashBits()} coordinates (0: none). */
+  protected final int hashBits() {
+    return modelSpec.getHashBits();
+  }
+
   /** The trainer's configuration. */
   protected final TrainerConfig config() {
     return config;

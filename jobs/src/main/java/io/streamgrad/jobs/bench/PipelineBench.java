@@ -101,9 +101,7 @@ public final class PipelineBench {
   /** Writes {@code config.samples()} synthetic samples, keyed by model id, to a new topic. */
   public void preload(String topic, Config config, long seed) throws Exception {
     EmbeddedKafka.createTopics(bootstrapServers, parallelism, topic);
-    Properties p = producerProperties("20");
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
-    p.put(ProducerConfig.ACKS_CONFIG, "1");
+    Properties p = bulkProducerProperties();
     SyntheticData data = new SyntheticData(config.features(), config.models(), 0.1f, seed);
     if (hashBits > 0) {
       data.sparse(1_000_000, 30);
@@ -270,9 +268,7 @@ public final class PipelineBench {
     String requests = topic + "-requests";
     String labels = topic + "-labels";
     EmbeddedKafka.createTopics(bootstrapServers, parallelism, samples, requests, labels);
-    Properties p = producerProperties("20");
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
-    p.put(ProducerConfig.ACKS_CONFIG, "1");
+    Properties p = bulkProducerProperties();
     SyntheticData data = new SyntheticData(config.features(), config.models(), 0.1f, seed);
     if (hashBits > 0) {
       data.sparse(1_000_000, 30);
@@ -483,6 +479,14 @@ public final class PipelineBench {
   static double percentile(long[] sortedNanos, double q) {
     int i = (int) Math.min(sortedNanos.length - 1, Math.ceil(q * sortedNanos.length) - 1);
     return sortedNanos[Math.max(0, i)] / 1e6;
+  }
+
+  /** A producer for pre-loading topics: large batches, a leader's ack. */
+  private Properties bulkProducerProperties() {
+    Properties p = producerProperties("20");
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
+    p.put(ProducerConfig.ACKS_CONFIG, "1");
+    return p;
   }
 
   private Properties producerProperties(String lingerMs) {

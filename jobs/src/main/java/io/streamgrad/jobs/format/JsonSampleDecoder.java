@@ -151,7 +151,8 @@ public final class JsonSampleDecoder extends SampleFormatDecoder {
     return s;
   }
 
-  private static float number(JsonParser p, JsonToken v, String field)
+  /** The number at {@code v}, or the reason {@code field} is not one. */
+  static float number(JsonParser p, JsonToken v, String field)
       throws IOException, BadRecordException {
     if (v != JsonToken.VALUE_NUMBER_FLOAT && v != JsonToken.VALUE_NUMBER_INT) {
       throw new BadRecordException("wrong type: " + field + " must be a number");

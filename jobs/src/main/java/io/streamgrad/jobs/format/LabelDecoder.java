@@ -99,10 +99,12 @@ public final class LabelDecoder extends RecordDecoder<Label> {
             request = true;
           }
           case "label" -> {
-            l.setLabel(number(p, v, "label"));
+            l.setLabel(JsonSampleDecoder.number(p, v, "label"));
             label = true;
           }
-          case "weight" -> l.setWeight(v == JsonToken.VALUE_NULL ? null : number(p, v, "weight"));
+          case "weight" ->
+              l.setWeight(
+                  v == JsonToken.VALUE_NULL ? null : JsonSampleDecoder.number(p, v, "weight"));
           case "eventTime" -> {
             if (v == JsonToken.VALUE_NUMBER_INT) {
               l.setEventTime(Instant.ofEpochMilli(p.getLongValue()));
@@ -132,14 +134,6 @@ public final class LabelDecoder extends RecordDecoder<Label> {
       throw new BadRecordException("wrong type: " + field + " must be a string");
     }
     return p.getText();
-  }
-
-  private static float number(JsonParser p, JsonToken v, String field)
-      throws IOException, BadRecordException {
-    if (v != JsonToken.VALUE_NUMBER_FLOAT && v != JsonToken.VALUE_NUMBER_INT) {
-      throw new BadRecordException("wrong type: " + field + " must be a number");
-    }
-    return p.getFloatValue();
   }
 
   @Override
