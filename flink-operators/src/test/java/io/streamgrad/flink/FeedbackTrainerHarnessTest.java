@@ -210,18 +210,6 @@ class FeedbackTrainerHarnessTest {
       assertEquals(200, scored);
       assertEquals(List.of(), reasons(h));
       assertEquals(0, h.numEventTimeTimers(), "every due time fired");
-      for (String state :
-          List.of(
-              FeedbackTrainerOperator.EVENTS_STATE,
-              FeedbackTrainerOperator.EARLY_LABELS_STATE,
-              "streamgrad-trainer")) {
-        try (var keys =
-            h.getOperator()
-                .getKeyedStateBackend()
-                .getKeys(state, org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
-          System.out.println("DEBUG " + state + " " + keys.toList());
-        }
-      }
       assertEquals(0, h.numKeyedStateEntries(), "no event or label left behind");
     }
   }

@@ -18,15 +18,22 @@ import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.api.java.typeutils.TupleTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.runtime.state.internal.InternalListState;
 import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
@@ -40,8 +47,10 @@ import org.apache.flink.util.OutputTag;
  * The training operator fed by its own answers: input 1 is prediction requests (the events), each
  * answered by its model as it is now and remembered; input 2 is their labels, which come later or
  * never. The {@link FeedbackJoin} decides, in event time, what is trained on and when; the events
- * and early labels wait in keyed map state (by request id, under the model's key), with one
- * event-time timer per due time (RocksDB-capable, so millions of pending events stay on disk).
+ * and early labels wait in keyed map state (by request id, under the model's key), and their due
+ * times in keyed lists, one per model and slot of event time (a 64th of the window, at most a
+ * second), with one event-time timer per list (RocksDB-capable, so millions of pending events stay
+ * on disk; a timer per due time was the most of the operator's time).
  *
  * <p>Timers that a watermark fires are collected and processed in order of (time, model, request
  * id) once the watermark is through: the order of training does not depend on how the two inputs
@@ -55,6 +64,17 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
   public static final String EVENTS_STATE = "streamgrad-feedback-events";
 
   public static final String EARLY_LABELS_STATE = "streamgrad-feedback-early-labels";
+
+  /** Keyed list state, by slot: the (time, request id) due in it. */
+  public static final String DUE_STATE = "streamgrad-feedback-due";
+
+  /**
+   * Due times are kept by slot of event time, one timer a slot: a 64th of the label window, at most
+   * a second (what a due time may wait beyond its time).
+   */
+  static long slotMillis(long labelWindowMillis) {
+    return Math.max(1, Math.min(1_000, labelWindowMillis / 64));
+  }
 
   private static final String[] COUNTER_NAMES = {
     "feedbackEvents",
@@ -77,10 +97,14 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
   private final boolean classification;
   private final OutputTag<FeedbackReport> reportsTag;
   private final long reportIntervalMillis;
+  private final long slotMillis;
 
   private transient MapState<String, PendingEvent> events;
   private transient MapState<String, EarlyLabel> earlyLabels;
-  private transient InternalTimerService<String> dueTimes;
+  private transient InternalTimerService<VoidNamespace> dueTimes;
+  private transient InternalListState<Object, Long, Tuple2<Long, String>> slots;
+  private transient Object lastSlotKey;
+  private transient long lastSlot;
   private transient FeedbackJoin join;
   private transient TreeSet<Due> due;
   private transient DenseSample sample;
@@ -108,6 +132,7 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
     this.feedback = feedback;
     this.reportsTag = reportsTag;
     this.reportIntervalMillis = reportIntervalMillis;
+    this.slotMillis = slotMillis(feedback.labelWindowMillis());
     this.classification = config.classification();
     feedback.checkModel(classification);
   }
@@ -133,17 +158,31 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
                     TypeInformation.of(EarlyLabel.class)));
   }
 
+  @SuppressWarnings("unchecked")
+  private InternalListState<Object, Long, Tuple2<Long, String>> slotState() throws Exception {
+    return (InternalListState<Object, Long, Tuple2<Long, String>>)
+        getOrCreateKeyedState(
+            LongSerializer.INSTANCE,
+            new ListStateDescriptor<>(
+                DUE_STATE,
+                new TupleTypeInfo<Tuple2<Long, String>>(
+                    BasicTypeInfo.LONG_TYPE_INFO, BasicTypeInfo.STRING_TYPE_INFO)));
+  }
+
   @Override
   public void open() throws Exception {
     super.open();
     due = new TreeSet<>(ORDER);
-    changed = new TreeSet<>();
+    changed = new HashSet<>();
     getProcessingTimeService()
         .scheduleWithFixedDelay(t -> report(), reportIntervalMillis, reportIntervalMillis);
     sample = new DenseSample();
     sampleRecord = new StreamRecord<>(sample);
     dueTimes =
-        getInternalTimerService("streamgrad-feedback", StringSerializer.INSTANCE, new DueTimes());
+        getInternalTimerService(
+            "streamgrad-feedback-slots", VoidNamespaceSerializer.INSTANCE, new DueTimes());
+    slots = slotState();
+    lastSlot = Long.MIN_VALUE;
     Counter[] totals = new Counter[COUNTER_NAMES.length];
     for (int i = 0; i < totals.length; i++) {
       totals[i] = getMetricGroup().counter(COUNTER_NAMES[i]);
@@ -214,7 +253,7 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
     }
     Object current = getCurrentKey();
     long now = processingTime();
-    for (String id : changed) {
+    for (String id : new TreeSet<>(changed)) {
       setCurrentKey(id);
       FeedbackReport r =
           FeedbackReport.newBuilder()
@@ -266,14 +305,22 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
   private static final Comparator<Due> ORDER =
       Comparator.comparingLong(Due::time).thenComparing(Due::key).thenComparing(Due::requestId);
 
-  private final class DueTimes implements Triggerable<String, String> {
+  /** A slot's timer fired: every due time in it joins the ordered set. */
+  private final class DueTimes implements Triggerable<String, VoidNamespace> {
     @Override
-    public void onEventTime(InternalTimer<String, String> timer) {
-      due.add(new Due(timer.getTimestamp(), timer.getKey(), timer.getNamespace()));
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+      slots.setCurrentNamespace(timer.getTimestamp());
+      Iterable<Tuple2<Long, String>> entries = slots.get();
+      if (entries != null) {
+        for (Tuple2<Long, String> e : entries) {
+          due.add(new Due(e.f0, timer.getKey(), e.f1));
+        }
+      }
+      slots.clear();
     }
 
     @Override
-    public void onProcessingTime(InternalTimer<String, String> timer) {}
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
   }
 
   /**
@@ -295,11 +342,24 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
     }
   }
 
-  private void register(String requestId, long time) {
-    if (time <= dueTimes.currentWatermark()) {
-      due.add(new Due(time, (String) getCurrentKey(), requestId));
-    } else {
-      dueTimes.registerEventTimeTimer(requestId, time);
+  /**
+   * A due time of the current key: in its slot, whose timer fires once the watermark passed the
+   * slot's last millisecond; straight into the ordered set if it has already. Either way every due
+   * time of a slot is processed at one watermark, in order, however far each watermark moved.
+   */
+  private void register(String requestId, long time) throws Exception {
+    long slot = Math.floorDiv(time, slotMillis) * slotMillis + (slotMillis - 1);
+    Object key = getCurrentKey();
+    if (slot <= dueTimes.currentWatermark()) {
+      due.add(new Due(time, (String) key, requestId));
+      return;
+    }
+    slots.setCurrentNamespace(slot);
+    slots.add(Tuple2.of(time, requestId));
+    if (slot != lastSlot || !key.equals(lastSlotKey)) {
+      dueTimes.registerEventTimeTimer(VoidNamespace.INSTANCE, slot);
+      lastSlot = slot;
+      lastSlotKey = key;
     }
   }
 
