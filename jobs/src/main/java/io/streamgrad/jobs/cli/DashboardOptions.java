@@ -37,6 +37,7 @@ public final class DashboardOptions {
           kafka.snapshotsTopic,
           kafka.deadLettersTopic,
           predictionsTopic,
+          kafka.feedbackTopic,
           trueWeights,
           bind,
           port);

@@ -368,6 +368,7 @@ public final class LocalCommand implements Callable<Integer> {
             kafka.snapshotsTopic,
             kafka.deadLettersTopic,
             predictionsTopic,
+            kafka.feedbackTopic,
             data.generatorAfterSamples(trainer.features).trueWeights(),
             dashboardBind,
             dashboardPort);

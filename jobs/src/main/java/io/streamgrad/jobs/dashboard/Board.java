@@ -2,6 +2,7 @@ package io.streamgrad.jobs.dashboard;
 
 import io.streamgrad.jobs.format.Json;
 import io.streamgrad.online.snapshot.SnapshotModels;
+import io.streamgrad.schemas.FeedbackReport;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -63,6 +64,15 @@ public final class Board {
       synchronized (samples) {
         samples.add(now, Math.max(0, s.getSamplesSeen() - before));
       }
+      changes.incrementAndGet();
+    }
+  }
+
+  /** Takes a model's feedback report (served predictions against outcomes, the join's counts). */
+  public void feedback(FeedbackReport r) {
+    ModelView m =
+        models.computeIfAbsent(r.getModelId(), id -> new ModelView(id, trueWeights.get(id)));
+    if (m.feedback(r)) {
       changes.incrementAndGet();
     }
   }

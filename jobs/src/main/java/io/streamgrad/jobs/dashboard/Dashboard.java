@@ -17,8 +17,9 @@ public final class Dashboard implements AutoCloseable {
   }
 
   /**
-   * Reads {@code snapshots}, {@code deadLetters} and (if it exists) {@code predictions} from {@code
-   * bootstrapServers} and serves the page on {@code bind}:{@code port} (0: any free port).
+   * Reads {@code snapshots}, {@code deadLetters} and (if they exist) {@code predictions} and {@code
+   * feedback} from {@code bootstrapServers} and serves the page on {@code bind}:{@code port} (0:
+   * any free port).
    */
   public static Dashboard start(
       String bootstrapServers,
@@ -26,6 +27,7 @@ public final class Dashboard implements AutoCloseable {
       String snapshots,
       String deadLetters,
       String predictions,
+      String feedback,
       Map<String, float[]> trueWeights,
       String bind,
       int port)
@@ -33,7 +35,14 @@ public final class Dashboard implements AutoCloseable {
     Board board = new Board(trueWeights, System::currentTimeMillis);
     DashboardServer server = new DashboardServer(board, bind, port);
     Feed feed =
-        new Feed(board, bootstrapServers, clientProperties, snapshots, deadLetters, predictions)
+        new Feed(
+                board,
+                bootstrapServers,
+                clientProperties,
+                snapshots,
+                deadLetters,
+                predictions,
+                feedback)
             .start();
     return new Dashboard(board, feed, server);
   }

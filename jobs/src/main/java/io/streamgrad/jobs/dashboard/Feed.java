@@ -4,6 +4,7 @@ import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.schemas.WireFormat;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
@@ -21,10 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the snapshot and dead-letter topics (and predictions, when that topic exists) from their
- * start, read_committed, into a {@link Board}, on a thread of its own. A topic that does not exist
- * yet is waited for, said on the board and in the log, and read as soon as it appears; a record
- * that does not decode is counted and skipped. Nothing it reads can stop it.
+ * Reads the snapshot and dead-letter topics (and predictions and feedback reports, when those
+ * topics exist) from their start, read_committed, into a {@link Board}, on a thread of its own. A
+ * topic that does not exist yet is waited for, said on the board and in the log, and read as soon
+ * as it appears; a record that does not decode is counted and skipped. Nothing it reads can stop
+ * it.
  */
 public final class Feed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Feed.class);
@@ -36,6 +38,7 @@ public final class Feed implements AutoCloseable {
   private final String snapshots;
   private final String deadLetters;
   private final String predictions;
+  private final String feedback;
   private final Thread thread;
   private volatile boolean running = true;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -47,13 +50,15 @@ public final class Feed implements AutoCloseable {
       Properties clientProperties,
       String snapshots,
       String deadLetters,
-      String predictions) {
+      String predictions,
+      String feedback) {
     this.board = board;
     this.bootstrapServers = bootstrapServers;
     this.clientProperties = clientProperties;
     this.snapshots = snapshots;
     this.deadLetters = deadLetters;
     this.predictions = predictions;
+    this.feedback = feedback;
     this.thread = new Thread(this::run, "streamgrad-dashboard-feed");
     thread.setDaemon(true);
   }
@@ -85,12 +90,12 @@ public final class Feed implements AutoCloseable {
           if (existing != null) {
             Set<String> waiting = new TreeSet<>();
             List<TopicPartition> more = new ArrayList<>();
-            for (String t : List.of(snapshots, deadLetters, predictions)) {
+            for (String t : Arrays.asList(snapshots, deadLetters, predictions, feedback)) {
               if (t == null || reading.contains(t)) {
                 continue;
               }
               if (!existing.contains(t)) {
-                if (!t.equals(predictions)) { // predictions are optional
+                if (!t.equals(predictions) && !t.equals(feedback)) { // those two are optional
                   waiting.add(t);
                 }
                 continue;
@@ -147,6 +152,8 @@ public final class Feed implements AutoCloseable {
         board.snapshot(WireFormat.snapshot(r.value()));
       } else if (r.topic().equals(deadLetters)) {
         board.deadLetter(WireFormat.deadLetter(r.value()).getReason());
+      } else if (r.topic().equals(feedback)) {
+        board.feedback(WireFormat.feedbackReport(r.value()));
       } else {
         board.prediction(WireFormat.prediction(r.value()).getModelId());
       }

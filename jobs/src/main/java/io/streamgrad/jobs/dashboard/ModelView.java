@@ -2,19 +2,27 @@ package io.streamgrad.jobs.dashboard;
 
 import io.streamgrad.jobs.format.Json;
 import io.streamgrad.online.snapshot.SnapshotModels;
+import io.streamgrad.schemas.FeedbackMetrics;
+import io.streamgrad.schemas.FeedbackReport;
 import io.streamgrad.schemas.FloatLists;
 import io.streamgrad.schemas.QualityMetrics;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.util.Arrays;
 
-/** What the dashboard knows of one model: its latest snapshot's figures and its curves. */
+/**
+ * What the dashboard knows of one model: its latest snapshot's figures and its curves, and, when it
+ * learns from outcomes, its latest feedback report and the served predictions' curve.
+ */
 final class ModelView {
   /** Weights shown per model (a bar chart of the first ones). */
   static final int WEIGHTS_SHOWN = 64;
 
   final String id;
   private final float[] trueWeights;
-  private final Curve curve = new Curve();
+  private final Curve curve = new Curve(Curve.SNAPSHOT_SERIES);
+  private final Curve feedbackCurve = new Curve(Curve.FEEDBACK_SERIES);
+  private FeedbackMetrics feedback;
+  private String feedbackMetric = "";
 
   private long version;
   private long samplesSeen;
@@ -161,15 +169,84 @@ final class ModelView {
                 ? "null"
                 : Json.array(
                     Arrays.copyOf(trueWeights, Math.min(WEIGHTS_SHOWN, trueWeights.length))));
-    b.append(", \"curve\": {\"samples\": ").append(Arrays.toString(curve.samples()));
-    for (int s = 0; s < Curve.SERIES.length; s++) {
-      b.append(", ").append(Json.string(Curve.SERIES[s])).append(": [");
-      double[] v = curve.series(s);
-      for (int i = 0; i < v.length; i++) {
-        b.append(i == 0 ? "" : ", ").append(Json.number(v[i]));
-      }
-      b.append(']');
+    b.append(", \"curve\": ").append(curve.json("samples"));
+    b.append(", \"feedback\": ").append(feedback == null ? "null" : feedbackJson());
+    return b.append('}').toString();
+  }
+
+  /**
+   * Takes a feedback report (the join's accounting and the served predictions' metrics); one that
+   * says no more than the last (a replay) is ignored.
+   */
+  synchronized boolean feedback(FeedbackReport r) {
+    FeedbackMetrics m = r.getMetrics();
+    long progress = progress(m);
+    if (feedback != null && progress <= progress(feedback)) {
+      return false;
     }
-    return b.append("}}").toString();
+    feedback = m;
+    boolean classification = m.getWindowServedAuc() != null || m.getWindowServedLogLoss() != null;
+    feedbackMetric = classification ? "auc" : "rmse";
+    Double served = m.getWindowMeanServedPrediction();
+    Double observed = m.getWindowObservedRate();
+    feedbackCurve.add(
+        m.getEvents(),
+        // a regression's served errors have no recent version: since the start
+        value(classification ? m.getWindowServedAuc() : m.getServedRmse()),
+        value(classification ? m.getWindowServedLogLoss() : m.getServedMae()),
+        classification && served != null && observed != null && observed > 0
+            ? served / observed
+            : Double.NaN,
+        m.getPending());
+    return true;
+  }
+
+  private static long progress(FeedbackMetrics m) {
+    return m.getEvents() + m.getLabels() + m.getJoined() + m.getExpired() + m.getScored();
+  }
+
+  private static double value(Double v) {
+    return v == null ? Double.NaN : v;
+  }
+
+  private String feedbackJson() {
+    FeedbackMetrics m = feedback;
+    return "{\"metric\": "
+        + Json.string(feedbackMetric)
+        + ", \"events\": "
+        + m.getEvents()
+        + ", \"labels\": "
+        + m.getLabels()
+        + ", \"joined\": "
+        + m.getJoined()
+        + ", \"expired\": "
+        + m.getExpired()
+        + ", \"pending\": "
+        + m.getPending()
+        + ", \"lateLabels\": "
+        + m.getLateLabels()
+        + ", \"orphanLabels\": "
+        + m.getOrphanLabels()
+        + ", \"duplicateLabels\": "
+        + m.getDuplicateLabels()
+        + ", \"deadLetters\": "
+        + m.getDeadLetters()
+        + ", \"scored\": "
+        + m.getScored()
+        + ", \"servedAuc\": "
+        + Json.number(value(m.getServedAuc()))
+        + ", \"servedLogLoss\": "
+        + Json.number(value(m.getServedLogLoss()))
+        + ", \"servedMae\": "
+        + Json.number(value(m.getServedMae()))
+        + ", \"servedRmse\": "
+        + Json.number(value(m.getServedRmse()))
+        + ", \"meanServedPrediction\": "
+        + Json.number(value(m.getMeanServedPrediction()))
+        + ", \"observedRate\": "
+        + Json.number(value(m.getObservedRate()))
+        + ", \"curve\": "
+        + feedbackCurve.json("events")
+        + "}";
   }
 }

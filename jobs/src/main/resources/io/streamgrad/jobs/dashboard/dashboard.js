@@ -32,7 +32,7 @@ async function getJson(url) {
   return r.json();
 }
 
-function lineChart(canvas, yTitle) {
+function lineChart(canvas, yTitle, xTitle) {
   return new Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
@@ -41,7 +41,7 @@ function lineChart(canvas, yTitle) {
       normalized: true, spanGaps: true,
       elements: { point: { radius: 0 }, line: { borderWidth: 1.5 } },
       scales: {
-        x: { type: 'linear', title: { display: true, text: 'samples seen' } },
+        x: { type: 'linear', title: { display: true, text: xTitle || 'samples seen' } },
         y: { title: { display: true, text: yTitle } },
       },
       plugins: { legend: { position: 'bottom' } },
@@ -53,6 +53,7 @@ function charts() {
   if (state.charts.loss) return state.charts;
   state.charts.loss = lineChart(el('loss-chart'), 'loss');
   state.charts.error = lineChart(el('error-chart'), 'max |w - w*|');
+  state.charts.served = lineChart(el('served-chart'), 'recent ~1,000 outcomes', 'events');
   state.charts.weights = new Chart(el('weights-chart'), {
     type: 'bar',
     data: { labels: [], datasets: [] },
@@ -163,6 +164,37 @@ function renderModel(m) {
   c.weights.data.datasets = [{ label: 'learned', data: m.weights, backgroundColor: '#3b6fd8' }];
   if (hasTruth) c.weights.data.datasets.push({ label: 'true', data: m.trueWeights, backgroundColor: '#c9ced8' });
   c.weights.update('none');
+  renderFeedback(m.feedback, c.served);
+}
+
+/** The feedback join of a model that learns from outcomes: its accounting and what was served. */
+function renderFeedback(f, chart) {
+  el('feedback-box').hidden = f === null;
+  if (f === null) return;
+  for (const [id, v] of [['fb-events', f.events], ['fb-labels', f.labels], ['fb-joined', f.joined],
+    ['fb-expired', f.expired], ['fb-pending', f.pending], ['fb-late', f.lateLabels],
+    ['fb-orphans', f.orphanLabels], ['fb-duplicates', f.duplicateLabels]]) {
+    setFigure(id, v, String(v));
+  }
+  const auc = f.metric === 'auc';
+  el('fb-metric-name').textContent = 'served ' + f.metric;
+  setFigure('fb-metric', auc ? f.servedAuc : f.servedRmse);
+  el('fb-loss-name').textContent = auc ? 'served log loss' : 'served MAE';
+  setFigure('fb-loss', auc ? f.servedLogLoss : f.servedMae);
+  setFigure('fb-calibration', f.observedRate > 0 && f.meanServedPrediction !== null
+    ? f.meanServedPrediction / f.observedRate : null);
+  const curve = f.curve;
+  const sets = [{ label: 'served ' + f.metric, data: points(curve.events, curve.servedMetric),
+    borderColor: '#2e9e5b' }];
+  if (auc) {
+    sets.push({ label: 'served log loss', data: points(curve.events, curve.servedLoss),
+      borderColor: '#d8623b' });
+    sets.push({ label: 'calibration (served / observed)',
+      data: points(curve.events, curve.calibration), borderColor: '#3b6fd8' });
+  }
+  chart.data.datasets = sets;
+  chart.update('none');
+  el('served-chart').dataset.points = String(curve.events.length);
 }
 
 function select(id) {

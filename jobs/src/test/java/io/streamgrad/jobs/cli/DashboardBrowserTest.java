@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.kafka.KafkaClients;
+import io.streamgrad.schemas.FeedbackMetrics;
+import io.streamgrad.schemas.FeedbackReport;
 import io.streamgrad.schemas.WeightSnapshot;
 import io.streamgrad.schemas.WireFormat;
 import java.io.File;
@@ -140,6 +142,22 @@ class DashboardBrowserTest {
             browser.findElement(By.id("loss-chart")).getDomAttribute("data-last-samples"));
         assertEquals(0.125, Double.parseDouble(value(browser, "detail-loss")), 1e-12);
 
+        // A model that learns from outcomes shows its feedback reports: counts and a served curve.
+        assertTrue(browser.findElement(By.id("feedback-box")).getDomAttribute("hidden") != null);
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(kafka.bootstrapServers())) {
+          EmbeddedKafka.createTopics(kafka.bootstrapServers(), 1, "feedback");
+          sendReport(p, report("model-0", 1_000, 0.70, 0.06, 0.05));
+          sendReport(p, report("model-0", 2_000, 0.75, 0.055, 0.05));
+          sendReport(p, report("model-0", 1_000, 0.1, 0.9, 0.05)); // a replay: ignored
+        }
+        wait.until(b -> value(b, "fb-events").equals("2000"));
+        wait.until(b -> servedPoints(b) == 2);
+        assertEquals(null, browser.findElement(By.id("feedback-box")).getDomAttribute("hidden"));
+        assertEquals("1800", value(browser, "fb-joined"));
+        assertEquals("200", value(browser, "fb-pending"));
+        assertEquals(0.75, Double.parseDouble(value(browser, "fb-metric")), 1e-12);
+        assertEquals(0.055 / 0.05, Double.parseDouble(value(browser, "fb-calibration")), 1e-9);
+
         // A hostile model id is text: listed, selectable, never markup.
         wait.until(b -> b.findElements(By.cssSelector("#models tr")).size() == 4);
         @SuppressWarnings("unchecked")
@@ -184,6 +202,50 @@ class DashboardBrowserTest {
   private static int points(WebDriver b) {
     String p = b.findElement(By.id("loss-chart")).getDomAttribute("data-points");
     return p == null ? 0 : Integer.parseInt(p);
+  }
+
+  private static int servedPoints(WebDriver b) {
+    String p = b.findElement(By.id("served-chart")).getDomAttribute("data-points");
+    return p == null ? 0 : Integer.parseInt(p);
+  }
+
+  private static void sendReport(KafkaProducer<byte[], byte[]> p, FeedbackReport r)
+      throws Exception {
+    p.send(new ProducerRecord<>("feedback", r.getModelId().getBytes(), WireFormat.encode(r))).get();
+  }
+
+  /** A report after {@code events} events, 90% joined, 10% pending. */
+  private static FeedbackReport report(
+      String id, long events, double auc, double meanServed, double observed) {
+    FeedbackMetrics m =
+        FeedbackMetrics.newBuilder()
+            .setEvents(events)
+            .setLabels(events / 20)
+            .setJoined(events * 9 / 10)
+            .setExpired(0)
+            .setPending(events / 10)
+            .setLateLabels(0)
+            .setOrphanLabels(0)
+            .setDuplicateLabels(0)
+            .setDeadLetters(0)
+            .setTrainedPositives(events / 20)
+            .setTrainedNegatives(events * 17 / 20)
+            .setScored(events * 9 / 10)
+            .setServedAuc(auc)
+            .setServedLogLoss(0.2)
+            .setMeanServedPrediction(meanServed)
+            .setObservedRate(observed)
+            .setWindowServedAuc(auc)
+            .setWindowServedLogLoss(0.2)
+            .setWindowMeanServedPrediction(meanServed)
+            .setWindowObservedRate(observed)
+            .build();
+    return FeedbackReport.newBuilder()
+        .setModelId(id)
+        .setVersion(events / 32)
+        .setTimestamp(Instant.ofEpochMilli(events))
+        .setMetrics(m)
+        .build();
   }
 
   private static void send(KafkaProducer<byte[], byte[]> p, WeightSnapshot s) throws Exception {

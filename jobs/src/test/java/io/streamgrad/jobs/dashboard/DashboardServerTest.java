@@ -206,6 +206,7 @@ class DashboardServerTest {
                 "later-snapshots",
                 "later-dead-letters",
                 "later-predictions",
+                "later-feedback",
                 Map.of(),
                 "127.0.0.1",
                 0)) {
