@@ -183,6 +183,26 @@ class UserErrorsTest {
         "streamgrad train: topic 'no-such-samples' does not exist at "
             + bs
             + " (the samples to train on); create it first");
+    Run feedback =
+        run(
+            "train",
+            "--bootstrap-servers",
+            bs,
+            "--requests-topic",
+            "no-such-requests",
+            "--labels-topic",
+            "no-such-labels",
+            "--label-window",
+            "5m",
+            "--model",
+            "logistic",
+            "--bounded");
+    assertOneLineError(
+        feedback,
+        CommandLine.ExitCode.SOFTWARE,
+        "streamgrad train: topic 'no-such-labels' does not exist at "
+            + bs
+            + " (the labels to learn from); create it first");
     Run watch =
         run(
             "watch",
