@@ -17,8 +17,8 @@ import io.streamgrad.schemas.Label;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.HashSet;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -106,7 +106,7 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
   private transient Object lastSlotKey;
   private transient long lastSlot;
   private transient FeedbackJoin join;
-  private transient TreeSet<Due> due;
+  private transient PriorityQueue<Due> due;
   private transient DenseSample sample;
   private transient StreamRecord<DenseSample> sampleRecord;
   private transient int endedInputs;
@@ -172,7 +172,7 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
   @Override
   public void open() throws Exception {
     super.open();
-    due = new TreeSet<>(ORDER);
+    due = new PriorityQueue<>();
     changed = new HashSet<>();
     getProcessingTimeService()
         .scheduleWithFixedDelay(t -> report(), reportIntervalMillis, reportIntervalMillis);
@@ -299,11 +299,17 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
     }
   }
 
-  /** A due time of (model, request id), fired by a watermark. */
-  private record Due(long time, String key, String requestId) {}
-
-  private static final Comparator<Due> ORDER =
-      Comparator.comparingLong(Due::time).thenComparing(Due::key).thenComparing(Due::requestId);
+  /** A due time of (model, request id), fired by a watermark; ordered by time, model, id. */
+  private record Due(long time, String key, String requestId) implements Comparable<Due> {
+    @Override
+    public int compareTo(Due o) {
+      int c = Long.compare(time, o.time);
+      if (c == 0) {
+        c = key.compareTo(o.key);
+      }
+      return c != 0 ? c : requestId.compareTo(o.requestId);
+    }
+  }
 
   /** A slot's timer fired: every due time in it joins the ordered set. */
   private final class DueTimes implements Triggerable<String, VoidNamespace> {
@@ -333,8 +339,15 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
       return;
     }
     Object current = getCurrentKey();
-    for (Due d = due.pollFirst(); d != null; d = due.pollFirst()) {
-      setCurrentKey(d.key);
+    Due last = null;
+    for (Due d = due.poll(); d != null; d = due.poll()) {
+      if (d.equals(last)) {
+        continue; // registered twice: once is enough
+      }
+      if (last == null || !d.key.equals(last.key)) {
+        setCurrentKey(d.key); // due times come grouped by model within a time: set once a run
+      }
+      last = d;
       join.onTime(d.requestId, d.time, tally());
     }
     if (current != null) {
