@@ -1,5 +1,6 @@
 package io.streamgrad.flink.operator;
 
+import io.streamgrad.flink.operator.DueQueue.Due;
 import io.streamgrad.online.feedback.EarlyLabel;
 import io.streamgrad.online.feedback.FeedbackConfig;
 import io.streamgrad.online.feedback.FeedbackJoin;
@@ -17,8 +18,9 @@ import io.streamgrad.schemas.Label;
 import io.streamgrad.schemas.Prediction;
 import io.streamgrad.schemas.WeightSnapshot;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.PriorityQueue;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -106,7 +108,7 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
   private transient Object lastSlotKey;
   private transient long lastSlot;
   private transient FeedbackJoin join;
-  private transient PriorityQueue<Due> due;
+  private transient DueQueue due;
   private transient DenseSample sample;
   private transient StreamRecord<DenseSample> sampleRecord;
   private transient int endedInputs;
@@ -172,7 +174,7 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
   @Override
   public void open() throws Exception {
     super.open();
-    due = new PriorityQueue<>();
+    due = new DueQueue();
     changed = new HashSet<>();
     getProcessingTimeService()
         .scheduleWithFixedDelay(t -> report(), reportIntervalMillis, reportIntervalMillis);
@@ -299,18 +301,6 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
     }
   }
 
-  /** A due time of (model, request id), fired by a watermark; ordered by time, model, id. */
-  private record Due(long time, String key, String requestId) implements Comparable<Due> {
-    @Override
-    public int compareTo(Due o) {
-      int c = Long.compare(time, o.time);
-      if (c == 0) {
-        c = key.compareTo(o.key);
-      }
-      return c != 0 ? c : requestId.compareTo(o.requestId);
-    }
-  }
-
   /** A slot's timer fired: every due time in it joins the ordered set. */
   private final class DueTimes implements Triggerable<String, VoidNamespace> {
     @Override
@@ -318,9 +308,11 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
       slots.setCurrentNamespace(timer.getTimestamp());
       Iterable<Tuple2<Long, String>> entries = slots.get();
       if (entries != null) {
+        List<Due> run = new ArrayList<>();
         for (Tuple2<Long, String> e : entries) {
-          due.add(new Due(e.f0, timer.getKey(), e.f1));
+          run.add(new Due(e.f0, timer.getKey(), e.f1));
         }
+        due.addAll(run);
       }
       slots.clear();
     }
@@ -344,11 +336,11 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
       if (d.equals(last)) {
         continue; // registered twice: once is enough
       }
-      if (last == null || !d.key.equals(last.key)) {
-        setCurrentKey(d.key); // due times come grouped by model within a time: set once a run
+      if (last == null || !d.key().equals(last.key())) {
+        setCurrentKey(d.key()); // due times come grouped by model within a time: set once a run
       }
       last = d;
-      join.onTime(d.requestId, d.time, tally());
+      join.onTime(d.requestId(), d.time(), tally());
     }
     if (current != null) {
       setCurrentKey(current);
