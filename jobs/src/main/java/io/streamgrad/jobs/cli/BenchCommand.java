@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
       BenchFormatsCommand.class,
       BenchQualityCommand.class,
       BenchCheckpointsCommand.class,
+      BenchPendingCommand.class,
       BenchMemoryCommand.class
     })
 public final class BenchCommand implements Callable<Integer> {
