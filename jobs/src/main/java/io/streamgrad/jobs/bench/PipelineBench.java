@@ -161,12 +161,24 @@ public final class PipelineBench {
   public Run train(
       String topic, Config config, RuntimeSettings.StateBackend backend, int maxLiveModels)
       throws Exception {
-    return train(topic, config, backend, maxLiveModels, QualitySpec.DEFAULT);
+    return train(topic, config, backend, maxLiveModels, QualitySpec.DEFAULT, 1);
   }
 
   /** The same with {@code quality} (preprocessing, metrics, drift detection). */
   public Run train(String topic, Config config, QualitySpec quality) throws Exception {
-    return train(topic, config, RuntimeSettings.StateBackend.HASHMAP, ModelLifecycle.AUTO, quality);
+    return train(
+        topic, config, RuntimeSettings.StateBackend.HASHMAP, ModelLifecycle.AUTO, quality, 1);
+  }
+
+  /** The same with a snapshot every {@code snapshotEvery} updates (train's default is 10). */
+  public Run train(String topic, Config config, int snapshotEvery) throws Exception {
+    return train(
+        topic,
+        config,
+        RuntimeSettings.StateBackend.HASHMAP,
+        ModelLifecycle.AUTO,
+        QualitySpec.DEFAULT,
+        snapshotEvery);
   }
 
   private Run train(
@@ -174,17 +186,20 @@ public final class PipelineBench {
       Config config,
       RuntimeSettings.StateBackend backend,
       int maxLiveModels,
-      QualitySpec quality)
+      QualitySpec quality,
+      int snapshotEvery)
       throws Exception {
     OnlineTrainer.Builder b =
         OnlineTrainer.builder()
             .features(config.features())
             .batchSize(batchSize)
-            .snapshotEvery(1)
+            .snapshotEvery(snapshotEvery)
             .maxLiveModels(maxLiveModels)
             .quality(quality);
     if (hashBits > 0) {
-      b.model(SparseModels.logistic(hashBits)).optimizer(Optimizers.ftrl(0.1)).snapshotEvery(10);
+      b.model(SparseModels.logistic(hashBits))
+          .optimizer(Optimizers.ftrl(0.1))
+          .snapshotEvery(Math.max(10, snapshotEvery));
     }
     OnlineTrainer trainer = b.build();
     return time(

@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
       BenchQualityCommand.class,
       BenchCheckpointsCommand.class,
       BenchPendingCommand.class,
-      BenchMemoryCommand.class
+      BenchMemoryCommand.class,
+      BenchWireCommand.class
     })
 public final class BenchCommand implements Callable<Integer> {
 

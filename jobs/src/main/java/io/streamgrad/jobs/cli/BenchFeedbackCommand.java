@@ -2,8 +2,11 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
+import io.streamgrad.jobs.bench.PipelineBench.Run;
+import io.streamgrad.jobs.bench.ThreadCpu;
 import io.streamgrad.online.feedback.FeedbackConfig;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -56,11 +59,19 @@ final class BenchFeedbackCommand implements Callable<Integer> {
           }
           pipeline.preloadFeedback(topic, config, 30_000, 42);
           pipeline.warmUpEngine(config, 2_000);
+          List<Map<String, Long>> cpuByThread = new ArrayList<>();
           BenchOptions.Pair runs =
               bench.alternate(
                   "feedback",
                   () -> BenchOptions.report(config, pipeline.trainJoined(topic, config)),
-                  () -> BenchOptions.report(config, pipeline.feedback(topic, config, feedback)));
+                  () -> {
+                    try (ThreadCpu cpu = ThreadCpu.start()) {
+                      Run r =
+                          BenchOptions.report(config, pipeline.feedback(topic, config, feedback));
+                      cpuByThread.add(cpu.stop());
+                      return r;
+                    }
+                  });
           String shape = sparse > 0 ? "sparse clicks 2^" + sparse : config.name();
           BenchOptions.printRounds(
               "click model, " + shape,
@@ -70,6 +81,10 @@ final class BenchFeedbackCommand implements Callable<Integer> {
                   Map.entry("train, outcomes pre-joined", runs.first()),
                   Map.entry("feedback: serve + join + train", runs.second())));
           BenchOptions.printRatio("feedback / train", runs.second(), runs.first());
+          ThreadCpu.print(
+              "feedback job",
+              cpuByThread.subList(bench.warmupRounds, cpuByThread.size()),
+              config.samples());
           return 0;
         });
   }

@@ -1,0 +1,92 @@
+package io.streamgrad.jobs.cli;
+
+import io.streamgrad.jobs.bench.PipelineBench;
+import io.streamgrad.jobs.bench.PipelineBench.Config;
+import io.streamgrad.jobs.bench.PipelineBench.Run;
+import io.streamgrad.jobs.bench.ThreadCpu;
+import io.streamgrad.jobs.bench.WireBench;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The training job against the wire: a bare consumer decoding the same topic with the job's own
+ * decoder, alternating rounds, with the job's CPU per sample by thread.
+ */
+@Command(
+    name = "wire",
+    mixinStandardHelpOptions = true,
+    description =
+        "The training job against a bare single-threaded consumer that reads and decodes the same pre-loaded topic with the job's own decoder, alternating rounds: both rates, their ratio (min/median/max), and the job's CPU per sample by thread.")
+final class BenchWireCommand implements Callable<Integer> {
+
+  @Mixin BenchOptions bench;
+
+  @Option(
+      names = "--sparse-bits",
+      defaultValue = "0",
+      description =
+          "Click samples (30 hashed tokens) trained by an FTRL sparse-logistic model of 2^B coordinates instead of dense samples; 0 = dense (default: ${DEFAULT-VALUE}).")
+  int sparseBits;
+
+  @Option(
+      names = "--snapshot-every",
+      defaultValue = "10",
+      description =
+          "A snapshot every N updates, as train publishes by default (default: ${DEFAULT-VALUE}).")
+  int snapshotEvery;
+
+  @Override
+  public Integer call() throws Exception {
+    bench.validate();
+    Check.inRange("--sparse-bits", sparseBits, 0, 30, false);
+    Check.positive("--snapshot-every", snapshotEvery);
+    List<Config> configs = bench.parsedConfigs();
+    return bench.onKafka(
+        () -> {
+          for (Config config : configs) {
+            measure(config);
+          }
+          return 0;
+        });
+  }
+
+  private void measure(Config config) throws Exception {
+    String topic = "bench-wire-" + Long.toString(System.nanoTime(), 36);
+    PipelineBench pipeline =
+        new PipelineBench(bench.bootstrapServers, bench.parallelism, bench.batchSize);
+    if (sparseBits > 0) {
+      pipeline.sparse(sparseBits);
+    }
+    pipeline.preload(topic, config, 42);
+    pipeline.warmUpEngine(config, 2_000);
+    WireBench wire = new WireBench(bench.bootstrapServers);
+    List<Map<String, Long>> cpuByThread = new ArrayList<>();
+    BenchOptions.Pair runs =
+        bench.alternate(
+            "wire " + config.name(),
+            () -> BenchOptions.report(config, wire.consume(topic, config, sparseBits)),
+            () -> {
+              try (ThreadCpu cpu = ThreadCpu.start()) {
+                Run r = BenchOptions.report(config, pipeline.train(topic, config, snapshotEvery));
+                cpuByThread.add(cpu.stop());
+                return r;
+              }
+            });
+    String what = (sparseBits > 0 ? "sparse clicks 2^" + sparseBits + ", " : "") + config.name();
+    BenchOptions.printRounds(
+        what + ", parallelism " + bench.parallelism,
+        "samples/s",
+        "CPU µs",
+        List.of(
+            Map.entry("bare consumer + decoder", runs.first()),
+            Map.entry("train job", runs.second())));
+    BenchOptions.printRatio("train job / wire", runs.second(), runs.first());
+    ThreadCpu.print(
+        "train job", cpuByThread.subList(bench.warmupRounds, cpuByThread.size()), config.samples());
+  }
+}
