@@ -8,7 +8,10 @@ import io.streamgrad.jobs.kafka.KafkaSettings;
 import io.streamgrad.jobs.kafka.KafkaSinks;
 import org.junit.jupiter.api.Test;
 
-/** A sparse model's snapshots are batched by the producer; a user's batch size stands. */
+/**
+ * A sparse model's snapshots and every job's predictions are batched by the producer; a user's
+ * batch size stands.
+ */
 class SnapshotWritingTest {
 
   @Test
@@ -28,5 +31,16 @@ class SnapshotWritingTest {
     kafka = kafka.toBuilder().clientProperty("batch.size", "65536").build();
     assertEquals(
         "65536", KafkaSinks.snapshotWriting(kafka, 20).clientProperties().get("batch.size"));
+  }
+
+  @Test
+  void predictionsAreWrittenInLargeBatchesUnlessTheUserSaysOtherwise() {
+    KafkaSettings kafka = KafkaSettings.builder().bootstrapServers("localhost:9092").build();
+    assertEquals(
+        String.valueOf(KafkaSinks.PREDICTION_BATCH_BYTES),
+        KafkaSinks.predictionWriting(kafka).clientProperties().get("batch.size"));
+    assertFalse(kafka.hasClientProperty("batch.size"), "the job's own settings untouched");
+    kafka = kafka.toBuilder().clientProperty("batch.size", "8192").build();
+    assertEquals("8192", KafkaSinks.predictionWriting(kafka).clientProperties().get("batch.size"));
   }
 }

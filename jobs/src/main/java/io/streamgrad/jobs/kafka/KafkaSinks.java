@@ -29,6 +29,12 @@ public final class KafkaSinks {
    */
   public static final int SPARSE_SNAPSHOT_BATCH_BYTES = 256 * 1024;
 
+  /**
+   * The producer batch of predictions ({@link #predictionWriting}): a ~100-byte record per request,
+   * some 2,500 a batch, within the same 32 MiB of buffer for 128 partitions.
+   */
+  public static final int PREDICTION_BATCH_BYTES = 256 * 1024;
+
   private KafkaSinks() {}
 
   /** Snapshots to {@code topic} (the snapshots or the held-back topic), keyed by model id. */
@@ -49,12 +55,12 @@ public final class KafkaSinks {
         .uid("streamgrad-" + role + "-sink");
   }
 
-  /** Predictions to their topic, keyed by model id. */
+  /** Predictions to their topic, keyed by model id ({@link #predictionWriting}). */
   public static void predictions(KafkaSettings kafka, DataStream<Prediction> predictions) {
     predictions
         .sinkTo(
             sink(
-                kafka,
+                predictionWriting(kafka),
                 "predictions",
                 new KeyedAvroSerialization<Prediction>(
                     kafka.predictionsTopic(), Prediction::getModelId, WireFormat::encode)))
@@ -120,10 +126,25 @@ public final class KafkaSinks {
    * the default.
    */
   public static KafkaSettings snapshotWriting(KafkaSettings kafka, int hashBits) {
-    if (hashBits == 0 || kafka.hasClientProperty("batch.size")) {
-      return kafka;
-    }
-    return kafka.withClientProperty("batch.size", String.valueOf(SPARSE_SNAPSHOT_BATCH_BYTES));
+    return hashBits == 0 ? kafka : withBatchBytes(kafka, SPARSE_SNAPSHOT_BATCH_BYTES);
+  }
+
+  /**
+   * How predictions are written: in producer batches of {@link #PREDICTION_BATCH_BYTES} unless the
+   * user set {@code batch.size}, still sent after Kafka's {@code linger.ms} (5 ms). A job that
+   * answers every request writes a record per request, and with Kafka's default 16 KiB batch the
+   * embedded broker's request handler spent 1.6 µs of CPU per prediction, 0.8 with the job's
+   * producers in 256 KiB batches: the feedback job stripped of its join went from 0.36x to 0.54x
+   * the train job's rate.
+   */
+  public static KafkaSettings predictionWriting(KafkaSettings kafka) {
+    return withBatchBytes(kafka, PREDICTION_BATCH_BYTES);
+  }
+
+  private static KafkaSettings withBatchBytes(KafkaSettings kafka, int bytes) {
+    return kafka.hasClientProperty("batch.size")
+        ? kafka
+        : kafka.withClientProperty("batch.size", String.valueOf(bytes));
   }
 
   /** A sink of {@code kafka}'s delivery guarantee; {@code role} names its transactions. */
