@@ -52,7 +52,7 @@ import org.apache.flink.util.OutputTag;
  * and early labels wait in keyed map state (by request id, under the model's key), and their due
  * times in keyed lists, one per model and slot of event time (a 64th of the window, at most a
  * second), with one event-time timer per list (RocksDB-capable, so millions of pending events stay
- * on disk; a timer per due time was the most of the operator's time).
+ * on disk; a timer per due time was a third of the operator's time).
  *
  * <p>Timers that a watermark fires are collected and processed in order of (time, model, request
  * id) once the watermark is through: the order of training does not depend on how the two inputs
@@ -301,7 +301,7 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
     }
   }
 
-  /** A slot's timer fired: every due time in it joins the ordered set. */
+  /** A slot's timer fired: every due time in it joins the due queue, as one run. */
   private final class DueTimes implements Triggerable<String, VoidNamespace> {
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
@@ -349,7 +349,7 @@ public final class FeedbackTrainerOperator extends TrainerOperatorBase
 
   /**
    * A due time of the current key: in its slot, whose timer fires once the watermark passed the
-   * slot's last millisecond; straight into the ordered set if it has already. Either way every due
+   * slot's last millisecond; straight into the due queue if it has already. Either way every due
    * time of a slot is processed at one watermark, in order, however far each watermark moved.
    */
   private void register(String requestId, long time) throws Exception {

@@ -7,14 +7,11 @@ import io.streamgrad.jobs.graph.RuntimeSettings;
 import io.streamgrad.nn.SparseModels;
 import io.streamgrad.online.train.Optimizers;
 import io.streamgrad.schemas.DenseSample;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -194,22 +191,12 @@ public final class CheckpointBench {
       int models,
       int touched)
       throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    RuntimeSettings rt =
-        RuntimeSettings.builder()
-            .stateBackend(backend)
-            .parallelism(1)
-            .checkpointIntervalMs(intervalMillis)
-            .checkpointDir(dir.resolve(backend.flinkName + "-" + name).toUri().toString())
-            .maxRestarts(0)
-            .build();
-    Configuration conf = rt.miniClusterConfig(1);
-    conf.set(RestOptions.PORT, port);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
-    rt.applyTo(env);
+    CheckpointingCluster cluster =
+        CheckpointingCluster.create(
+            backend,
+            intervalMillis,
+            dir.resolve(backend.flinkName + "-" + name).toUri().toString());
+    StreamExecutionEnvironment env = cluster.env();
     PRODUCED.set(0);
     trainer
         .trainDense(
@@ -219,7 +206,7 @@ public final class CheckpointBench {
         .sinkTo(new DiscardingSink<>());
     JobClient job = env.executeAsync("streamgrad-checkpoint-bench");
     try {
-      FlinkRest rest = new FlinkRest("http://localhost:" + port);
+      FlinkRest rest = cluster.rest();
       String id = job.getJobID().toHexString();
       while (PRODUCED.get() < populated) { // populated, one round of touches
         Thread.sleep(200);

@@ -7,7 +7,6 @@ import io.streamgrad.jobs.graph.RuntimeSettings;
 import io.streamgrad.online.feedback.FeedbackConfig;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.Label;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,8 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -103,22 +100,10 @@ public final class PendingStateBench {
    */
   public List<Row> run(RuntimeSettings.StateBackend backend, long events, int models)
       throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    RuntimeSettings rt =
-        RuntimeSettings.builder()
-            .stateBackend(backend)
-            .parallelism(1)
-            .checkpointIntervalMs(intervalMillis)
-            .checkpointDir(dir.resolve(backend.flinkName).toUri().toString())
-            .maxRestarts(0)
-            .build();
-    Configuration conf = rt.miniClusterConfig(1);
-    conf.set(RestOptions.PORT, port);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
-    rt.applyTo(env);
+    CheckpointingCluster cluster =
+        CheckpointingCluster.create(
+            backend, intervalMillis, dir.resolve(backend.flinkName).toUri().toString());
+    StreamExecutionEnvironment env = cluster.env();
     PRODUCED.set(0);
     DataStream<DenseRequest> requests =
         env.fromSequence(0, Long.MAX_VALUE - 1)
@@ -147,7 +132,7 @@ public final class PendingStateBench {
     TreeMap<Long, Long> producedAt = new TreeMap<>(); // wall time -> events made by then
     List<Row> rows = new ArrayList<>();
     try {
-      FlinkRest rest = new FlinkRest("http://localhost:" + port);
+      FlinkRest rest = cluster.rest();
       String id = job.getJobID().toHexString();
       long seen = -1;
       while (rows.isEmpty() || rows.get(rows.size() - 1).pending() < events) {

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 
 /**
  * CPU time by thread while something runs in this JVM, grouped by what the threads do (their names
@@ -83,6 +84,17 @@ public final class ThreadCpu implements AutoCloseable {
   public void close() {
     running = false;
     sampler.interrupt();
+  }
+
+  /**
+   * Runs {@code work}, adding the CPU it took by thread group ({@link #stop}) to {@code rounds}.
+   */
+  public static <T> T recording(List<Map<String, Long>> rounds, Callable<T> work) throws Exception {
+    try (ThreadCpu cpu = start()) {
+      T result = work.call();
+      rounds.add(cpu.stop());
+      return result;
+    }
   }
 
   /**

@@ -2,7 +2,6 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
-import io.streamgrad.jobs.bench.PipelineBench.Run;
 import io.streamgrad.jobs.bench.ThreadCpu;
 import io.streamgrad.online.feedback.FeedbackConfig;
 import java.time.Duration;
@@ -64,14 +63,12 @@ final class BenchFeedbackCommand implements Callable<Integer> {
               bench.alternate(
                   "feedback",
                   () -> BenchOptions.report(config, pipeline.trainJoined(topic, config)),
-                  () -> {
-                    try (ThreadCpu cpu = ThreadCpu.start()) {
-                      Run r =
-                          BenchOptions.report(config, pipeline.feedback(topic, config, feedback));
-                      cpuByThread.add(cpu.stop());
-                      return r;
-                    }
-                  });
+                  () ->
+                      ThreadCpu.recording(
+                          cpuByThread,
+                          () ->
+                              BenchOptions.report(
+                                  config, pipeline.feedback(topic, config, feedback))));
           String shape = sparse > 0 ? "sparse clicks 2^" + sparse : config.name();
           BenchOptions.printRounds(
               "click model, " + shape,

@@ -5,7 +5,6 @@ import io.streamgrad.jobs.graph.RuntimeSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -81,9 +80,7 @@ final class BenchPendingCommand implements Callable<Integer> {
       }
       return 0;
     } finally {
-      try (var walk = Files.walk(dir)) {
-        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      LocalCommand.deleteRecursively(dir);
     }
   }
 }

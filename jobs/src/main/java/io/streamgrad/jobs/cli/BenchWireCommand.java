@@ -2,7 +2,6 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
-import io.streamgrad.jobs.bench.PipelineBench.Run;
 import io.streamgrad.jobs.bench.ThreadCpu;
 import io.streamgrad.jobs.bench.WireBench;
 import java.util.ArrayList;
@@ -70,13 +69,11 @@ final class BenchWireCommand implements Callable<Integer> {
         bench.alternate(
             "wire " + config.name(),
             () -> BenchOptions.report(config, wire.consume(topic, config, sparseBits)),
-            () -> {
-              try (ThreadCpu cpu = ThreadCpu.start()) {
-                Run r = BenchOptions.report(config, pipeline.train(topic, config, snapshotEvery));
-                cpuByThread.add(cpu.stop());
-                return r;
-              }
-            });
+            () ->
+                ThreadCpu.recording(
+                    cpuByThread,
+                    () ->
+                        BenchOptions.report(config, pipeline.train(topic, config, snapshotEvery))));
     String what = (sparseBits > 0 ? "sparse clicks 2^" + sparseBits + ", " : "") + config.name();
     BenchOptions.printRounds(
         what + ", parallelism " + bench.parallelism,

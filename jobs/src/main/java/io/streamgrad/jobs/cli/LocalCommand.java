@@ -672,7 +672,8 @@ public final class LocalCommand implements Callable<Integer> {
         versions[1]);
   }
 
-  private static void deleteRecursively(Path dir) {
+  /** Deletes {@code dir} and what it holds; a failure is said, not thrown (a temporary dir). */
+  static void deleteRecursively(Path dir) {
     try (var walk = Files.walk(dir)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
