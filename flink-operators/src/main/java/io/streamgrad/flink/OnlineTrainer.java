@@ -5,6 +5,8 @@ import io.streamgrad.flink.operator.FeedbackTrainerOperator;
 import io.streamgrad.flink.operator.ModelLifecycle;
 import io.streamgrad.flink.operator.OnlineTrainerOperator;
 import io.streamgrad.flink.operator.ServingTrainerOperator;
+import io.streamgrad.flink.types.DenseSampleSerializer;
+import io.streamgrad.flink.types.DenseSampleTypeInfo;
 import io.streamgrad.nn.Loss;
 import io.streamgrad.nn.ModelFactory;
 import io.streamgrad.online.feedback.FeedbackConfig;
@@ -33,6 +35,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.util.OutputTag;
 
@@ -134,13 +138,28 @@ public final class OnlineTrainer implements Serializable {
    * anywhere between the source and the batch buffer.
    */
   public SingleOutputStreamOperator<WeightSnapshot> trainDense(DataStream<DenseSample> samples) {
-    return samples
-        .keyBy(DenseSample::getModelId, Types.STRING)
+    return keyedByModel(samples)
         .transform(
             "OnlineTrainer(" + config.model.name() + ", " + config.optimizer + ")",
             snapshotType(),
             operator())
         .uid(UID);
+  }
+
+  /**
+   * {@code samples} keyed by model id. At parallelism 1 the one trainer subtask owns every key
+   * group, so the stream already is keyed as Flink would key it: it is reinterpreted as keyed and
+   * the trainer chained to what feeds it (no serialization, no network buffer, no second thread per
+   * sample). At higher parallelism a record may be read by a subtask that does not own its model,
+   * so the {@code keyBy} stays. A job built at parallelism 1 and rescaled from a savepoint is
+   * rebuilt with the {@code keyBy}: operator uids and keyed state are the same either way.
+   */
+  static KeyedStream<DenseSample, String> keyedByModel(DataStream<DenseSample> samples) {
+    if (samples.getParallelism() == 1 && samples.getExecutionEnvironment().getParallelism() == 1) {
+      return DataStreamUtils.reinterpretAsKeyedStream(
+          samples, DenseSample::getModelId, Types.STRING);
+    }
+    return samples.keyBy(DenseSample::getModelId, Types.STRING);
   }
 
   /**
@@ -206,9 +225,9 @@ public final class OnlineTrainer implements Serializable {
     return prequentialPredictions;
   }
 
-  /** Flink's POJO type of {@link DenseSample} (field-wise serialization, no Kryo). */
+  /** Flink's type of {@link DenseSample}: {@link DenseSampleSerializer}, no reflection, no Kryo. */
   public static TypeInformation<DenseSample> denseSampleType() {
-    return TypeInformation.of(DenseSample.class);
+    return DenseSampleTypeInfo.INSTANCE;
   }
 
   private static final class ToDense implements MapFunction<Sample, DenseSample> {

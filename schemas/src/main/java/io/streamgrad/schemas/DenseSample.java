@@ -7,8 +7,9 @@ import java.util.Objects;
 
 /**
  * A {@link Sample} with its features in a {@code float[]}: what the training pipeline carries
- * between operators (a Flink POJO, so Flink serializes it field by field with its primitive-array
- * serializer: no boxing, no Kryo). {@link SampleReader} decodes Kafka bytes straight into it.
+ * between operators (the Flink operators carry it with a serializer of its own, which knows every
+ * field below: no boxing, no reflection, no Kryo). {@link SampleReader} decodes Kafka bytes
+ * straight into it.
  */
 public class DenseSample {
   /** Longest model id a sample may carry, in characters. */
