@@ -45,6 +45,7 @@ public final class FeedbackJob {
     if (kafka.requestsTopic() == null || kafka.labelsTopic() == null) {
       throw new IllegalArgumentException("the feedback job reads a requests and a labels topic");
     }
+    TrainJob.withoutDefensiveCopies(env);
     int features = trainer.config().features;
     SingleOutputStreamOperator<DenseRequest> requests =
         KafkaSources.inEventTime(

@@ -77,6 +77,19 @@ public final class TrainJob {
     return snapshots;
   }
 
+  /**
+   * Chained operators hand records on without copying them. Safe for the training jobs: their
+   * decoders make a new record per Kafka record, nothing changes a record it was given, and what a
+   * chained operator keeps past its call (a sample copied into a batch buffer, a request answered
+   * at once; what the feedback join remembers arrives over its keyBy, which always deserializes a
+   * new object) is never a record its upstream reuses. Without it Flink copied every sample and
+   * every prediction once per chained operator, with the type's serializer (Avro's deep copy for
+   * requests and predictions).
+   */
+  static void withoutDefensiveCopies(StreamExecutionEnvironment env) {
+    env.getConfig().enableObjectReuse();
+  }
+
   /** Drift events and held-back snapshots to their topics, when the trainer makes them. */
   static void qualitySinks(
       KafkaSettings kafka,
@@ -128,6 +141,7 @@ public final class TrainJob {
       InputTap tap,
       boolean predicts,
       List<DataStream<DeadLetter>> moreDeadLetters) {
+    withoutDefensiveCopies(env);
     SingleOutputStreamOperator<DenseSample> samples =
         KafkaSources.decoded(
             env,
