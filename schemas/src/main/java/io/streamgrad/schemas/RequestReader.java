@@ -24,7 +24,7 @@ public final class RequestReader extends SingleObjectReader<PredictionRequest, D
   protected DenseRequest readCurrent(int bodyLength) throws IOException {
     // Field order of the schema: modelId, requestId, features, eventTime, indices, values, tokens.
     DenseRequest r = new DenseRequest();
-    r.modelId = decoder.readString();
+    r.modelId = readModelId();
     r.requestId = decoder.readString();
     r.features = readFloats("features", bodyLength);
     r.eventTime = readOptionalLong("eventTime");

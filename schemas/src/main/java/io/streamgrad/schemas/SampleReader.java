@@ -39,7 +39,7 @@ public final class SampleReader extends SingleObjectReader<Sample, DenseSample> 
     // Field order of the schema: modelId, features, label, weight, eventTime, indices, values,
     // tokens.
     DenseSample s = new DenseSample();
-    s.modelId = decoder.readString();
+    s.modelId = readModelId();
     s.features = readFloats("features", bodyLength);
     s.label = decoder.readFloat();
     s.weight = decoder.readFloat();

@@ -2,6 +2,7 @@ package io.streamgrad.schemas;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,6 +15,7 @@ import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.util.Utf8;
 
 /**
  * Decodes single-object-encoded records of one schema {@code R} straight into the pipeline's form
@@ -35,6 +37,14 @@ public abstract class SingleObjectReader<R extends SpecificRecord, D> {
   private final KnownSchemas writers;
   private final Map<Long, DatumReader<R>> resolvers = new HashMap<>();
   protected BinaryDecoder decoder;
+
+  // Model ids repeat from record to record: each distinct one is decoded into a String once and
+  // that String (its hash computed once, for the keyBy and the state's lookups) handed out again.
+  private static final int ID_CACHE_SLOTS = 1024;
+  private static final int LONGEST_CACHED_ID_BYTES = 4 * DenseSample.MAX_MODEL_ID_LENGTH;
+  private final Utf8 idBytes = new Utf8();
+  private final byte[][] cachedIdBytes = new byte[ID_CACHE_SLOTS][];
+  private final String[] cachedIds = new String[ID_CACHE_SLOTS];
 
   protected SingleObjectReader(Schema current, KnownSchemas writers) {
     AvroTrust.install();
@@ -141,6 +151,33 @@ public abstract class SingleObjectReader<R extends SpecificRecord, D> {
       }
     }
     return out;
+  }
+
+  /**
+   * A model id (an Avro string), the same String instance as the last time these bytes were read
+   * when it is still in the cache (a slot per hash of the bytes; longer ids than any valid one are
+   * not kept). Decoded as Avro decodes strings, malformed UTF-8 included.
+   */
+  protected final String readModelId() throws IOException {
+    Utf8 u = decoder.readString(idBytes);
+    byte[] b = u.getBytes();
+    int n = u.getByteLength();
+    if (n > LONGEST_CACHED_ID_BYTES) {
+      return new String(b, 0, n, StandardCharsets.UTF_8);
+    }
+    int h = n;
+    for (int i = 0; i < n; i++) {
+      h = 31 * h + b[i];
+    }
+    int slot = (h ^ (h >>> 16)) & (ID_CACHE_SLOTS - 1);
+    byte[] cached = cachedIdBytes[slot];
+    if (cached != null && Arrays.equals(cached, 0, cached.length, b, 0, n)) {
+      return cachedIds[slot];
+    }
+    String id = new String(b, 0, n, StandardCharsets.UTF_8);
+    cachedIdBytes[slot] = Arrays.copyOf(b, n);
+    cachedIds[slot] = id;
+    return id;
   }
 
   /** An optional long ({@code ["null", long]}), e.g. an event time. */

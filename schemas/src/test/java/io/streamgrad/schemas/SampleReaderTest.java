@@ -2,6 +2,8 @@ package io.streamgrad.schemas;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.util.Utf8;
 import org.junit.jupiter.api.Test;
 
 /** The fast reader decodes exactly what Avro's own specific reader does. */
@@ -172,5 +175,44 @@ class SampleReaderTest {
         "indices and values of different lengths: 2 and 1", reader.read(encode(s)).sparseProblem);
     assertEquals(
         "indices and values of different lengths: 2 and 1", DenseSample.of(s).sparseProblem);
+  }
+
+  private static byte[] sampleOf(String modelId) throws IOException {
+    return encode(
+        Sample.newBuilder().setModelId(modelId).setFeatures(List.of(1f)).setLabel(0f).build());
+  }
+
+  /**
+   * Model ids are decoded once per distinct id while it stays cached, and always to the same text.
+   */
+  @Test
+  void modelIdsComeBackAsTheSameStringWhileCached() throws IOException {
+    String first = reader.read(sampleOf("model-7")).modelId;
+    String again = reader.read(sampleOf("model-7")).modelId;
+    assertEquals("model-7", first);
+    assertSame(first, again);
+    // More distinct ids than the cache has slots, in random order: always the right text.
+    SplittableRandom rng = new SplittableRandom(11);
+    for (int i = 0; i < 20_000; i++) {
+      String id = "m" + rng.nextInt(3_000) + "é".repeat(rng.nextInt(0, 2));
+      assertEquals(id, reader.read(sampleOf(id)).modelId);
+    }
+    // An id longer than any valid one is decoded but not kept.
+    String longId = "x".repeat(5_000);
+    String read = reader.read(sampleOf(longId)).modelId;
+    assertEquals(longId, read);
+    assertNotSame(read, reader.read(sampleOf(longId)).modelId);
+    // Malformed UTF-8 reads as Avro reads it.
+    byte[] bytes = sampleOf("mXYZ");
+    int at = WireFormat.HEADER_LENGTH + 2; // after the id's length and its 'm'
+    assertEquals('X', bytes[at]);
+    bytes[at] = (byte) 0xC3;
+    bytes[at + 1] = 0x28;
+    bytes[at + 2] = (byte) 0xFF;
+    Utf8 malformed = new Utf8(new byte[] {'m', (byte) 0xC3, 0x28, (byte) 0xFF});
+    assertEquals(
+        Sample.fromByteBuffer(ByteBuffer.wrap(bytes)).getModelId().toString(),
+        reader.read(bytes).modelId);
+    assertEquals(malformed.toString(), reader.read(bytes).modelId);
   }
 }
