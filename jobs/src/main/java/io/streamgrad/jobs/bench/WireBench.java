@@ -4,6 +4,7 @@ import io.streamgrad.jobs.format.SampleFormatDecoder;
 import io.streamgrad.jobs.graph.TrainJob;
 import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.KafkaSources;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseSample;
 import java.lang.management.GarbageCollectorMXBean;
@@ -49,8 +50,11 @@ public final class WireBench {
     SampleFormatDecoder decoder = TrainJob.sampleDecoder(kafka, config.features(), hashBits);
     decoder.open(null);
     Properties p = KafkaClients.settings(bootstrapServers);
-    // The job's source reads with Flink's defaults for its consumer: Kafka's own.
+    // Read as the job's source reads: Kafka's 500 records a poll, the job's fetch size.
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+    p.put(
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+        String.valueOf(KafkaSources.PARTITION_FETCH_BYTES));
     Counting counted = new Counting();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(p, false)) {

@@ -6,6 +6,7 @@ import io.streamgrad.jobs.format.RecordDecoder;
 import io.streamgrad.schemas.DeadLetter;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Properties;
 import org.apache.flink.api.common.eventtime.BoundedOutOfOrdernessWatermarks;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
@@ -21,6 +22,7 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /** Kafka topics read into a job: decoded and validated, every refused record a dead letter. */
 public final class KafkaSources {
@@ -29,7 +31,26 @@ public final class KafkaSources {
   public static final OutputTag<DeadLetter> UNDECODABLE =
       new OutputTag<>("streamgrad-undecodable", new AvroTypeInfo<>(DeadLetter.class));
 
+  /**
+   * The most a fetch brings of one partition unless {@code max.partition.fetch.bytes} is set:
+   * Kafka's 1 MiB is some 10,000 dense samples, and its consumer asks for the next only once those
+   * are handed out, so the job waited a round trip to the broker every 10,000 samples (the train
+   * job on 3M samples: 1.30M samples/s with 1 MiB, 1.43M with 8 MiB, same rounds). At most this
+   * much per partition is buffered; {@code fetch.max.bytes} (50 MiB) still bounds a whole fetch.
+   */
+  public static final int PARTITION_FETCH_BYTES = 8 * 1024 * 1024;
+
   private KafkaSources() {}
+
+  /**
+   * The consumer settings of every source: {@code kafka}'s, with {@link #PARTITION_FETCH_BYTES}.
+   */
+  public static Properties consumerProperties(KafkaSettings kafka) {
+    Properties p = kafka.clientProperties();
+    p.putIfAbsent(
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(PARTITION_FETCH_BYTES));
+    return p;
+  }
 
   /**
    * Records of {@code topic} decoded and validated by {@code decoder}: the good ones, with the
@@ -135,7 +156,7 @@ public final class KafkaSources {
             .setGroupId(kafka.groupId())
             .setStartingOffsets(kafka.startingOffsets().initializer())
             .setDeserializer(decoder)
-            .setProperties(kafka.clientProperties());
+            .setProperties(consumerProperties(kafka));
     if (kafka.bounded()) {
       b.setBounded(OffsetsInitializer.latest());
     }
