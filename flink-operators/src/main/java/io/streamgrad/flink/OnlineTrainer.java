@@ -154,7 +154,7 @@ public final class OnlineTrainer implements Serializable {
    * so the {@code keyBy} stays. A job built at parallelism 1 and rescaled from a savepoint is
    * rebuilt with the {@code keyBy}: operator uids and keyed state are the same either way.
    */
-  static KeyedStream<DenseSample, String> keyedByModel(DataStream<DenseSample> samples) {
+  public static KeyedStream<DenseSample, String> keyedByModel(DataStream<DenseSample> samples) {
     if (samples.getParallelism() == 1 && samples.getExecutionEnvironment().getParallelism() == 1) {
       return DataStreamUtils.reinterpretAsKeyedStream(
           samples, DenseSample::getModelId, Types.STRING);

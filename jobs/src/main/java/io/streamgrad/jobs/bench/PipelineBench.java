@@ -32,7 +32,6 @@ import java.util.Arrays;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -45,8 +44,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Times the training job against a passthrough job over the same pre-loaded topic: same Kafka
- * source, decoding, validation, keyBy and Kafka sink, and one output record per batch in both; only
- * the training differs.
+ * source, decoding, validation, keying ({@link OnlineTrainer#keyedByModel}: chained at parallelism
+ * 1) and Kafka sink, and one output record per batch in both; only the training differs.
  */
 public final class PipelineBench {
 
@@ -220,10 +219,8 @@ public final class PipelineBench {
         config,
         RuntimeSettings.StateBackend.HASHMAP, // keeps its counts in a plain map, no Flink state
         samples ->
-            samples
-                .map(new Meters.First<>())
-                .returns(OnlineTrainer.denseSampleType())
-                .keyBy(DenseSample::getModelId, Types.STRING)
+            OnlineTrainer.keyedByModel(
+                    samples.map(new Meters.First<>()).returns(OnlineTrainer.denseSampleType()))
                 .transform(
                     "Passthrough", OnlineTrainer.snapshotType(), new PassthroughOperator(batchSize))
                 .uid("streamgrad-passthrough"));

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -50,11 +49,7 @@ public final class WireBench {
     SampleFormatDecoder decoder = TrainJob.sampleDecoder(kafka, config.features(), hashBits);
     decoder.open(null);
     Properties p = KafkaClients.settings(bootstrapServers);
-    // Read as the job's source reads: Kafka's 500 records a poll, the job's fetch size.
-    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
-    p.put(
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-        String.valueOf(KafkaSources.PARTITION_FETCH_BYTES));
+    p.putAll(KafkaSources.consumerProperties(kafka)); // read as the job's source reads
     Counting counted = new Counting();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(p, false)) {

@@ -40,15 +40,26 @@ public final class KafkaSources {
    */
   public static final int PARTITION_FETCH_BYTES = 8 * 1024 * 1024;
 
+  /**
+   * Records a poll hands out unless {@code max.poll.records} is set: each poll's records cross from
+   * Flink's fetcher thread to the task thread as one batch, and Kafka's 500 made that hand-over,
+   * with its wake-up, every 500 samples (bench wire, same-round medians: 0.57x and 0.52x with 500,
+   * 0.63x and 0.60x with 5,000, 0.68x and 0.63x with 20,000). It bounds no memory: a poll hands out
+   * what the fetches already brought.
+   */
+  public static final int POLL_RECORDS = 20_000;
+
   private KafkaSources() {}
 
   /**
-   * The consumer settings of every source: {@code kafka}'s, with {@link #PARTITION_FETCH_BYTES}.
+   * The consumer settings of every source: {@code kafka}'s, with {@link #PARTITION_FETCH_BYTES} and
+   * {@link #POLL_RECORDS} unless they are set.
    */
   public static Properties consumerProperties(KafkaSettings kafka) {
     Properties p = kafka.clientProperties();
     p.putIfAbsent(
         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(PARTITION_FETCH_BYTES));
+    p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(POLL_RECORDS));
     return p;
   }
 

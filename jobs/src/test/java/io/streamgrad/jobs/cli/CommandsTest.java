@@ -168,6 +168,25 @@ class CommandsTest {
     assertTrue(formats.matches("(?s).*json / avro: \\d+\\.\\d+x.*"), formats);
   }
 
+  /** The job against the bare consumer, dense at parallelism 1 (chained) and sparse at 2. */
+  @Test
+  void benchWireTimesTheJobAgainstABareConsumer() throws Exception {
+    for (String options :
+        List.of("--configs 4x1", "--configs 4x3 --sparse-bits 12 --parallelism 2")) {
+      String out =
+          run(
+              ("bench wire --bootstrap-servers "
+                      + kafka.bootstrapServers()
+                      + " --samples 3000 --rounds 1 --warmup-rounds 0 "
+                      + options)
+                  .split(" "));
+      // Both sides checked that they read every sample (they throw otherwise).
+      assertTrue(out.matches("(?s).*train job / wire: \\d+\\.\\d+x.*"), out);
+      assertTrue(out.contains("bare consumer + decoder"), out);
+      assertTrue(out.matches("(?s).*CPU by thread.*Source: Kafka samples.*"), out);
+    }
+  }
+
   @Test
   void schemasPrintsEachWireSchemaStandaloneWithItsHeader(@TempDir Path dir) throws Exception {
     String out = run("schemas", "--out", dir.toString());
