@@ -97,13 +97,22 @@ public final class PipelineBench {
     return this;
   }
 
+  /**
+   * Distinct tokens of each model's click simulation: a million for one model, fewer per model for
+   * many (each simulation keeps its own tables: a thousand models of a million tokens each were
+   * gigabytes of generator, and the bench ran out of heap before the job started).
+   */
+  static int distinctTokens(Config config) {
+    return Math.max(10_000, 1_000_000 / config.models());
+  }
+
   /** Writes {@code config.samples()} synthetic samples, keyed by model id, to a new topic. */
   public void preload(String topic, Config config, long seed) throws Exception {
     EmbeddedKafka.createTopics(bootstrapServers, parallelism, topic);
     Properties p = bulkProducerProperties();
     SyntheticData data = new SyntheticData(config.features(), config.models(), 0.1f, seed);
     if (hashBits > 0) {
-      data.sparse(1_000_000, 30);
+      data.sparse(distinctTokens(config), 30);
     }
     try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(p)) {
       boolean json = sampleFormat.equals("json");
@@ -283,7 +292,7 @@ public final class PipelineBench {
     Properties p = bulkProducerProperties();
     SyntheticData data = new SyntheticData(config.features(), config.models(), 0.1f, seed);
     if (hashBits > 0) {
-      data.sparse(1_000_000, 30);
+      data.sparse(distinctTokens(config), 30);
     }
     double rate = 100; // events per second of event time
     long start =
