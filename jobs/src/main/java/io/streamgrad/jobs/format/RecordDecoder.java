@@ -80,9 +80,24 @@ public abstract class RecordDecoder<D>
     AvroTrust.install();
   }
 
+  /**
+   * Hands on the record decoded: what the fetcher thread already made of it ({@link DecodedRecord},
+   * see {@code FetcherDecoding}), or else decoded here.
+   */
   @Override
+  @SuppressWarnings("unchecked") // a DecodedRecord of this source was decoded by a copy of this
   public void deserialize(
       ConsumerRecord<byte[], byte[]> record, Collector<Either<D, DeadLetter>> out) {
+    // Only decoding is guarded: collect() runs the chained operators downstream, and their
+    // failures must fail the job, not be filed as bad input.
+    out.collect(
+        record instanceof DecodedRecord d
+            ? (Either<D, DeadLetter>) d.decoded()
+            : decodeRecord(record));
+  }
+
+  /** The record decoded and validated, or its dead letter; never throws for bad input. */
+  public Either<D, DeadLetter> decodeRecord(ConsumerRecord<byte[], byte[]> record) {
     byte[] payload = record.value();
     D decoded = null;
     String reason;
@@ -91,8 +106,6 @@ public abstract class RecordDecoder<D>
     } else if (payload.length > maxRecordBytes) {
       reason = "record too large: " + payload.length + " bytes";
     } else {
-      // Only decoding is guarded: collect() runs the chained operators downstream, and their
-      // failures must fail the job, not be filed as bad input.
       try {
         decoded = decode(payload);
         reason = validate(decoded, record);
@@ -110,11 +123,9 @@ public abstract class RecordDecoder<D>
     }
     if (reason == null) {
       origin(decoded, record);
-      out.collect(Either.Left(decoded));
-    } else {
-      out.collect(
-          Either.Right(deadLetter(reason, decoded == null ? null : modelId(decoded), record)));
+      return Either.Left(decoded);
     }
+    return Either.Right(deadLetter(reason, decoded == null ? null : modelId(decoded), record));
   }
 
   /**

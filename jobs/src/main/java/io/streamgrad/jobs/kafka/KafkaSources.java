@@ -160,6 +160,8 @@ public final class KafkaSources {
       String sourceUid,
       String decodeUid,
       WatermarkStrategy<Either<T, DeadLetter>> watermarks) {
+    Properties consumer = consumerProperties(kafka);
+    FetcherDecoding.install(consumer, decoder);
     var b =
         KafkaSource.<Either<T, DeadLetter>>builder()
             .setBootstrapServers(kafka.bootstrapServers())
@@ -167,7 +169,7 @@ public final class KafkaSources {
             .setGroupId(kafka.groupId())
             .setStartingOffsets(kafka.startingOffsets().initializer())
             .setDeserializer(decoder)
-            .setProperties(consumerProperties(kafka));
+            .setProperties(consumer);
     if (kafka.bounded()) {
       b.setBounded(OffsetsInitializer.latest());
     }
