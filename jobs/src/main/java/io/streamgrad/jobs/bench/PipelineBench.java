@@ -14,6 +14,7 @@ import io.streamgrad.jobs.graph.RuntimeSettings;
 import io.streamgrad.jobs.graph.TrainJob;
 import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.KafkaSources;
 import io.streamgrad.jobs.kafka.StartingOffsets;
 import io.streamgrad.nn.Models;
 import io.streamgrad.nn.SparseModels;
@@ -233,6 +234,47 @@ public final class PipelineBench {
                 .transform(
                     "Passthrough", OnlineTrainer.snapshotType(), new PassthroughOperator(batchSize))
                 .uid("streamgrad-passthrough"));
+  }
+
+  /**
+   * Runs a job of Flink's Kafka source and the train job's decoder over {@code topic} and nothing
+   * after them (no keying, no model, no sink): what any job that reads the topic with Flink's Kafka
+   * connector reaches on this machine.
+   */
+  public Run read(String topic, Config config) throws Exception {
+    KafkaSettings kafka =
+        KafkaSettings.builder()
+            .bootstrapServers(bootstrapServers)
+            .samplesTopic(topic)
+            .snapshotsTopic(topic + "-unused")
+            .deadLettersTopic(topic + "-unused")
+            .groupId("streamgrad-bench-" + UUID.randomUUID())
+            .startingOffsets(StartingOffsets.EARLIEST)
+            .bounded(true)
+            .sampleFormat(KafkaSettings.SampleFormat.parse(sampleFormat))
+            .build();
+    RuntimeSettings rt = RuntimeSettings.builder().build();
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironment(
+            parallelism, rt.miniClusterConfig(parallelism));
+    rt.applyTo(env);
+    TrainJob.withoutDefensiveCopies(env);
+    KafkaSources.decoded(
+            env,
+            kafka,
+            topic,
+            TrainJob.sampleDecoder(kafka, config.features(), hashBits),
+            OnlineTrainer.denseSampleType(),
+            "samples")
+        .map(new Meters.Through<>())
+        .returns(OnlineTrainer.denseSampleType())
+        .sinkTo(new DiscardingSink<>());
+    Run run = Meters.run("read", env.execute("streamgrad-bench-read"));
+    if (run.samples() != config.samples()) {
+      throw new IllegalStateException(
+          "read saw " + run.samples() + " samples, expected " + config.samples());
+    }
+    return run;
   }
 
   private Run time(

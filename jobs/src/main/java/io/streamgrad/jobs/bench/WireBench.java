@@ -1,15 +1,23 @@
 package io.streamgrad.jobs.bench;
 
+import io.streamgrad.jobs.format.EventTime;
+import io.streamgrad.jobs.format.RequestDecoder;
 import io.streamgrad.jobs.format.SampleFormatDecoder;
 import io.streamgrad.jobs.graph.TrainJob;
 import io.streamgrad.jobs.kafka.KafkaClients;
 import io.streamgrad.jobs.kafka.KafkaSettings;
+import io.streamgrad.jobs.kafka.KafkaSinks;
 import io.streamgrad.jobs.kafka.KafkaSources;
+import io.streamgrad.online.serving.Predictions;
 import io.streamgrad.schemas.DeadLetter;
+import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.DenseSample;
+import io.streamgrad.schemas.Prediction;
+import io.streamgrad.schemas.WireFormat;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -17,6 +25,8 @@ import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -86,6 +96,96 @@ public final class WireBench {
       }
       return new PipelineBench.Run("consumer", seen, 0, seconds, cpu, (gcMillis() - firstGc) / 1e3);
     }
+  }
+
+  /**
+   * Serving at the wire's speed: one thread reads {@code requestsTopic} with a plain consumer,
+   * decodes each request with the feedback job's own decoder and writes a prediction for it to
+   * {@code predictionsTopic} with the job's prediction producer settings, encoded as the job
+   * encodes them (a constant answer: no model, no join, no training, no Flink). Timed from the
+   * first request to the last prediction acknowledged; its CPU is the whole process's (the broker
+   * and the producer's I/O thread included), as a job's is.
+   */
+  public PipelineBench.Run serve(
+      String requestsTopic, String predictionsTopic, PipelineBench.Config config) throws Exception {
+    KafkaSettings kafka =
+        KafkaSettings.builder()
+            .bootstrapServers(bootstrapServers)
+            .samplesTopic(requestsTopic + "-unused")
+            .requestsTopic(requestsTopic)
+            .predictionsTopic(predictionsTopic)
+            .snapshotsTopic(requestsTopic + "-unused")
+            .deadLettersTopic(requestsTopic + "-unused")
+            .build();
+    RequestDecoder decoder =
+        new RequestDecoder(config.features(), kafka.maxRecordBytes(), EventTime.defaults());
+    decoder.open(null);
+    Properties c = KafkaClients.settings(bootstrapServers);
+    c.putAll(KafkaSources.consumerProperties(kafka));
+    Properties p = KafkaClients.settings(bootstrapServers);
+    p.putAll(KafkaSinks.predictionWriting(kafka).clientProperties());
+    Answering answers = new Answering();
+    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(c, false);
+        KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(p)) {
+      answers.producer = producer;
+      answers.topic = predictionsTopic;
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(requestsTopic).stream()
+              .map(i -> new TopicPartition(requestsTopic, i.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long firstNanos = 0;
+      long firstCpu = 0;
+      long firstGc = 0;
+      long seen = 0;
+      while (seen < config.samples()) {
+        var records = consumer.poll(Duration.ofMillis(200));
+        if (records.isEmpty()) {
+          continue;
+        }
+        if (seen == 0) {
+          firstNanos = System.nanoTime();
+          firstCpu = PipelineBench.processCpuNanos();
+          firstGc = gcMillis();
+        }
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          decoder.deserialize(r, answers);
+          seen++;
+        }
+      }
+      producer.flush();
+      double seconds = (System.nanoTime() - firstNanos) / 1e9;
+      double cpu = (PipelineBench.processCpuNanos() - firstCpu) / 1e9;
+      if (answers.answered != config.samples()) {
+        throw new IllegalStateException(
+            "answered " + answers.answered + " requests of " + config.samples());
+      }
+      return new PipelineBench.Run(
+          "serve", seen, answers.answered, seconds, cpu, (gcMillis() - firstGc) / 1e3);
+    }
+  }
+
+  /** Answers each decoded request with a prediction sent to Kafka. */
+  private static final class Answering implements Collector<Either<DenseRequest, DeadLetter>> {
+    KafkaProducer<byte[], byte[]> producer;
+    String topic;
+    long answered;
+
+    @Override
+    public void collect(Either<DenseRequest, DeadLetter> record) {
+      if (record.isLeft()) {
+        DenseRequest r = record.left();
+        Prediction answer = Predictions.of(r, 0.5f, 1, 0, false);
+        producer.send(
+            new ProducerRecord<>(
+                topic, r.modelId.getBytes(StandardCharsets.UTF_8), WireFormat.encode(answer)));
+        answered++;
+      }
+    }
+
+    @Override
+    public void close() {}
   }
 
   static long gcMillis() {

@@ -2,7 +2,10 @@ package io.streamgrad.jobs.cli;
 
 import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
+import io.streamgrad.jobs.bench.PipelineBench.Run;
 import io.streamgrad.jobs.bench.ThreadCpu;
+import io.streamgrad.jobs.bench.WireBench;
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.online.feedback.FeedbackConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +24,7 @@ import picocli.CommandLine.Option;
     name = "feedback",
     mixinStandardHelpOptions = true,
     description =
-        "The feedback job (serve + join + train, a 5-minute label window, labels 30 s late on average) against the train job over the same events pre-joined (first of --configs; a logistic click model, or sparse-logistic with --sparse B), alternating, and the ratio of their events/s.")
+        "The feedback job (serve + join + train, a 5-minute label window, labels 30 s late on average) against the train job over the same events pre-joined (first of --configs; a logistic click model, or sparse-logistic with --sparse B), and against serving alone without Flink (one thread that reads the requests and writes a prediction for each: the least any job that answers every request does), rotating rounds, and the ratios of their events/s.")
 final class BenchFeedbackCommand implements Callable<Integer> {
 
   @Mixin BenchOptions bench;
@@ -58,26 +61,39 @@ final class BenchFeedbackCommand implements Callable<Integer> {
           }
           pipeline.preloadFeedback(topic, config, 30_000, 42);
           pipeline.warmUpEngine(config, 2_000);
+          EmbeddedKafka.createTopics(
+              bench.bootstrapServers, bench.parallelism, topic + "-bare-predictions");
+          WireBench wire = new WireBench(bench.bootstrapServers);
           List<Map<String, Long>> cpuByThread = new ArrayList<>();
-          BenchOptions.Pair runs =
-              bench.alternate(
+          List<List<Run>> runs =
+              bench.rotate(
                   "feedback",
-                  () -> BenchOptions.report(config, pipeline.trainJoined(topic, config)),
-                  () ->
-                      ThreadCpu.recording(
-                          cpuByThread,
-                          () ->
-                              BenchOptions.report(
-                                  config, pipeline.feedback(topic, config, feedback))));
+                  List.of(
+                      () -> BenchOptions.report(config, pipeline.trainJoined(topic, config)),
+                      () ->
+                          BenchOptions.report(
+                              config,
+                              wire.serve(topic + "-requests", topic + "-bare-predictions", config)),
+                      () ->
+                          ThreadCpu.recording(
+                              cpuByThread,
+                              () ->
+                                  BenchOptions.report(
+                                      config, pipeline.feedback(topic, config, feedback)))));
+          List<Run> train = runs.get(0);
+          List<Run> serve = runs.get(1);
+          List<Run> fed = runs.get(2);
           String shape = sparse > 0 ? "sparse clicks 2^" + sparse : config.name();
           BenchOptions.printRounds(
               "click model, " + shape,
               "events/s",
               "CPU µs",
               List.of(
-                  Map.entry("train, outcomes pre-joined", runs.first()),
-                  Map.entry("feedback: serve + join + train", runs.second())));
-          BenchOptions.printRatio("feedback / train", runs.second(), runs.first());
+                  Map.entry("train, outcomes pre-joined", train),
+                  Map.entry("serving alone: consumer + producer", serve),
+                  Map.entry("feedback: serve + join + train", fed)));
+          BenchOptions.printRatio("feedback / train", fed, train);
+          BenchOptions.printRatio("serving alone / train", serve, train);
           ThreadCpu.print(
               "feedback job",
               cpuByThread.subList(bench.warmupRounds, cpuByThread.size()),

@@ -128,23 +128,34 @@ final class BenchOptions {
    * which goes first, so neither always gets the warmer JVM or the quieter machine.
    */
   Pair alternate(String what, Callable<Run> first, Callable<Run> second) throws Exception {
+    List<List<Run>> runs = rotate(what, List.of(first, second));
+    return new Pair(runs.get(0), runs.get(1));
+  }
+
+  /**
+   * Runs each job {@link #warmupRounds} times unreported, then {@link #rounds} times, each round
+   * starting one job later than the last, so no job always gets the warmer JVM or the quieter
+   * machine; a round's runs are next to each other in time. One list of runs per job, in order.
+   */
+  List<List<Run>> rotate(String what, List<Callable<Run>> jobs) throws Exception {
+    int n = jobs.size();
     for (int r = 0; r < warmupRounds; r++) {
       System.err.printf("bench: %s warm-up %d/%d%n", what, r + 1, warmupRounds);
-      first.call();
-      second.call();
-    }
-    List<Run> a = new ArrayList<>();
-    List<Run> b = new ArrayList<>();
-    for (int r = 0; r < rounds; r++) {
-      if (r % 2 == 0) {
-        a.add(first.call());
-        b.add(second.call());
-      } else {
-        b.add(second.call());
-        a.add(first.call());
+      for (Callable<Run> job : jobs) {
+        job.call();
       }
     }
-    return new Pair(a, b);
+    List<List<Run>> runs = new ArrayList<>();
+    for (int j = 0; j < n; j++) {
+      runs.add(new ArrayList<>());
+    }
+    for (int r = 0; r < rounds; r++) {
+      for (int k = 0; k < n; k++) {
+        int j = (r + k) % n;
+        runs.get(j).add(jobs.get(j).call());
+      }
+    }
+    return runs;
   }
 
   static Run report(Config config, Run r) {

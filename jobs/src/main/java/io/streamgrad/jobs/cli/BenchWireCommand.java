@@ -14,13 +14,15 @@ import picocli.CommandLine.Option;
 
 /**
  * The training job against the wire: a bare consumer decoding the same topic with the job's own
- * decoder, alternating rounds, with the job's CPU per sample by thread.
+ * decoder, and a job of Flink's Kafka source and that decoder with nothing after them, which bounds
+ * what any job on Flink's Kafka connector reaches here; rotating rounds, with the train job's CPU
+ * per sample by thread.
  */
 @Command(
     name = "wire",
     mixinStandardHelpOptions = true,
     description =
-        "The training job against a bare single-threaded consumer that reads and decodes the same pre-loaded topic with the job's own decoder, alternating rounds: both rates, their ratio (min/median/max), and the job's CPU per sample by thread.")
+        "The training job against a bare single-threaded consumer that reads and decodes the same pre-loaded topic with the job's own decoder, and against a job of Flink's Kafka source and that decoder alone (what any job on Flink's Kafka connector reaches here), rotating rounds: the rates, their ratios (min/median/max), and the train job's CPU per sample by thread.")
 final class BenchWireCommand implements Callable<Integer> {
 
   @Mixin BenchOptions bench;
@@ -65,24 +67,33 @@ final class BenchWireCommand implements Callable<Integer> {
     pipeline.warmUpEngine(config, 2_000);
     WireBench wire = new WireBench(bench.bootstrapServers);
     List<Map<String, Long>> cpuByThread = new ArrayList<>();
-    BenchOptions.Pair runs =
-        bench.alternate(
+    List<List<PipelineBench.Run>> runs =
+        bench.rotate(
             "wire " + config.name(),
-            () -> BenchOptions.report(config, wire.consume(topic, config, sparseBits)),
-            () ->
-                ThreadCpu.recording(
-                    cpuByThread,
-                    () ->
-                        BenchOptions.report(config, pipeline.train(topic, config, snapshotEvery))));
+            List.of(
+                () -> BenchOptions.report(config, wire.consume(topic, config, sparseBits)),
+                () -> BenchOptions.report(config, pipeline.read(topic, config)),
+                () ->
+                    ThreadCpu.recording(
+                        cpuByThread,
+                        () ->
+                            BenchOptions.report(
+                                config, pipeline.train(topic, config, snapshotEvery)))));
+    List<PipelineBench.Run> consumer = runs.get(0);
+    List<PipelineBench.Run> read = runs.get(1);
+    List<PipelineBench.Run> train = runs.get(2);
     String what = (sparseBits > 0 ? "sparse clicks 2^" + sparseBits + ", " : "") + config.name();
     BenchOptions.printRounds(
         what + ", parallelism " + bench.parallelism,
         "samples/s",
         "CPU µs",
         List.of(
-            Map.entry("bare consumer + decoder", runs.first()),
-            Map.entry("train job", runs.second())));
-    BenchOptions.printRatio("train job / wire", runs.second(), runs.first());
+            Map.entry("bare consumer + decoder", consumer),
+            Map.entry("Flink Kafka source + decoder only", read),
+            Map.entry("train job", train)));
+    BenchOptions.printRatio("train job / wire", train, consumer);
+    BenchOptions.printRatio("source + decoder only / wire", read, consumer);
+    BenchOptions.printRatio("train job / source + decoder only", train, read);
     ThreadCpu.print(
         "train job", cpuByThread.subList(bench.warmupRounds, cpuByThread.size()), config.samples());
   }

@@ -86,7 +86,7 @@ public final class TrainJob {
    * every prediction once per chained operator, with the type's serializer (Avro's deep copy for
    * requests and predictions).
    */
-  static void withoutDefensiveCopies(StreamExecutionEnvironment env) {
+  public static void withoutDefensiveCopies(StreamExecutionEnvironment env) {
     env.getConfig().enableObjectReuse();
   }
 
