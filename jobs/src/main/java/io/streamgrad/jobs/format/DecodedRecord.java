@@ -22,7 +22,7 @@ public final class DecodedRecord extends ConsumerRecord<byte[], byte[]> {
         record.serializedKeySize(),
         record.serializedValueSize(),
         record.key(),
-        record.value(),
+        null,
         record.headers(),
         record.leaderEpoch(),
         record.deliveryCount());
