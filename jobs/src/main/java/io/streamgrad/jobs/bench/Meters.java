@@ -82,29 +82,16 @@ public final class Meters {
   /** Identity map on the output stream (one record per batch: the clock read is cheap). */
   public static final class Last<T> extends RichMapFunction<T, T> {
     private static final long serialVersionUID = 1L;
-    private transient LongMaximum last;
-    private transient LongMaximum cpu;
-    private transient LongMaximum gc;
-    private transient LongCounter outputs;
+    private transient EndMarks end;
 
     @Override
     public void open(OpenContext openContext) {
-      last = new LongMaximum();
-      cpu = new LongMaximum();
-      gc = new LongMaximum();
-      outputs = new LongCounter();
-      getRuntimeContext().addAccumulator(LAST_OUTPUT_MILLIS, last);
-      getRuntimeContext().addAccumulator(LAST_CPU_NANOS, cpu);
-      getRuntimeContext().addAccumulator(LAST_GC_MILLIS, gc);
-      getRuntimeContext().addAccumulator(OUTPUTS, outputs);
+      end = new EndMarks(getRuntimeContext());
     }
 
     @Override
     public T map(T value) {
-      last.add(System.currentTimeMillis());
-      cpu.add(PipelineBench.processCpuNanos());
-      gc.add(PipelineBench.gcMillis());
-      outputs.add(1L);
+      end.mark();
       return value;
     }
   }
@@ -117,10 +104,7 @@ public final class Meters {
   public static final class Through<T> extends RichMapFunction<T, T> {
     private static final long serialVersionUID = 1L;
     private final First<T> first = new First<>();
-    private transient LongMaximum last;
-    private transient LongMaximum cpu;
-    private transient LongMaximum gc;
-    private transient LongCounter outputs;
+    private transient EndMarks end;
 
     @Override
     public void setRuntimeContext(RuntimeContext context) {
@@ -131,14 +115,7 @@ public final class Meters {
     @Override
     public void open(OpenContext openContext) {
       first.open(openContext);
-      last = new LongMaximum();
-      cpu = new LongMaximum();
-      gc = new LongMaximum();
-      outputs = new LongCounter();
-      getRuntimeContext().addAccumulator(LAST_OUTPUT_MILLIS, last);
-      getRuntimeContext().addAccumulator(LAST_CPU_NANOS, cpu);
-      getRuntimeContext().addAccumulator(LAST_GC_MILLIS, gc);
-      getRuntimeContext().addAccumulator(OUTPUTS, outputs);
+      end = new EndMarks(getRuntimeContext());
     }
 
     @Override
@@ -148,6 +125,25 @@ public final class Meters {
 
     @Override
     public void close() {
+      end.mark();
+    }
+  }
+
+  /** The last output's time, CPU and GC counters, and the outputs counted. */
+  private static final class EndMarks {
+    private final LongMaximum last = new LongMaximum();
+    private final LongMaximum cpu = new LongMaximum();
+    private final LongMaximum gc = new LongMaximum();
+    private final LongCounter outputs = new LongCounter();
+
+    EndMarks(RuntimeContext context) {
+      context.addAccumulator(LAST_OUTPUT_MILLIS, last);
+      context.addAccumulator(LAST_CPU_NANOS, cpu);
+      context.addAccumulator(LAST_GC_MILLIS, gc);
+      context.addAccumulator(OUTPUTS, outputs);
+    }
+
+    void mark() {
       last.add(System.currentTimeMillis());
       cpu.add(PipelineBench.processCpuNanos());
       gc.add(PipelineBench.gcMillis());

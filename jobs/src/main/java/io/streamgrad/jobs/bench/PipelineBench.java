@@ -242,17 +242,7 @@ public final class PipelineBench {
    * connector reaches on this machine.
    */
   public Run read(String topic, Config config) throws Exception {
-    KafkaSettings kafka =
-        KafkaSettings.builder()
-            .bootstrapServers(bootstrapServers)
-            .samplesTopic(topic)
-            .snapshotsTopic(topic + "-unused")
-            .deadLettersTopic(topic + "-unused")
-            .groupId("streamgrad-bench-" + UUID.randomUUID())
-            .startingOffsets(StartingOffsets.EARLIEST)
-            .bounded(true)
-            .sampleFormat(KafkaSettings.SampleFormat.parse(sampleFormat))
-            .build();
+    KafkaSettings kafka = readingOnce(topic, "read");
     RuntimeSettings rt = RuntimeSettings.builder().build();
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(
@@ -277,6 +267,23 @@ public final class PipelineBench {
     return run;
   }
 
+  /**
+   * Settings of a bench job that reads {@code topic} once, from its beginning to its end now, as a
+   * consumer group of its own; its snapshots go to {@code <topic>-out-<job>}.
+   */
+  private KafkaSettings readingOnce(String topic, String job) {
+    return KafkaSettings.builder()
+        .bootstrapServers(bootstrapServers)
+        .samplesTopic(topic)
+        .snapshotsTopic(topic + "-out-" + job)
+        .deadLettersTopic(topic + "-dead-letters")
+        .groupId("streamgrad-bench-" + UUID.randomUUID())
+        .startingOffsets(StartingOffsets.EARLIEST)
+        .bounded(true)
+        .sampleFormat(KafkaSettings.SampleFormat.parse(sampleFormat))
+        .build();
+  }
+
   private Run time(
       String job,
       String topic,
@@ -284,17 +291,7 @@ public final class PipelineBench {
       RuntimeSettings.StateBackend backend,
       TrainJob.Stage stage)
       throws Exception {
-    KafkaSettings kafka =
-        KafkaSettings.builder()
-            .bootstrapServers(bootstrapServers)
-            .samplesTopic(topic)
-            .snapshotsTopic(topic + "-out-" + job)
-            .deadLettersTopic(topic + "-dead-letters")
-            .groupId("streamgrad-bench-" + UUID.randomUUID())
-            .startingOffsets(StartingOffsets.EARLIEST)
-            .bounded(true)
-            .sampleFormat(KafkaSettings.SampleFormat.parse(sampleFormat))
-            .build();
+    KafkaSettings kafka = readingOnce(topic, job);
     EmbeddedKafka.createTopics(
         bootstrapServers, parallelism, kafka.snapshotsTopic(), kafka.deadLettersTopic());
 

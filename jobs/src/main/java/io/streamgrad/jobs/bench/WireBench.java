@@ -19,15 +19,15 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Properties;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * The wire's speed: one thread that reads a topic with a plain Kafka consumer and decodes every
@@ -63,38 +63,18 @@ public final class WireBench {
     Counting counted = new Counting();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(p, false)) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(i -> new TopicPartition(topic, i.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long firstNanos = 0;
-      long firstCpu = 0;
-      long firstGc = 0;
-      long seen = 0;
-      while (seen < config.samples()) {
-        var records = consumer.poll(Duration.ofMillis(200));
-        if (records.isEmpty()) {
-          continue;
-        }
-        if (seen == 0) {
-          firstNanos = System.nanoTime();
-          firstCpu = threads.getCurrentThreadCpuTime();
-          firstGc = gcMillis();
-        }
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-          decoder.deserialize(r, counted);
-          seen++;
-        }
-      }
-      double seconds = (System.nanoTime() - firstNanos) / 1e9;
-      double cpu = (threads.getCurrentThreadCpuTime() - firstCpu) / 1e9;
+      Start start =
+          readAll(
+              consumer,
+              topic,
+              config.samples(),
+              threads::getCurrentThreadCpuTime,
+              r -> decoder.deserialize(r, counted));
       if (counted.good != config.samples()) {
         throw new IllegalStateException(
             "the consumer decoded " + counted.good + " good samples of " + config.samples());
       }
-      return new PipelineBench.Run("consumer", seen, 0, seconds, cpu, (gcMillis() - firstGc) / 1e3);
+      return start.run("consumer", config.samples(), 0);
     }
   }
 
@@ -129,41 +109,63 @@ public final class WireBench {
         KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(p)) {
       answers.producer = producer;
       answers.topic = predictionsTopic;
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(requestsTopic).stream()
-              .map(i -> new TopicPartition(requestsTopic, i.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long firstNanos = 0;
-      long firstCpu = 0;
-      long firstGc = 0;
-      long seen = 0;
-      while (seen < config.samples()) {
-        var records = consumer.poll(Duration.ofMillis(200));
-        if (records.isEmpty()) {
-          continue;
-        }
-        if (seen == 0) {
-          firstNanos = System.nanoTime();
-          firstCpu = PipelineBench.processCpuNanos();
-          firstGc = gcMillis();
-        }
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-          decoder.deserialize(r, answers);
-          seen++;
-        }
-      }
+      Start start =
+          readAll(
+              consumer,
+              requestsTopic,
+              config.samples(),
+              PipelineBench::processCpuNanos,
+              r -> decoder.deserialize(r, answers));
       producer.flush();
-      double seconds = (System.nanoTime() - firstNanos) / 1e9;
-      double cpu = (PipelineBench.processCpuNanos() - firstCpu) / 1e9;
       if (answers.answered != config.samples()) {
         throw new IllegalStateException(
             "answered " + answers.answered + " requests of " + config.samples());
       }
-      return new PipelineBench.Run(
-          "serve", seen, answers.answered, seconds, cpu, (gcMillis() - firstGc) / 1e3);
+      return start.run("serve", config.samples(), answers.answered);
     }
+  }
+
+  /** When a timed read began, by the wall clock, a CPU clock and the GC's. */
+  private record Start(long nanos, long cpuNanos, long gcAt, LongSupplier cpuClock) {
+    /** The run from this start to now. */
+    PipelineBench.Run run(String job, long samples, long outputs) {
+      return new PipelineBench.Run(
+          job,
+          samples,
+          outputs,
+          (System.nanoTime() - nanos) / 1e9,
+          (cpuClock.getAsLong() - cpuNanos) / 1e9,
+          (WireBench.gcMillis() - gcAt) / 1e3);
+    }
+  }
+
+  /**
+   * Hands every record of {@code topic}, from its beginning, to {@code each} until {@code count}
+   * were; timed from the first record, on {@code cpuClock}.
+   */
+  private static Start readAll(
+      KafkaConsumer<byte[], byte[]> consumer,
+      String topic,
+      long count,
+      LongSupplier cpuClock,
+      Consumer<ConsumerRecord<byte[], byte[]>> each) {
+    KafkaClients.readFromStart(consumer, topic);
+    Start start = null;
+    long seen = 0;
+    while (seen < count) {
+      var records = consumer.poll(Duration.ofMillis(200));
+      if (records.isEmpty()) {
+        continue;
+      }
+      if (start == null) {
+        start = new Start(System.nanoTime(), cpuClock.getAsLong(), gcMillis(), cpuClock);
+      }
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        each.accept(r);
+        seen++;
+      }
+    }
+    return start;
   }
 
   /** Answers each decoded request with a prediction sent to Kafka. */
