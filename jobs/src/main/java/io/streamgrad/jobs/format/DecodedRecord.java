@@ -6,8 +6,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * A Kafka record that already went through its {@link RecordDecoder}: the same record (topic,
- * partition, offset, timestamp, key, value, headers) with what the decoder made of it, so that the
- * decoder, called again for it on the task thread, hands that on instead of decoding twice.
+ * partition, offset, timestamp, key, headers, the value's size) with what the decoder made of it,
+ * so that the decoder, called again for it on the task thread, hands that on instead of decoding
+ * twice. The value's bytes are not kept: a good record is its decoding, and a refused one's dead
+ * letter carries them, so a poll waiting for the task thread holds each record once.
  */
 public final class DecodedRecord extends ConsumerRecord<byte[], byte[]> {
   private final Either<?, DeadLetter> decoded;
