@@ -10,10 +10,8 @@ import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.types.Either;
-import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -26,20 +24,7 @@ class JsonSampleDecoderTest {
   }
 
   private static Either<DenseSample, DeadLetter> decode(JsonSampleDecoder decoder, byte[] value) {
-    List<Either<DenseSample, DeadLetter>> out = new ArrayList<>();
-    decoder.deserialize(
-        new ConsumerRecord<>("samples", 1, 7L, "k".getBytes(), value),
-        new Collector<>() {
-          @Override
-          public void collect(Either<DenseSample, DeadLetter> r) {
-            out.add(r);
-          }
-
-          @Override
-          public void close() {}
-        });
-    assertEquals(1, out.size(), "one output per record");
-    return out.get(0);
+    return DecoderOutput.of(decoder, new ConsumerRecord<>("samples", 1, 7L, "k".getBytes(), value));
   }
 
   private Either<DenseSample, DeadLetter> decode(String json) {

@@ -11,11 +11,9 @@ import io.streamgrad.schemas.PredictionRequest;
 import io.streamgrad.schemas.WireFormat;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.flink.types.Either;
-import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -51,41 +49,24 @@ class LabelDecoderTest {
         Optional.empty());
   }
 
-  private static <T> Either<T, DeadLetter> decode(
-      RecordDecoder<T> d, ConsumerRecord<byte[], byte[]> record) {
-    List<Either<T, DeadLetter>> out = new ArrayList<>();
-    d.deserialize(
-        record,
-        new Collector<>() {
-          @Override
-          public void collect(Either<T, DeadLetter> r) {
-            out.add(r);
-          }
-
-          @Override
-          public void close() {}
-        });
-    assertEquals(1, out.size(), "exactly one output per record");
-    return out.get(0);
-  }
-
   private static Label.Builder good() {
     return Label.newBuilder().setModelId("m").setRequestId("r-1").setLabel(1f);
   }
 
   private String reason(Label l, long kafkaTime) {
-    Either<Label, DeadLetter> r = decode(labels, record(WireFormat.encode(l), kafkaTime));
+    Either<Label, DeadLetter> r = DecoderOutput.of(labels, record(WireFormat.encode(l), kafkaTime));
     return r.isLeft() ? null : r.right().getReason();
   }
 
   @Test
   void aLabelWithoutAnEventTimeTakesItsRecordsTimestamp() {
     long now = System.currentTimeMillis();
-    Either<Label, DeadLetter> r = decode(labels, record(WireFormat.encode(good().build()), now));
+    Either<Label, DeadLetter> r =
+        DecoderOutput.of(labels, record(WireFormat.encode(good().build()), now));
     assertTrue(r.isLeft(), r.toString());
     assertEquals(Instant.ofEpochMilli(now), r.left().getEventTime());
     Instant then = Instant.ofEpochMilli(now - 3_600_000);
-    r = decode(labels, record(WireFormat.encode(good().setEventTime(then).build()), now));
+    r = DecoderOutput.of(labels, record(WireFormat.encode(good().setEventTime(then).build()), now));
     assertEquals(then, r.left().getEventTime(), "its own event time wins");
   }
 
@@ -105,10 +86,10 @@ class LabelDecoderTest {
     assertTrue(
         reason(good().build(), now + 86_400_000L).startsWith("event time in the future"),
         "a Kafka timestamp a day ahead is refused too");
-    Either<Label, DeadLetter> garbage = decode(labels, record(new byte[] {1, 2, 3}, now));
+    Either<Label, DeadLetter> garbage = DecoderOutput.of(labels, record(new byte[] {1, 2, 3}, now));
     assertEquals("not Avro single-object encoding", garbage.right().getReason());
     Either<Label, DeadLetter> sample =
-        decode(
+        DecoderOutput.of(
             labels,
             record(
                 WireFormat.encode(
@@ -128,12 +109,12 @@ class LabelDecoderTest {
         "{\"modelId\": \"m\", \"requestId\": \"r-1\", \"label\": 1, \"eventTime\": "
             + (now - 5)
             + ", \"weight\": 0.5, \"campaign\": {\"id\": 3}}";
-    Either<Label, DeadLetter> r = decode(json, record(good.getBytes(), now));
+    Either<Label, DeadLetter> r = DecoderOutput.of(json, record(good.getBytes(), now));
     assertTrue(r.isLeft(), r.toString());
     assertEquals(
         good().setEventTime(Instant.ofEpochMilli(now - 5)).setWeight(0.5f).build(), r.left());
     Either<Label, DeadLetter> bare =
-        decode(
+        DecoderOutput.of(
             json, record("{\"modelId\":\"m\",\"requestId\":\"r-1\",\"label\":0}".getBytes(), now));
     assertEquals(Instant.ofEpochMilli(now), bare.left().getEventTime(), "the record's timestamp");
     String[][] bad = {
@@ -155,10 +136,11 @@ class LabelDecoderTest {
       {"{\"modelId\":\"m\",\"requestId\":\"\",\"label\":1}", "empty request id"},
     };
     for (String[] b : bad) {
-      Either<Label, DeadLetter> d = decode(json, record(b[0].getBytes(), now));
+      Either<Label, DeadLetter> d = DecoderOutput.of(json, record(b[0].getBytes(), now));
       assertEquals(b[1], d.isRight() ? d.right().getReason() : "accepted", b[0]);
     }
-    Either<Label, DeadLetter> avro = decode(json, record(WireFormat.encode(good().build()), now));
+    Either<Label, DeadLetter> avro =
+        DecoderOutput.of(json, record(WireFormat.encode(good().build()), now));
     assertEquals(
         "Avro single-object encoding: this job reads JSON labels (--label-format)",
         avro.right().getReason());
@@ -174,13 +156,14 @@ class LabelDecoderTest {
             .setRequestId("r-1")
             .setFeatures(List.of(1f, 2f))
             .build();
-    Either<DenseRequest, DeadLetter> d = decode(events, record(WireFormat.encode(r), now));
+    Either<DenseRequest, DeadLetter> d =
+        DecoderOutput.of(events, record(WireFormat.encode(r), now));
     assertEquals(now, d.left().eventTime);
     r.setEventTime(Instant.ofEpochMilli(now + 86_400_000L));
-    d = decode(events, record(WireFormat.encode(r), now));
+    d = DecoderOutput.of(events, record(WireFormat.encode(r), now));
     assertTrue(d.right().getReason().startsWith("event time in the future"), d.toString());
     RequestDecoder plain = new RequestDecoder(2, 1_000_000);
-    d = decode(plain, record(WireFormat.encode(r), now));
+    d = DecoderOutput.of(plain, record(WireFormat.encode(r), now));
     assertTrue(d.isLeft(), "the predictor's requests are not judged by time");
   }
 }

@@ -11,7 +11,6 @@ import io.streamgrad.schemas.DenseSample;
 import io.streamgrad.schemas.Sample;
 import io.streamgrad.schemas.WireFormat;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -36,21 +35,8 @@ class SampleDecoderTest {
   }
 
   private static Either<DenseSample, DeadLetter> decode(
-      SampleDecoder d, ConsumerRecord<byte[], byte[]> record) throws Exception {
-    List<Either<DenseSample, DeadLetter>> out = new ArrayList<>();
-    d.deserialize(
-        record,
-        new Collector<>() {
-          @Override
-          public void collect(Either<DenseSample, DeadLetter> r) {
-            out.add(r);
-          }
-
-          @Override
-          public void close() {}
-        });
-    assertEquals(1, out.size(), "exactly one output per record");
-    return out.get(0);
+      SampleDecoder d, ConsumerRecord<byte[], byte[]> record) {
+    return DecoderOutput.of(d, record);
   }
 
   private static byte[] bytes(Sample s) {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
 import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.format.DecodedRecord;
+import io.streamgrad.jobs.format.DecoderOutput;
 import io.streamgrad.jobs.format.RecordDecoder;
 import io.streamgrad.jobs.format.SampleDecoder;
 import io.streamgrad.schemas.DeadLetter;
@@ -26,7 +27,6 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.types.Either;
-import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -50,24 +50,6 @@ class FetcherDecodingTest {
             .setFeatures(List.of(1f, 2f, label))
             .setLabel(label)
             .build());
-  }
-
-  private static <D> Either<D, DeadLetter> handedOn(
-      RecordDecoder<D> decoder, ConsumerRecord<byte[], byte[]> record) {
-    List<Either<D, DeadLetter>> out = new ArrayList<>();
-    decoder.deserialize(
-        record,
-        new Collector<>() {
-          @Override
-          public void collect(Either<D, DeadLetter> r) {
-            out.add(r);
-          }
-
-          @Override
-          public void close() {}
-        });
-    assertEquals(1, out.size());
-    return out.get(0);
   }
 
   @Test
@@ -110,7 +92,7 @@ class FetcherDecodingTest {
           ConsumerRecord<byte[], byte[]> plain =
               new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(), values.get(sent));
           Either<DenseSample, DeadLetter> expected = reference.decodeRecord(plain);
-          Either<DenseSample, DeadLetter> got = handedOn(source, d);
+          Either<DenseSample, DeadLetter> got = DecoderOutput.of(source, d);
           assertSame(d.decoded(), got, "the source hands on what the poll decoded");
           assertEquals(expected.isLeft(), got.isLeft());
           if (got.isLeft()) {
@@ -197,7 +179,7 @@ class FetcherDecodingTest {
     List<ConsumerRecord<byte[], byte[]>> records = out.records(tp);
     assertEquals(5, records.size());
     for (int i = 0; i < 5; i++) {
-      Either<String, DeadLetter> r = handedOn(source, records.get(i));
+      Either<String, DeadLetter> r = DecoderOutput.of(source, records.get(i));
       assertEquals(10L + i, records.get(i).offset());
       if (i == 2) {
         assertEquals("bad record", r.right().getReason());
@@ -211,7 +193,7 @@ class FetcherDecodingTest {
     // A record that did not come through the interceptor is decoded by the source itself.
     assertEquals(
         "good9",
-        handedOn(
+        DecoderOutput.of(
                 source,
                 new ConsumerRecord<>("t", 3, 99L, null, "good9".getBytes(StandardCharsets.UTF_8)))
             .left());
