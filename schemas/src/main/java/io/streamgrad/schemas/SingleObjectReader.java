@@ -38,13 +38,10 @@ public abstract class SingleObjectReader<R extends SpecificRecord, D> {
   private final Map<Long, DatumReader<R>> resolvers = new HashMap<>();
   protected BinaryDecoder decoder;
 
-  // Model ids repeat from record to record: each distinct one is decoded into a String once and
-  // that String (its hash computed once, for the keyBy and the state's lookups) handed out again.
-  private static final int ID_CACHE_SLOTS = 1024;
+  // Model ids repeat from record to record: each distinct one is decoded into a String once.
   private static final int LONGEST_CACHED_ID_BYTES = 4 * DenseSample.MAX_MODEL_ID_LENGTH;
   private final Utf8 idBytes = new Utf8();
-  private final byte[][] cachedIdBytes = new byte[ID_CACHE_SLOTS][];
-  private final String[] cachedIds = new String[ID_CACHE_SLOTS];
+  private final ModelIdTable modelIds = new ModelIdTable();
 
   protected SingleObjectReader(Schema current, KnownSchemas writers) {
     AvroTrust.install();
@@ -165,19 +162,7 @@ public abstract class SingleObjectReader<R extends SpecificRecord, D> {
     if (n > LONGEST_CACHED_ID_BYTES) {
       return new String(b, 0, n, StandardCharsets.UTF_8);
     }
-    int h = n;
-    for (int i = 0; i < n; i++) {
-      h = 31 * h + b[i];
-    }
-    int slot = (h ^ (h >>> 16)) & (ID_CACHE_SLOTS - 1);
-    byte[] cached = cachedIdBytes[slot];
-    if (cached != null && Arrays.equals(cached, 0, cached.length, b, 0, n)) {
-      return cachedIds[slot];
-    }
-    String id = new String(b, 0, n, StandardCharsets.UTF_8);
-    cachedIdBytes[slot] = Arrays.copyOf(b, n);
-    cachedIds[slot] = id;
-    return id;
+    return modelIds.intern(b, n);
   }
 
   /** An optional long ({@code ["null", long]}), e.g. an event time. */
