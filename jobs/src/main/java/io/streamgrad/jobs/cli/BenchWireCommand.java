@@ -91,6 +91,10 @@ final class BenchWireCommand implements Callable<Integer> {
             Map.entry("bare consumer + decoder", consumer),
             Map.entry("Flink Kafka source + decoder only", read),
             Map.entry("train job", train)));
+    // The two CPU figures differ in kind: a bare consumer has one thread, a job many.
+    System.out.println(
+        "CPU µs per sample, first sample to last: the bare consumer's own thread; each job's"
+            + " whole process (the broker's threads included)");
     BenchOptions.printRatio("train job / wire", train, consumer);
     BenchOptions.printRatio("source + decoder only / wire", read, consumer);
     BenchOptions.printRatio("train job / source + decoder only", train, read);

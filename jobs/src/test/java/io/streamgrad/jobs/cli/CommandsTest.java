@@ -184,6 +184,7 @@ class CommandsTest {
       assertTrue(out.matches("(?s).*train job / wire: \\d+\\.\\d+x.*"), out);
       assertTrue(out.matches("(?s).*source \\+ decoder only / wire: \\d+\\.\\d+x.*"), out);
       assertTrue(out.contains("bare consumer + decoder"), out);
+      assertTrue(out.contains("the bare consumer's own thread; each job's whole process"), out);
       assertTrue(out.matches("(?s).*CPU by thread.*Source: Kafka samples.*"), out);
     }
   }
