@@ -198,6 +198,24 @@ public final class PipelineBench {
       QualitySpec quality,
       int snapshotEvery)
       throws Exception {
+    OnlineTrainer trainer = trainer(config, maxLiveModels, quality, snapshotEvery);
+    return time(
+        "train",
+        topic,
+        config,
+        backend,
+        samples ->
+            trainer.trainDense(
+                samples.map(new Meters.First<>()).returns(OnlineTrainer.denseSampleType())));
+  }
+
+  /** The train job's trainer, a snapshot every {@code snapshotEvery} updates. */
+  public OnlineTrainer trainer(Config config, int snapshotEvery) {
+    return trainer(config, ModelLifecycle.AUTO, QualitySpec.DEFAULT, snapshotEvery);
+  }
+
+  private OnlineTrainer trainer(
+      Config config, int maxLiveModels, QualitySpec quality, int snapshotEvery) {
     OnlineTrainer.Builder b =
         OnlineTrainer.builder()
             .features(config.features())
@@ -210,15 +228,7 @@ public final class PipelineBench {
           .optimizer(Optimizers.ftrl(0.1))
           .snapshotEvery(Math.max(10, snapshotEvery));
     }
-    OnlineTrainer trainer = b.build();
-    return time(
-        "train",
-        topic,
-        config,
-        backend,
-        samples ->
-            trainer.trainDense(
-                samples.map(new Meters.First<>()).returns(OnlineTrainer.denseSampleType())));
+    return b.build();
   }
 
   /** Runs the passthrough job over {@code topic}. */

@@ -1,5 +1,6 @@
 package io.streamgrad.jobs.bench;
 
+import io.streamgrad.jobs.demo.EmbeddedKafka;
 import io.streamgrad.jobs.format.EventTime;
 import io.streamgrad.jobs.format.RequestDecoder;
 import io.streamgrad.jobs.format.SampleFormatDecoder;
@@ -9,6 +10,7 @@ import io.streamgrad.jobs.kafka.KafkaSettings;
 import io.streamgrad.jobs.kafka.KafkaSinks;
 import io.streamgrad.jobs.kafka.KafkaSources;
 import io.streamgrad.online.serving.Predictions;
+import io.streamgrad.online.train.TrainerConfig;
 import io.streamgrad.schemas.DeadLetter;
 import io.streamgrad.schemas.DenseRequest;
 import io.streamgrad.schemas.DenseSample;
@@ -19,6 +21,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -75,6 +78,54 @@ public final class WireBench {
             "the consumer decoded " + counted.good + " good samples of " + config.samples());
       }
       return start.run("consumer", config.samples(), 0);
+    }
+  }
+
+  /**
+   * Reads {@code topic} as {@link #consume} does and trains on it on a second thread ({@link
+   * TwoThreadTrainer}): the most any training job reaches here. Its CPU is the whole process's, as
+   * a job's is; {@code threads} gets the reading and the training thread's.
+   */
+  public PipelineBench.Run consumeAndTrain(
+      String topic,
+      PipelineBench.Config config,
+      int hashBits,
+      TrainerConfig trainer,
+      List<TwoThreadTrainer.Threads> threads)
+      throws Exception {
+    String snapshotsTopic = topic + "-out-two-threads";
+    KafkaSettings kafka =
+        KafkaSettings.builder()
+            .bootstrapServers(bootstrapServers)
+            .samplesTopic(topic)
+            .snapshotsTopic(snapshotsTopic)
+            .deadLettersTopic(topic + "-unused")
+            .build();
+    EmbeddedKafka.createTopics(bootstrapServers, 1, snapshotsTopic);
+    SampleFormatDecoder decoder = TrainJob.sampleDecoder(kafka, config.features(), hashBits);
+    decoder.open(null);
+    Properties c = KafkaClients.settings(bootstrapServers);
+    c.putAll(KafkaSources.consumerProperties(kafka));
+    Properties p = KafkaClients.settings(bootstrapServers);
+    p.putAll(KafkaSinks.snapshotWriting(kafka, hashBits).clientProperties());
+    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(c, false);
+        KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(p)) {
+      KafkaClients.readFromStart(consumer, topic);
+      TwoThreadTrainer pipeline = new TwoThreadTrainer(trainer, snapshotsTopic, producer);
+      Start[] start = new Start[1];
+      threads.add(
+          pipeline.run(
+              consumer,
+              decoder,
+              config.samples(),
+              () ->
+                  start[0] =
+                      new Start(
+                          System.nanoTime(),
+                          PipelineBench.processCpuNanos(),
+                          gcMillis(),
+                          PipelineBench::processCpuNanos)));
+      return start[0].run("two threads", config.samples(), pipeline.snapshots());
     }
   }
 

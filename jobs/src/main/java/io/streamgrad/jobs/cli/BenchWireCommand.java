@@ -3,6 +3,7 @@ package io.streamgrad.jobs.cli;
 import io.streamgrad.jobs.bench.PipelineBench;
 import io.streamgrad.jobs.bench.PipelineBench.Config;
 import io.streamgrad.jobs.bench.ThreadCpu;
+import io.streamgrad.jobs.bench.TwoThreadTrainer;
 import io.streamgrad.jobs.bench.WireBench;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,15 +15,16 @@ import picocli.CommandLine.Option;
 
 /**
  * The training job against the wire: a bare consumer decoding the same topic with the job's own
- * decoder, and a job of Flink's Kafka source and that decoder with nothing after them, which bounds
- * what any job on Flink's Kafka connector reaches here; rotating rounds, with the train job's CPU
- * per sample by thread.
+ * decoder; a job of Flink's Kafka source and that decoder with nothing after them, which bounds
+ * what any job on Flink's Kafka connector reaches here; and two threads without Flink that read and
+ * train as the job does ({@code TwoThreadTrainer}), which bounds what any training pipeline reaches
+ * here. Rotating rounds, with the train job's CPU per sample by thread.
  */
 @Command(
     name = "wire",
     mixinStandardHelpOptions = true,
     description =
-        "The training job against a bare single-threaded consumer that reads and decodes the same pre-loaded topic with the job's own decoder, and against a job of Flink's Kafka source and that decoder alone (what any job on Flink's Kafka connector reaches here), rotating rounds: the rates, their ratios (min/median/max), and the train job's CPU per sample by thread.")
+        "The training job against a bare single-threaded consumer that reads and decodes the same pre-loaded topic with the job's own decoder, against a job of Flink's Kafka source and that decoder alone (what any job on Flink's Kafka connector reaches here), and against two threads without Flink that read and train with the job's decoder, trainer and snapshots (what any training pipeline reaches here), rotating rounds: the rates, their ratios (min/median/max), and each side's CPU per sample by thread.")
 final class BenchWireCommand implements Callable<Integer> {
 
   @Mixin BenchOptions bench;
@@ -67,12 +69,22 @@ final class BenchWireCommand implements Callable<Integer> {
     pipeline.warmUpEngine(config, 2_000);
     WireBench wire = new WireBench(bench.bootstrapServers);
     List<Map<String, Long>> cpuByThread = new ArrayList<>();
+    List<TwoThreadTrainer.Threads> twoThreads = new ArrayList<>();
     List<List<PipelineBench.Run>> runs =
         bench.rotate(
             "wire " + config.name(),
             List.of(
                 () -> BenchOptions.report(config, wire.consume(topic, config, sparseBits)),
                 () -> BenchOptions.report(config, pipeline.read(topic, config)),
+                () ->
+                    BenchOptions.report(
+                        config,
+                        wire.consumeAndTrain(
+                            topic,
+                            config,
+                            sparseBits,
+                            pipeline.trainer(config, snapshotEvery).config(),
+                            twoThreads)),
                 () ->
                     ThreadCpu.recording(
                         cpuByThread,
@@ -81,7 +93,8 @@ final class BenchWireCommand implements Callable<Integer> {
                                 config, pipeline.train(topic, config, snapshotEvery)))));
     List<PipelineBench.Run> consumer = runs.get(0);
     List<PipelineBench.Run> read = runs.get(1);
-    List<PipelineBench.Run> train = runs.get(2);
+    List<PipelineBench.Run> handRolled = runs.get(2);
+    List<PipelineBench.Run> train = runs.get(3);
     String what = (sparseBits > 0 ? "sparse clicks 2^" + sparseBits + ", " : "") + config.name();
     BenchOptions.printRounds(
         what + ", parallelism " + bench.parallelism,
@@ -90,14 +103,19 @@ final class BenchWireCommand implements Callable<Integer> {
         List.of(
             Map.entry("bare consumer + decoder", consumer),
             Map.entry("Flink Kafka source + decoder only", read),
+            Map.entry("two threads, no Flink: read | train", handRolled),
             Map.entry("train job", train)));
     // The two CPU figures differ in kind: a bare consumer has one thread, a job many.
     System.out.println(
         "CPU µs per sample, first sample to last: the bare consumer's own thread; each job's"
-            + " whole process (the broker's threads included)");
+            + " whole process, and the two threads' (the broker's threads included)");
     BenchOptions.printRatio("train job / wire", train, consumer);
     BenchOptions.printRatio("source + decoder only / wire", read, consumer);
     BenchOptions.printRatio("train job / source + decoder only", train, read);
+    BenchOptions.printRatio("two threads, no Flink / wire", handRolled, consumer);
+    BenchOptions.printRatio("train job / two threads, no Flink", train, handRolled);
+    TwoThreadTrainer.print(
+        twoThreads.subList(bench.warmupRounds, twoThreads.size()), config.samples());
     ThreadCpu.print(
         "train job", cpuByThread.subList(bench.warmupRounds, cpuByThread.size()), config.samples());
   }

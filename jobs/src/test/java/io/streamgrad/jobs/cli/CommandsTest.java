@@ -183,6 +183,9 @@ class CommandsTest {
       // Every side checked that it read every sample (they throw otherwise).
       assertTrue(out.matches("(?s).*train job / wire: \\d+\\.\\d+x.*"), out);
       assertTrue(out.matches("(?s).*source \\+ decoder only / wire: \\d+\\.\\d+x.*"), out);
+      assertTrue(out.matches("(?s).*two threads, no Flink / wire: \\d+\\.\\d+x.*"), out);
+      assertTrue(
+          out.matches("(?s).*two threads, no Flink: CPU.*reading \\d+\\.\\d+, training.*"), out);
       assertTrue(out.contains("bare consumer + decoder"), out);
       assertTrue(out.contains("the bare consumer's own thread; each job's whole process"), out);
       assertTrue(out.matches("(?s).*CPU by thread.*Source: Kafka samples.*"), out);
