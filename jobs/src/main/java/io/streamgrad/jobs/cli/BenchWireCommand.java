@@ -69,13 +69,17 @@ final class BenchWireCommand implements Callable<Integer> {
     pipeline.warmUpEngine(config, 2_000);
     WireBench wire = new WireBench(bench.bootstrapServers);
     List<Map<String, Long>> cpuByThread = new ArrayList<>();
+    List<Map<String, Long>> readCpuByThread = new ArrayList<>();
     List<TwoThreadTrainer.Threads> twoThreads = new ArrayList<>();
     List<List<PipelineBench.Run>> runs =
         bench.rotate(
             "wire " + config.name(),
             List.of(
                 () -> BenchOptions.report(config, wire.consume(topic, config, sparseBits)),
-                () -> BenchOptions.report(config, pipeline.read(topic, config)),
+                () ->
+                    ThreadCpu.recording(
+                        readCpuByThread,
+                        () -> BenchOptions.report(config, pipeline.read(topic, config))),
                 () ->
                     BenchOptions.report(
                         config,
@@ -118,5 +122,10 @@ final class BenchWireCommand implements Callable<Integer> {
         twoThreads.subList(bench.warmupRounds, twoThreads.size()), config.samples());
     ThreadCpu.print(
         "train job", cpuByThread.subList(bench.warmupRounds, cpuByThread.size()), config.samples());
+    // The fetcher's cost when the task thread beside it has little to do.
+    ThreadCpu.print(
+        "source + decoder only",
+        readCpuByThread.subList(bench.warmupRounds, readCpuByThread.size()),
+        config.samples());
   }
 }
