@@ -10,10 +10,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /** What a topic holds now: every committed record up to the end offsets taken at the start. */
-final class TopicContents {
+public final class TopicContents {
   private TopicContents() {}
 
-  static List<ConsumerRecord<byte[], byte[]>> read(String bootstrapServers, String topic) {
+  public static List<ConsumerRecord<byte[], byte[]>> read(String bootstrapServers, String topic) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(bootstrapServers, true)) {
       List<TopicPartition> partitions =
@@ -34,7 +34,7 @@ final class TopicContents {
     return out;
   }
 
-  static List<byte[]> values(String bootstrapServers, String topic) {
+  public static List<byte[]> values(String bootstrapServers, String topic) {
     return read(bootstrapServers, topic).stream().map(ConsumerRecord::value).toList();
   }
 }
