@@ -98,6 +98,7 @@ public final class TwoThreadTrainer {
                 trainAll();
               } catch (Throwable t) {
                 failed.set(t);
+                drainToEnd(); // else the reader blocks on a full queue and never sees the failure
               }
               trainerCpu[0] = cpu.getCurrentThreadCpuTime() - from;
             },
@@ -142,6 +143,17 @@ public final class TwoThreadTrainer {
       for (DenseSample s : poll) {
         train(s);
       }
+    }
+  }
+
+  /** Takes polls until the reader's last, so that the reader never waits for room. */
+  private void drainToEnd() {
+    try {
+      while (polls.take() != END) {
+        // discarded: the run fails
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.streamgrad.jobs.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.streamgrad.jobs.EmbeddedKafkaExtension;
@@ -19,9 +20,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.types.Either;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -72,6 +75,32 @@ class TwoThreadTrainerTest {
     assertEquals(snapshots, run.outputs(), "the run counts what it sent");
     assertEquals(1, threads.size());
     assertTrue(threads.get(0).reader() > 0 && threads.get(0).trainer() > 0, threads.toString());
+  }
+
+  /**
+   * A training thread that fails ends the run with its cause. Click samples for a dense model fail
+   * the first sample; 100,000 of them are several polls, so the reader may still be polls ahead
+   * when the trainer fails (how far is up to the scheduler: the test cannot force the full queue
+   * that the trainer's draining is there for).
+   */
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES) // a bound on a hang, not a wait
+  void aFailingTrainerEndsTheRunWithItsCause() throws Exception {
+    String topic = "two-threads-failing";
+    PipelineBench.Config config = new PipelineBench.Config(4, 1, 100_000);
+    PipelineBench clicks = new PipelineBench(kafka.bootstrapServers(), 1, 8).sparse(10);
+    clicks.preload(topic, config, 7);
+    TrainerConfig dense =
+        new PipelineBench(kafka.bootstrapServers(), 1, 8).trainer(config, 5).config();
+
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                new WireBench(kafka.bootstrapServers())
+                    .consumeAndTrain(topic, config, 10, dense, new ArrayList<>()));
+    assertEquals("the training thread failed", e.getMessage());
+    assertEquals("this model takes no sparse features", e.getCause().getMessage());
   }
 
   /** The snapshots of one trainer per model fed the topic's samples in order, as the job's is. */
