@@ -52,20 +52,11 @@ public final class WireBench {
    */
   public PipelineBench.Run consume(String topic, PipelineBench.Config config, int hashBits)
       throws Exception {
-    KafkaSettings kafka =
-        KafkaSettings.builder()
-            .bootstrapServers(bootstrapServers)
-            .samplesTopic(topic)
-            .snapshotsTopic(topic + "-unused")
-            .deadLettersTopic(topic + "-unused")
-            .build();
-    SampleFormatDecoder decoder = TrainJob.sampleDecoder(kafka, config.features(), hashBits);
-    decoder.open(null);
-    Properties p = KafkaClients.settings(bootstrapServers);
-    p.putAll(KafkaSources.consumerProperties(kafka)); // read as the job's source reads
+    KafkaSettings kafka = samples(topic, topic + "-unused");
+    SampleFormatDecoder decoder = sampleDecoder(kafka, config, hashBits);
     Counting counted = new Counting();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(p, false)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumerOfTheJob(kafka)) {
       Start start =
           readAll(
               consumer,
@@ -94,22 +85,12 @@ public final class WireBench {
       List<TwoThreadTrainer.Threads> threads)
       throws Exception {
     String snapshotsTopic = topic + "-out-two-threads";
-    KafkaSettings kafka =
-        KafkaSettings.builder()
-            .bootstrapServers(bootstrapServers)
-            .samplesTopic(topic)
-            .snapshotsTopic(snapshotsTopic)
-            .deadLettersTopic(topic + "-unused")
-            .build();
+    KafkaSettings kafka = samples(topic, snapshotsTopic);
     EmbeddedKafka.createTopics(bootstrapServers, 1, snapshotsTopic);
-    SampleFormatDecoder decoder = TrainJob.sampleDecoder(kafka, config.features(), hashBits);
-    decoder.open(null);
-    Properties c = KafkaClients.settings(bootstrapServers);
-    c.putAll(KafkaSources.consumerProperties(kafka));
-    Properties p = KafkaClients.settings(bootstrapServers);
-    p.putAll(KafkaSinks.snapshotWriting(kafka, hashBits).clientProperties());
-    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(c, false);
-        KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(p)) {
+    SampleFormatDecoder decoder = sampleDecoder(kafka, config, hashBits);
+    try (KafkaConsumer<byte[], byte[]> consumer = consumerOfTheJob(kafka);
+        KafkaProducer<byte[], byte[]> producer =
+            producerOfTheJob(KafkaSinks.snapshotWriting(kafka, hashBits))) {
       KafkaClients.readFromStart(consumer, topic);
       TwoThreadTrainer pipeline = new TwoThreadTrainer(trainer, snapshotsTopic, producer);
       Start[] start = new Start[1];
@@ -151,13 +132,10 @@ public final class WireBench {
     RequestDecoder decoder =
         new RequestDecoder(config.features(), kafka.maxRecordBytes(), EventTime.defaults());
     decoder.open(null);
-    Properties c = KafkaClients.settings(bootstrapServers);
-    c.putAll(KafkaSources.consumerProperties(kafka));
-    Properties p = KafkaClients.settings(bootstrapServers);
-    p.putAll(KafkaSinks.predictionWriting(kafka).clientProperties());
     Answering answers = new Answering();
-    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(c, false);
-        KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(p)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumerOfTheJob(kafka);
+        KafkaProducer<byte[], byte[]> producer =
+            producerOfTheJob(KafkaSinks.predictionWriting(kafka))) {
       answers.producer = producer;
       answers.topic = predictionsTopic;
       Start start =
@@ -174,6 +152,38 @@ public final class WireBench {
       }
       return start.run("serve", config.samples(), answers.answered);
     }
+  }
+
+  /** Settings that read samples from {@code topic}; nothing is written to their other topics. */
+  private KafkaSettings samples(String topic, String snapshotsTopic) {
+    return KafkaSettings.builder()
+        .bootstrapServers(bootstrapServers)
+        .samplesTopic(topic)
+        .snapshotsTopic(snapshotsTopic)
+        .deadLettersTopic(topic + "-unused")
+        .build();
+  }
+
+  /** The train job's decoder of {@code kafka}'s samples, opened. */
+  private static SampleFormatDecoder sampleDecoder(
+      KafkaSettings kafka, PipelineBench.Config config, int hashBits) {
+    SampleFormatDecoder decoder = TrainJob.sampleDecoder(kafka, config.features(), hashBits);
+    decoder.open(null);
+    return decoder;
+  }
+
+  /** A consumer that reads as the job's sources read ({@link KafkaSources#consumerProperties}). */
+  private KafkaConsumer<byte[], byte[]> consumerOfTheJob(KafkaSettings kafka) {
+    Properties p = KafkaClients.settings(bootstrapServers);
+    p.putAll(KafkaSources.consumerProperties(kafka));
+    return KafkaClients.consumer(p, false);
+  }
+
+  /** A producer that writes as the job's sink of {@code writing} does. */
+  private KafkaProducer<byte[], byte[]> producerOfTheJob(KafkaSettings writing) {
+    Properties p = KafkaClients.settings(bootstrapServers);
+    p.putAll(writing.clientProperties());
+    return KafkaClients.producer(p);
   }
 
   /** When a timed read began, by the wall clock, a CPU clock and the GC's. */
